@@ -1,0 +1,474 @@
+//! Analytics records and funnel aggregation.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::machine::ExitReason;
+
+/// The kinds of analytics record.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    GuideShown,
+    StepViewed,
+    StepCompleted,
+    GuideCompleted,
+    GuideDismissed,
+    StepTargetMissing,
+    GuideAbandoned,
+    SurveyAnswered,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 8] = [
+        EventKind::GuideShown,
+        EventKind::StepViewed,
+        EventKind::StepCompleted,
+        EventKind::GuideCompleted,
+        EventKind::GuideDismissed,
+        EventKind::StepTargetMissing,
+        EventKind::GuideAbandoned,
+        EventKind::SurveyAnswered,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::GuideShown => "guide_shown",
+            EventKind::StepViewed => "step_viewed",
+            EventKind::StepCompleted => "step_completed",
+            EventKind::GuideCompleted => "guide_completed",
+            EventKind::GuideDismissed => "guide_dismissed",
+            EventKind::StepTargetMissing => "step_target_missing",
+            EventKind::GuideAbandoned => "guide_abandoned",
+            EventKind::SurveyAnswered => "survey_answered",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Kinds that end a guide and so carry an exit reason.
+    pub fn is_exit(self) -> bool {
+        matches!(self, EventKind::GuideCompleted | EventKind::GuideDismissed | EventKind::GuideAbandoned)
+    }
+
+    /// Kinds that are about one step.
+    pub fn needs_step(self) -> bool {
+        matches!(
+            self,
+            EventKind::StepViewed | EventKind::StepCompleted | EventKind::StepTargetMissing | EventKind::SurveyAnswered
+        )
+    }
+}
+
+/// A survey answer: a score (NPS 0–10 or a rating) or a choice, with an optional comment.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyAnswer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// What the state machine knows of a record; the runtime adds the envelope.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RecordDraft {
+    pub kind: EventKind,
+    pub step_id: Option<String>,
+    pub step_index: Option<u32>,
+    pub reason: Option<ExitReason>,
+    pub duration_ms: Option<u64>,
+    pub answer: Option<SurveyAnswer>,
+}
+
+/// Who, where and when: filled in by the runtime.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct Envelope {
+    pub event_id: String,
+    pub guide_id: String,
+    pub guide_version: u32,
+    pub user_id: String,
+    pub anonymous: bool,
+    pub session_id: String,
+    pub timestamp: i64,
+    pub url: String,
+    pub variant: Option<String>,
+}
+
+/// One analytics record, as sent to `on` handlers and the collector.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EventRecord {
+    /// Unique; makes retries safe.
+    pub event_id: String,
+    pub kind: EventKind,
+    pub guide_id: String,
+    pub guide_version: u32,
+    #[serde(default)]
+    pub step_id: Option<String>,
+    #[serde(default)]
+    pub step_index: Option<u32>,
+    /// The identified user id, or the anonymous id when `anonymous` is true.
+    pub user_id: String,
+    #[serde(default)]
+    pub anonymous: bool,
+    pub session_id: String,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: i64,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub reason: Option<ExitReason>,
+    /// Time spent on the step, for step completions and exits.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    #[serde(default)]
+    pub answer: Option<SurveyAnswer>,
+}
+
+/// 2000-01-01 and 2200-01-01 in ms: timestamps outside are rejected.
+const MIN_TS: i64 = 946_684_800_000;
+const MAX_TS: i64 = 7_258_118_400_000;
+
+impl EventRecord {
+    pub fn from_draft(d: RecordDraft, e: &Envelope) -> EventRecord {
+        EventRecord {
+            event_id: e.event_id.clone(),
+            kind: d.kind,
+            guide_id: e.guide_id.clone(),
+            guide_version: e.guide_version,
+            step_id: d.step_id,
+            step_index: d.step_index,
+            user_id: e.user_id.clone(),
+            anonymous: e.anonymous,
+            session_id: e.session_id.clone(),
+            timestamp: e.timestamp,
+            url: e.url.clone(),
+            variant: e.variant.clone(),
+            reason: d.reason,
+            duration_ms: d.duration_ms,
+            answer: d.answer,
+        }
+    }
+
+    /// Checks the invariants a collector relies on. The error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let id_ok = |s: &str| !s.is_empty() && s.len() <= 128 && !s.chars().any(char::is_control);
+        if !id_ok(&self.event_id) {
+            return Err("event_id: expected 1–128 printable characters".into());
+        }
+        if !id_ok(&self.guide_id) {
+            return Err("guide_id: expected 1–128 printable characters".into());
+        }
+        if !id_ok(&self.user_id) {
+            return Err("user_id: expected 1–128 printable characters".into());
+        }
+        if !id_ok(&self.session_id) {
+            return Err("session_id: expected 1–128 printable characters".into());
+        }
+        if !(MIN_TS..MAX_TS).contains(&self.timestamp) {
+            return Err(format!("timestamp: expected milliseconds since 1970 between 2000 and 2200, found {}", self.timestamp));
+        }
+        if self.url.len() > 2048 {
+            return Err("url: longer than 2048 characters".into());
+        }
+        if self.kind.needs_step() && (self.step_id.is_none() || self.step_index.is_none()) {
+            return Err(format!("step_id and step_index: required for {}", self.kind.as_str()));
+        }
+        match (self.kind, self.reason) {
+            (EventKind::GuideCompleted, r) if r != Some(ExitReason::Completed) => {
+                return Err("reason: guide_completed must have reason \"completed\"".into())
+            }
+            (EventKind::GuideDismissed, r) if r != Some(ExitReason::Dismissed) => {
+                return Err("reason: guide_dismissed must have reason \"dismissed\"".into())
+            }
+            (EventKind::GuideAbandoned, None | Some(ExitReason::Completed | ExitReason::Dismissed)) => {
+                return Err("reason: guide_abandoned needs target_missing, navigated_away, timeout or displaced".into())
+            }
+            (k, Some(_)) if !k.is_exit() => return Err(format!("reason: not allowed on {}", k.as_str())),
+            _ => {}
+        }
+        if self.kind == EventKind::SurveyAnswered {
+            let Some(a) = &self.answer else {
+                return Err("answer: required for survey_answered".into());
+            };
+            if a.score.is_none() && a.choice.is_none() {
+                return Err("answer: expected a score or a choice".into());
+            }
+            if a.score.is_some_and(|s| !(-1000..=1000).contains(&s)) {
+                return Err("answer.score: out of range".into());
+            }
+            if a.comment.as_ref().is_some_and(|c| c.len() > 4000) {
+                return Err("answer.comment: longer than 4000 characters".into());
+            }
+        } else if self.answer.is_some() {
+            return Err(format!("answer: not allowed on {}", self.kind.as_str()));
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Funnels.
+
+/// One step's funnel row.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct StepFunnel {
+    pub step_id: String,
+    pub step_index: u32,
+    pub viewed_users: u64,
+    pub completed_users: u64,
+    /// Users who viewed the step but never completed it.
+    pub dropped_users: u64,
+    pub drop_rate: f64,
+    /// Why they dropped: exit reason -> users (`in_progress` when the guide has not ended).
+    pub drop_reasons: BTreeMap<String, u64>,
+    /// Median time on the step before completing it.
+    pub median_ms: Option<u64>,
+    /// Sessions where the step's target was missing (a broken guide, not a user drop-off).
+    pub target_missing_sessions: u64,
+    /// Sessions that reached the step at all.
+    pub sessions: u64,
+    /// target_missing_sessions / sessions.
+    pub target_missing_rate: f64,
+}
+
+/// Survey results for a guide.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct SurveySummary {
+    pub responses: u64,
+    /// Net Promoter Score (-100..100) over 0–10 scores.
+    pub nps: Option<f64>,
+    /// Count of each score 0..=10.
+    pub distribution: Vec<u64>,
+    pub choices: BTreeMap<String, u64>,
+    pub comments: Vec<String>,
+}
+
+impl SurveySummary {
+    /// Builds the summary from score and choice counts.
+    pub fn from_counts(distribution: Vec<u64>, choices: BTreeMap<String, u64>, comments: Vec<String>) -> SurveySummary {
+        let scored: u64 = distribution.iter().sum();
+        let responses = scored + choices.values().sum::<u64>();
+        let promoters: u64 = distribution.iter().skip(9).sum();
+        let detractors: u64 = distribution.iter().take(7).sum();
+        let nps = (scored > 0).then(|| ((promoters as f64 - detractors as f64) * 100.0 / scored as f64 * 10.0).round() / 10.0);
+        SurveySummary { responses, nps, distribution, choices, comments }
+    }
+}
+
+/// A guide's funnel report.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct FunnelReport {
+    pub guide_id: String,
+    pub shown_users: u64,
+    pub completed_users: u64,
+    pub completion_rate: f64,
+    /// Exit reason -> users, over the whole guide.
+    pub exits: BTreeMap<String, u64>,
+    pub steps: Vec<StepFunnel>,
+    pub survey: Option<SurveySummary>,
+    /// Share of sessions that hit a missing target on any step.
+    pub target_missing_rate: f64,
+}
+
+#[derive(Default)]
+struct StepAcc {
+    step_id: String,
+    viewed: HashSet<u32>,
+    completed: HashSet<u32>,
+    durations: Vec<u64>,
+    sessions: HashSet<u32>,
+    missing_sessions: HashSet<u32>,
+}
+
+/// Streams records in, produces a [`FunnelReport`]. Users and sessions are interned to keep memory low.
+pub struct FunnelBuilder {
+    guide_id: String,
+    users: HashMap<String, u32>,
+    sessions: HashMap<String, u32>,
+    steps: BTreeMap<(u32, String), StepAcc>,
+    shown: HashSet<u32>,
+    completed: HashSet<u32>,
+    shown_sessions: HashSet<u32>,
+    missing_sessions: HashSet<u32>,
+    /// user -> (timestamp, step key, reason) of their latest exit.
+    last_exit: HashMap<u32, (i64, Option<(u32, String)>, ExitReason)>,
+    scores: Vec<u64>,
+    choices: BTreeMap<String, u64>,
+    comments: Vec<String>,
+}
+
+fn intern(map: &mut HashMap<String, u32>, s: &str) -> u32 {
+    if let Some(&i) = map.get(s) {
+        return i;
+    }
+    let i = map.len() as u32;
+    map.insert(s.to_string(), i);
+    i
+}
+
+/// The median of a list (the lower middle for even lengths, so it is an observed value).
+pub fn median(v: &mut [u64]) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mid = (v.len() - 1) / 2;
+    Some(*v.select_nth_unstable(mid).1)
+}
+
+impl FunnelBuilder {
+    pub fn new(guide_id: &str) -> FunnelBuilder {
+        FunnelBuilder {
+            guide_id: guide_id.to_string(),
+            users: HashMap::new(),
+            sessions: HashMap::new(),
+            steps: BTreeMap::new(),
+            shown: HashSet::new(),
+            completed: HashSet::new(),
+            shown_sessions: HashSet::new(),
+            missing_sessions: HashSet::new(),
+            last_exit: HashMap::new(),
+            scores: vec![0; 11],
+            choices: BTreeMap::new(),
+            comments: vec![],
+        }
+    }
+
+    /// Adds one record; records of other guides are ignored.
+    pub fn add(&mut self, r: &EventRecord) -> &mut Self {
+        if r.guide_id != self.guide_id {
+            return self;
+        }
+        let u = intern(&mut self.users, &r.user_id);
+        let sess = intern(&mut self.sessions, &r.session_id);
+        let key = r.step_id.clone().map(|id| (r.step_index.unwrap_or(0), id));
+        let acc = key.clone().map(|k| {
+            let id = k.1.clone();
+            let a = self.steps.entry(k).or_default();
+            a.step_id = id;
+            a
+        });
+        match r.kind {
+            EventKind::GuideShown => {
+                self.shown.insert(u);
+                self.shown_sessions.insert(sess);
+            }
+            EventKind::StepViewed => {
+                if let Some(a) = acc {
+                    a.viewed.insert(u);
+                    a.sessions.insert(sess);
+                }
+            }
+            EventKind::StepCompleted => {
+                if let Some(a) = acc {
+                    a.completed.insert(u);
+                    a.durations.extend(r.duration_ms);
+                }
+            }
+            EventKind::StepTargetMissing => {
+                self.missing_sessions.insert(sess);
+                if let Some(a) = acc {
+                    a.sessions.insert(sess);
+                    a.missing_sessions.insert(sess);
+                }
+            }
+            EventKind::GuideCompleted | EventKind::GuideDismissed | EventKind::GuideAbandoned => {
+                if r.kind == EventKind::GuideCompleted {
+                    self.completed.insert(u);
+                }
+                let reason = r.reason.unwrap_or(ExitReason::Completed);
+                let newer = self.last_exit.get(&u).is_none_or(|(t, _, _)| r.timestamp >= *t);
+                if newer {
+                    self.last_exit.insert(u, (r.timestamp, key, reason));
+                }
+            }
+            EventKind::SurveyAnswered => {
+                if let Some(a) = &r.answer {
+                    if let Some(s) = a.score.filter(|s| (0..=10).contains(s)) {
+                        self.scores[s as usize] += 1;
+                    }
+                    if let Some(c) = &a.choice {
+                        *self.choices.entry(c.clone()).or_default() += 1;
+                    }
+                    if let Some(c) = a.comment.as_ref().filter(|c| !c.trim().is_empty()) {
+                        if self.comments.len() < 100 {
+                            self.comments.push(c.clone());
+                        }
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    pub fn finish(self) -> FunnelReport {
+        let mut exits: BTreeMap<String, u64> = BTreeMap::new();
+        for (_, _, reason) in self.last_exit.values() {
+            *exits.entry(reason.as_str().to_string()).or_default() += 1;
+        }
+        let steps = self
+            .steps
+            .into_iter()
+            .map(|((index, _), mut a)| {
+                let mut drop_reasons: BTreeMap<String, u64> = BTreeMap::new();
+                let dropped: Vec<&u32> = a.viewed.iter().filter(|u| !a.completed.contains(u)).collect();
+                for u in &dropped {
+                    let reason = match self.last_exit.get(u) {
+                        Some((_, Some((i, id)), r)) if *i == index && *id == a.step_id => r.as_str(),
+                        Some((_, _, ExitReason::Completed)) => "completed_elsewhere",
+                        Some(_) => "left_later",
+                        None => "in_progress",
+                    };
+                    *drop_reasons.entry(reason.to_string()).or_default() += 1;
+                }
+                let viewed = a.viewed.len() as u64;
+                let dropped = dropped.len() as u64;
+                let sessions = a.sessions.len() as u64;
+                let missing = a.missing_sessions.len() as u64;
+                StepFunnel {
+                    step_id: a.step_id.clone(),
+                    step_index: index,
+                    viewed_users: viewed,
+                    completed_users: a.completed.len() as u64,
+                    dropped_users: dropped,
+                    drop_rate: ratio(dropped, viewed),
+                    drop_reasons,
+                    median_ms: median(&mut a.durations),
+                    target_missing_sessions: missing,
+                    sessions,
+                    target_missing_rate: ratio(missing, sessions),
+                }
+            })
+            .collect();
+        let has_survey = self.scores.iter().any(|&n| n > 0) || !self.choices.is_empty();
+        let all_sessions = self.shown_sessions.union(&self.missing_sessions).count() as u64;
+        FunnelReport {
+            guide_id: self.guide_id,
+            shown_users: self.shown.len() as u64,
+            completed_users: self.completed.len() as u64,
+            completion_rate: ratio(self.completed.len() as u64, self.shown.len() as u64),
+            exits,
+            steps,
+            survey: has_survey.then(|| SurveySummary::from_counts(self.scores, self.choices, self.comments)),
+            target_missing_rate: ratio(self.missing_sessions.len() as u64, all_sessions),
+        }
+    }
+}
+
+/// a / b, or 0 when b is 0; rounded to 4 decimals.
+pub fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        (a as f64 / b as f64 * 10_000.0).round() / 10_000.0
+    }
+}

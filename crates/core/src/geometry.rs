@@ -1,0 +1,283 @@
+//! Positioning geometry: pure functions from rectangles to coordinates.
+//!
+//! The runtime reads rectangles from the DOM and hands them in; nothing here
+//! knows about elements, scrolling or styles.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Align, Placement, Side};
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Rect {
+    pub fn new(x: f64, y: f64, width: f64, height: f64) -> Rect {
+        Rect { x, y, width, height }
+    }
+    pub fn right(&self) -> f64 {
+        self.x + self.width
+    }
+    pub fn bottom(&self) -> f64 {
+        self.y + self.height
+    }
+    pub fn center_x(&self) -> f64 {
+        self.x + self.width / 2.0
+    }
+    pub fn center_y(&self) -> f64 {
+        self.y + self.height / 2.0
+    }
+    /// True when `other` lies entirely inside this rectangle (with a small tolerance).
+    pub fn contains(&self, other: &Rect) -> bool {
+        const EPS: f64 = 1e-6;
+        other.x >= self.x - EPS
+            && other.y >= self.y - EPS
+            && other.right() <= self.right() + EPS
+            && other.bottom() <= self.bottom() + EPS
+    }
+    pub fn inset(&self, top: f64, right: f64, bottom: f64, left: f64) -> Rect {
+        Rect::new(self.x + left, self.y + top, (self.width - left - right).max(0.0), (self.height - top - bottom).max(0.0))
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
+pub struct FloatSize {
+    pub width: f64,
+    pub height: f64,
+}
+
+/// Options for [`compute_position`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default)]
+pub struct PositionOptions {
+    /// Gap between the target and the floating box (the arrow sits in it).
+    pub offset: f64,
+    /// Minimum distance from the viewport edges.
+    pub padding: f64,
+    /// Space reserved at the top for fixed or sticky headers.
+    pub scroll_padding_top: f64,
+    /// Keep the arrow this far from the box's corners.
+    pub arrow_padding: f64,
+    /// Try the opposite and perpendicular sides when the preferred one has no room.
+    pub flip: bool,
+    /// Slide along the target's edge to stay inside the viewport.
+    pub shift: bool,
+    /// Right-to-left layout: `start` and `end` swap for top and bottom placements.
+    pub rtl: bool,
+}
+
+impl Default for PositionOptions {
+    fn default() -> Self {
+        PositionOptions { offset: 12.0, padding: 8.0, scroll_padding_top: 0.0, arrow_padding: 12.0, flip: true, shift: true, rtl: false }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Next to the target, with an arrow.
+    Anchored,
+    /// Full width at the bottom of the viewport: no side had room.
+    BottomSheet,
+    /// In the middle of the viewport (modals, or a missing target shown centred).
+    Centered,
+}
+
+/// The arrow: on which edge of the floating box, and how far along that edge.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct Arrow {
+    pub edge: Side,
+    pub offset: f64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct Position {
+    pub x: f64,
+    pub y: f64,
+    /// Width to use (differs from the requested one only for a bottom sheet).
+    pub width: f64,
+    pub placement: Placement,
+    pub arrow: Option<Arrow>,
+    pub mode: Mode,
+}
+
+fn opposite(s: Side) -> Side {
+    match s {
+        Side::Top => Side::Bottom,
+        Side::Bottom => Side::Top,
+        Side::Left => Side::Right,
+        Side::Right => Side::Left,
+    }
+}
+
+fn space(side: Side, t: &Rect, vp: &Rect) -> f64 {
+    match side {
+        Side::Top => t.y - vp.y,
+        Side::Bottom => vp.bottom() - t.bottom(),
+        Side::Left => t.x - vp.x,
+        Side::Right => vp.right() - t.right(),
+    }
+}
+
+fn fits(side: Side, t: &Rect, f: FloatSize, vp: &Rect, offset: f64) -> bool {
+    let main = match side {
+        Side::Top | Side::Bottom => f.height,
+        Side::Left | Side::Right => f.width,
+    };
+    let cross_ok = match side {
+        Side::Top | Side::Bottom => f.width <= vp.width,
+        Side::Left | Side::Right => f.height <= vp.height,
+    };
+    cross_ok && space(side, t, vp) >= main + offset
+}
+
+fn clamp(v: f64, lo: f64, hi: f64) -> f64 {
+    if hi < lo {
+        lo
+    } else {
+        v.max(lo).min(hi)
+    }
+}
+
+/// Where to put a floating box of size `floating` next to `target`, inside `viewport`.
+pub fn compute_position(target: Rect, floating: FloatSize, viewport: Rect, placement: Placement, o: &PositionOptions) -> Position {
+    let vp = viewport.inset(o.padding + o.scroll_padding_top.max(0.0), o.padding, o.padding, o.padding);
+    let (preferred, mut align) = placement.parts().unwrap_or((Side::Bottom, Align::Center));
+    if o.rtl && matches!(preferred, Side::Top | Side::Bottom) {
+        align = match align {
+            Align::Start => Align::End,
+            Align::End => Align::Start,
+            Align::Center => Align::Center,
+        };
+    }
+    let candidates: Vec<Side> = if placement == Placement::Auto {
+        let mut sides = vec![Side::Bottom, Side::Top, Side::Right, Side::Left];
+        // Most room first, bottom winning ties.
+        sides.sort_by(|a, b| space(*b, &target, &vp).total_cmp(&space(*a, &target, &vp)));
+        sides
+    } else if o.flip {
+        let perp = match preferred {
+            Side::Top | Side::Bottom => [Side::Right, Side::Left],
+            Side::Left | Side::Right => [Side::Bottom, Side::Top],
+        };
+        vec![preferred, opposite(preferred), perp[0], perp[1]]
+    } else {
+        vec![preferred]
+    };
+    let Some(side) = candidates.into_iter().find(|s| fits(*s, &target, floating, &vp, o.offset)) else {
+        return bottom_sheet(floating, &viewport, o);
+    };
+    let (mut x, mut y) = match side {
+        Side::Top => (0.0, target.y - o.offset - floating.height),
+        Side::Bottom => (0.0, target.bottom() + o.offset),
+        Side::Left => (target.x - o.offset - floating.width, 0.0),
+        Side::Right => (target.right() + o.offset, 0.0),
+    };
+    match side {
+        Side::Top | Side::Bottom => {
+            x = match align {
+                Align::Start => target.x,
+                Align::Center => target.center_x() - floating.width / 2.0,
+                Align::End => target.right() - floating.width,
+            }
+        }
+        Side::Left | Side::Right => {
+            y = match align {
+                Align::Start => target.y,
+                Align::Center => target.center_y() - floating.height / 2.0,
+                Align::End => target.bottom() - floating.height,
+            }
+        }
+    }
+    if o.shift {
+        x = clamp(x, vp.x, vp.right() - floating.width);
+        y = clamp(y, vp.y, vp.bottom() - floating.height);
+    }
+    let arrow = match side {
+        Side::Top | Side::Bottom => Arrow {
+            edge: opposite(side),
+            offset: clamp(target.center_x() - x, o.arrow_padding, floating.width - o.arrow_padding),
+        },
+        Side::Left | Side::Right => Arrow {
+            edge: opposite(side),
+            offset: clamp(target.center_y() - y, o.arrow_padding, floating.height - o.arrow_padding),
+        },
+    };
+    let final_align = if placement == Placement::Auto { Align::Center } else { align };
+    Position { x, y, width: floating.width, placement: Placement::from_parts(side, final_align), arrow: Some(arrow), mode: Mode::Anchored }
+}
+
+fn bottom_sheet(floating: FloatSize, viewport: &Rect, o: &PositionOptions) -> Position {
+    let width = viewport.width;
+    let height = floating.height.min(viewport.height - o.scroll_padding_top.max(0.0));
+    Position {
+        x: viewport.x,
+        y: viewport.bottom() - height,
+        width,
+        placement: Placement::Bottom,
+        arrow: None,
+        mode: Mode::BottomSheet,
+    }
+}
+
+/// A box centred in the viewport (modals and centred fallbacks).
+pub fn center_position(floating: FloatSize, viewport: Rect) -> Position {
+    Position {
+        x: viewport.x + ((viewport.width - floating.width) / 2.0).max(0.0),
+        y: viewport.y + ((viewport.height - floating.height) / 2.0).max(0.0),
+        width: floating.width.min(viewport.width),
+        placement: Placement::Auto,
+        arrow: None,
+        mode: Mode::Centered,
+    }
+}
+
+fn n(v: f64) -> String {
+    let r = (v * 100.0).round() / 100.0;
+    if r == r.trunc() {
+        format!("{}", r as i64)
+    } else {
+        format!("{r}")
+    }
+}
+
+/// The spotlight backdrop: the viewport with a rounded hole around `hole`, as an SVG path
+/// to fill with `fill-rule="evenodd"`.
+pub fn spotlight_path(viewport: Rect, hole: Rect, padding: f64, radius: f64) -> String {
+    let outer = format!(
+        "M{} {}H{}V{}H{}Z",
+        n(viewport.x),
+        n(viewport.y),
+        n(viewport.right()),
+        n(viewport.bottom()),
+        n(viewport.x)
+    );
+    let h = Rect::new(hole.x - padding, hole.y - padding, hole.width + 2.0 * padding, hole.height + 2.0 * padding);
+    if h.width <= 0.0 || h.height <= 0.0 {
+        return outer;
+    }
+    let r = radius.max(0.0).min(h.width / 2.0).min(h.height / 2.0);
+    let inner = format!(
+        "M{} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}Z",
+        n(h.x + r),
+        n(h.y),
+        n(h.right() - r),
+        n(h.right()),
+        n(h.y + r),
+        n(h.bottom() - r),
+        n(h.right() - r),
+        n(h.bottom()),
+        n(h.x + r),
+        n(h.x),
+        n(h.bottom() - r),
+        n(h.y + r),
+        n(h.x + r),
+        n(h.y),
+        r = n(r)
+    );
+    format!("{outer}{inner}")
+}

@@ -1,0 +1,31 @@
+//! guidepost-core: the pure heart of Guidepost.
+//!
+//! Guide model and validation, targeting rules, scheduling, the guide state
+//! machine, positioning geometry and analytics aggregation. No DOM, no clock,
+//! no storage: time and viewport are arguments, side effects are return values.
+
+pub mod analytics;
+pub mod dates;
+pub mod engine;
+pub mod geometry;
+pub mod load;
+pub mod machine;
+pub mod model;
+pub mod names;
+pub mod richtext;
+pub mod rules;
+pub mod scheduler;
+pub mod schema;
+
+pub use analytics::{
+    median, ratio, Envelope, EventKind, EventRecord, FunnelBuilder, FunnelReport, RecordDraft, StepFunnel, SurveyAnswer,
+    SurveySummary,
+};
+pub use engine::{Decision, Engine, GuideExplanation, TriggerInput};
+pub use geometry::{center_position, compute_position, spotlight_path, Arrow, FloatSize, Mode, Position, PositionOptions, Rect};
+pub use load::{check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, Diagnostic, LoadReport, Severity};
+pub use machine::{transition, Effect, ExitReason, Input, Phase, TourState, DEFAULT_WAIT_MS, STATE_VERSION};
+pub use model::*;
+pub use rules::{rollout_bucket, Context, Device, Rule, Size, Trace};
+pub use scheduler::{Budget, GuideHistory, SchedulerState};
+pub use schema::guide_schema_json;

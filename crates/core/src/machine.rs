@@ -1,0 +1,393 @@
+//! The guide state machine: a pure transition `(state, input) -> (state, effects)`.
+//!
+//! Nothing here reads a clock, the DOM or storage: `now_ms` is an argument and
+//! every side effect is returned as an [`Effect`] for the runtime to carry out.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::analytics::{EventKind, RecordDraft, SurveyAnswer};
+use crate::model::{Advance, ButtonAction, Guide, OnMissing, StepKind};
+use crate::rules::{UrlMatch, UrlPattern};
+
+/// Bumped when the serialised [`TourState`] changes shape.
+pub const STATE_VERSION: u32 = 1;
+
+/// Default wait for a step's target, in milliseconds.
+pub const DEFAULT_WAIT_MS: u32 = 3000;
+
+/// Why a guide ended. Every exit has one.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    Completed,
+    /// Close button, Esc or a backdrop click.
+    Dismissed,
+    TargetMissing,
+    NavigatedAway,
+    Timeout,
+    /// Another guide of higher priority took its place.
+    Displaced,
+}
+
+impl ExitReason {
+    pub const ALL: [ExitReason; 6] = [
+        ExitReason::Completed,
+        ExitReason::Dismissed,
+        ExitReason::TargetMissing,
+        ExitReason::NavigatedAway,
+        ExitReason::Timeout,
+        ExitReason::Displaced,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExitReason::Completed => "completed",
+            ExitReason::Dismissed => "dismissed",
+            ExitReason::TargetMissing => "target_missing",
+            ExitReason::NavigatedAway => "navigated_away",
+            ExitReason::Timeout => "timeout",
+            ExitReason::Displaced => "displaced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExitReason> {
+        ExitReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Where the current step is.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// Waiting for the step's target element.
+    Locating { since_ms: i64 },
+    /// The step is on screen; `centered` when its target was missing and `on_missing` is `center`.
+    Showing { centered: bool },
+    Ended { reason: ExitReason },
+}
+
+/// A running guide. Serialisable so a reload or a page change resumes at the same step.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TourState {
+    pub version: u32,
+    pub guide_id: String,
+    pub guide_version: u32,
+    #[serde(default)]
+    pub variant: Option<String>,
+    pub step: usize,
+    /// The id of `step`, so a resume after the guide was edited finds the same step.
+    pub step_id: String,
+    pub phase: Phase,
+    /// Steps visited before this one, for Back.
+    #[serde(default)]
+    pub trail: Vec<usize>,
+    pub started_ms: i64,
+    pub step_started_ms: i64,
+    /// Checklist items ticked so far.
+    #[serde(default)]
+    pub checklist_done: Vec<String>,
+}
+
+/// What can happen to a running guide.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Input {
+    /// Re-enter the current step after a reload or a page change.
+    Resume,
+    PageView { url: String },
+    Event { name: String },
+    TargetFound,
+    TargetMissing,
+    TargetClicked,
+    /// A click on the button at this index of the current step.
+    Button { index: usize },
+    Next,
+    Back,
+    Escape,
+    Close,
+    BackdropClick,
+    Timeout,
+    NavigatedAway,
+    Displaced,
+    SurveyAnswer { answer: SurveyAnswer },
+}
+
+/// What the runtime must do.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Effect {
+    /// Find the step's target, waiting up to `timeout_ms`; answer with TargetFound or TargetMissing.
+    Locate { step: usize, timeout_ms: u32 },
+    /// Render the step (centred when its target is missing).
+    Show { step: usize, centered: bool },
+    /// Remove the guide's UI.
+    Hide,
+    /// Emit an analytics record.
+    Record(RecordDraft),
+    /// Save the state (progress) to storage.
+    Persist,
+    Ended { reason: ExitReason },
+    OpenUrl { url: String },
+}
+
+impl TourState {
+    /// Starts a guide: records `guide_shown` and enters the first step.
+    pub fn start(guide: &Guide, variant: Option<String>, now_ms: i64) -> (TourState, Vec<Effect>) {
+        let mut s = TourState {
+            version: STATE_VERSION,
+            guide_id: guide.id.clone(),
+            guide_version: guide.version,
+            variant,
+            step: 0,
+            step_id: guide.steps.first().map(|s| s.id.clone()).unwrap_or_default(),
+            phase: Phase::Locating { since_ms: now_ms },
+            trail: vec![],
+            started_ms: now_ms,
+            step_started_ms: now_ms,
+            checklist_done: vec![],
+        };
+        let mut fx = vec![Effect::Record(draft(EventKind::GuideShown, None, None))];
+        if guide.steps.is_empty() {
+            s.finish(guide, ExitReason::Completed, now_ms, &mut fx);
+        } else {
+            s.enter(guide, 0, now_ms, &mut fx);
+        }
+        (s, fx)
+    }
+
+    pub fn is_ended(&self) -> bool {
+        matches!(self.phase, Phase::Ended { .. })
+    }
+
+    fn enter(&mut self, guide: &Guide, index: usize, now_ms: i64, fx: &mut Vec<Effect>) {
+        let Some(step) = guide.steps.get(index) else {
+            return self.finish(guide, ExitReason::Completed, now_ms, fx);
+        };
+        self.step = index;
+        self.step_id = step.id.clone();
+        self.step_started_ms = now_ms;
+        if step.target.is_some() {
+            self.phase = Phase::Locating { since_ms: now_ms };
+            fx.push(Effect::Locate { step: index, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
+            fx.push(Effect::Persist);
+        } else {
+            self.show(guide, false, now_ms, fx);
+        }
+    }
+
+    fn show(&mut self, guide: &Guide, centered: bool, now_ms: i64, fx: &mut Vec<Effect>) {
+        self.phase = Phase::Showing { centered };
+        self.step_started_ms = now_ms;
+        fx.push(Effect::Show { step: self.step, centered });
+        fx.push(Effect::Record(self.step_draft(guide, EventKind::StepViewed)));
+        fx.push(Effect::Persist);
+    }
+
+    fn step_draft(&self, guide: &Guide, kind: EventKind) -> RecordDraft {
+        let id = guide.steps.get(self.step).map(|s| s.id.clone());
+        draft(kind, id, Some(self.step as u32))
+    }
+
+    fn duration(&self, now_ms: i64) -> Option<u64> {
+        Some(now_ms.saturating_sub(self.step_started_ms).max(0) as u64)
+    }
+
+    /// Ends the guide with a reason, recording the matching exit event.
+    fn finish(&mut self, guide: &Guide, reason: ExitReason, now_ms: i64, fx: &mut Vec<Effect>) {
+        let kind = match reason {
+            ExitReason::Completed => EventKind::GuideCompleted,
+            ExitReason::Dismissed => EventKind::GuideDismissed,
+            _ => EventKind::GuideAbandoned,
+        };
+        let mut d = self.step_draft(guide, kind);
+        d.reason = Some(reason);
+        d.duration_ms = self.duration(now_ms);
+        if guide.steps.is_empty() {
+            d.step_id = None;
+            d.step_index = None;
+        }
+        self.phase = Phase::Ended { reason };
+        fx.push(Effect::Hide);
+        fx.push(Effect::Record(d));
+        fx.push(Effect::Persist);
+        fx.push(Effect::Ended { reason });
+    }
+
+    /// Completes the current step and moves to `to` (or the branch / next step).
+    fn complete_step(&mut self, guide: &Guide, to: Option<usize>, answer: Option<&SurveyAnswer>, now_ms: i64, fx: &mut Vec<Effect>) {
+        let mut d = self.step_draft(guide, EventKind::StepCompleted);
+        d.duration_ms = self.duration(now_ms);
+        fx.push(Effect::Record(d));
+        let next = to.or_else(|| self.branch_target(guide, answer)).unwrap_or(self.step + 1);
+        if next >= guide.steps.len() {
+            self.finish(guide, ExitReason::Completed, now_ms, fx);
+        } else {
+            self.trail.push(self.step);
+            self.checklist_done.clear();
+            self.enter(guide, next, now_ms, fx);
+        }
+    }
+
+    fn branch_target(&self, guide: &Guide, answer: Option<&SurveyAnswer>) -> Option<usize> {
+        let step = guide.steps.get(self.step)?;
+        step.branch
+            .iter()
+            .find(|b| match (&b.when, answer) {
+                (None, _) => true,
+                (Some(w), Some(a)) => {
+                    w.score_min.is_none_or(|m| a.score.is_some_and(|s| s >= m))
+                        && w.score_max.is_none_or(|m| a.score.is_some_and(|s| s <= m))
+                        && w.choice.as_ref().is_none_or(|c| a.choice.as_ref() == Some(c))
+                }
+                (Some(_), None) => false,
+            })
+            .and_then(|b| guide.step_index(&b.to))
+    }
+}
+
+fn draft(kind: EventKind, step_id: Option<String>, step_index: Option<u32>) -> RecordDraft {
+    RecordDraft { kind, step_id, step_index, reason: None, duration_ms: None, answer: None }
+}
+
+/// The transition function. Never panics, whatever the input sequence.
+pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -> (TourState, Vec<Effect>) {
+    let mut s = state.clone();
+    let mut fx = Vec::new();
+    if s.is_ended() {
+        return (s, fx);
+    }
+    // A stale state (guide edited since it was saved) resumes at the step with the same id.
+    if s.step >= guide.steps.len() || guide.steps[s.step].id != s.step_id {
+        match guide.step_index(&s.step_id) {
+            Some(i) => s.step = i,
+            None => {
+                s.trail.clear();
+                s.step = 0;
+                if guide.steps.is_empty() {
+                    s.finish(guide, ExitReason::Completed, now_ms, &mut fx);
+                    return (s, fx);
+                }
+                s.step_id = guide.steps[0].id.clone();
+            }
+        }
+        s.guide_version = guide.version;
+    }
+    let step = &guide.steps[s.step];
+    let showing = matches!(s.phase, Phase::Showing { .. });
+    let locating = matches!(s.phase, Phase::Locating { .. });
+    match input {
+        Input::Resume => {
+            let i = s.step;
+            s.enter(guide, i, now_ms, &mut fx);
+        }
+        Input::TargetFound if locating => s.show(guide, false, now_ms, &mut fx),
+        Input::TargetMissing if locating => {
+            fx.push(Effect::Record(s.step_draft(guide, EventKind::StepTargetMissing)));
+            match step.on_missing {
+                OnMissing::End => s.finish(guide, ExitReason::TargetMissing, now_ms, &mut fx),
+                OnMissing::Center => s.show(guide, true, now_ms, &mut fx),
+                OnMissing::Skip => {
+                    let next = s.step + 1;
+                    if next >= guide.steps.len() {
+                        s.finish(guide, ExitReason::Completed, now_ms, &mut fx);
+                    } else {
+                        s.trail.push(s.step);
+                        s.enter(guide, next, now_ms, &mut fx);
+                    }
+                }
+            }
+        }
+        // The target vanished while shown (re-render, navigation): look for it again.
+        Input::TargetMissing if showing && step.target.is_some() && s.phase != (Phase::Showing { centered: true }) => {
+            s.phase = Phase::Locating { since_ms: now_ms };
+            fx.push(Effect::Hide);
+            fx.push(Effect::Locate { step: s.step, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
+        }
+        Input::Next if showing => s.complete_step(guide, None, None, now_ms, &mut fx),
+        Input::Back if showing || locating => {
+            if let Some(prev) = s.trail.pop() {
+                s.checklist_done.clear();
+                fx.push(Effect::Hide);
+                s.enter(guide, prev, now_ms, &mut fx);
+            }
+        }
+        Input::TargetClicked if showing && step.advance == Advance::Click => {
+            s.complete_step(guide, None, None, now_ms, &mut fx)
+        }
+        Input::Event { name } => {
+            if showing && step.kind == StepKind::Checklist {
+                for item in step.items.iter().filter(|i| i.event == name) {
+                    if !s.checklist_done.contains(&item.id) {
+                        s.checklist_done.push(item.id.clone());
+                        fx.push(Effect::Persist);
+                    }
+                }
+                if !step.items.is_empty() && step.items.iter().all(|i| s.checklist_done.contains(&i.id)) {
+                    s.complete_step(guide, None, None, now_ms, &mut fx);
+                    return (s, fx);
+                }
+            }
+            if showing && matches!(&step.advance, Advance::Event { name: n } if *n == name) {
+                s.complete_step(guide, None, None, now_ms, &mut fx);
+            }
+        }
+        Input::PageView { url } => {
+            if let Advance::Url { pattern } = &step.advance {
+                let p = UrlPattern::compile(pattern, UrlMatch::Exact, pattern.contains('?'));
+                let path = url.split(['?', '#']).next().unwrap_or("");
+                if showing && (p.matches(path) || p.matches(&url)) {
+                    s.complete_step(guide, None, None, now_ms, &mut fx);
+                    return (s, fx);
+                }
+            }
+            // A multi-page tour: the target may live on the new page.
+            if step.target.is_some() && !matches!(s.phase, Phase::Showing { centered: true }) {
+                s.phase = Phase::Locating { since_ms: now_ms };
+                fx.push(Effect::Hide);
+                fx.push(Effect::Locate { step: s.step, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
+            }
+        }
+        Input::Button { index } if showing => match step.buttons.get(index) {
+            None => {}
+            Some(b) => match b.action {
+                ButtonAction::Next => s.complete_step(guide, None, None, now_ms, &mut fx),
+                ButtonAction::Back => {
+                    if let Some(prev) = s.trail.pop() {
+                        fx.push(Effect::Hide);
+                        s.enter(guide, prev, now_ms, &mut fx);
+                    }
+                }
+                ButtonAction::Dismiss => s.finish(guide, ExitReason::Dismissed, now_ms, &mut fx),
+                ButtonAction::Complete => {
+                    let mut d = s.step_draft(guide, EventKind::StepCompleted);
+                    d.duration_ms = s.duration(now_ms);
+                    fx.push(Effect::Record(d));
+                    s.finish(guide, ExitReason::Completed, now_ms, &mut fx);
+                }
+                ButtonAction::Goto => {
+                    let to = b.to.as_deref().and_then(|id| guide.step_index(id));
+                    s.complete_step(guide, to, None, now_ms, &mut fx);
+                }
+                ButtonAction::Url => {
+                    if let Some(url) = &b.to {
+                        fx.push(Effect::OpenUrl { url: url.clone() });
+                    }
+                    s.complete_step(guide, None, None, now_ms, &mut fx);
+                }
+            },
+        },
+        Input::SurveyAnswer { answer } if showing && step.kind == StepKind::Survey => {
+            let mut d = s.step_draft(guide, EventKind::SurveyAnswered);
+            d.answer = Some(answer.clone());
+            fx.push(Effect::Record(d));
+            s.complete_step(guide, None, Some(&answer), now_ms, &mut fx);
+        }
+        Input::Escape | Input::Close | Input::BackdropClick => s.finish(guide, ExitReason::Dismissed, now_ms, &mut fx),
+        Input::Timeout => s.finish(guide, ExitReason::Timeout, now_ms, &mut fx),
+        Input::NavigatedAway => s.finish(guide, ExitReason::NavigatedAway, now_ms, &mut fx),
+        Input::Displaced => s.finish(guide, ExitReason::Displaced, now_ms, &mut fx),
+        _ => {}
+    }
+    (s, fx)
+}

@@ -1,0 +1,142 @@
+//! Frequency, display budget and the per-user history they read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dates::DAY_MS;
+use crate::machine::ExitReason;
+use crate::model::Frequency;
+
+/// What one user did with one guide. Persisted by the runtime.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
+pub struct GuideHistory {
+    /// How many times the guide was shown.
+    pub seen: u32,
+    pub completed: bool,
+    pub dismissed: bool,
+    pub last_shown_ms: Option<i64>,
+    pub last_exit: Option<ExitReason>,
+    /// The session in which it was last shown.
+    pub last_session: Option<String>,
+}
+
+/// The scheduler's persisted state for one user.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
+pub struct SchedulerState {
+    pub history: BTreeMap<String, GuideHistory>,
+    /// When any guide was last started automatically.
+    pub last_shown_ms: Option<i64>,
+    /// When any guide was last dismissed.
+    pub last_dismissed_ms: Option<i64>,
+    pub session_id: String,
+}
+
+impl SchedulerState {
+    /// Records that a guide started.
+    pub fn record_shown(&mut self, guide_id: &str, now_ms: i64) {
+        let h = self.history.entry(guide_id.to_string()).or_default();
+        h.seen += 1;
+        h.last_shown_ms = Some(now_ms);
+        h.last_session = Some(self.session_id.clone());
+        self.last_shown_ms = Some(now_ms);
+    }
+
+    /// Records how a guide ended.
+    pub fn record_exit(&mut self, guide_id: &str, reason: ExitReason, now_ms: i64) {
+        let h = self.history.entry(guide_id.to_string()).or_default();
+        h.last_exit = Some(reason);
+        match reason {
+            ExitReason::Completed => h.completed = true,
+            ExitReason::Dismissed => {
+                h.dismissed = true;
+                self.last_dismissed_ms = Some(now_ms);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A global display budget across all guides.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default)]
+pub struct Budget {
+    /// At most one new automatically-started guide per this many minutes.
+    pub min_minutes_between_guides: f64,
+    /// After a dismiss, start nothing automatically for this many minutes.
+    pub suppress_minutes_after_dismiss: f64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { min_minutes_between_guides: 0.0, suppress_minutes_after_dismiss: 0.0 }
+    }
+}
+
+/// Whether the frequency rule allows showing again, and why not.
+pub fn frequency_allows(f: &Frequency, h: Option<&GuideHistory>, session_id: &str, now_ms: i64) -> Result<String, String> {
+    let Some(h) = h.filter(|h| h.seen > 0) else {
+        return Ok("never shown".into());
+    };
+    match f {
+        Frequency::Once => {
+            if h.completed || h.dismissed {
+                Err(format!("shown once already and {}", if h.completed { "completed" } else { "dismissed" }))
+            } else {
+                Ok("shown before but never finished: resumes".into())
+            }
+        }
+        Frequency::Times { n } => {
+            if h.seen >= *n {
+                Err(format!("shown {} of at most {n} times", h.seen))
+            } else {
+                Ok(format!("shown {} of at most {n} times", h.seen))
+            }
+        }
+        Frequency::Cooldown { days, max } => {
+            if let Some(m) = max.filter(|m| h.seen >= *m) {
+                return Err(format!("shown {} of at most {m} times", h.seen));
+            }
+            let since = now_ms - h.last_shown_ms.unwrap_or(i64::MIN / 2);
+            let need = *days as i64 * DAY_MS;
+            if since < need {
+                Err(format!("cooldown: shown {:.1} days ago, needs {days}", since as f64 / DAY_MS as f64))
+            } else {
+                Ok(format!("cooldown of {days} days has passed"))
+            }
+        }
+        Frequency::OncePerSession => {
+            if h.last_session.as_deref() == Some(session_id) {
+                Err("already shown in this session".into())
+            } else {
+                Ok("not yet shown in this session".into())
+            }
+        }
+    }
+}
+
+/// Whether the global budget allows starting a guide now, and why not.
+pub fn budget_allows(b: &Budget, s: &SchedulerState, now_ms: i64) -> Result<String, String> {
+    let minute = 60_000.0;
+    if let Some(t) = s.last_dismissed_ms {
+        let mins = (now_ms - t) as f64 / minute;
+        if mins < b.suppress_minutes_after_dismiss {
+            return Err(format!(
+                "a guide was dismissed {mins:.1} minutes ago; suppressed for {} minutes",
+                b.suppress_minutes_after_dismiss
+            ));
+        }
+    }
+    if let Some(t) = s.last_shown_ms {
+        let mins = (now_ms - t) as f64 / minute;
+        if mins < b.min_minutes_between_guides {
+            return Err(format!(
+                "a guide started {mins:.1} minutes ago; budget is one per {} minutes",
+                b.min_minutes_between_guides
+            ));
+        }
+    }
+    Ok("within the display budget".into())
+}
