@@ -197,16 +197,14 @@ pub fn compute_position(target: Rect, floating: FloatSize, viewport: Rect, place
         x = clamp(x, vp.x, vp.right() - floating.width);
         y = clamp(y, vp.y, vp.bottom() - floating.height);
     }
-    let arrow = match side {
-        Side::Top | Side::Bottom => Arrow {
-            edge: opposite(side),
-            offset: clamp(target.center_x() - x, o.arrow_padding, floating.width - o.arrow_padding),
-        },
-        Side::Left | Side::Right => Arrow {
-            edge: opposite(side),
-            offset: clamp(target.center_y() - y, o.arrow_padding, floating.height - o.arrow_padding),
-        },
+    // The arrow points at the target's centre, kept off the box's corners
+    // (a box narrower than two paddings gets it in its middle).
+    let (toward, len) = match side {
+        Side::Top | Side::Bottom => (target.center_x() - x, floating.width),
+        Side::Left | Side::Right => (target.center_y() - y, floating.height),
     };
+    let pad = o.arrow_padding.min(len / 2.0);
+    let arrow = Arrow { edge: opposite(side), offset: clamp(toward, pad, len - pad) };
     let final_align = if placement == Placement::Auto { Align::Center } else { align };
     Position { x, y, width: floating.width, placement: Placement::from_parts(side, final_align), arrow: Some(arrow), mode: Mode::Anchored }
 }

@@ -65,7 +65,7 @@ impl LoadReport {
 // Known fields of every object in a guide; a test keeps them equal to the schema.
 pub(crate) const GUIDE_FIELDS: &[&str] =
     &["id", "name", "version", "priority", "audience", "trigger", "frequency", "rollout", "steps", "locales"];
-pub(crate) const STEP_FIELDS: &[&str] = &[
+pub const STEP_FIELDS: &[&str] = &[
     "id", "kind", "target", "placement", "title", "body", "buttons", "advance", "on_missing", "wait_ms", "backdrop", "branch",
     "items", "survey",
 ];
@@ -594,4 +594,9 @@ fn check_rule_values(cx: &mut Ctx, r: &Rule, path: &str) {
         }
         _ => {}
     }
+}
+
+/// The fields a step may have (kept equal to the schema by a test).
+pub fn known_step_fields() -> &'static [&'static str] {
+    STEP_FIELDS
 }

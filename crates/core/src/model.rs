@@ -435,9 +435,9 @@ pub struct ChecklistItem {
     pub start_guide: Option<String>,
 }
 
-/// A short survey question.
+/// A short survey question. (Unknown fields are caught by the loader's shape check:
+/// serde cannot deny them next to a flattened field.)
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct Survey {
     pub question: String,
     #[serde(flatten)]

@@ -1,0 +1,159 @@
+//! Funnel aggregation, fed by real state-machine runs so records look like the runtime's.
+
+use guidepost_core::{
+    load_guides, transition, Effect, Envelope, EventKind, EventRecord, ExitReason, FunnelBuilder, FunnelReport, Guide, Input,
+    SurveyAnswer as Answer, TourState,
+};
+
+fn guide(name: &str) -> Guide {
+    let path = format!("{}/../../guides/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    load_guides(&std::fs::read_to_string(path).unwrap()).guides.remove(0)
+}
+
+const T0: i64 = 1_790_000_000_000;
+
+/// Runs one user through `g` with `inputs` (`step_ms` apart) and returns the records the runtime would send.
+fn run(g: &Guide, user: &str, inputs: &[Input], step_ms: i64) -> Vec<EventRecord> {
+    let mut t = T0;
+    let mut seq = 0;
+    let mut out = Vec::new();
+    let mut emit = |fx: Vec<Effect>, t: i64, out: &mut Vec<EventRecord>| {
+        for e in fx {
+            if let Effect::Record(d) = e {
+                seq += 1;
+                let env = Envelope {
+                    event_id: format!("{user}-{seq}"),
+                    guide_id: g.id.clone(),
+                    guide_version: g.version,
+                    user_id: user.into(),
+                    session_id: format!("s-{user}"),
+                    timestamp: t,
+                    url: "/dashboard".into(),
+                    ..Default::default()
+                };
+                let r = EventRecord::from_draft(d, &env);
+                r.validate().unwrap_or_else(|e| panic!("runtime record invalid: {e}: {r:?}"));
+                out.push(r);
+            }
+        }
+    };
+    let (mut s, fx) = TourState::start(g, None, t);
+    emit(fx, t, &mut out);
+    for i in inputs {
+        t += step_ms;
+        let (n, fx) = transition(g, &s, i.clone(), t);
+        s = n;
+        emit(fx, t, &mut out);
+    }
+    out
+}
+
+/// Aggregates `records` and checks each step's (viewed, completed, dropped) and reason split.
+fn check(records: &[EventRecord], guide_id: &str, steps: &[(&str, u64, u64, u64, &[(&str, u64)])]) -> FunnelReport {
+    let mut b = FunnelBuilder::new(guide_id);
+    records.iter().for_each(|r| {
+        b.add(r);
+    });
+    let report = b.finish();
+    let got: Vec<(String, u64, u64, u64, Vec<(String, u64)>)> = report
+        .steps
+        .iter()
+        .map(|s| (s.step_id.clone(), s.viewed_users, s.completed_users, s.dropped_users, s.drop_reasons.clone().into_iter().collect()))
+        .collect();
+    let want: Vec<(String, u64, u64, u64, Vec<(String, u64)>)> = steps
+        .iter()
+        .map(|(id, v, c, d, r)| (id.to_string(), *v, *c, *d, r.iter().map(|(k, n)| (k.to_string(), *n)).collect()))
+        .collect();
+    assert_eq!(got, want);
+    report
+}
+
+use Input::*;
+
+#[test]
+fn drop_off_is_split_by_reason() {
+    let g = guide("onboarding-tour");
+    let mut rs = Vec::new();
+    rs.extend(run(&g, "finisher", &[Next, TargetFound, Next, TargetFound, TargetClicked, Next], 2_000));
+    rs.extend(run(&g, "esc-on-welcome", &[Escape], 1_000));
+    rs.extend(run(&g, "broken-sidebar", &[Next, TargetMissing], 4_000));
+    rs.extend(run(&g, "left-on-sidebar", &[Next, TargetFound, NavigatedAway], 6_000));
+    rs.extend(run(&g, "still-on-sidebar", &[Next, TargetFound], 8_000));
+    let report = check(&rs, "onboarding-tour", &[
+        ("welcome", 5, 4, 1, &[("dismissed", 1)]),
+        ("sidebar", 3, 1, 2, &[("in_progress", 1), ("navigated_away", 1)]),
+        ("export", 1, 1, 0, &[]),
+        ("done", 1, 1, 0, &[]),
+    ]);
+    assert_eq!((report.shown_users, report.completed_users, report.completion_rate), (5, 1, 0.2));
+    assert_eq!(report.exits.get("target_missing"), Some(&1));
+    // Median of welcome's completions (2s, 4s, 6s, 8s): the lower middle.
+    assert_eq!(report.steps[0].median_ms, Some(4_000));
+    // The broken target is guide health, not a user drop-off on the step.
+    let sidebar = &report.steps[1];
+    assert_eq!((sidebar.target_missing_sessions, sidebar.sessions, sidebar.target_missing_rate), (1, 4, 0.25));
+    assert_eq!(report.target_missing_rate, 0.2);
+}
+
+#[test]
+fn records_of_other_guides_are_ignored() {
+    let g = guide("onboarding-tour");
+    let rs = run(&g, "u", &[Escape], 1_000);
+    let report = check(&rs, "another-guide", &[]);
+    assert_eq!(report.shown_users, 0);
+}
+
+#[test]
+fn nps_is_promoters_minus_detractors() {
+    let g = guide("nps-survey");
+    let mut rs = Vec::new();
+    for (i, score) in [10, 9, 9, 8, 7, 6, 0, 10].iter().enumerate() {
+        let a = Answer { score: Some(*score), choice: None, comment: (i == 0).then(|| "love it".to_string()) };
+        rs.extend(run(&g, &format!("u{i}"), &[SurveyAnswer { answer: a }], 1_000));
+    }
+    let report = check(&rs, "nps-survey", &[
+        ("score", 8, 8, 0, &[]),
+        ("detractor", 2, 0, 2, &[("in_progress", 2)]),
+        ("thanks", 6, 0, 6, &[("in_progress", 6)]),
+    ]);
+    let survey = report.survey.unwrap();
+    assert_eq!(survey.responses, 8);
+    // 4 promoters, 2 detractors of 8: +25.
+    assert_eq!(survey.nps, Some(25.0));
+    assert_eq!(survey.distribution[9], 2);
+    assert_eq!(survey.comments, ["love it"]);
+}
+
+#[test]
+fn validation_names_the_field() {
+    let g = guide("onboarding-tour");
+    let good = run(&g, "u", &[Escape], 1_000);
+    let mut r = good.iter().find(|r| r.kind == EventKind::GuideDismissed).unwrap().clone();
+    r.validate().unwrap();
+    let cases: Vec<(Box<dyn Fn(&mut EventRecord)>, &str)> = vec![
+        (Box::new(|r| r.event_id.clear()), "event_id"),
+        (Box::new(|r| r.timestamp = 12), "timestamp"),
+        (Box::new(|r| r.reason = Some(ExitReason::Completed)), "reason"),
+        (Box::new(|r| r.kind = EventKind::StepViewed), "reason: not allowed"),
+        (Box::new(|r| { r.kind = EventKind::StepViewed; r.reason = None; r.step_id = None; }), "step_id"),
+        (Box::new(|r| { r.kind = EventKind::SurveyAnswered; r.reason = None; }), "answer"),
+    ];
+    for (edit, field) in cases {
+        let mut bad = r.clone();
+        edit(&mut bad);
+        let e = bad.validate().expect_err(field);
+        assert!(e.starts_with(field), "{e} should name {field}");
+    }
+    r.url = "x".repeat(3000);
+    assert!(r.validate().unwrap_err().starts_with("url"));
+}
+
+#[test]
+fn records_round_trip_as_json() {
+    let g = guide("nps-survey");
+    for r in run(&g, "u", &[SurveyAnswer { answer: Answer { score: Some(4), choice: None, comment: None } }, Close], 10) {
+        let text = serde_json::to_string(&r).unwrap();
+        let back: EventRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+    }
+}

@@ -1,0 +1,114 @@
+//! Positioning geometry: cases through one `check` helper, and containment properties.
+
+use guidepost_core::{compute_position, spotlight_path, FloatSize, Mode, Placement, PositionOptions, Rect};
+use guidepost_core::model::Side;
+use proptest::prelude::*;
+
+const VP: Rect = Rect { x: 0.0, y: 0.0, width: 1000.0, height: 800.0 };
+const BOX: FloatSize = FloatSize { width: 200.0, height: 100.0 };
+
+fn opts() -> PositionOptions {
+    PositionOptions { offset: 10.0, padding: 8.0, arrow_padding: 12.0, ..Default::default() }
+}
+
+/// Positions BOX next to `target` and checks the resolved placement and coordinates.
+fn check(target: Rect, placement: &str, o: &PositionOptions, want: &str, x: f64, y: f64) {
+    let p: Placement = serde_json::from_value(serde_json::json!(placement)).unwrap();
+    let pos = compute_position(target, BOX, VP, p, o);
+    assert_eq!(pos.placement.as_str(), want, "{pos:?}");
+    assert_eq!((pos.x, pos.y), (x, y), "{pos:?}");
+}
+
+#[test]
+fn each_side_and_alignment() {
+    let t = Rect::new(400.0, 300.0, 100.0, 40.0);
+    check(t, "bottom", &opts(), "bottom", 350.0, 350.0);
+    check(t, "bottom-start", &opts(), "bottom-start", 400.0, 350.0);
+    check(t, "bottom-end", &opts(), "bottom-end", 300.0, 350.0);
+    check(t, "top", &opts(), "top", 350.0, 190.0);
+    check(t, "left", &opts(), "left", 190.0, 270.0);
+    check(t, "right-start", &opts(), "right-start", 510.0, 300.0);
+}
+
+#[test]
+fn flips_when_the_preferred_side_has_no_room() {
+    check(Rect::new(400.0, 20.0, 100.0, 40.0), "top", &opts(), "bottom", 350.0, 70.0);
+    check(Rect::new(850.0, 300.0, 100.0, 40.0), "right", &opts(), "left", 640.0, 270.0);
+}
+
+#[test]
+fn shifts_inside_the_viewport() {
+    // Near the left edge, a centred box slides right to the padding.
+    check(Rect::new(0.0, 300.0, 40.0, 40.0), "bottom", &opts(), "bottom", 8.0, 350.0);
+}
+
+#[test]
+fn rtl_mirrors_start_and_end() {
+    let t = Rect::new(400.0, 300.0, 100.0, 40.0);
+    let rtl = PositionOptions { rtl: true, ..opts() };
+    check(t, "bottom-start", &rtl, "bottom-end", 300.0, 350.0);
+    check(t, "left-start", &rtl, "left-start", 190.0, 300.0);
+}
+
+#[test]
+fn fixed_header_counts_as_taken_space() {
+    let header = PositionOptions { scroll_padding_top: 64.0, ..opts() };
+    // 80px below the top: room above for 100px only without the header.
+    check(Rect::new(400.0, 190.0, 100.0, 40.0), "top", &opts(), "top", 350.0, 80.0);
+    check(Rect::new(400.0, 150.0, 100.0, 40.0), "top", &header, "bottom", 350.0, 200.0);
+}
+
+#[test]
+fn arrow_points_at_the_target_centre() {
+    let pos = compute_position(Rect::new(20.0, 300.0, 40.0, 40.0), BOX, VP, Placement::Bottom, &opts());
+    let arrow = pos.arrow.unwrap();
+    assert_eq!(arrow.edge, Side::Top);
+    assert_eq!(pos.x + arrow.offset, 40.0);
+}
+
+#[test]
+fn small_phones_get_a_bottom_sheet() {
+    let phone = Rect::new(0.0, 0.0, 320.0, 480.0);
+    let big = FloatSize { width: 300.0, height: 300.0 };
+    let pos = compute_position(Rect::new(10.0, 200.0, 300.0, 80.0), big, phone, Placement::Bottom, &opts());
+    assert_eq!(pos.mode, Mode::BottomSheet);
+    assert_eq!((pos.x, pos.y + 300.0, pos.width), (0.0, 480.0, 320.0));
+    assert!(pos.arrow.is_none());
+}
+
+#[test]
+fn spotlight_has_outer_frame_and_rounded_hole() {
+    let d = spotlight_path(Rect::new(0.0, 0.0, 100.0, 50.0), Rect::new(10.0, 10.0, 20.0, 10.0), 4.0, 4.0);
+    assert!(d.starts_with("M0 0H100V50H0Z"), "{d}");
+    // The hole is the target grown by the padding (6,6 to 34,24) with 4px corners.
+    assert!(d.ends_with("M10 6H30A4 4 0 0 1 34 10V20A4 4 0 0 1 30 24H10A4 4 0 0 1 6 20V10A4 4 0 0 1 10 6Z"), "{d}");
+    let empty = spotlight_path(Rect::new(0.0, 0.0, 100.0, 50.0), Rect::new(10.0, 10.0, 0.0, 0.0), 0.0, 4.0);
+    assert_eq!(empty, "M0 0H100V50H0Z");
+}
+
+proptest! {
+    #[test]
+    fn the_box_stays_inside_the_viewport_when_it_fits(
+        tx in -200.0f64..1200.0, ty in -200.0f64..1000.0, tw in 0.0f64..300.0, th in 0.0f64..300.0,
+        fw in 10.0f64..600.0, fh in 10.0f64..400.0,
+        placement in prop::sample::select(Placement::NAMES.to_vec()),
+        rtl in any::<bool>(), header in 0.0f64..100.0,
+    ) {
+        let o = PositionOptions { rtl, scroll_padding_top: header, ..opts() };
+        let p: Placement = serde_json::from_value(serde_json::json!(placement)).unwrap();
+        let f = FloatSize { width: fw, height: fh };
+        let pos = compute_position(Rect::new(tx, ty, tw, th), f, VP, p, &o);
+        let inner = VP.inset(8.0 + header, 8.0, 8.0, 8.0);
+        match pos.mode {
+            Mode::Anchored => {
+                prop_assert!(fw <= inner.width && fh <= inner.height);
+                prop_assert!(inner.contains(&Rect::new(pos.x, pos.y, fw, fh)), "{:?} not in {:?}", pos, inner);
+                let a = pos.arrow.unwrap();
+                let along = if matches!(a.edge, Side::Top | Side::Bottom) { fw } else { fh };
+                prop_assert!(a.offset >= 0.0 && a.offset <= along);
+            }
+            Mode::BottomSheet => prop_assert!(VP.contains(&Rect::new(pos.x, pos.y, pos.width, fh.min(VP.height - header)))),
+            Mode::Centered => prop_assert!(false, "compute_position never centres"),
+        }
+    }
+}

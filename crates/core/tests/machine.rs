@@ -1,0 +1,212 @@
+//! The state machine: scripted runs through one `check` helper, and a no-panic property.
+
+use guidepost_core::{load_guides, transition, Effect, EventKind, ExitReason, Guide, Input, Phase, SurveyAnswer as Answer, TourState};
+use proptest::prelude::*;
+
+fn guide(name: &str) -> Guide {
+    let path = format!("{}/../../guides/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let report = load_guides(&std::fs::read_to_string(path).unwrap());
+    report.guides.into_iter().next().expect("fixture loads")
+}
+
+/// Starts `g`, feeds `inputs` one per second, and checks the records emitted
+/// (as `kind:step` or `kind:step:reason`) and the final phase.
+fn check(g: &Guide, inputs: &[Input], records: &[&str], end: Option<ExitReason>) -> TourState {
+    let mut t = 1_000_000;
+    let (mut s, fx) = TourState::start(g, None, t);
+    let mut all = fx;
+    for i in inputs {
+        t += 1000;
+        let (next, fx) = transition(g, &s, i.clone(), t);
+        s = next;
+        all.extend(fx);
+    }
+    let got: Vec<String> = all
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Record(d) => Some(match d.reason {
+                Some(r) => format!("{}:{}:{}", d.kind.as_str(), d.step_id.clone().unwrap_or_default(), r.as_str()),
+                None => format!("{}:{}", d.kind.as_str(), d.step_id.clone().unwrap_or_default()),
+            }),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, records, "records");
+    match end {
+        Some(r) => assert_eq!(s.phase, Phase::Ended { reason: r }),
+        None => assert!(!s.is_ended(), "still running: {:?}", s.phase),
+    }
+    s
+}
+
+use Input::*;
+
+#[test]
+fn tour_runs_next_back_and_completes() {
+    let g = guide("onboarding-tour");
+    check(
+        &g,
+        &[Next, TargetFound, Back, Next, TargetFound, Next, TargetFound, TargetClicked, Button { index: 0 }],
+        &[
+            "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "step_viewed:welcome",
+            "step_completed:welcome", "step_viewed:sidebar", "step_completed:sidebar", "step_viewed:export",
+            "step_completed:export", "step_viewed:done", "step_completed:done", "guide_completed:done:completed",
+        ],
+        Some(ExitReason::Completed),
+    );
+}
+
+#[test]
+fn escape_dismisses_with_the_step() {
+    let g = guide("onboarding-tour");
+    check(&g, &[Next, TargetFound, Escape], &[
+        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "guide_dismissed:sidebar:dismissed",
+    ], Some(ExitReason::Dismissed));
+}
+
+#[test]
+fn missing_target_ends_or_skips_per_step() {
+    let g = guide("onboarding-tour");
+    // `sidebar` has on_missing = end (the default).
+    check(&g, &[Next, TargetMissing], &[
+        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_target_missing:sidebar",
+        "guide_abandoned:sidebar:target_missing",
+    ], Some(ExitReason::TargetMissing));
+    // `export` has on_missing = skip: it goes on to `done`.
+    check(&g, &[Next, TargetFound, Next, TargetMissing], &[
+        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "step_completed:sidebar",
+        "step_target_missing:export", "step_viewed:done",
+    ], None);
+}
+
+#[test]
+fn click_advance_ignores_clicks_on_other_steps() {
+    let g = guide("onboarding-tour");
+    let s = check(&g, &[TargetClicked, Next, TargetFound, TargetClicked], &[
+        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar",
+    ], None);
+    assert_eq!(s.step_id, "sidebar");
+}
+
+#[test]
+fn survey_answers_branch() {
+    let g = guide("nps-survey");
+    let low = Answer { score: Some(3), choice: None, comment: Some("slow".into()) };
+    check(&g, &[SurveyAnswer { answer: low }, Button { index: 0 }], &[
+        "guide_shown:", "step_viewed:score", "survey_answered:score", "step_completed:score", "step_viewed:detractor",
+        "step_completed:detractor", "guide_completed:detractor:completed",
+    ], Some(ExitReason::Completed));
+    let high = Answer { score: Some(10), ..Default::default() };
+    check(&g, &[SurveyAnswer { answer: high }], &[
+        "guide_shown:", "step_viewed:score", "survey_answered:score", "step_completed:score", "step_viewed:thanks",
+    ], None);
+}
+
+#[test]
+fn checklist_completes_when_all_items_are_done() {
+    let g = guide("setup-checklist");
+    let ev = |n: &str| Event { name: n.into() };
+    let s = check(&g, &[ev("report_created"), ev("unrelated"), ev("report_created")], &["guide_shown:", "step_viewed:checklist"], None);
+    assert_eq!(s.checklist_done, ["report"]);
+    check(&g, &[ev("report_created"), ev("source_connected"), ev("teammate_invited")], &[
+        "guide_shown:", "step_viewed:checklist", "step_completed:checklist", "guide_completed:checklist:completed",
+    ], Some(ExitReason::Completed));
+}
+
+#[test]
+fn every_exit_has_a_reason() {
+    let g = guide("onboarding-tour");
+    for (input, reason) in [
+        (Close, ExitReason::Dismissed),
+        (BackdropClick, ExitReason::Dismissed),
+        (Timeout, ExitReason::Timeout),
+        (NavigatedAway, ExitReason::NavigatedAway),
+        (Displaced, ExitReason::Displaced),
+    ] {
+        let (s, _) = TourState::start(&g, None, 0);
+        let (s, fx) = transition(&g, &s, input, 10);
+        assert_eq!(s.phase, Phase::Ended { reason });
+        assert!(fx.contains(&Effect::Ended { reason }));
+        assert!(fx.iter().any(|e| matches!(e, Effect::Record(d) if d.kind.is_exit() && d.reason == Some(reason))));
+    }
+}
+
+#[test]
+fn state_survives_serialisation_and_resumes() {
+    let g = guide("onboarding-tour");
+    let (s, _) = TourState::start(&g, Some("a".into()), 0);
+    let (s, _) = transition(&g, &s, Next, 5);
+    let saved = serde_json::to_string(&s).unwrap();
+    let restored: TourState = serde_json::from_str(&saved).unwrap();
+    assert_eq!(restored, s);
+    assert_eq!(restored.version, guidepost_core::STATE_VERSION);
+    let (r, fx) = transition(&g, &restored, Resume, 100);
+    assert_eq!(r.step_id, "sidebar");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Locate { step: 1, .. })));
+}
+
+#[test]
+fn resume_after_the_guide_was_edited_finds_the_step_by_id() {
+    let mut g = guide("onboarding-tour");
+    let (s, _) = TourState::start(&g, None, 0);
+    let (s, _) = transition(&g, &s, Next, 5);
+    // The author inserted a step before `sidebar`.
+    let mut extra = g.steps[0].clone();
+    extra.id = "inserted".into();
+    g.steps.insert(1, extra);
+    g.version += 1;
+    let (r, _) = transition(&g, &s, Resume, 10);
+    assert_eq!((r.step, r.step_id.as_str()), (2, "sidebar"));
+    // A step that no longer exists restarts the guide.
+    g.steps.retain(|st| st.id != "sidebar");
+    let (r, _) = transition(&g, &s, Resume, 10);
+    assert_eq!(r.step, 0);
+}
+
+#[test]
+fn durations_are_measured_from_the_view() {
+    let g = guide("onboarding-tour");
+    let (s, _) = TourState::start(&g, None, 1_000);
+    let (_, fx) = transition(&g, &s, Next, 4_500);
+    let d = fx.iter().find_map(|e| match e { Effect::Record(d) if d.kind == EventKind::StepCompleted => Some(d), _ => None }).unwrap();
+    assert_eq!(d.duration_ms, Some(3_500));
+}
+
+fn arb_input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        Just(Resume), Just(TargetFound), Just(TargetMissing), Just(TargetClicked), Just(Next), Just(Back),
+        Just(Escape), Just(Close), Just(BackdropClick), Just(Timeout), Just(NavigatedAway), Just(Displaced),
+        (0usize..4).prop_map(|index| Button { index }),
+        prop::sample::select(vec!["report_created", "source_connected", "teammate_invited", "x"]).prop_map(|n| Event { name: n.into() }),
+        prop::sample::select(vec!["/dashboard", "/reports/1", "/settings"]).prop_map(|u| PageView { url: u.into() }),
+        (0i32..11).prop_map(|s| SurveyAnswer { answer: Answer { score: Some(s), ..Default::default() } }),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn no_input_sequence_panics_or_escapes_the_guide(
+        which in prop::sample::select(vec!["onboarding-tour", "nps-survey", "setup-checklist", "billing-banner", "export-hotspot"]),
+        inputs in prop::collection::vec(arb_input(), 0..40),
+    ) {
+        let g = guide(which);
+        let (mut s, _) = TourState::start(&g, None, 0);
+        let mut ended = false;
+        for (t, i) in inputs.into_iter().enumerate() {
+            let (next, fx) = transition(&g, &s, i, t as i64 * 100);
+            prop_assert!(next.step < g.steps.len());
+            prop_assert_eq!(&next.step_id, &g.steps[next.step].id);
+            if ended {
+                prop_assert!(fx.is_empty(), "an ended guide does nothing");
+                prop_assert_eq!(&next, &s);
+            }
+            // Exactly one exit record, and it comes with Ended.
+            let exits = fx.iter().filter(|e| matches!(e, Effect::Record(d) if d.kind.is_exit())).count();
+            let ends = fx.iter().filter(|e| matches!(e, Effect::Ended { .. })).count();
+            prop_assert_eq!(exits, ends);
+            prop_assert!(ends <= 1);
+            ended = next.is_ended();
+            s = next;
+        }
+    }
+}

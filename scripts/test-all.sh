@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit/property/integration tests, then the browser and
+# collector suites (each script installs what it needs on a fresh machine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+export CARGO_TERM_COLOR=never
+
+echo "== cargo test --workspace"
+cargo test --workspace
+
+for suite in scripts/test-collector.sh scripts/test-web.sh; do
+  if [ -f "$suite" ]; then
+    echo "== $suite"
+    bash "$suite"
+  fi
+done
+
+if [ "${GUIDEPOST_BENCH:-0}" = 1 ]; then
+  echo "== core benchmark"
+  cargo bench -p guidepost-core --bench targeting -- --quick
+fi
+echo "== all tests passed"
