@@ -280,6 +280,12 @@ pub struct FunnelReport {
     pub target_missing_rate: f64,
 }
 
+/// A step is keyed by (index, id): the same id may move between versions.
+type StepKey = (u32, String);
+
+/// When a user's guide ended, at which step, and why.
+type Exit = (i64, Option<StepKey>, ExitReason);
+
 #[derive(Default)]
 struct StepAcc {
     step_id: String,
@@ -295,13 +301,13 @@ pub struct FunnelBuilder {
     guide_id: String,
     users: HashMap<String, u32>,
     sessions: HashMap<String, u32>,
-    steps: BTreeMap<(u32, String), StepAcc>,
+    steps: BTreeMap<StepKey, StepAcc>,
     shown: HashSet<u32>,
     completed: HashSet<u32>,
     shown_sessions: HashSet<u32>,
     missing_sessions: HashSet<u32>,
-    /// user -> (timestamp, step key, reason) of their latest exit.
-    last_exit: HashMap<u32, (i64, Option<(u32, String)>, ExitReason)>,
+    /// user -> their latest exit.
+    last_exit: HashMap<u32, Exit>,
     scores: Vec<u64>,
     choices: BTreeMap<String, u64>,
     comments: Vec<String>,

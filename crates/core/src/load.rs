@@ -463,10 +463,8 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
             }
             let s = &g.steps[i];
             let unconditional = s.branch.iter().any(|b| b.when.is_none());
-            if !unconditional || s.on_missing == crate::model::OnMissing::Skip {
-                if i + 1 < g.steps.len() {
-                    todo.push(i + 1);
-                }
+            if (!unconditional || s.on_missing == crate::model::OnMissing::Skip) && i + 1 < g.steps.len() {
+                todo.push(i + 1);
             }
             for to in s.branch.iter().map(|b| &b.to).chain(s.buttons.iter().filter_map(|b| b.to.as_ref())) {
                 if let Some(&j) = ids.get(to.as_str()) {
