@@ -185,3 +185,17 @@ fn schema_describes_every_step_kind_and_placement() {
     fields.sort();
     assert_eq!(props, fields);
 }
+
+#[test]
+fn locales_replace_texts_with_language_fallback() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../guides/onboarding-tour.json");
+    let g = load_guides(&std::fs::read_to_string(dir).unwrap()).guides.remove(0);
+    let fr = g.localized_step(0, "fr-CA").unwrap();
+    assert_eq!(fr.title.as_deref(), Some("Bienvenue sur Acme Analytics"));
+    assert_eq!(fr.buttons.iter().map(|b| b.label.as_str()).collect::<Vec<_>>(), ["Commencer", "Plus tard"]);
+    // Untranslated parts keep the original; unknown locales get the original.
+    let done = g.localized_step(3, "fr").unwrap();
+    assert_eq!(done.body, g.steps[3].body);
+    assert_eq!(g.localized_step(0, "de").unwrap(), g.steps[0]);
+    assert!(g.localized_step(9, "fr").is_none());
+}
