@@ -373,6 +373,24 @@ pub struct Context {
     pub guides: BTreeMap<String, GuideHistory>,
 }
 
+/// At most this many timestamps are kept per event name.
+pub const MAX_EVENTS_PER_NAME: usize = 500;
+
+impl Context {
+    /// Records an occurrence of `name` at `at_ms`, keeping timestamps sorted and bounded
+    /// (the newest [`MAX_EVENTS_PER_NAME`] are kept), so event-count rules stay exact
+    /// for recent windows and storage stays small.
+    pub fn record_event(&mut self, name: &str, at_ms: i64) {
+        let ts = self.events.entry(name.to_string()).or_default();
+        let i = ts.partition_point(|&t| t <= at_ms);
+        ts.insert(i, at_ms);
+        if ts.len() > MAX_EVENTS_PER_NAME {
+            let extra = ts.len() - MAX_EVENTS_PER_NAME;
+            ts.drain(..extra);
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq)]
 pub struct Size {
     pub width: f64,

@@ -207,3 +207,20 @@ proptest! {
         prop_assert_eq!(parse_rule(&back, "$").unwrap(), parsed);
     }
 }
+
+#[test]
+fn recorded_events_stay_sorted_and_bounded() {
+    let mut c = ctx();
+    let now = c.now_ms;
+    c.record_event("saved", now - 5);
+    c.record_event("saved", now - 50);
+    c.record_event("saved", now);
+    assert_eq!(c.events["saved"], [now - 50, now - 5, now]);
+    for i in 0..600 {
+        c.record_event("spam", now - 600 + i);
+    }
+    let spam = &c.events["spam"];
+    assert_eq!(spam.len(), guidepost_core::rules::MAX_EVENTS_PER_NAME);
+    assert_eq!(*spam.last().unwrap(), now - 1);
+    check_in(&c, json!({"event": "saved", "op": "eq", "count": 3, "within_days": 1}), true);
+}
