@@ -1,0 +1,475 @@
+//! The DOM platform: finding targets (with fallbacks, inside open shadow roots and
+//! same-origin iframes), waiting for late ones with a MutationObserver, reading
+//! rectangles in top-level viewport coordinates, fixed headers, scrolling, and the
+//! element picker for authors.
+
+use std::cell::RefCell;
+
+use guidepost_core::{Rect, Target};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlIFrameElement};
+
+/// A found target: the element and the iframes it lives in (outermost first).
+#[derive(Clone)]
+pub struct Found {
+    pub el: Element,
+    pub frames: Vec<HtmlIFrameElement>,
+}
+
+impl Found {
+    /// The element's rectangle in the top-level viewport.
+    pub fn rect(&self) -> Rect {
+        let r = self.el.get_bounding_client_rect();
+        let (mut x, mut y) = (r.x(), r.y());
+        for f in &self.frames {
+            let fr = f.get_bounding_client_rect();
+            x += fr.x() + f.client_left() as f64;
+            y += fr.y() + f.client_top() as f64;
+        }
+        Rect::new(x, y, r.width(), r.height())
+    }
+
+    pub fn connected(&self) -> bool {
+        self.el.is_connected() && self.frames.iter().all(|f| f.is_connected())
+    }
+}
+
+pub fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+pub fn viewport() -> Rect {
+    let Some(w) = web_sys::window() else { return Rect::default() };
+    let width = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let height = w.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    // Prefer the layout viewport without scrollbars when available.
+    let de = document().and_then(|d| d.document_element());
+    let cw = de.as_ref().map(|e| e.client_width() as f64).filter(|v| *v > 0.0).unwrap_or(width);
+    let ch = de.as_ref().map(|e| e.client_height() as f64).filter(|v| *v > 0.0).unwrap_or(height);
+    Rect::new(0.0, 0.0, cw.min(width.max(cw)), ch.min(height.max(ch)))
+}
+
+fn visible(el: &Element) -> bool {
+    let r = el.get_bounding_client_rect();
+    r.width() > 0.0 || r.height() > 0.0
+}
+
+/// Every root to search: the document, open shadow roots, same-origin iframe documents.
+fn roots(doc: &Document, frames: Vec<HtmlIFrameElement>, out: &mut Vec<(web_sys::Node, Vec<HtmlIFrameElement>)>) {
+    out.push((doc.clone().into(), frames.clone()));
+    collect_shadow_roots(doc.as_ref(), &frames, out);
+    if let Ok(list) = doc.query_selector_all("iframe") {
+        for i in 0..list.length() {
+            let Some(f) = list.get(i).and_then(|n| n.dyn_into::<HtmlIFrameElement>().ok()) else { continue };
+            // Cross-origin frames have no contentDocument: skip them.
+            if let Some(inner) = f.content_document() {
+                let mut chain = frames.clone();
+                chain.push(f);
+                roots(&inner, chain, out);
+            }
+        }
+    }
+}
+
+fn collect_shadow_roots(root: &JsValue, frames: &[HtmlIFrameElement], out: &mut Vec<(web_sys::Node, Vec<HtmlIFrameElement>)>) {
+    let list = if let Some(d) = root.dyn_ref::<Document>() {
+        d.query_selector_all("*")
+    } else if let Some(s) = root.dyn_ref::<web_sys::ShadowRoot>() {
+        s.query_selector_all("*")
+    } else {
+        return;
+    };
+    let Ok(list) = list else { return };
+    for i in 0..list.length() {
+        let Some(el) = list.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        if el.tag_name().eq_ignore_ascii_case("guidepost-root") {
+            continue;
+        }
+        if let Some(sr) = el.shadow_root() {
+            out.push((sr.clone().into(), frames.to_vec()));
+            collect_shadow_roots(sr.as_ref(), frames, out);
+        }
+    }
+}
+
+fn query_all(root: &web_sys::Node, sel: &str) -> Vec<Element> {
+    let list = if let Some(d) = root.dyn_ref::<Document>() {
+        d.query_selector_all(sel)
+    } else if let Some(s) = root.dyn_ref::<web_sys::ShadowRoot>() {
+        s.query_selector_all(sel)
+    } else {
+        return vec![];
+    };
+    let Ok(list) = list else { return vec![] };
+    (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<Element>().ok()).collect()
+}
+
+fn css_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// All elements matching a target (selector first, then each fallback), visible ones only.
+pub fn find_all(t: &Target) -> Vec<Found> {
+    let Some(doc) = document() else { return vec![] };
+    let mut rs = Vec::new();
+    roots(&doc, vec![], &mut rs);
+    let search = |sel: &str, text: Option<&str>| -> Vec<Found> {
+        let mut out = Vec::new();
+        for (root, frames) in &rs {
+            for el in query_all(root, sel) {
+                if el.closest("guidepost-root").ok().flatten().is_some() || !visible(&el) {
+                    continue;
+                }
+                if let Some(want) = text {
+                    let got = el.text_content().unwrap_or_default();
+                    if got.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase() != want {
+                        continue;
+                    }
+                }
+                out.push(Found { el, frames: frames.clone() });
+            }
+        }
+        out
+    };
+    let found = search(&t.selector, None);
+    if !found.is_empty() {
+        return found;
+    }
+    for f in &t.fallbacks {
+        let found = if let Some(text) = &f.text {
+            let want = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let sel = f.tag.clone().unwrap_or_else(|| "a,button,[role=button],[role=tab],[role=menuitem],label,h1,h2,h3,h4,li,summary".into());
+            let mut all = search(&sel, Some(&want));
+            // Keep the innermost matches: a wrapper with the same text is not the target.
+            let els: Vec<Element> = all.iter().map(|f| f.el.clone()).collect();
+            all.retain(|f| !els.iter().any(|o| o != &f.el && f.el.contains(Some(o))));
+            all
+        } else if let Some(attr) = &f.attribute {
+            let sel = match &f.value {
+                Some(v) => format!("[{attr}={}]", css_string(v)),
+                None => format!("[{attr}]"),
+            };
+            search(&sel, None)
+        } else {
+            vec![]
+        };
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    vec![]
+}
+
+pub fn find(t: &Target) -> Option<Found> {
+    find_all(t).into_iter().next()
+}
+
+struct Waiter {
+    observer: web_sys::MutationObserver,
+    _callback: Closure<dyn FnMut()>,
+    _timeout: gloo_timers::callback::Timeout,
+}
+
+thread_local! {
+    static WAITER: RefCell<Option<Waiter>> = const { RefCell::new(None) };
+}
+
+/// Stops any pending wait.
+pub fn cancel_wait() {
+    WAITER.with(|w| {
+        if let Some(w) = w.borrow_mut().take() {
+            w.observer.disconnect();
+        }
+    });
+}
+
+/// Finds `target` now, or waits for it with a MutationObserver (no polling) up to
+/// `timeout_ms`. Calls `done` exactly once, with the element or `None`.
+pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>) + 'static) {
+    cancel_wait();
+    if let Some(f) = find(&target) {
+        done(Some(f));
+        return;
+    }
+    let done = std::rc::Rc::new(RefCell::new(Some(done)));
+    let finish = {
+        let done = done.clone();
+        move |f: Option<Found>| {
+            cancel_wait();
+            if let Some(d) = done.borrow_mut().take() {
+                d(f);
+            }
+        }
+    };
+    let finish = std::rc::Rc::new(finish);
+    let on_mutation = {
+        let finish = finish.clone();
+        let target = target.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = find(&target) {
+                finish(Some(f));
+            }
+        })
+    };
+    let Ok(observer) = web_sys::MutationObserver::new(on_mutation.as_ref().unchecked_ref()) else {
+        finish(None);
+        return;
+    };
+    let opts = web_sys::MutationObserverInit::new();
+    opts.set_child_list(true);
+    opts.set_subtree(true);
+    opts.set_attributes(true);
+    if let Some(root) = document().and_then(|d| d.document_element()) {
+        let _ = observer.observe_with_options(&root, &opts);
+    }
+    let timeout = {
+        let finish = finish.clone();
+        gloo_timers::callback::Timeout::new(timeout_ms, move || finish(None))
+    };
+    WAITER.with(|w| *w.borrow_mut() = Some(Waiter { observer, _callback: on_mutation, _timeout: timeout }));
+}
+
+/// The height of a fixed or sticky header covering the top of the viewport.
+pub fn header_height() -> f64 {
+    let (Some(w), Some(doc)) = (web_sys::window(), document()) else { return 0.0 };
+    let vp = viewport();
+    let mut best: f64 = 0.0;
+    for x in [vp.width * 0.25, vp.width * 0.5, vp.width * 0.75] {
+        let mut cur = doc.element_from_point(x as f32, 1.0);
+        while let Some(el) = cur {
+            if el.tag_name().eq_ignore_ascii_case("guidepost-root") {
+                break;
+            }
+            if let Ok(Some(style)) = w.get_computed_style(&el) {
+                let pos = style.get_property_value("position").unwrap_or_default();
+                if pos == "fixed" || pos == "sticky" {
+                    let r = el.get_bounding_client_rect();
+                    if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
+                        best = best.max(r.bottom());
+                    }
+                    break;
+                }
+            }
+            cur = el.parent_element();
+        }
+    }
+    best
+}
+
+/// Scrolls the target into view below any fixed header, if it is not fully visible.
+pub fn scroll_into_view(f: &Found, reduced_motion: bool) {
+    let vp = viewport();
+    let header = header_height();
+    let r = f.rect();
+    let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width;
+    if fully {
+        return;
+    }
+    let opts = web_sys::ScrollIntoViewOptions::new();
+    opts.set_block(web_sys::ScrollLogicalPosition::Center);
+    opts.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+    opts.set_behavior(if reduced_motion { web_sys::ScrollBehavior::Instant } else { web_sys::ScrollBehavior::Instant });
+    f.el.scroll_into_view_with_scroll_into_view_options(&opts);
+    // A tall target centred under a fixed header: nudge it below the header.
+    let r = f.rect();
+    if r.y < header {
+        if let Some(w) = web_sys::window() {
+            w.scroll_by_with_x_and_y(0.0, r.y - header - 8.0);
+        }
+    }
+}
+
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .map(|m| m.matches())
+        .unwrap_or(false)
+}
+
+pub fn is_rtl() -> bool {
+    let Some(doc) = document() else { return false };
+    let dir = doc.document_element().and_then(|e| e.get_attribute("dir")).unwrap_or_default();
+    if !dir.is_empty() {
+        return dir.eq_ignore_ascii_case("rtl");
+    }
+    doc.body().and_then(|b| b.get_attribute("dir")).is_some_and(|d| d.eq_ignore_ascii_case("rtl"))
+}
+
+// ---------------------------------------------------------------------------
+// The element picker for authors: `Guidepost.pick()`.
+
+struct Picker {
+    resolve: js_sys::Function,
+    highlight: web_sys::HtmlElement,
+    label: web_sys::HtmlElement,
+    listeners: Vec<(String, Closure<dyn FnMut(web_sys::Event)>)>,
+}
+
+thread_local! {
+    static PICKER: RefCell<Option<Picker>> = const { RefCell::new(None) };
+}
+
+/// A robust target for `el`: data attributes, id, accessible name, then text; a short
+/// structural path only as a last resort.
+pub fn robust_target(el: &Element) -> (Target, usize) {
+    let tag = el.tag_name().to_lowercase();
+    let mut candidates: Vec<String> = Vec::new();
+    for attr in ["data-tour", "data-guide", "data-testid", "data-test", "data-cy", "data-qa"] {
+        if let Some(v) = el.get_attribute(attr).filter(|v| !v.is_empty()) {
+            candidates.push(format!("[{attr}={}]", css_string(&v)));
+        }
+    }
+    let names = el.get_attribute_names();
+    for i in 0..names.length() {
+        let n = names.get(i).as_string().unwrap_or_default();
+        if n.starts_with("data-") && !n.starts_with("data-v-") {
+            if let Some(v) = el.get_attribute(&n).filter(|v| !v.is_empty() && v.len() < 60) {
+                candidates.push(format!("[{n}={}]", css_string(&v)));
+            }
+        }
+    }
+    if let Some(id) = el.get_attribute("id").filter(|id| !id.is_empty() && !looks_generated(id)) {
+        candidates.push(format!("#{}", css_ident(&id)));
+    }
+    if let Some(label) = el.get_attribute("aria-label").filter(|l| !l.is_empty()) {
+        candidates.push(format!("{tag}[aria-label={}]", css_string(&label)));
+    }
+    if let Some(name) = el.get_attribute("name").filter(|l| !l.is_empty()) {
+        candidates.push(format!("{tag}[name={}]", css_string(&name)));
+    }
+    let text = el.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+    let fallbacks = if !text.is_empty() && text.len() <= 60 {
+        vec![guidepost_core::Fallback { text: Some(text.clone()), tag: Some(tag.clone()), attribute: None, value: None }]
+    } else {
+        vec![]
+    };
+    let count = |sel: &str| document().and_then(|d| d.query_selector_all(sel).ok()).map(|l| l.length() as usize).unwrap_or(0);
+    for sel in &candidates {
+        if count(sel) == 1 {
+            return (Target { selector: sel.clone(), fallbacks }, 1);
+        }
+    }
+    let sel = structural_path(el);
+    let n = count(&sel);
+    (Target { selector: sel, fallbacks }, n)
+}
+
+fn looks_generated(id: &str) -> bool {
+    let digits = id.chars().filter(|c| c.is_ascii_digit()).count();
+    digits >= 4 || id.starts_with(':') || id.contains("ember") || id.contains("react")
+}
+
+fn css_ident(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_string() } else { format!("\\{c}") })
+        .collect()
+}
+
+fn structural_path(el: &Element) -> String {
+    let mut parts = Vec::new();
+    let mut cur = Some(el.clone());
+    while let Some(e) = cur {
+        let tag = e.tag_name().to_lowercase();
+        if tag == "body" || tag == "html" {
+            break;
+        }
+        if let Some(id) = e.get_attribute("id").filter(|id| !id.is_empty() && !looks_generated(id)) {
+            parts.push(format!("#{}", css_ident(&id)));
+            break;
+        }
+        let mut part = tag.clone();
+        if let Some(parent) = e.parent_element() {
+            let kids = parent.children();
+            let same: Vec<Element> = (0..kids.length()).filter_map(|i| kids.item(i)).filter(|k| k.tag_name() == e.tag_name()).collect();
+            if same.len() > 1 {
+                let pos = same.iter().position(|k| k == &e).unwrap_or(0) + 1;
+                part = format!("{tag}:nth-of-type({pos})");
+            }
+        }
+        parts.push(part);
+        cur = e.parent_element();
+        if parts.len() >= 5 {
+            break;
+        }
+    }
+    parts.reverse();
+    parts.join(" > ")
+}
+
+fn end_pick(result: JsValue) {
+    let picker = PICKER.with(|p| p.borrow_mut().take());
+    let Some(p) = picker else { return };
+    if let Some(doc) = document() {
+        for (name, l) in &p.listeners {
+            let opts = web_sys::EventListenerOptions::new();
+            opts.set_capture(true);
+            let _ = doc.remove_event_listener_with_callback_and_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
+        }
+    }
+    p.highlight.remove();
+    p.label.remove();
+    let _ = p.resolve.call1(&JsValue::NULL, &result);
+}
+
+/// Enters picker mode. Resolves with `{ target, selector, matches }`, or `null` on Esc.
+pub fn pick(_options: JsValue) -> Result<JsValue, String> {
+    end_pick(JsValue::NULL);
+    let doc = document().ok_or("no document")?;
+    let body = doc.body().ok_or("no body")?;
+    let mk = |style: &str| -> Result<web_sys::HtmlElement, String> {
+        let e: web_sys::HtmlElement = doc.create_element("div").map_err(|_| "create")?.unchecked_into();
+        e.set_attribute("style", style).map_err(|_| "style")?;
+        e.set_attribute("data-guidepost-picker", "").map_err(|_| "attr")?;
+        body.append_child(&e).map_err(|_| "append")?;
+        Ok(e)
+    };
+    let highlight = mk("position:fixed;pointer-events:none;z-index:2147483646;border:2px solid #e5484d;background:rgba(229,72,77,.12);border-radius:4px;display:none")?;
+    let label = mk("position:fixed;pointer-events:none;z-index:2147483647;background:#111;color:#fff;font:12px/1.4 system-ui,sans-serif;padding:2px 6px;border-radius:3px;display:none")?;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let hl = highlight.clone();
+        let lb = label.clone();
+        let mv = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            let Some(el) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            if el.has_attribute("data-guidepost-picker") {
+                return;
+            }
+            let r = el.get_bounding_client_rect();
+            let _ = hl.style().set_property("display", "block");
+            let _ = hl.style().set_property("left", &format!("{}px", r.x()));
+            let _ = hl.style().set_property("top", &format!("{}px", r.y()));
+            let _ = hl.style().set_property("width", &format!("{}px", r.width()));
+            let _ = hl.style().set_property("height", &format!("{}px", r.height()));
+            let (t, n) = robust_target(&el);
+            lb.set_text_content(Some(&format!("{} · {} match{}", t.selector, n, if n == 1 { "" } else { "es" })));
+            let _ = lb.style().set_property("display", "block");
+            let _ = lb.style().set_property("left", &format!("{}px", r.x()));
+            let _ = lb.style().set_property("top", &format!("{}px", (r.y() - 22.0).max(0.0)));
+        });
+        let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            ev.prevent_default();
+            ev.stop_immediate_propagation();
+            let Some(el) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let (t, n) = robust_target(&el);
+            let result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
+            let js = serde_wasm_bindgen::to_value(&result).unwrap_or(JsValue::NULL);
+            let js = js_sys::JSON::parse(&result.to_string()).unwrap_or(js);
+            // Resolve after this event finishes dispatching.
+            gloo_timers::callback::Timeout::new(0, move || end_pick(js)).forget();
+        });
+        let key = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if ev.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
+                ev.prevent_default();
+                gloo_timers::callback::Timeout::new(0, || end_pick(JsValue::NULL)).forget();
+            }
+        });
+        let listeners = vec![("mouseover".to_string(), mv), ("click".to_string(), click), ("keydown".to_string(), key)];
+        for (name, l) in &listeners {
+            let opts = web_sys::AddEventListenerOptions::new();
+            opts.set_capture(true);
+            let _ = doc.add_event_listener_with_callback_and_add_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
+        }
+        PICKER.with(|p| *p.borrow_mut() = Some(Picker { resolve, highlight: highlight.clone(), label: label.clone(), listeners }));
+    });
+    Ok(promise.into())
+}

@@ -1,0 +1,498 @@
+//! The overlay: a leptos view rendered inside the open shadow root of one
+//! `<guidepost-root>` element, so host CSS can't break it and it can't leak out.
+//!
+//! It renders a [`StepVm`] and a [`Geometry`] and reports clicks and keys as
+//! [`UiEvent`]s. It never sees a guide, a rule or the state machine.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use guidepost_core::richtext::{Block, Inline};
+use guidepost_core::{ButtonAction, FloatSize, Mode, Position, Rect, StepKind, SurveyAnswer, SurveyScale};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::view::StepVm;
+
+/// What the user did in the overlay.
+#[derive(Clone, Debug)]
+pub enum UiEvent {
+    Button { index: Option<usize>, action: ButtonAction },
+    Close,
+    Escape,
+    Backdrop,
+    Next,
+    Back,
+    Survey(SurveyAnswer),
+    StartGuide(String),
+}
+
+/// Where things go on screen, computed by the core from DOM rectangles.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Geometry {
+    pub viewport: Rect,
+    pub target: Option<Rect>,
+    pub position: Option<Position>,
+    pub spotlight: Option<String>,
+    pub visible: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Signals {
+    step: RwSignal<Option<StepVm>>,
+    geo: RwSignal<Geometry>,
+    rtl: RwSignal<bool>,
+    open: RwSignal<bool>,
+    announce: RwSignal<String>,
+}
+
+type Handler = Rc<dyn Fn(UiEvent)>;
+
+thread_local! {
+    static SIGNALS: RefCell<Option<Signals>> = const { RefCell::new(None) };
+    static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
+    static SHADOW: RefCell<Option<web_sys::ShadowRoot>> = const { RefCell::new(None) };
+}
+
+fn signals() -> Option<Signals> {
+    SIGNALS.with(|s| *s.borrow())
+}
+
+fn send(ev: UiEvent) {
+    let h = HANDLER.with(|h| h.borrow().clone());
+    if let Some(h) = h {
+        h(ev);
+    }
+}
+
+const CSS: &str = include_str!("overlay.css");
+
+/// Creates `<guidepost-root>` with an open shadow root and mounts the view in it.
+pub fn mount(handler: impl Fn(UiEvent) + 'static) {
+    HANDLER.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
+    let Some(doc) = crate::dom::document() else { return };
+    let Some(body) = doc.body() else { return };
+    let Ok(host) = doc.create_element("guidepost-root") else { return };
+    let Ok(shadow) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) else { return };
+    if let Ok(style) = doc.create_element("style") {
+        style.set_text_content(Some(CSS));
+        let _ = shadow.append_child(&style);
+    }
+    let Ok(container) = doc.create_element("div") else { return };
+    let _ = shadow.append_child(&container);
+    let _ = body.append_child(&host);
+    SHADOW.with(|s| *s.borrow_mut() = Some(shadow.clone()));
+    let sig = Signals {
+        step: RwSignal::new(None),
+        geo: RwSignal::new(Geometry::default()),
+        rtl: RwSignal::new(false),
+        open: RwSignal::new(false),
+        announce: RwSignal::new(String::new()),
+    };
+    SIGNALS.with(|s| *s.borrow_mut() = Some(sig));
+    let container: web_sys::HtmlElement = container.unchecked_into();
+    leptos::mount::mount_to(container, move || root_view(sig)).forget();
+    listen_keys();
+}
+
+pub fn set_step(vm: Option<StepVm>) {
+    let Some(s) = signals() else { return };
+    let changed = s.step.with_untracked(|cur| cur.as_ref().map(|c| &c.key) != vm.as_ref().map(|v| &v.key));
+    if !changed {
+        s.step.set(vm);
+        return;
+    }
+    let announcement = vm.as_ref().map(|v| v.announcement.clone());
+    let is_hotspot = vm.as_ref().is_some_and(|v| v.kind == StepKind::Hotspot);
+    s.open.set(!is_hotspot);
+    s.geo.set(Geometry::default());
+    s.step.set(vm);
+    if let Some(a) = announcement {
+        s.announce.set(a);
+        // Move focus in once the view has rendered.
+        after_render(focus_primary);
+    }
+}
+
+pub fn current_step() -> Option<StepVm> {
+    signals().and_then(|s| s.step.get_untracked())
+}
+
+pub fn set_geometry(g: Geometry) {
+    if let Some(s) = signals() {
+        if s.geo.with_untracked(|cur| *cur != g) {
+            s.geo.set(g);
+        }
+    }
+}
+
+pub fn set_rtl(rtl: bool) {
+    if let Some(s) = signals() {
+        s.rtl.set(rtl);
+    }
+}
+
+pub fn rtl() -> bool {
+    signals().is_some_and(|s| s.rtl.get_untracked())
+}
+
+fn shadow() -> Option<web_sys::ShadowRoot> {
+    SHADOW.with(|s| s.borrow().clone())
+}
+
+/// The rendered size of the floating box.
+pub fn floating_size() -> Option<FloatSize> {
+    let el = shadow()?.query_selector(".gp-float").ok()??;
+    let el: web_sys::HtmlElement = el.dyn_into().ok()?;
+    let (w, h) = (el.offset_width() as f64, el.offset_height() as f64);
+    (w > 0.0).then_some(FloatSize { width: w, height: h })
+}
+
+fn after_render(f: fn()) {
+    let cb = Closure::once_into_js(move || {
+        // Two frames: leptos applies updates in a microtask, layout settles by the next frame.
+        let cb2 = Closure::once_into_js(f);
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(cb2.unchecked_ref());
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(cb.unchecked_ref());
+    }
+}
+
+fn focus_primary() {
+    let Some(root) = shadow() else { return };
+    let el = root
+        .query_selector(".gp-float .gp-primary")
+        .ok()
+        .flatten()
+        .or_else(|| root.query_selector(".gp-float button").ok().flatten())
+        .or_else(|| root.query_selector(".gp-float").ok().flatten());
+    if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let opts = web_sys::FocusOptions::new();
+        opts.set_prevent_scroll(true);
+        let _ = el.focus_with_options(&opts);
+    }
+}
+
+fn focusables() -> Vec<web_sys::HtmlElement> {
+    let Some(root) = shadow() else { return vec![] };
+    let Ok(list) = root.query_selector_all(".gp-float button, .gp-float textarea, .gp-float a[href], .gp-float input") else {
+        return vec![];
+    };
+    (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<web_sys::HtmlElement>().ok()).collect()
+}
+
+fn focus_inside() -> bool {
+    let Some(doc) = crate::dom::document() else { return false };
+    doc.active_element().is_some_and(|e| e.tag_name().eq_ignore_ascii_case("guidepost-root"))
+}
+
+fn listen_keys() {
+    let Some(doc) = crate::dom::document() else { return };
+    let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
+        let Some(s) = signals() else { return };
+        let Some(vm) = s.step.get_untracked() else { return };
+        let rtl = s.rtl.get_untracked();
+        let body_focused = crate::dom::document()
+            .and_then(|d| d.active_element())
+            .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+        let ours = focus_inside() || body_focused;
+        match ev.key().as_str() {
+            "Escape" => {
+                ev.prevent_default();
+                send(UiEvent::Escape);
+            }
+            "ArrowRight" | "ArrowLeft" if ours && vm.kind != StepKind::Survey => {
+                let forward = (ev.key() == "ArrowRight") != rtl;
+                ev.prevent_default();
+                send(if forward { UiEvent::Next } else { UiEvent::Back });
+            }
+            "Tab" if vm.is_modal() => {
+                // Keep focus inside modal steps.
+                let items = focusables();
+                let Some(root) = shadow() else { return };
+                let current = root.active_element();
+                let first = items.first().cloned();
+                let last = items.last().cloned();
+                let at = |e: &Option<web_sys::HtmlElement>| {
+                    matches!((e, &current), (Some(a), Some(c)) if a.unchecked_ref::<web_sys::Element>() == c)
+                };
+                let target = if !focus_inside() {
+                    first
+                } else if ev.shift_key() && at(&first) {
+                    last
+                } else if !ev.shift_key() && at(&last) {
+                    first
+                } else {
+                    None
+                };
+                if let Some(t) = target {
+                    ev.prevent_default();
+                    let _ = t.focus();
+                }
+            }
+            _ => {}
+        }
+    });
+    let opts = web_sys::AddEventListenerOptions::new();
+    opts.set_capture(true);
+    let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("keydown", on_key.as_ref().unchecked_ref(), &opts);
+    on_key.forget();
+}
+
+// ---------------------------------------------------------------------------
+// Views.
+
+fn root_view(s: Signals) -> impl IntoView {
+    view! {
+        <div class="gp" dir=move || if s.rtl.get() { "rtl" } else { "ltr" }>
+            <div class="gp-live" role="status" aria-live="polite">{move || s.announce.get()}</div>
+            {move || s.step.get().map(|vm| step_view(vm, s))}
+        </div>
+    }
+}
+
+fn px(v: f64) -> String {
+    format!("{}px", (v * 100.0).round() / 100.0)
+}
+
+fn float_style(g: &Geometry) -> String {
+    match (&g.position, g.visible) {
+        (Some(p), true) => match p.mode {
+            Mode::BottomSheet => "left:0;right:0;bottom:0;top:auto;width:auto;max-width:none;border-radius:12px 12px 0 0".into(),
+            _ => format!("left:{};top:{}", px(p.x), px(p.y)),
+        },
+        _ => "left:0;top:0;visibility:hidden".into(),
+    }
+}
+
+fn arrow_style(g: &Geometry) -> Option<String> {
+    let p = g.position.as_ref()?;
+    let a = p.arrow?;
+    use guidepost_core::model::Side;
+    Some(match a.edge {
+        Side::Top => format!("top:-6px;left:{}", px(a.offset - 6.0)),
+        Side::Bottom => format!("bottom:-6px;left:{}", px(a.offset - 6.0)),
+        Side::Left => format!("left:-6px;top:{}", px(a.offset - 6.0)),
+        Side::Right => format!("right:-6px;top:{}", px(a.offset - 6.0)),
+    })
+}
+
+fn inline_view(runs: Vec<Inline>) -> impl IntoView {
+    runs.into_iter()
+        .map(|r| {
+            let mut v: AnyView = r.text.clone().into_any();
+            if r.code {
+                v = view! { <code>{r.text.clone()}</code> }.into_any();
+            }
+            if r.italic {
+                v = view! { <em>{v}</em> }.into_any();
+            }
+            if r.bold {
+                v = view! { <strong>{v}</strong> }.into_any();
+            }
+            if let Some(href) = r.link.clone() {
+                v = view! { <a href=href target="_blank" rel="noopener noreferrer">{v}</a> }.into_any();
+            }
+            if r.br {
+                view! { <br/>{v} }.into_any()
+            } else {
+                v
+            }
+        })
+        .collect_view()
+}
+
+fn body_view(blocks: Vec<Block>) -> impl IntoView {
+    blocks
+        .into_iter()
+        .map(|b| match b {
+            Block::Paragraph(runs) => view! { <p>{inline_view(runs)}</p> }.into_any(),
+            Block::List(items) => view! { <ul>{items.into_iter().map(|r| view! { <li>{inline_view(r)}</li> }).collect_view()}</ul> }.into_any(),
+        })
+        .collect_view()
+}
+
+fn buttons_view(vm: &StepVm) -> impl IntoView {
+    vm.buttons
+        .iter()
+        .cloned()
+        .map(|b| {
+            let (index, action) = (b.index, b.action);
+            view! {
+                <button type="button" class="gp-btn" class:gp-primary=b.primary
+                    on:click=move |_| send(UiEvent::Button { index, action })>{b.label}</button>
+            }
+        })
+        .collect_view()
+}
+
+fn survey_view(vm: &StepVm) -> impl IntoView {
+    let survey = vm.survey.clone()?;
+    let score = RwSignal::new(None::<i32>);
+    let choice = RwSignal::new(None::<String>);
+    let comment = RwSignal::new(String::new());
+    let scale = match &survey.scale {
+        SurveyScale::Nps => (0..=10).map(|n| n.to_string()).collect::<Vec<_>>(),
+        SurveyScale::Rating { min, max } => (*min..=*max).map(|n| n.to_string()).collect(),
+        SurveyScale::Choice { choices } => choices.clone(),
+    };
+    let is_choice = matches!(survey.scale, SurveyScale::Choice { .. });
+    let options = scale
+        .into_iter()
+        .map(|label| {
+            let value = label.clone();
+            let pressed = {
+                let value = value.clone();
+                move || {
+                    if is_choice {
+                        choice.get().as_deref() == Some(value.as_str())
+                    } else {
+                        score.get().map(|s| s.to_string()).as_deref() == Some(value.as_str())
+                    }
+                }
+            };
+            let pick = move |_| {
+                if is_choice {
+                    choice.set(Some(value.clone()));
+                } else {
+                    score.set(value.parse().ok());
+                }
+            };
+            view! {
+                <button type="button" class="gp-scale-btn" aria-pressed=move || pressed().to_string() on:click=pick>{label}</button>
+            }
+        })
+        .collect_view();
+    let with_comment = survey.comment;
+    let submit = move |_| {
+        let c = comment.get_untracked();
+        send(UiEvent::Survey(SurveyAnswer {
+            score: score.get_untracked(),
+            choice: choice.get_untracked(),
+            comment: (!c.trim().is_empty()).then_some(c),
+        }))
+    };
+    Some(view! {
+        <fieldset class="gp-survey">
+            <legend class="gp-question">{survey.question.clone()}</legend>
+            <div class="gp-scale" class:gp-nps=!is_choice>{options}</div>
+            {(!is_choice).then(|| view! { <div class="gp-scale-ends" aria-hidden="true"><span>"Not likely"</span><span>"Very likely"</span></div> })}
+            {with_comment.then(|| view! {
+                <label class="gp-comment">"Comment (optional)"
+                    <textarea rows="2" on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                </label>
+            })}
+            <div class="gp-footer">
+                <button type="button" class="gp-btn gp-primary" disabled=move || score.get().is_none() && choice.get().is_none() on:click=submit>"Submit"</button>
+            </div>
+        </fieldset>
+    })
+}
+
+fn checklist_view(vm: &StepVm) -> impl IntoView {
+    let done = vm.items.iter().filter(|i| i.done).count();
+    let total = vm.items.len();
+    let items = vm
+        .items
+        .iter()
+        .cloned()
+        .map(|it| {
+            let start = it.start_guide.clone();
+            view! {
+                <li class="gp-item" class:gp-done=it.done>
+                    <button type="button" class="gp-item-btn" aria-pressed=it.done.to_string()
+                        on:click=move |_| if let Some(g) = start.clone() { send(UiEvent::StartGuide(g)) }>
+                        <span class="gp-check" aria-hidden="true">{if it.done { "✓" } else { "" }}</span>
+                        {it.label.clone()}
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="gp-checklist-progress" role="progressbar" aria-valuemin="0" aria-valuemax=total.to_string() aria-valuenow=done.to_string()>
+            <span style=format!("width:{}%", if total == 0 { 0 } else { done * 100 / total })></span>
+        </div>
+        <p class="gp-count">{format!("{done} of {total} done")}</p>
+        <ul class="gp-items">{items}</ul>
+    }
+}
+
+fn dialog_view(vm: StepVm, s: Signals) -> impl IntoView {
+    let kind = vm.kind;
+    let modal = vm.is_modal();
+    let title = vm.title.clone().unwrap_or_default();
+    let progress = (vm.total > 1).then(|| format!("{} / {}", vm.position, vm.total));
+    let progress_label = format!("Step {} of {}", vm.position, vm.total);
+    let kind_class = format!("gp-float gp-{}", kind.as_str());
+    let tooltip_attr = matches!(kind, StepKind::Tooltip | StepKind::Hotspot).then_some("");
+    view! {
+        <div class=kind_class role="dialog" aria-modal=modal.to_string() aria-labelledby="gp-title" aria-describedby="gp-body"
+            tabindex="-1" data-guide-tooltip=tooltip_attr style=move || float_style(&s.geo.get())>
+            <button type="button" class="gp-close" aria-label="Close" on:click=move |_| send(UiEvent::Close)>"×"</button>
+            {(!title.is_empty()).then(|| view! { <h2 id="gp-title" class="gp-title">{title.clone()}</h2> })}
+            <div id="gp-body" class="gp-body">{body_view(vm.body.clone())}</div>
+            {survey_view(&vm)}
+            {(kind == StepKind::Checklist).then(|| checklist_view(&vm))}
+            <div class="gp-footer">
+                {progress.map(|p| view! { <span class="gp-progress" aria-label=progress_label>{p}</span> })}
+                <span class="gp-spacer"></span>
+                {buttons_view(&vm)}
+            </div>
+            {move || arrow_style(&s.geo.get()).map(|st| view! { <div class="gp-arrow" style=st></div> })}
+        </div>
+    }
+}
+
+fn step_view(vm: StepVm, s: Signals) -> AnyView {
+    let kind = vm.kind;
+    let backdrop = vm.backdrop;
+    let dialog = {
+        let vm = vm.clone();
+        move || dialog_view(vm.clone(), s)
+    };
+    let backdrop_view = move || {
+        let g = s.geo.get();
+        (backdrop && g.visible).then(|| {
+            let d = g.spotlight.clone().unwrap_or_default();
+            view! {
+                <svg class="gp-backdrop" aria-hidden="true" on:click=move |_| send(UiEvent::Backdrop)>
+                    <path d=d fill-rule="evenodd"></path>
+                </svg>
+            }
+        })
+    };
+    match kind {
+        StepKind::Hotspot => view! {
+            {move || {
+                let g = s.geo.get();
+                g.target.filter(|_| g.visible).map(|t| {
+                    let style = format!("left:{};top:{}", px(t.right() - 8.0), px(t.y - 8.0));
+                    view! {
+                        <button type="button" class="gp-beacon" style=style aria-label="Open hint"
+                            aria-expanded=move || s.open.get().to_string() on:click=move |_| s.open.update(|o| *o = !*o)>
+                            <span></span>
+                        </button>
+                    }
+                })
+            }}
+            {move || s.open.get().then(dialog.clone())}
+        }
+        .into_any(),
+        StepKind::Banner => view! {
+            <div class="gp-banner" role="region" aria-label=vm.title.clone().unwrap_or_else(|| "Announcement".into())>
+                {vm.title.clone().map(|t| view! { <strong class="gp-title">{t}</strong> })}
+                <div class="gp-body">{body_view(vm.body.clone())}</div>
+                <span class="gp-spacer"></span>
+                {buttons_view(&vm)}
+                <button type="button" class="gp-close" aria-label="Close" on:click=move |_| send(UiEvent::Close)>"×"</button>
+            </div>
+        }
+        .into_any(),
+        _ => view! { {backdrop_view} {dialog} }.into_any(),
+    }
+}

@@ -1,0 +1,646 @@
+//! The runtime: holds the engine and the user's context, turns host calls and DOM
+//! facts into core inputs, and carries out the core's effects.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+use guidepost_core::{
+    compute_position, load_guides, load_guides_value, richtext, spotlight_path, transition, Budget, Context, Decision, Device,
+    Effect, Engine, Envelope, EventRecord, FloatSize, Guide, Input, Mode, Phase, PositionOptions, SchedulerState, Size,
+    StepKind, TourState, TriggerInput,
+};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::dom::{self, Found};
+use crate::overlay::{self, Geometry, UiEvent};
+use crate::view::step_vm;
+use crate::{delivery, store};
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct InitOptions {
+    guides: Option<serde_json::Value>,
+    endpoint: Option<String>,
+    write_key: Option<String>,
+    locale: Option<String>,
+    budget: Option<Budget>,
+    rtl: Option<bool>,
+}
+
+struct Active {
+    guide: Guide,
+    state: TourState,
+}
+
+#[derive(Default)]
+struct Runtime {
+    emitter: Option<js_sys::Function>,
+    engine: Option<Engine>,
+    ctx: Context,
+    anonymous: bool,
+    sched: SchedulerState,
+    budget: Budget,
+    locale: Option<String>,
+    rtl: Option<bool>,
+    active: Option<Active>,
+    target: Option<Found>,
+    /// Bumped on every locate, so a stale wait's answer is ignored.
+    locate_gen: u64,
+    /// The element focused before the guide took focus, restored on close.
+    return_focus: Option<web_sys::HtmlElement>,
+    booted: bool,
+}
+
+thread_local! {
+    static RT: RefCell<Runtime> = RefCell::new(Runtime::default());
+    static INPUTS: RefCell<VecDeque<Input>> = const { RefCell::new(VecDeque::new()) };
+    static DISPATCHING: Cell<bool> = const { Cell::new(false) };
+    static EVAL_PENDING: Cell<bool> = const { Cell::new(false) };
+    static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn with<R>(f: impl FnOnce(&mut Runtime) -> R) -> R {
+    RT.with(|rt| f(&mut rt.borrow_mut()))
+}
+
+fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+pub fn emit(name: &str, payload: &JsValue) {
+    let f = with(|rt| rt.emitter.clone());
+    if let Some(f) = f {
+        let _ = f.call2(&JsValue::NULL, &JsValue::from_str(name), payload);
+    }
+}
+
+fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
+    // Through JSON so maps become plain objects.
+    serde_json::to_string(v).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::NULL)
+}
+
+pub fn report_error(source: &str, message: &str, detail: JsValue) {
+    web_sys::console::warn_2(&JsValue::from_str(&format!("[guidepost] {source}: {message}")), &detail);
+    let payload = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&payload, &"source".into(), &source.into());
+    let _ = js_sys::Reflect::set(&payload, &"message".into(), &message.into());
+    if !detail.is_undefined() {
+        let _ = js_sys::Reflect::set(&payload, &"diagnostics".into(), &detail);
+    }
+    emit("error", &payload);
+}
+
+fn user_key(user: &str, what: &str) -> String {
+    format!("u:{user}:{what}")
+}
+
+pub fn boot(emitter: js_sys::Function) {
+    let first = with(|rt| {
+        rt.emitter = Some(emitter);
+        !std::mem::replace(&mut rt.booted, true)
+    });
+    if !first {
+        return;
+    }
+    // Anonymous identity until identify(); one session per tab.
+    let anon = store::get::<String>("anon").unwrap_or_else(|| {
+        let id = format!("anon-{}", store::random_id());
+        store::set("anon", &id);
+        id
+    });
+    let session = store::session_get("session").unwrap_or_else(|| {
+        let id = store::random_id();
+        store::session_set("session", &id);
+        id
+    });
+    with(|rt| {
+        rt.sched.session_id = session;
+    });
+    load_user(&anon, serde_json::Map::new(), true);
+    overlay::mount(on_ui);
+    listen_window();
+}
+
+fn load_user(user: &str, traits: serde_json::Map<String, serde_json::Value>, anonymous: bool) {
+    let sched: SchedulerState = store::get(&user_key(user, "sched")).unwrap_or_default();
+    let events = store::get(&user_key(user, "events")).unwrap_or_default();
+    with(|rt| {
+        let session = std::mem::take(&mut rt.sched.session_id);
+        rt.sched = sched;
+        rt.sched.session_id = session;
+        rt.ctx.user_id = user.to_string();
+        rt.ctx.traits = traits;
+        rt.ctx.events = events;
+        rt.anonymous = anonymous;
+    });
+}
+
+fn save_user() {
+    let (user, sched, events) = with(|rt| (rt.ctx.user_id.clone(), rt.sched.clone(), rt.ctx.events.clone()));
+    store::set(&user_key(&user, "sched"), &sched);
+    store::set(&user_key(&user, "events"), &events);
+}
+
+pub fn init(options: JsValue) -> Result<(), String> {
+    let opts: InitOptions = serde_wasm_bindgen::from_value(options).map_err(|e| format!("invalid options: {e}"))?;
+    delivery::configure(opts.endpoint.clone(), opts.write_key.clone());
+    with(|rt| {
+        rt.locale = opts.locale.clone();
+        rt.rtl = opts.rtl;
+        if let Some(b) = opts.budget.clone() {
+            rt.budget = b;
+        }
+    });
+    match opts.guides {
+        Some(serde_json::Value::String(url)) => {
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_text(&url).await {
+                    Ok(text) => install_guides(load_guides(&text)),
+                    Err(e) => report_error("init", &format!("could not load guides from {url}: {e}"), JsValue::UNDEFINED),
+                }
+            });
+        }
+        Some(v @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => install_guides(load_guides_value(&v)),
+        Some(other) => return Err(format!("guides: expected an array of guides or a URL, found {other}")),
+        None => install_guides(load_guides_value(&serde_json::Value::Array(vec![]))),
+    }
+    Ok(())
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let w = web_sys::window().ok_or("no window")?;
+    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response")?;
+    if !resp.ok() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
+    text.as_string().ok_or_else(|| "not text".into())
+}
+
+fn install_guides(report: guidepost_core::LoadReport) {
+    for d in &report.diagnostics {
+        let payload = to_js(d);
+        if d.severity == guidepost_core::Severity::Error {
+            report_error("guides", &d.to_string(), payload);
+        } else {
+            web_sys::console::info_1(&JsValue::from_str(&format!("[guidepost] {d}")));
+        }
+    }
+    let count = report.guides.len();
+    with(|rt| rt.engine = Some(Engine::new(report.guides)));
+    emit("guides_loaded", &JsValue::from_f64(count as f64));
+    resume_saved();
+    schedule_eval();
+}
+
+/// Resumes a guide in progress after a reload or a page change.
+fn resume_saved() {
+    let user = with(|rt| rt.ctx.user_id.clone());
+    let Some(saved) = store::get::<TourState>(&user_key(&user, "tour")) else { return };
+    if saved.is_ended() || saved.version != guidepost_core::STATE_VERSION {
+        store::remove(&user_key(&user, "tour"));
+        return;
+    }
+    let guide = with(|rt| rt.engine.as_ref().and_then(|e| e.guide(&saved.guide_id).cloned()));
+    let Some(guide) = guide else {
+        store::remove(&user_key(&user, "tour"));
+        return;
+    };
+    let already = with(|rt| rt.active.as_ref().is_some_and(|a| a.guide.id == guide.id));
+    if already {
+        return;
+    }
+    with(|rt| rt.active = Some(Active { guide, state: saved }));
+    dispatch(Input::Resume);
+}
+
+pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
+    let id = user_id.as_string().or_else(|| user_id.as_f64().map(|n| n.to_string())).ok_or("identify: userId must be a string")?;
+    if id.is_empty() || id.len() > 128 {
+        return Err("identify: userId must be 1–128 characters".into());
+    }
+    let traits: serde_json::Map<String, serde_json::Value> = if traits.is_undefined() || traits.is_null() {
+        Default::default()
+    } else {
+        serde_wasm_bindgen::from_value(traits).map_err(|e| format!("identify: traits must be an object: {e}"))?
+    };
+    let same = with(|rt| rt.ctx.user_id == id);
+    if same {
+        with(|rt| {
+            rt.ctx.traits = traits;
+            rt.anonymous = false;
+        });
+    } else {
+        // A different user: stop what the previous one was seeing.
+        hide_all();
+        with(|rt| rt.active = None);
+        save_user();
+        load_user(&id, traits, false);
+        resume_saved();
+    }
+    schedule_eval();
+    Ok(())
+}
+
+pub fn track(event: JsValue, _props: JsValue) -> Result<(), String> {
+    let name = event.as_string().ok_or("track: event name must be a string")?;
+    if name.is_empty() {
+        return Err("track: empty event name".into());
+    }
+    let t = now();
+    with(|rt| rt.ctx.record_event(&name, t));
+    save_user();
+    dispatch(Input::Event { name: name.clone() });
+    decide(TriggerInput::Event(&name));
+    Ok(())
+}
+
+pub fn page() -> Result<(), String> {
+    let url = current_url();
+    let active = with(|rt| rt.active.is_some());
+    if active {
+        dispatch(Input::PageView { url });
+    }
+    schedule_eval();
+    Ok(())
+}
+
+pub fn start(guide_id: JsValue) -> Result<(), String> {
+    let id = guide_id.as_string().ok_or("start: guideId must be a string")?;
+    decide(TriggerInput::Manual(&id));
+    Ok(())
+}
+
+pub fn end() -> Result<(), String> {
+    dispatch(Input::Close);
+    Ok(())
+}
+
+pub fn reset() -> Result<(), String> {
+    hide_all();
+    let user = with(|rt| {
+        rt.active = None;
+        rt.ctx.user_id.clone()
+    });
+    store::remove_prefix(&user_key(&user, ""));
+    store::remove("anon");
+    let anon = format!("anon-{}", store::random_id());
+    store::set("anon", &anon);
+    load_user(&anon, Default::default(), true);
+    Ok(())
+}
+
+pub fn debug() -> Result<JsValue, String> {
+    refresh_context();
+    let out = with(|rt| rt.engine.as_ref().map(|e| e.explain(&rt.ctx, &rt.sched)).unwrap_or_default());
+    Ok(to_js(&out))
+}
+
+fn current_url() -> String {
+    web_sys::window()
+        .map(|w| {
+            let l = w.location();
+            format!("{}{}", l.pathname().unwrap_or_default(), l.search().unwrap_or_default())
+        })
+        .unwrap_or_default()
+}
+
+fn refresh_context() {
+    let vp = dom::viewport();
+    let url = current_url();
+    let lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".into());
+    with(|rt| {
+        rt.ctx.now_ms = now();
+        rt.ctx.url = url;
+        rt.ctx.viewport = Size { width: vp.width, height: vp.height };
+        rt.ctx.device = Device::from_width(vp.width);
+        rt.ctx.locale = rt.locale.clone().unwrap_or(lang);
+    });
+}
+
+/// Coalesces page views, identify and init into one evaluation after the current task.
+fn schedule_eval() {
+    if EVAL_PENDING.with(|p| p.replace(true)) {
+        return;
+    }
+    gloo_timers::callback::Timeout::new(0, || {
+        EVAL_PENDING.with(|p| p.set(false));
+        decide(TriggerInput::PageView);
+    })
+    .forget();
+}
+
+/// Asks the core which guide shows now, and starts it.
+fn decide(trigger: TriggerInput) {
+    refresh_context();
+    let decision = with(|rt| {
+        let engine = rt.engine.as_ref()?;
+        let active = rt.active.as_ref().filter(|a| !a.state.is_ended()).map(|a| a.guide.id.clone());
+        Some(engine.next_guide(&rt.ctx, &rt.sched, active.as_deref(), trigger, &rt.budget))
+    });
+    match decision {
+        Some(Decision::Show { guide_id, variant, displaces }) => {
+            if displaces.is_some() {
+                dispatch(Input::Displaced);
+            }
+            start_guide(&guide_id, variant);
+        }
+        Some(Decision::Nothing { reason }) => {
+            if let TriggerInput::Manual(id) = trigger {
+                report_error("start", &reason, JsValue::from_str(id));
+            }
+        }
+        None => {}
+    }
+}
+
+fn start_guide(id: &str, variant: Option<String>) {
+    let t = now();
+    let started = with(|rt| {
+        let guide = rt.engine.as_ref()?.guide(id)?.clone();
+        let (state, effects) = TourState::start(&guide, variant, t);
+        rt.sched.record_shown(id, t);
+        rt.ctx.guides = rt.sched.history.clone();
+        rt.active = Some(Active { guide, state });
+        Some(effects)
+    });
+    if let Some(effects) = started {
+        save_user();
+        run_effects(effects);
+        drain();
+    }
+}
+
+/// Feeds an input to the running guide's state machine; re-entrant calls are queued.
+pub fn dispatch(input: Input) {
+    INPUTS.with(|q| q.borrow_mut().push_back(input));
+    drain();
+}
+
+fn drain() {
+    if DISPATCHING.with(|d| d.replace(true)) {
+        return;
+    }
+    loop {
+        let Some(input) = INPUTS.with(|q| q.borrow_mut().pop_front()) else { break };
+        let t = now();
+        let effects = with(|rt| {
+            let a = rt.active.as_mut()?;
+            let (next, fx) = transition(&a.guide, &a.state, input, t);
+            a.state = next;
+            Some(fx)
+        });
+        if let Some(fx) = effects {
+            run_effects(fx);
+        }
+    }
+    DISPATCHING.with(|d| d.set(false));
+}
+
+fn run_effects(effects: Vec<Effect>) {
+    for e in effects {
+        match e {
+            Effect::Locate { step, timeout_ms } => locate(step, timeout_ms),
+            Effect::Show { step, centered } => show(step, centered),
+            Effect::Hide => overlay::set_step(None),
+            Effect::Record(d) => record(d),
+            Effect::Persist => persist(),
+            Effect::Ended { reason } => ended(reason),
+            Effect::OpenUrl { url } => {
+                if richtext::safe_url(&url) {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().assign(&url);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn locate(step: usize, timeout_ms: u32) {
+    let (target, gen) = with(|rt| {
+        rt.locate_gen += 1;
+        rt.target = None;
+        let t = rt.active.as_ref().and_then(|a| a.guide.steps.get(step)).and_then(|s| s.target.clone());
+        (t, rt.locate_gen)
+    });
+    let Some(target) = target else {
+        dispatch(Input::TargetMissing);
+        return;
+    };
+    dom::wait_for(target, timeout_ms, move |found| {
+        let current = with(|rt| rt.locate_gen == gen);
+        if !current {
+            return;
+        }
+        match found {
+            Some(f) => {
+                dom::scroll_into_view(&f, dom::prefers_reduced_motion());
+                with(|rt| rt.target = Some(f));
+                dispatch(Input::TargetFound);
+            }
+            None => dispatch(Input::TargetMissing),
+        }
+    });
+}
+
+fn show(_step: usize, centered: bool) {
+    let vm = with(|rt| {
+        let a = rt.active.as_ref()?;
+        step_vm(&a.guide, &a.state, &rt.ctx.locale, centered)
+    });
+    let Some(vm) = vm else { return };
+    // Remember where focus was, to restore it when the guide ends.
+    let has_focus_saved = with(|rt| rt.return_focus.is_some());
+    if !has_focus_saved {
+        let active_el = dom::document()
+            .and_then(|d| d.active_element())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|e| !e.tag_name().eq_ignore_ascii_case("guidepost-root"));
+        with(|rt| rt.return_focus = active_el);
+    }
+    let rtl = with(|rt| rt.rtl).unwrap_or_else(dom::is_rtl);
+    overlay::set_rtl(rtl);
+    overlay::set_step(Some(vm));
+    reposition_soon();
+}
+
+/// Recomputes the floating box's position on the next animation frame.
+pub fn reposition_soon() {
+    if FRAME_PENDING.with(|p| p.replace(true)) {
+        return;
+    }
+    let cb = Closure::once_into_js(|| {
+        FRAME_PENDING.with(|p| p.set(false));
+        reposition();
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(cb.unchecked_ref());
+    }
+}
+
+fn reposition() {
+    let Some(vm) = overlay::current_step() else { return };
+    let target = with(|rt| rt.target.clone());
+    let vp = dom::viewport();
+    let rtl = overlay::rtl();
+    let spot = |r: &guidepost_core::Rect| spotlight_path(vp, *r, 6.0, 8.0);
+    let mut geo = Geometry { viewport: vp, ..Default::default() };
+    match (&target, vm.is_anchored() || (vm.backdrop && !vm.centered)) {
+        (Some(f), true) if f.connected() => {
+            let r = f.rect();
+            let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
+            let opts = PositionOptions { rtl, scroll_padding_top: dom::header_height(), ..Default::default() };
+            let placement = with(|rt| {
+                rt.active.as_ref().and_then(|a| a.guide.steps.get(a.state.step)).map(|s| s.placement).unwrap_or_default()
+            });
+            let pos = compute_position(r, size, vp, placement, &opts);
+            geo.target = Some(r);
+            geo.spotlight = vm.backdrop.then(|| spot(&r));
+            geo.position = Some(pos);
+            geo.visible = true;
+        }
+        (Some(_), true) => {
+            // The target left the DOM (re-render or navigation): look for it again.
+            dispatch(Input::TargetMissing);
+            return;
+        }
+        _ => {
+            let size = overlay::floating_size().unwrap_or(FloatSize { width: 420.0, height: 240.0 });
+            let mut pos = guidepost_core::center_position(size, vp);
+            if vm.kind == StepKind::Banner || vm.kind == StepKind::Checklist {
+                pos.mode = Mode::Centered;
+            }
+            geo.spotlight = vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", vp.width, vp.height));
+            geo.position = Some(pos);
+            geo.visible = true;
+        }
+    }
+    overlay::set_geometry(geo);
+}
+
+fn record(d: guidepost_core::RecordDraft) {
+    let env = with(|rt| {
+        let a = rt.active.as_ref()?;
+        Some(Envelope {
+            event_id: store::random_id(),
+            guide_id: a.guide.id.clone(),
+            guide_version: a.guide.version,
+            user_id: rt.ctx.user_id.clone(),
+            anonymous: rt.anonymous,
+            session_id: rt.sched.session_id.clone(),
+            timestamp: now(),
+            url: current_url(),
+            variant: a.state.variant.clone(),
+        })
+    });
+    let Some(env) = env else { return };
+    let r = EventRecord::from_draft(d, &env);
+    let js = to_js(&r);
+    emit("event", &js);
+    emit(r.kind.as_str(), &js);
+    delivery::enqueue(r);
+}
+
+fn persist() {
+    let (user, state) = with(|rt| (rt.ctx.user_id.clone(), rt.active.as_ref().map(|a| a.state.clone())));
+    match state {
+        Some(s) if !s.is_ended() => {
+            store::set(&user_key(&user, "tour"), &s);
+        }
+        _ => store::remove(&user_key(&user, "tour")),
+    }
+}
+
+fn ended(reason: guidepost_core::ExitReason) {
+    let t = now();
+    let focus = with(|rt| {
+        if let Some(a) = rt.active.take() {
+            rt.sched.record_exit(&a.guide.id, reason, t);
+            rt.ctx.guides = rt.sched.history.clone();
+        }
+        rt.target = None;
+        rt.return_focus.take()
+    });
+    dom::cancel_wait();
+    persist();
+    save_user();
+    overlay::set_step(None);
+    if let Some(el) = focus {
+        let _ = el.focus();
+    }
+}
+
+fn hide_all() {
+    dom::cancel_wait();
+    overlay::set_step(None);
+}
+
+/// Events from the overlay's UI.
+fn on_ui(ev: UiEvent) {
+    let input = match ev {
+        UiEvent::Button { index: Some(i), .. } => Input::Button { index: i },
+        UiEvent::Button { index: None, action } => match action {
+            guidepost_core::ButtonAction::Back => Input::Back,
+            _ => Input::Next,
+        },
+        UiEvent::Close => Input::Close,
+        UiEvent::Escape => Input::Escape,
+        UiEvent::Backdrop => Input::BackdropClick,
+        UiEvent::Next => Input::Next,
+        UiEvent::Back => Input::Back,
+        UiEvent::Survey(answer) => Input::SurveyAnswer { answer },
+        UiEvent::StartGuide(id) => {
+            decide(TriggerInput::Manual(&id));
+            return;
+        }
+    };
+    dispatch(input);
+}
+
+fn listen_window() {
+    let Some(w) = web_sys::window() else { return };
+    let on_move = Closure::<dyn FnMut()>::new(|| {
+        if overlay::current_step().is_some() {
+            reposition_soon();
+        }
+    });
+    let capture = web_sys::AddEventListenerOptions::new();
+    capture.set_capture(true);
+    capture.set_passive(true);
+    // Capture catches scrolling inside scroll containers too.
+    let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", on_move.as_ref().unchecked_ref(), &capture);
+    let _ = w.add_event_listener_with_callback("resize", on_move.as_ref().unchecked_ref());
+    // Re-renders of the host app: follow the target, or notice it vanished.
+    if let (Ok(obs), Some(root)) = (
+        web_sys::MutationObserver::new(on_move.as_ref().unchecked_ref()),
+        dom::document().and_then(|d| d.document_element()),
+    ) {
+        let opts = web_sys::MutationObserverInit::new();
+        opts.set_child_list(true);
+        opts.set_subtree(true);
+        opts.set_attributes(true);
+        let _ = obs.observe_with_options(&root, &opts);
+        std::mem::forget(obs);
+    }
+    on_move.forget();
+    // Clicks on the target advance `advance: click` steps.
+    let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+        let hit = with(|rt| {
+            let showing = rt.active.as_ref().is_some_and(|a| matches!(a.state.phase, Phase::Showing { centered: false }));
+            let t = rt.target.as_ref()?;
+            let node = ev.target()?.dyn_into::<web_sys::Node>().ok()?;
+            Some(showing && t.el.contains(Some(&node)))
+        });
+        if hit == Some(true) {
+            dispatch(Input::TargetClicked);
+        }
+    });
+    if let Some(doc) = dom::document() {
+        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("click", on_click.as_ref().unchecked_ref(), &capture);
+    }
+    on_click.forget();
+}

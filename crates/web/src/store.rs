@@ -1,0 +1,67 @@
+//! localStorage and sessionStorage, JSON-encoded, failing soft (private mode, quotas).
+
+use serde::{de::DeserializeOwned, Serialize};
+
+const PREFIX: &str = "guidepost:";
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn session() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+pub fn get<T: DeserializeOwned>(key: &str) -> Option<T> {
+    let raw = local()?.get_item(&format!("{PREFIX}{key}")).ok()??;
+    serde_json::from_str(&raw).ok()
+}
+
+/// Saves a value; returns false when storage is unavailable or full.
+pub fn set<T: Serialize>(key: &str, value: &T) -> bool {
+    let Some(s) = local() else { return false };
+    let Ok(text) = serde_json::to_string(value) else { return false };
+    s.set_item(&format!("{PREFIX}{key}"), &text).is_ok()
+}
+
+pub fn remove(key: &str) {
+    if let Some(s) = local() {
+        let _ = s.remove_item(&format!("{PREFIX}{key}"));
+    }
+}
+
+/// Removes every key under `prefix` (used by `reset()`).
+pub fn remove_prefix(prefix: &str) {
+    let Some(s) = local() else { return };
+    let full = format!("{PREFIX}{prefix}");
+    let n = s.length().unwrap_or(0);
+    let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(&full)).collect();
+    for k in keys {
+        let _ = s.remove_item(&k);
+    }
+}
+
+pub fn session_get(key: &str) -> Option<String> {
+    session()?.get_item(&format!("{PREFIX}{key}")).ok()?
+}
+
+pub fn session_set(key: &str, value: &str) {
+    if let Some(s) = session() {
+        let _ = s.set_item(&format!("{PREFIX}{key}"), value);
+    }
+}
+
+/// A random id of 128 bits in hex (crypto when available).
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    let ok = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok())
+        .unwrap_or(false);
+    if !ok {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

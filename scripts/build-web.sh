@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the browser bundle into dist/: cargo (wasm32) -> wasm-bindgen (pinned) -> wasm-opt -Oz (npm binaryen).
+# Installs the wasm target, the matching wasm-bindgen CLI and the npm packages when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# wasm-bindgen CLI must match the crate exactly.
+want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$want" != "$have" ]; then
+  echo "installing wasm-bindgen-cli $want (found '${have:-none}')"
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -f node_modules/playwright-core/package.json ]; then
+  npm install --no-audit --no-fund
+fi
+
+cargo build -p guidepost-web --release --target wasm32-unknown-unknown
+out=target/wasm-bindgen
+rm -rf "$out" && mkdir -p "$out" dist
+wasm-bindgen --target no-modules --no-typescript --out-dir "$out" --out-name guidepost \
+  target/wasm32-unknown-unknown/release/guidepost_web.wasm
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  --enable-reference-types --enable-multivalue \
+  "$out/guidepost_bg.wasm" -o dist/guidepost_bg.wasm
+cat "$out/guidepost.js" crates/web/js/loader.js > dist/guidepost.js
+cp crates/web/js/snippet.html dist/snippet.html
+
+js=$(wc -c < dist/guidepost.js); wasm=$(wc -c < dist/guidepost_bg.wasm)
+jsgz=$(gzip -9c dist/guidepost.js | wc -c); wasmgz=$(gzip -9c dist/guidepost_bg.wasm | wc -c)
+total=$((jsgz + wasmgz))
+printf 'bundle: guidepost.js %d B (%d B gz), guidepost_bg.wasm %d B (%d B gz), total %.1f KB gz (budget 100 KB)\n' \
+  "$js" "$jsgz" "$wasm" "$wasmgz" "$(echo "$total/1024" | bc -l)"
+if [ "$total" -gt 102400 ]; then
+  echo "bundle over the 100 KB gzipped budget" >&2
+  exit 1
+fi

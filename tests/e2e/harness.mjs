@@ -1,0 +1,80 @@
+// Shared harness for the browser tests: a static file server for www/, dist/ and the
+// example guides, and a Chromium launched through playwright-core (Debian's chromium).
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm", ".svg": "image/svg+xml" };
+
+/** All guides in guides/*.json as one array (what the collector serves at /guides.json). */
+export function allGuides() {
+  const dir = path.join(root, "guides");
+  return fs.readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).sort()
+    .flatMap((f) => { const v = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")); return Array.isArray(v) ? v : [v]; });
+}
+
+/** Serves www/ at /, dist/ at /dist/, and /guides.json. `extra(req, res)` may answer first. */
+export async function serveStatic(extra) {
+  const server = http.createServer((req, res) => {
+    if (extra && extra(req, res)) return;
+    const url = new URL(req.url, "http://x");
+    let p = decodeURIComponent(url.pathname);
+    if (p === "/guides.json") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify(allGuides()));
+    }
+    let file = p.startsWith("/dist/") ? path.join(root, p) : path.join(root, "www", p);
+    if (!file.startsWith(root)) { res.writeHead(403); return res.end(); }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!fs.existsSync(file)) { res.writeHead(404); return res.end("not found"); }
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream", "cache-control": "no-store" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return { base, close: () => new Promise((r) => server.close(r)) };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** A fresh page that collects Guidepost events into window.__events and page errors. */
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, init } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__events = [];
+    window.__errors = [];
+    const hook = () => {
+      if (window.Guidepost && window.Guidepost.on) {
+        Guidepost.on("event", (e) => window.__events.push(e));
+        Guidepost.on("error", (e) => window.__errors.push(e));
+        return true;
+      }
+    };
+    // The stub in <head> defines Guidepost; subscribe as soon as it exists.
+    if (!hook()) {
+      const id = setInterval(() => hook() && clearInterval(id), 1);
+    }
+  });
+  if (init) await page.addInitScript(init);
+  await page.goto(url);
+  return { page, context, errors };
+}
+
+/** The dialog inside the overlay's shadow root (Playwright pierces open shadow roots). */
+export const dialog = (page) => page.locator("guidepost-root [role=dialog]");
+export const kinds = (events) => events.map((e) => `${e.kind}:${e.step_id ?? ""}`);
+export async function events(page) {
+  return page.evaluate(() => window.__events.slice());
+}
