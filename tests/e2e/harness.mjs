@@ -26,7 +26,9 @@ export async function serveStatic(extra) {
       res.writeHead(200, { "content-type": "application/json" });
       return res.end(JSON.stringify(allGuides()));
     }
-    let file = p.startsWith("/dist/") ? path.join(root, p) : path.join(root, "www", p);
+    let file = p.startsWith("/dist/") ? path.join(root, p)
+      : p.startsWith("/lab/") ? path.join(root, "tests/e2e/pages", p.slice(5))
+      : path.join(root, "www", p);
     if (!file.startsWith(root)) { res.writeHead(403); return res.end(); }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
     if (!fs.existsSync(file)) { res.writeHead(404); return res.end("not found"); }
@@ -77,4 +79,21 @@ export const dialog = (page) => page.locator("guidepost-root [role=dialog]");
 export const kinds = (events) => events.map((e) => `${e.kind}:${e.step_id ?? ""}`);
 export async function events(page) {
   return page.evaluate(() => window.__events.slice());
+}
+
+/** A one-step (or more) guide for the lab page. */
+export function guide(id, steps, extra = {}) {
+  return { id, name: id, frequency: { type: "times", n: 100 }, ...extra, steps };
+}
+
+/** Opens the lab page and starts `guides` (manual trigger by default). */
+export async function lab(browser, guides, { start, viewport, user = "lab-user", traits = {} } = {}) {
+  const o = await openPage(browser, `${globalThis.__labBase}/lab/lab.html`, { viewport });
+  await o.page.evaluate(([g, u, t]) => { Guidepost.init({ guides: g }); Guidepost.identify(u, t); }, [guides, user, traits]);
+  if (start) await o.page.evaluate((id) => Guidepost.start(id), start);
+  return o;
+}
+
+export async function rect(locator) {
+  return locator.evaluate((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height, right: r.right, bottom: r.bottom }; });
 }

@@ -55,54 +55,60 @@ fn visible(el: &Element) -> bool {
     r.width() > 0.0 || r.height() > 0.0
 }
 
-/// Every root to search: the document, open shadow roots, same-origin iframe documents.
-fn roots(doc: &Document, frames: Vec<HtmlIFrameElement>, out: &mut Vec<(web_sys::Node, Vec<HtmlIFrameElement>)>) {
-    out.push((doc.clone().into(), frames.clone()));
-    collect_shadow_roots(doc.as_ref(), &frames, out);
-    if let Ok(list) = doc.query_selector_all("iframe") {
-        for i in 0..list.length() {
-            let Some(f) = list.get(i).and_then(|n| n.dyn_into::<HtmlIFrameElement>().ok()) else { continue };
-            // Cross-origin frames have no contentDocument: skip them.
-            if let Some(inner) = f.content_document() {
-                let mut chain = frames.clone();
-                chain.push(f);
-                roots(&inner, chain, out);
-            }
+/// A place to search: a document (the page's or a same-origin iframe's) or an open shadow root.
+/// Objects from iframes belong to another JS realm, so `instanceof` checks (`dyn_into`)
+/// fail for them; the variant records the type instead.
+#[derive(Clone)]
+enum Root {
+    Doc(Document),
+    Shadow(web_sys::ShadowRoot),
+}
+
+impl Root {
+    fn query_all(&self, sel: &str) -> Vec<Element> {
+        let list = match self {
+            Root::Doc(d) => d.query_selector_all(sel),
+            Root::Shadow(s) => s.query_selector_all(sel),
+        };
+        let Ok(list) = list else { return vec![] };
+        (0..list.length()).filter_map(|i| list.get(i)).map(|n| n.unchecked_into::<Element>()).collect()
+    }
+
+    fn node(&self) -> Option<web_sys::Node> {
+        match self {
+            Root::Doc(d) => d.document_element().map(Into::into),
+            Root::Shadow(s) => Some(s.clone().into()),
         }
     }
 }
 
-fn collect_shadow_roots(root: &JsValue, frames: &[HtmlIFrameElement], out: &mut Vec<(web_sys::Node, Vec<HtmlIFrameElement>)>) {
-    let list = if let Some(d) = root.dyn_ref::<Document>() {
-        d.query_selector_all("*")
-    } else if let Some(s) = root.dyn_ref::<web_sys::ShadowRoot>() {
-        s.query_selector_all("*")
-    } else {
-        return;
-    };
-    let Ok(list) = list else { return };
-    for i in 0..list.length() {
-        let Some(el) = list.get(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+/// Every root to search: the document, open shadow roots, same-origin iframe documents.
+fn roots(doc: &Document, frames: Vec<HtmlIFrameElement>, out: &mut Vec<(Root, Vec<HtmlIFrameElement>)>) {
+    let root = Root::Doc(doc.clone());
+    out.push((root.clone(), frames.clone()));
+    collect_shadow_roots(&root, &frames, out);
+    for f in root.query_all("iframe") {
+        let f: HtmlIFrameElement = f.unchecked_into();
+        // Cross-origin frames have no contentDocument: skip them.
+        if let Some(inner) = f.content_document() {
+            let mut chain = frames.clone();
+            chain.push(f);
+            roots(&inner, chain, out);
+        }
+    }
+}
+
+fn collect_shadow_roots(root: &Root, frames: &[HtmlIFrameElement], out: &mut Vec<(Root, Vec<HtmlIFrameElement>)>) {
+    for el in root.query_all("*") {
         if el.tag_name().eq_ignore_ascii_case("guidepost-root") {
             continue;
         }
         if let Some(sr) = el.shadow_root() {
-            out.push((sr.clone().into(), frames.to_vec()));
-            collect_shadow_roots(sr.as_ref(), frames, out);
+            let r = Root::Shadow(sr);
+            out.push((r.clone(), frames.to_vec()));
+            collect_shadow_roots(&r, frames, out);
         }
     }
-}
-
-fn query_all(root: &web_sys::Node, sel: &str) -> Vec<Element> {
-    let list = if let Some(d) = root.dyn_ref::<Document>() {
-        d.query_selector_all(sel)
-    } else if let Some(s) = root.dyn_ref::<web_sys::ShadowRoot>() {
-        s.query_selector_all(sel)
-    } else {
-        return vec![];
-    };
-    let Ok(list) = list else { return vec![] };
-    (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<Element>().ok()).collect()
 }
 
 fn css_string(s: &str) -> String {
@@ -117,7 +123,7 @@ pub fn find_all(t: &Target) -> Vec<Found> {
     let search = |sel: &str, text: Option<&str>| -> Vec<Found> {
         let mut out = Vec::new();
         for (root, frames) in &rs {
-            for el in query_all(root, sel) {
+            for el in root.query_all(sel) {
                 if el.closest("guidepost-root").ok().flatten().is_some() || !visible(&el) {
                     continue;
                 }
@@ -167,7 +173,7 @@ pub fn find(t: &Target) -> Option<Found> {
 
 struct Waiter {
     observer: web_sys::MutationObserver,
-    _callback: Closure<dyn FnMut()>,
+    callback: Closure<dyn FnMut()>,
     _timeout: gloo_timers::callback::Timeout,
 }
 
@@ -180,6 +186,11 @@ pub fn cancel_wait() {
     WAITER.with(|w| {
         if let Some(w) = w.borrow_mut().take() {
             w.observer.disconnect();
+            if let Some(doc) = document() {
+                let opts = web_sys::EventListenerOptions::new();
+                opts.set_capture(true);
+                let _ = doc.remove_event_listener_with_callback_and_event_listener_options("load", w.callback.as_ref().unchecked_ref(), &opts);
+            }
         }
     });
 }
@@ -220,14 +231,25 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
     opts.set_child_list(true);
     opts.set_subtree(true);
     opts.set_attributes(true);
-    if let Some(root) = document().and_then(|d| d.document_element()) {
-        let _ = observer.observe_with_options(&root, &opts);
+    // Watch the document, every open shadow root and every same-origin iframe document;
+    // an iframe that finishes loading is a change too (its load event, caught in capture).
+    if let Some(doc) = document() {
+        let mut rs = Vec::new();
+        roots(&doc, vec![], &mut rs);
+        for (root, _) in &rs {
+            if let Some(node) = root.node() {
+                let _ = observer.observe_with_options(&node, &opts);
+            }
+        }
+        let capture = web_sys::AddEventListenerOptions::new();
+        capture.set_capture(true);
+        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("load", on_mutation.as_ref().unchecked_ref(), &capture);
     }
     let timeout = {
         let finish = finish.clone();
         gloo_timers::callback::Timeout::new(timeout_ms, move || finish(None))
     };
-    WAITER.with(|w| *w.borrow_mut() = Some(Waiter { observer, _callback: on_mutation, _timeout: timeout }));
+    WAITER.with(|w| *w.borrow_mut() = Some(Waiter { observer, callback: on_mutation, _timeout: timeout }));
 }
 
 /// The height of a fixed or sticky header covering the top of the viewport.

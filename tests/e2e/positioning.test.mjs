@@ -1,0 +1,112 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveStatic, launch, dialog, lab, guide, rect, events, kinds } from "./harness.mjs";
+
+let server, browser;
+before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const tip = (id, selector, placement, more = {}) =>
+  guide(id, [{ id: "s1", kind: "tooltip", target: { selector }, placement, title: "Tip", body: "Body", ...more }], { trigger: { type: "manual" } });
+
+/** Checks the tooltip sits on `side` of the target with the 12px offset, and stays inside the viewport. */
+function check(t, d, side) {
+  const near = (a, b, what) => assert.ok(Math.abs(a - b) <= 1.5, `${what}: ${a} vs ${b}`);
+  if (side === "bottom") near(d.y, t.bottom + 12, "top edge below target");
+  if (side === "top") near(d.bottom, t.y - 12, "bottom edge above target");
+  if (side === "right") near(d.x, t.right + 12, "left edge right of target");
+  if (side === "left") near(d.right, t.x - 12, "right edge left of target");
+}
+
+test("tooltip is placed against the target's bounding box, and follows a scroll", async () => {
+  const { page, errors } = await lab(browser, [tip("t", "#plain", "bottom-start")], { start: "t" });
+  const d = dialog(page);
+  await d.waitFor();
+  await page.waitForFunction(() => { const e = document.querySelector("guidepost-root").shadowRoot.querySelector("[data-guide-tooltip]"); return e && getComputedStyle(e).visibility === "visible"; });
+  const t = await rect(page.locator("#plain"));
+  const r = await rect(d);
+  check(t, r, "bottom");
+  assert.ok(Math.abs(r.x - t.x) <= 1.5, "start-aligned");
+  // Scroll the window: the tooltip moves with the target.
+  await page.evaluate(() => { document.body.style.height = "4000px"; window.scrollBy(0, 40); });
+  await page.waitForTimeout(100);
+  const t2 = await rect(page.locator("#plain"));
+  const r2 = await rect(d);
+  assert.ok(Math.abs(t2.y - (t.y - 40)) <= 1, "target scrolled");
+  check(t2, r2, "bottom");
+  assert.deepEqual(errors, []);
+});
+
+test("a target inside a scroll container is scrolled into view and followed", async () => {
+  const { page } = await lab(browser, [tip("t", "#far", "right")], { start: "t" });
+  const d = dialog(page);
+  await d.waitFor();
+  await page.waitForTimeout(100);
+  const box = await rect(page.locator("#scroller"));
+  let t = await rect(page.locator("#far"));
+  assert.ok(t.y >= box.y && t.bottom <= box.bottom, "scrolled into the container's view");
+  check(t, await rect(d), "right");
+  await page.evaluate(() => document.getElementById("scroller").scrollBy(0, 30));
+  await page.waitForTimeout(100);
+  t = await rect(page.locator("#far"));
+  check(t, await rect(d), "right");
+});
+
+test("flips when there is no room, and never goes under the fixed header", async () => {
+  const { page } = await lab(browser, [tip("t", "#plain", "top")], { start: "t" });
+  const d = dialog(page);
+  await d.waitFor();
+  await page.waitForTimeout(100);
+  const t = await rect(page.locator("#plain"));
+  const r = await rect(d);
+  // #plain sits just under the 60px fixed header: no room above, so it flips below.
+  check(t, r, "bottom");
+  assert.ok(r.y >= 60);
+});
+
+test("targets inside open shadow roots and same-origin iframes are found", async () => {
+  for (const sel of ["#in-shadow", "#in-frame"]) {
+    const { page, context } = await lab(browser, [tip("t", sel, "bottom")], { start: "t" });
+    const d = dialog(page);
+    await d.waitFor();
+    await page.waitForTimeout(100);
+    const t = sel === "#in-shadow"
+      ? await rect(page.locator("#shadow-host").locator("#in-shadow"))
+      : await page.evaluate(() => { const f = document.getElementById("frame"); const fr = f.getBoundingClientRect(); const r = f.contentDocument.getElementById("in-frame").getBoundingClientRect(); return { x: fr.x + f.clientLeft + r.x, y: fr.y + f.clientTop + r.y, bottom: fr.y + f.clientTop + r.bottom, right: fr.x + f.clientLeft + r.right }; });
+    check(t, await rect(d), "bottom");
+    assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:s1"], sel);
+    await context.close();
+  }
+});
+
+test("a late element is awaited, a missing one ends the guide with a reason", async () => {
+  const late = tip("late", "#late", "bottom", { wait_ms: 3000 });
+  const missing = tip("missing", "#nope", "bottom", { wait_ms: 300 });
+  const centred = tip("centred", "#nope", "bottom", { wait_ms: 300, on_missing: "center" });
+  const { page } = await lab(browser, [late, missing, centred], { start: "late" });
+  await page.waitForTimeout(400);
+  assert.equal(await dialog(page).count(), 0, "nothing shown before the element exists");
+  await page.evaluate(() => { const b = document.createElement("button"); b.id = "late"; b.textContent = "Late"; document.querySelector("main").prepend(b); });
+  await dialog(page).waitFor();
+  await page.keyboard.press("Escape");
+  await dialog(page).waitFor({ state: "detached" });
+  await page.evaluate(() => Guidepost.start("missing"));
+  await page.waitForFunction(() => window.__events.some((e) => e.kind === "guide_abandoned"));
+  const ev = (await events(page)).filter((e) => e.guide_id === "missing");
+  assert.deepEqual(kinds(ev), ["guide_shown:", "step_target_missing:s1", "guide_abandoned:s1"]);
+  assert.equal(ev.at(-1).reason, "target_missing");
+  await page.evaluate(() => Guidepost.start("centred"));
+  await dialog(page).waitFor();
+  const r = await rect(dialog(page));
+  const vw = await page.evaluate(() => document.documentElement.clientWidth);
+  assert.ok(Math.abs(r.x + r.width / 2 - vw / 2) <= 2, "centred when on_missing is center");
+  assert.equal(await dialog(page).getAttribute("aria-modal"), "true");
+});
+
+test("text fallbacks find the element when the selector breaks", async () => {
+  const g = guide("fb", [{ id: "s1", kind: "tooltip", target: { selector: "#renamed", fallbacks: [{ text: "Other", tag: "button" }] }, placement: "bottom", title: "Fallback" }], { trigger: { type: "manual" } });
+  const { page } = await lab(browser, [g], { start: "fb" });
+  await dialog(page).waitFor();
+  await page.waitForTimeout(100);
+  check(await rect(page.locator("#other")), await rect(dialog(page)), "bottom");
+});
