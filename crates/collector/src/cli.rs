@@ -1,0 +1,337 @@
+//! The `guidepost` command.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use guidepost_core::{load_guides, Context, Device, Engine, Guide, SchedulerState, Size};
+
+use crate::server::{self, parse_time, Config};
+use crate::store::{FunnelQuery, SqliteStore, Store};
+
+#[derive(Parser)]
+#[command(name = "guidepost", version, about = "Guidepost: validate guides, simulate targeting, collect events and report drop-off")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate guide files; prints errors with JSON paths. Exit code 1 when any guide is invalid.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the guide JSON Schema.
+    Schema,
+    /// Say whether a guide would show for a user on a URL, with the rule trace. Exit code 0 shows, 1 does not.
+    Simulate {
+        #[arg(long)]
+        guide: String,
+        /// A JSON file: {"id": "...", "traits": {...}, "events": {"name": [ms...]}, "guides": {...}, "locale": "en", "viewport": {"width": 1280, "height": 800}}
+        #[arg(long)]
+        user: PathBuf,
+        #[arg(long, default_value = "/")]
+        url: String,
+        /// Guide files or directories (default: guides/).
+        #[arg(long = "guides", default_value = "guides")]
+        guides: Vec<PathBuf>,
+        /// Evaluation time (ISO date or ms); default now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Run the collector: ingest, reports, the dashboard and the demo app.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        addr: SocketAddr,
+        #[arg(long, default_value = "data/guidepost.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "www")]
+        www: PathBuf,
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        #[arg(long = "guides", default_value = "guides")]
+        guides: PathBuf,
+        #[arg(long = "write-key", default_value = "demo-write-key")]
+        write_keys: Vec<String>,
+        #[arg(long = "read-key", default_value = "demo-read-key")]
+        read_keys: Vec<String>,
+        /// Origins allowed to post events (besides the server's own); `*` for any.
+        #[arg(long = "allow-origin")]
+        allow_origins: Vec<String>,
+        #[arg(long, default_value_t = 100_000.0)]
+        rate_per_key: f64,
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body: usize,
+        /// `sqlite` (default) or `clickhouse`.
+        #[arg(long, default_value = "sqlite")]
+        store: String,
+        #[arg(long, default_value = "http://127.0.0.1:8123")]
+        clickhouse_url: String,
+        #[arg(long, default_value = "guidepost")]
+        clickhouse_db: String,
+    },
+    /// Print a guide's funnel from the local database.
+    Report {
+        #[arg(long)]
+        guide: String,
+        #[arg(long, default_value = "data/guidepost.db")]
+        db: PathBuf,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        version: Option<u32>,
+        #[arg(long)]
+        variant: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Report steps whose targets match zero or several elements in a saved page.
+    Check {
+        #[arg(long)]
+        html: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Loads every valid guide in a directory (or file), with the diagnostics as text.
+pub fn load_dir(path: &Path) -> (Vec<Guide>, Vec<String>) {
+    let mut guides = Vec::new();
+    let mut problems = Vec::new();
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(path)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        v.retain(|p| p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().ends_with(".schema.json"));
+        v.sort();
+        v
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for f in files {
+        match std::fs::read_to_string(&f) {
+            Ok(text) => {
+                let r = load_guides(&text);
+                problems.extend(r.diagnostics.iter().map(|d| format!("{}: {d}", f.display())));
+                guides.extend(r.guides);
+            }
+            Err(e) => problems.push(format!("{}: cannot read: {e}", f.display())),
+        }
+    }
+    (guides, problems)
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn run(cmd: Command) -> Result<i32, String> {
+    match cmd {
+        Command::Validate { files } => {
+            let mut bad = 0;
+            let mut good = 0;
+            for f in &files {
+                // `guides/*.json` also matches the schema itself; it is not a guide.
+                if f.to_string_lossy().ends_with(".schema.json") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+                let r = load_guides(&text);
+                for d in &r.diagnostics {
+                    println!("{}: {d}", f.display());
+                }
+                bad += r.errors().count();
+                good += r.guides.len();
+            }
+            println!("{good} valid guide(s), {bad} error(s)");
+            Ok(if bad > 0 { 1 } else { 0 })
+        }
+        Command::Schema => {
+            print!("{}", guidepost_core::guide_schema_json());
+            Ok(0)
+        }
+        Command::Simulate { guide, user, url, guides, now } => simulate(&guide, &user, &url, &guides, now.as_deref()),
+        Command::Serve {
+            addr,
+            db,
+            www,
+            dist,
+            guides,
+            write_keys,
+            read_keys,
+            allow_origins,
+            rate_per_key,
+            max_body,
+            store,
+            clickhouse_url,
+            clickhouse_db,
+        } => {
+            let store: Arc<dyn Store> = match store.as_str() {
+                "sqlite" => {
+                    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+                    }
+                    Arc::new(SqliteStore::open(&db)?)
+                }
+                "clickhouse" => Arc::new(crate::clickhouse::ClickHouseStore::connect(&clickhouse_url, &clickhouse_db)?),
+                other => return Err(format!("unknown store \"{other}\": expected sqlite or clickhouse")),
+            };
+            let config = Config {
+                write_keys,
+                read_keys,
+                allow_origins,
+                max_body,
+                rate_per_key,
+                www: Some(www),
+                dist: Some(dist),
+                guides_dir: Some(guides),
+            };
+            let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            rt.block_on(server::serve(addr, config, store)).map_err(|e| format!("server: {e}"))?;
+            Ok(0)
+        }
+        Command::Report { guide, db, from, to, version, variant, json } => {
+            if !db.exists() {
+                return Err(format!("no database at {}", db.display()));
+            }
+            let store = SqliteStore::open(&db)?;
+            let q = FunnelQuery {
+                guide_id: guide,
+                from_ms: from.as_deref().map(parse_time).transpose()?,
+                to_ms: to.as_deref().map(parse_time).transpose()?,
+                version,
+                variant,
+            };
+            let r = store.funnel(&q)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", render_funnel(&r));
+            }
+            Ok(0)
+        }
+        Command::Check { html, files } => {
+            let page = std::fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
+            let mut guides = Vec::new();
+            for f in &files {
+                let (g, problems) = load_dir(f);
+                for p in problems {
+                    eprintln!("{p}");
+                }
+                guides.extend(g);
+            }
+            let checks = crate::check::check_page(&page, &guides);
+            let mut broken = 0;
+            for c in &checks {
+                match &c.problem {
+                    Some(p) => {
+                        let hard = c.selector_matches != 1 && c.fallback_matches.as_ref().is_none_or(|(_, n)| *n != 1);
+                        if hard {
+                            broken += 1;
+                        }
+                        println!("{} {}/{}: {} {p}", if hard { "✗" } else { "!" }, c.guide_id, c.step_id, c.selector);
+                    }
+                    None => println!("✓ {}/{}: {} matches 1 element", c.guide_id, c.step_id, c.selector),
+                }
+            }
+            println!("{} target(s) checked, {broken} broken", checks.len());
+            Ok(if broken > 0 { 1 } else { 0 })
+        }
+    }
+}
+
+fn simulate(id: &str, user: &Path, url: &str, guide_paths: &[PathBuf], now: Option<&str>) -> Result<i32, String> {
+    let mut guides = Vec::new();
+    for p in guide_paths {
+        let (g, problems) = load_dir(p);
+        for pr in problems.iter().filter(|p| p.contains("error:")) {
+            eprintln!("{pr}");
+        }
+        guides.extend(g);
+    }
+    if !guides.iter().any(|g| g.id == id) {
+        return Err(format!("no valid guide \"{id}\" in {}", guide_paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")));
+    }
+    let text = std::fs::read_to_string(user).map_err(|e| format!("{}: {e}", user.display()))?;
+    let u: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", user.display()))?;
+    let now_ms = match now {
+        Some(n) => parse_time(n)?,
+        None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
+    };
+    let viewport: Size = u.get("viewport").cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or(Size { width: 1280.0, height: 800.0 });
+    let ctx = Context {
+        user_id: u.get("id").and_then(|v| v.as_str()).unwrap_or("simulated-user").to_string(),
+        traits: u.get("traits").and_then(|v| v.as_object()).cloned().unwrap_or_default(),
+        url: url.to_string(),
+        viewport,
+        device: Device::from_width(viewport.width),
+        locale: u.get("locale").and_then(|v| v.as_str()).unwrap_or("en").to_string(),
+        now_ms,
+        events: u.get("events").cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default(),
+        guides: u.get("guides").cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default(),
+    };
+    let state = SchedulerState { history: ctx.guides.clone(), session_id: "simulated".into(), ..Default::default() };
+    let engine = Engine::new(guides);
+    let ex = engine.explain_guide(id, &ctx, &state).ok_or("guide vanished")?;
+    println!("{} {} for user {} on {url}", if ex.eligible { "✓ would show" } else { "✗ would not show" }, id, ctx.user_id);
+    print!("{}", ex.trace.render());
+    Ok(if ex.eligible { 0 } else { 1 })
+}
+
+/// A terminal table of a funnel.
+pub fn render_funnel(r: &guidepost_core::FunnelReport) -> String {
+    let mut s = format!(
+        "guide {}: {} shown, {} completed ({:.1}%)\n",
+        r.guide_id,
+        r.shown_users,
+        r.completed_users,
+        r.completion_rate * 100.0
+    );
+    s.push_str(&format!("{:<4} {:<18} {:>8} {:>10} {:>8} {:>7} {:>9}  {}\n", "#", "step", "viewed", "completed", "dropped", "rate", "median", "why they left"));
+    for st in &r.steps {
+        let reasons: Vec<String> = st.drop_reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let median = st.median_ms.map(|m| format!("{:.1}s", m as f64 / 1000.0)).unwrap_or_else(|| "-".into());
+        let bar = "█".repeat(((1.0 - st.drop_rate) * 10.0).round() as usize);
+        s.push_str(&format!(
+            "{:<4} {:<18} {:>8} {:>10} {:>8} {:>6.1}% {:>9}  {} {}\n",
+            st.step_index + 1,
+            st.step_id,
+            st.viewed_users,
+            st.completed_users,
+            st.dropped_users,
+            st.drop_rate * 100.0,
+            median,
+            reasons.join(", "),
+            bar
+        ));
+        if st.target_missing_sessions > 0 {
+            s.push_str(&format!(
+                "     health: target missing in {} of {} sessions ({:.1}%) — a broken guide, not a drop-off\n",
+                st.target_missing_sessions,
+                st.sessions,
+                st.target_missing_rate * 100.0
+            ));
+        }
+    }
+    if let Some(sv) = &r.survey {
+        s.push_str(&format!("survey: {} responses", sv.responses));
+        if let Some(n) = sv.nps {
+            s.push_str(&format!(", NPS {n:+.1}"));
+        }
+        s.push('\n');
+    }
+    s
+}

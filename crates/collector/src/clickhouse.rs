@@ -1,0 +1,228 @@
+//! The ClickHouse store, over ClickHouse's HTTP interface (a tiny HTTP/1.0 client on
+//! `std::net`, so the store stays synchronous like the SQLite one).
+//!
+//! Events go to a `ReplacingMergeTree` ordered by `(guide_id, event_id)`: a record that
+//! reaches two collectors (a client retry) is stored twice at first and collapsed by the
+//! merge; every read uses `FINAL`, so reports count it once either way. Before inserting,
+//! a batch's ids are looked up so the response can say how many were duplicates (exact for
+//! one collector; with several collectors racing on the same id the count may say
+//! "accepted" twice, the stored data is still deduplicated).
+//!
+//! Reports read the guide's records for the requested slice and aggregate them with
+//! core's `FunnelBuilder`, so both stores give the same numbers for the same data.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use guidepost_core::{EventKind, EventRecord, FunnelBuilder, FunnelReport};
+use serde_json::{json, Value};
+
+use crate::store::{FunnelQuery, GuideSummary, Inserted, Store};
+
+pub struct ClickHouseStore {
+    host: String,
+    port: u16,
+    db: String,
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A ClickHouse string literal.
+pub fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+impl ClickHouseStore {
+    /// `url` is `http://host:port`; `db` is created when missing, with the events table.
+    pub fn connect(url: &str, db: &str) -> Result<ClickHouseStore, String> {
+        let rest = url.strip_prefix("http://").ok_or_else(|| format!("clickhouse url {url:?}: expected http://host:port"))?;
+        let hostport = rest.trim_end_matches('/');
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| format!("clickhouse url {url:?}: bad port"))?),
+            None => (hostport.to_string(), 8123),
+        };
+        if db.is_empty() || !db.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("clickhouse database {db:?}: expected letters, digits and _"));
+        }
+        let s = ClickHouseStore { host, port, db: db.to_string() };
+        s.exec(&format!("CREATE DATABASE IF NOT EXISTS {db}"), "")?;
+        s.exec(
+            &format!(
+                "CREATE TABLE IF NOT EXISTS {db}.events (
+                   event_id String, guide_id String, guide_version UInt32, variant String, kind String,
+                   user_id String, ts Int64, day Date, record String
+                 ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (guide_id, event_id)"
+            ),
+            "",
+        )?;
+        Ok(s)
+    }
+
+    /// Runs `query` (with `body` as its data, e.g. rows for an INSERT); returns the response body.
+    pub fn exec(&self, query: &str, body: &str) -> Result<String, String> {
+        let addr = (self.host.as_str(), self.port)
+            .to_socket_addrs()
+            .map_err(|e| format!("clickhouse {}:{}: {e}", self.host, self.port))?
+            .next()
+            .ok_or("clickhouse: no address")?;
+        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("clickhouse {addr}: {e}"))?;
+        conn.set_read_timeout(Some(Duration::from_secs(120))).ok();
+        let (path, payload) = if body.is_empty() {
+            ("/".to_string(), query.to_string())
+        } else {
+            (format!("/?query={}", percent_encode(query)), body.to_string())
+        };
+        let req = format!(
+            "POST {path} HTTP/1.0\r\nHost: {}:{}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+            self.host,
+            self.port,
+            payload.len()
+        );
+        conn.write_all(req.as_bytes()).and_then(|_| conn.write_all(payload.as_bytes())).map_err(|e| format!("clickhouse: {e}"))?;
+        let mut resp = Vec::new();
+        conn.read_to_end(&mut resp).map_err(|e| format!("clickhouse: {e}"))?;
+        let text = String::from_utf8_lossy(&resp);
+        let (head, body) = text.split_once("\r\n\r\n").ok_or("clickhouse: malformed response")?;
+        let status = head.split_whitespace().nth(1).unwrap_or("");
+        if status != "200" {
+            return Err(format!("clickhouse {status}: {}", body.trim()));
+        }
+        Ok(body.to_string())
+    }
+
+    fn rows(&self, query: &str) -> Result<Vec<Value>, String> {
+        let out = self.exec(&format!("{query} FORMAT JSONEachRow"), "")?;
+        out.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).map_err(|e| format!("clickhouse row: {e}"))).collect()
+    }
+
+    /// Stored events (after deduplication).
+    pub fn count(&self) -> Result<u64, String> {
+        let out = self.exec(&format!("SELECT count() FROM {}.events FINAL", self.db), "")?;
+        out.trim().parse().map_err(|_| format!("clickhouse count: {out:?}"))
+    }
+
+    /// Drops the database (tests).
+    pub fn drop_database(&self) -> Result<(), String> {
+        self.exec(&format!("DROP DATABASE IF EXISTS {}", self.db), "").map(|_| ())
+    }
+
+    fn filter(&self, q: &FunnelQuery) -> String {
+        let mut w = format!("guide_id = {}", quote(&q.guide_id));
+        if let Some(f) = q.from_ms {
+            w.push_str(&format!(" AND ts >= {f}"));
+        }
+        if let Some(t) = q.to_ms {
+            w.push_str(&format!(" AND ts < {t}"));
+        }
+        if let Some(v) = q.version {
+            w.push_str(&format!(" AND guide_version = {v}"));
+        }
+        if let Some(v) = &q.variant {
+            w.push_str(&format!(" AND variant = {}", quote(v)));
+        }
+        w
+    }
+}
+
+impl Store for ClickHouseStore {
+    fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String> {
+        if records.is_empty() {
+            return Ok(Inserted::default());
+        }
+        // Which of these ids are stored already (also within the batch itself).
+        let ids: Vec<String> = records.iter().map(|r| quote(&r.event_id)).collect();
+        let guides: std::collections::BTreeSet<String> = records.iter().map(|r| quote(&r.guide_id)).collect();
+        let existing: std::collections::HashSet<String> = self
+            .rows(&format!(
+                "SELECT DISTINCT event_id FROM {}.events WHERE guide_id IN ({}) AND event_id IN ({})",
+                self.db,
+                guides.into_iter().collect::<Vec<_>>().join(","),
+                ids.join(",")
+            ))?
+            .into_iter()
+            .filter_map(|v| v.get("event_id").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut body = String::new();
+        let mut out = Inserted::default();
+        for r in records {
+            if existing.contains(&r.event_id) || !seen.insert(r.event_id.as_str()) {
+                out.duplicates += 1;
+                continue;
+            }
+            out.accepted += 1;
+            let day = r.timestamp.div_euclid(86_400_000);
+            let row = json!({
+                "event_id": r.event_id, "guide_id": r.guide_id, "guide_version": r.guide_version,
+                "variant": r.variant.clone().unwrap_or_default(), "kind": r.kind.as_str(), "user_id": r.user_id,
+                "ts": r.timestamp, "day": day, "record": serde_json::to_string(r).map_err(|e| e.to_string())?,
+            });
+            body.push_str(&row.to_string());
+            body.push('\n');
+        }
+        if !body.is_empty() {
+            self.exec(&format!("INSERT INTO {}.events FORMAT JSONEachRow", self.db), &body)?;
+        }
+        Ok(out)
+    }
+
+    fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
+        let out = self.exec(
+            &format!("SELECT record FROM {}.events FINAL WHERE {} ORDER BY ts FORMAT JSONEachRow", self.db, self.filter(q)),
+            "",
+        )?;
+        let mut b = FunnelBuilder::new(&q.guide_id);
+        for line in out.lines().filter(|l| !l.trim().is_empty()) {
+            let row: Value = serde_json::from_str(line).map_err(|e| format!("clickhouse row: {e}"))?;
+            let rec: EventRecord = serde_json::from_str(row.get("record").and_then(Value::as_str).unwrap_or(""))
+                .map_err(|e| format!("clickhouse record: {e}"))?;
+            b.add(&rec);
+        }
+        Ok(b.finish())
+    }
+
+    fn guides(&self) -> Result<Vec<GuideSummary>, String> {
+        let shown = EventKind::GuideShown.as_str();
+        let done = EventKind::GuideCompleted.as_str();
+        let rows = self.rows(&format!(
+            "SELECT guide_id, toUInt64(uniqExactIf(user_id, kind = '{shown}')) AS shown, toUInt64(uniqExactIf(user_id, kind = '{done}')) AS done,
+                    groupUniqArray(guide_version) AS versions, groupUniqArray(variant) AS variants
+             FROM {}.events FINAL GROUP BY guide_id ORDER BY guide_id",
+            self.db
+        ))?;
+        let num = |v: &Value| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let shown = num(&r["shown"]);
+                let done = num(&r["done"]);
+                let mut versions: Vec<u32> = r["versions"].as_array().map(|a| a.iter().map(|v| num(v) as u32).collect()).unwrap_or_default();
+                versions.sort();
+                let mut variants: Vec<String> = r["variants"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string).collect())
+                    .unwrap_or_default();
+                variants.sort();
+                GuideSummary {
+                    guide_id: r["guide_id"].as_str().unwrap_or("").to_string(),
+                    shown_users: shown,
+                    completed_users: done,
+                    completion_rate: guidepost_core::ratio(done, shown),
+                    versions,
+                    variants,
+                }
+            })
+            .collect())
+    }
+}

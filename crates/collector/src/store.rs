@@ -1,0 +1,412 @@
+//! Event storage and funnel queries.
+//!
+//! The default store is SQLite (WAL, `synchronous=FULL`): a batch is one transaction,
+//! and the HTTP response is sent only after it commits, so an acknowledged record
+//! survives a crash. Raw records are kept (deduplicated by `event_id`); at ingest each
+//! new record also updates small per-day rollups, so a funnel over millions of events
+//! reads a few hundred rows instead of scanning the events.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use guidepost_core::analytics::{ratio, StepFunnel, SurveySummary};
+use guidepost_core::rules::stable_hash;
+use guidepost_core::{EventKind, EventRecord, FunnelReport};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// Which slice of a guide's events a report covers.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq)]
+pub struct FunnelQuery {
+    pub guide_id: String,
+    /// Inclusive, milliseconds since the epoch.
+    pub from_ms: Option<i64>,
+    /// Exclusive, milliseconds since the epoch.
+    pub to_ms: Option<i64>,
+    pub version: Option<u32>,
+    pub variant: Option<String>,
+}
+
+/// One row of the guide list.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct GuideSummary {
+    pub guide_id: String,
+    pub shown_users: u64,
+    pub completed_users: u64,
+    pub completion_rate: f64,
+    pub versions: Vec<u32>,
+    pub variants: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Inserted {
+    pub accepted: usize,
+    pub duplicates: usize,
+}
+
+/// A place to keep events and compute reports from them.
+pub trait Store: Send + Sync {
+    /// Stores a batch atomically; duplicates (same `event_id`) are skipped.
+    fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String>;
+    fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String>;
+    fn guides(&self) -> Result<Vec<GuideSummary>, String>;
+}
+
+const DAY_MS: i64 = 86_400_000;
+/// Time-on-step histogram: bucket b holds durations around 1.1^b ms (about ±5%).
+const BUCKET_BASE: f64 = 1.1;
+
+pub fn duration_bucket(ms: u64) -> i64 {
+    ((ms as f64 + 1.0).ln() / BUCKET_BASE.ln()).floor() as i64
+}
+
+pub fn bucket_value(b: i64) -> u64 {
+    (BUCKET_BASE.powf(b as f64 + 0.5) - 1.0).max(0.0).round() as u64
+}
+
+/// The rollup facts one record contributes: (step index or -1 for the guide, step id,
+/// metric, entity for uniqueness or None to count every occurrence).
+pub fn facts(r: &EventRecord) -> Vec<(i64, String, String, Option<String>)> {
+    let step = r.step_index.map(|i| i as i64).unwrap_or(-1);
+    let sid = r.step_id.clone().unwrap_or_default();
+    let user = Some(r.user_id.clone());
+    let session = Some(r.session_id.clone());
+    let s = |m: &str, e: &Option<String>| (step, sid.clone(), m.to_string(), e.clone());
+    let g = |m: &str, e: &Option<String>| (-1, String::new(), m.to_string(), e.clone());
+    let mut out = Vec::new();
+    match r.kind {
+        EventKind::GuideShown => {
+            out.push(g("shown_users", &user));
+            out.push(g("sessions", &session));
+        }
+        EventKind::StepViewed => {
+            out.push(s("viewed_users", &user));
+            out.push(s("sessions", &session));
+        }
+        EventKind::StepCompleted => {
+            out.push(s("completed_users", &user));
+            if let Some(d) = r.duration_ms {
+                out.push(s(&format!("dur:{}", duration_bucket(d)), &None));
+            }
+        }
+        EventKind::StepTargetMissing => {
+            out.push(s("missing_sessions", &session));
+            out.push(s("sessions", &session));
+            out.push(g("missing_sessions", &session));
+        }
+        EventKind::GuideCompleted | EventKind::GuideDismissed | EventKind::GuideAbandoned => {
+            let reason = r.reason.map(|x| x.as_str()).unwrap_or("completed");
+            if r.kind == EventKind::GuideCompleted {
+                out.push(g("completed_users", &user));
+            } else if step >= 0 {
+                out.push(s(&format!("exit:{reason}"), &user));
+            }
+            out.push(g(&format!("exit:{reason}"), &user));
+        }
+        EventKind::SurveyAnswered => {
+            if let Some(a) = &r.answer {
+                if let Some(sc) = a.score {
+                    out.push(g(&format!("score:{sc}"), &None));
+                }
+                if let Some(c) = &a.choice {
+                    out.push(g(&format!("choice:{c}"), &None));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Builds the report from summed rollup counters: (step index, step id, metric) -> n.
+pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String), u64>, comments: Vec<String>) -> FunnelReport {
+    let get = |step: i64, sid: &str, m: &str| rows.get(&(step, sid.to_string(), m.to_string())).copied().unwrap_or(0);
+    let shown = get(-1, "", "shown_users");
+    let completed = get(-1, "", "completed_users");
+    let mut exits = BTreeMap::new();
+    let mut scores = vec![0u64; 11];
+    let mut choices = BTreeMap::new();
+    for ((step, _, m), n) in rows {
+        if *step != -1 {
+            continue;
+        }
+        if let Some(r) = m.strip_prefix("exit:") {
+            *exits.entry(r.to_string()).or_default() += n;
+        } else if let Some(sc) = m.strip_prefix("score:").and_then(|s| s.parse::<usize>().ok()) {
+            if sc <= 10 {
+                scores[sc] += n;
+            }
+        } else if let Some(c) = m.strip_prefix("choice:") {
+            *choices.entry(c.to_string()).or_default() += n;
+        }
+    }
+    let mut steps: BTreeMap<(i64, String), StepFunnel> = BTreeMap::new();
+    for ((step, sid, m), n) in rows {
+        if *step < 0 {
+            continue;
+        }
+        let f = steps.entry((*step, sid.clone())).or_insert_with(|| StepFunnel {
+            step_id: sid.clone(),
+            step_index: *step as u32,
+            ..Default::default()
+        });
+        match m.as_str() {
+            "viewed_users" => f.viewed_users += n,
+            "completed_users" => f.completed_users += n,
+            "sessions" => f.sessions += n,
+            "missing_sessions" => f.target_missing_sessions += n,
+            other => {
+                if let Some(r) = other.strip_prefix("exit:") {
+                    *f.drop_reasons.entry(r.to_string()).or_default() += n;
+                }
+            }
+        }
+    }
+    for ((step, sid), f) in steps.iter_mut() {
+        f.dropped_users = f.viewed_users.saturating_sub(f.completed_users);
+        f.drop_rate = ratio(f.dropped_users, f.viewed_users);
+        f.target_missing_rate = ratio(f.target_missing_sessions, f.sessions);
+        f.drop_reasons.remove("completed");
+        let explained: u64 = f.drop_reasons.values().sum();
+        if f.dropped_users > explained {
+            f.drop_reasons.insert("in_progress".into(), f.dropped_users - explained);
+        }
+        // Median from the histogram.
+        let mut hist: Vec<(i64, u64)> = rows
+            .iter()
+            .filter(|((s, id, _), _)| s == step && id == sid)
+            .filter_map(|((_, _, m), n)| m.strip_prefix("dur:").and_then(|b| b.parse().ok()).map(|b| (b, *n)))
+            .collect();
+        hist.sort();
+        let total: u64 = hist.iter().map(|(_, n)| n).sum();
+        if total > 0 {
+            let half = total.div_ceil(2);
+            let mut acc = 0;
+            for (b, n) in hist {
+                acc += n;
+                if acc >= half {
+                    f.median_ms = Some(bucket_value(b));
+                    break;
+                }
+            }
+        }
+    }
+    let has_survey = scores.iter().any(|&n| n > 0) || !choices.is_empty();
+    let all_sessions = get(-1, "", "sessions");
+    FunnelReport {
+        guide_id: guide_id.to_string(),
+        shown_users: shown,
+        completed_users: completed,
+        completion_rate: ratio(completed, shown),
+        exits,
+        steps: steps.into_values().collect(),
+        survey: has_survey.then(|| SurveySummary::from_counts(scores, choices, comments)),
+        target_missing_rate: ratio(get(-1, "", "missing_sessions"), all_sessions.max(get(-1, "", "missing_sessions"))),
+    }
+}
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore, String> {
+        let conn = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        Self::setup(conn)
+    }
+
+    pub fn in_memory() -> Result<SqliteStore, String> {
+        Self::setup(Connection::open_in_memory().map_err(|e| e.to_string())?)
+    }
+
+    fn setup(conn: Connection) -> Result<SqliteStore, String> {
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             PRAGMA synchronous=FULL;
+             PRAGMA busy_timeout=5000;
+             CREATE TABLE IF NOT EXISTS events(
+               event_id TEXT PRIMARY KEY, guide_id TEXT NOT NULL, guide_version INTEGER NOT NULL, variant TEXT NOT NULL,
+               kind TEXT NOT NULL, step_id TEXT, step_index INTEGER, user_id TEXT NOT NULL, session_id TEXT NOT NULL,
+               ts INTEGER NOT NULL, reason TEXT, duration_ms INTEGER, record TEXT NOT NULL) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS uniq(h INTEGER PRIMARY KEY) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS counters(
+               guide_id TEXT NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL,
+               step_index INTEGER NOT NULL, step_id TEXT NOT NULL, metric TEXT NOT NULL, n INTEGER NOT NULL,
+               PRIMARY KEY(guide_id, day, version, variant, step_index, step_id, metric)) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS comments(guide_id TEXT NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL, ts INTEGER NOT NULL, comment TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS comments_guide ON comments(guide_id, ts);",
+        )
+        .map_err(|e| format!("cannot set up the database: {e}"))?;
+        Ok(SqliteStore { conn: Mutex::new(conn) })
+    }
+
+    /// Number of stored events (for tests and the CLI).
+    pub fn count(&self) -> Result<u64, String> {
+        let c = self.conn.lock().map_err(|_| "poisoned")?;
+        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| e.to_string())
+    }
+}
+
+impl Store for SqliteStore {
+    fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String> {
+        let mut c = self.conn.lock().map_err(|_| "store lock poisoned")?;
+        let tx = c.transaction().map_err(|e| e.to_string())?;
+        let mut out = Inserted::default();
+        {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO events(event_id, guide_id, guide_version, variant, kind, step_id, step_index, user_id,
+                     session_id, ts, reason, duration_ms, record) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                )
+                .map_err(|e| e.to_string())?;
+            let mut uniq = tx.prepare_cached("INSERT OR IGNORE INTO uniq(h) VALUES (?1)").map_err(|e| e.to_string())?;
+            let mut bump = tx
+                .prepare_cached(
+                    "INSERT INTO counters(guide_id, day, version, variant, step_index, step_id, metric, n) VALUES (?1,?2,?3,?4,?5,?6,?7,1)
+                     ON CONFLICT DO UPDATE SET n = n + 1",
+                )
+                .map_err(|e| e.to_string())?;
+            let mut comment =
+                tx.prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)").map_err(|e| e.to_string())?;
+            for r in records {
+                let variant = r.variant.clone().unwrap_or_default();
+                let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
+                let n = ins
+                    .execute(params![
+                        r.event_id,
+                        r.guide_id,
+                        r.guide_version,
+                        variant,
+                        r.kind.as_str(),
+                        r.step_id,
+                        r.step_index,
+                        r.user_id,
+                        r.session_id,
+                        r.timestamp,
+                        r.reason.map(|x| x.as_str()),
+                        r.duration_ms.map(|d| d as i64),
+                        json
+                    ])
+                    .map_err(|e| e.to_string())?;
+                if n == 0 {
+                    out.duplicates += 1;
+                    continue;
+                }
+                out.accepted += 1;
+                let day = r.timestamp.div_euclid(DAY_MS);
+                for (step, sid, metric, entity) in facts(r) {
+                    if let Some(e) = entity {
+                        let key = format!("{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}", r.guide_id, r.guide_version);
+                        if uniq.execute(params![stable_hash(&key) as i64]).map_err(|e| e.to_string())? == 0 {
+                            continue;
+                        }
+                    }
+                    bump.execute(params![r.guide_id, day, r.guide_version, variant, step, sid, metric]).map_err(|e| e.to_string())?;
+                }
+                if let Some(text) = r.answer.as_ref().and_then(|a| a.comment.as_ref()).filter(|c| !c.trim().is_empty()) {
+                    comment.execute(params![r.guide_id, r.guide_version, variant, r.timestamp, text]).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        tx.commit().map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
+        let c = self.conn.lock().map_err(|_| "store lock poisoned")?;
+        let from_day = q.from_ms.map(|t| t.div_euclid(DAY_MS)).unwrap_or(i64::MIN);
+        let to_day = q.to_ms.map(|t| (t - 1).div_euclid(DAY_MS)).unwrap_or(i64::MAX);
+        let mut stmt = c
+            .prepare_cached(
+                "SELECT step_index, step_id, metric, SUM(n) FROM counters
+                 WHERE guide_id = ?1 AND day BETWEEN ?2 AND ?3 AND (?4 IS NULL OR version = ?4) AND (?5 IS NULL OR variant = ?5)
+                 GROUP BY step_index, step_id, metric",
+            )
+            .map_err(|e| e.to_string())?;
+        let mut rows = BTreeMap::new();
+        let it = stmt
+            .query_map(params![q.guide_id, from_day, to_day, q.version, q.variant], |r| {
+                Ok(((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?), r.get::<_, i64>(3)? as u64))
+            })
+            .map_err(|e| e.to_string())?;
+        for row in it {
+            let (k, v) = row.map_err(|e| e.to_string())?;
+            rows.insert(k, v);
+        }
+        let mut cs = c
+            .prepare_cached(
+                "SELECT comment FROM comments WHERE guide_id = ?1 AND ts >= ?2 AND ts < ?3 AND (?4 IS NULL OR version = ?4)
+                 AND (?5 IS NULL OR variant = ?5) ORDER BY ts DESC LIMIT 50",
+            )
+            .map_err(|e| e.to_string())?;
+        let comments = cs
+            .query_map(params![q.guide_id, q.from_ms.unwrap_or(i64::MIN), q.to_ms.unwrap_or(i64::MAX), q.version, q.variant], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(|e| e.to_string())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        Ok(report_from_counters(&q.guide_id, &rows, comments))
+    }
+
+    fn guides(&self) -> Result<Vec<GuideSummary>, String> {
+        let c = self.conn.lock().map_err(|_| "store lock poisoned")?;
+        let mut stmt = c
+            .prepare(
+                "SELECT guide_id, metric, SUM(n), group_concat(DISTINCT version), group_concat(DISTINCT variant) FROM counters
+                 WHERE step_index = -1 AND metric IN ('shown_users', 'completed_users') GROUP BY guide_id, metric ORDER BY guide_id",
+            )
+            .map_err(|e| e.to_string())?;
+        let mut out: BTreeMap<String, GuideSummary> = BTreeMap::new();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
+            })
+            .map_err(|e| e.to_string())?;
+        for row in rows {
+            let (g, metric, n, versions, variants) = row.map_err(|e| e.to_string())?;
+            let s = out.entry(g.clone()).or_insert_with(|| GuideSummary {
+                guide_id: g,
+                shown_users: 0,
+                completed_users: 0,
+                completion_rate: 0.0,
+                versions: vec![],
+                variants: vec![],
+            });
+            if metric == "shown_users" {
+                s.shown_users = n as u64;
+            } else {
+                s.completed_users = n as u64;
+            }
+            for v in versions.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()) {
+                if !s.versions.contains(&v) {
+                    s.versions.push(v);
+                }
+            }
+            for v in variants.unwrap_or_default().split(',').filter(|v| !v.is_empty()) {
+                if !s.variants.iter().any(|x| x == v) {
+                    s.variants.push(v.to_string());
+                }
+            }
+        }
+        Ok(out
+            .into_values()
+            .map(|mut s| {
+                s.completion_rate = ratio(s.completed_users, s.shown_users);
+                s.versions.sort();
+                s.variants.sort();
+                s
+            })
+            .collect())
+    }
+}
+
+/// Reads one stored record back (tests and debugging).
+pub fn stored_record(store: &SqliteStore, event_id: &str) -> Result<Option<EventRecord>, String> {
+    let c = store.conn.lock().map_err(|_| "poisoned")?;
+    let json: Option<String> = c
+        .query_row("SELECT record FROM events WHERE event_id = ?1", [event_id], |r| r.get(0))
+        .optional()
+        .map_err(|e| e.to_string())?;
+    json.map(|j| serde_json::from_str(&j).map_err(|e| e.to_string())).transpose()
+}

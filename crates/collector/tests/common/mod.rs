@@ -1,0 +1,98 @@
+//! Shared helpers: records, a server on an ephemeral port, HTTP calls.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use guidepost_collector::server::{self, Config, Running};
+use guidepost_collector::store::{SqliteStore, Store};
+use guidepost_core::{EventKind, EventRecord, ExitReason, SurveyAnswer};
+
+pub const T0: i64 = 1_763_900_000_000; // 2025-11-23
+
+pub fn rec(id: &str, kind: EventKind, user: &str, step: Option<(u32, &str)>, ts: i64) -> EventRecord {
+    EventRecord {
+        event_id: id.to_string(),
+        kind,
+        guide_id: "tour".into(),
+        guide_version: 1,
+        step_id: step.map(|s| s.1.to_string()),
+        step_index: step.map(|s| s.0),
+        user_id: user.into(),
+        anonymous: false,
+        session_id: format!("s-{user}"),
+        timestamp: ts,
+        url: "/".into(),
+        variant: None,
+        reason: match kind {
+            EventKind::GuideCompleted => Some(ExitReason::Completed),
+            EventKind::GuideDismissed => Some(ExitReason::Dismissed),
+            EventKind::GuideAbandoned => Some(ExitReason::TargetMissing),
+            _ => None,
+        },
+        duration_ms: None,
+        answer: None,
+    }
+}
+
+/// One user's path through a 3-step guide: `steps_done` steps completed, then `end`.
+pub fn journey(user: &str, steps_done: u32, end: Option<EventKind>, t: i64, durations: &[u64]) -> Vec<EventRecord> {
+    let names = ["welcome", "sidebar", "export"];
+    let mut out = vec![rec(&format!("{user}-shown"), EventKind::GuideShown, user, None, t)];
+    let mut ts = t;
+    for i in 0..3u32 {
+        let step = (i, names[i as usize]);
+        ts += 1000;
+        out.push(rec(&format!("{user}-v{i}"), EventKind::StepViewed, user, Some(step), ts));
+        if i < steps_done {
+            let mut c = rec(&format!("{user}-c{i}"), EventKind::StepCompleted, user, Some(step), ts + 500);
+            c.duration_ms = durations.get(i as usize).copied();
+            out.push(c);
+        } else {
+            if let Some(k) = end {
+                out.push(rec(&format!("{user}-end"), k, user, Some(step), ts + 600));
+            }
+            return out;
+        }
+    }
+    if let Some(k) = end {
+        out.push(rec(&format!("{user}-end"), k, user, Some((2, "export")), ts + 700));
+    }
+    out
+}
+
+pub fn survey(id: &str, user: &str, score: Option<i32>, choice: Option<&str>) -> EventRecord {
+    let mut r = rec(id, EventKind::SurveyAnswered, user, Some((0, "nps")), T0);
+    r.guide_id = "nps".into();
+    r.answer = Some(SurveyAnswer { score, choice: choice.map(str::to_string), comment: None });
+    r
+}
+
+pub fn config() -> Config {
+    Config {
+        write_keys: vec!["wk".into()],
+        read_keys: vec!["rk".into()],
+        allow_origins: vec!["https://app.example".into()],
+        max_body: 64 * 1024,
+        rate_per_key: 0.0,
+        www: None,
+        dist: None,
+        guides_dir: None,
+    }
+}
+
+pub async fn start(cfg: Config, store: Arc<dyn Store>) -> Running {
+    server::spawn("127.0.0.1:0", cfg, store).await.expect("server starts")
+}
+
+pub async fn start_memory(cfg: Config) -> (Running, Arc<SqliteStore>) {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    (start(cfg, store.clone()).await, store)
+}
+
+pub fn url(r: &Running, path: &str) -> String {
+    format!("http://{}{}", r.addr, path)
+}
+
+pub fn batch(records: &[EventRecord]) -> String {
+    serde_json::json!({ "batch": records }).to_string()
+}
