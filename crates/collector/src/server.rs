@@ -1,9 +1,4 @@
 //! The HTTP server: event ingest, reports, the dashboard and static files.
-//!
-//! NOTE (collision): two helpers were given the same brief and wrote this crate at the
-//! same time; this file replaced a first server.rs by accident. It implements the
-//! `Config`/`serve`/`parse_time` interface that `cli.rs` uses. Please adapt rather than
-//! overwrite; see crates/collector/COLLAB.md.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
