@@ -198,7 +198,11 @@ fn install_guides(report: guidepost_core::LoadReport) {
 
 /// Resumes a guide in progress after a reload or a page change.
 fn resume_saved() {
-    let user = with(|rt| rt.ctx.user_id.clone());
+    let (user, loaded) = with(|rt| (rt.ctx.user_id.clone(), rt.engine.is_some()));
+    if !loaded {
+        // Guides still loading: install_guides resumes once they are in.
+        return;
+    }
     let Some(saved) = store::get::<TourState>(&user_key(&user, "tour")) else { return };
     if saved.is_ended() || saved.version != guidepost_core::STATE_VERSION {
         store::remove(&user_key(&user, "tour"));
@@ -341,7 +345,11 @@ fn decide(trigger: TriggerInput) {
         let active = rt.active.as_ref().filter(|a| !a.state.is_ended()).map(|a| a.guide.id.clone());
         Some(engine.next_guide(&rt.ctx, &rt.sched, active.as_deref(), trigger, &rt.budget))
     });
+    let busy = with(|rt| rt.active.as_ref().is_some_and(|a| !a.state.is_ended()));
     match decision {
+        // The runtime shows one guide at a time: a guide that doesn't displace the running
+        // one (a banner or checklist beside a tour) waits for a later page view.
+        Some(Decision::Show { displaces: None, .. }) if busy => {}
         Some(Decision::Show { guide_id, variant, displaces }) => {
             if displaces.is_some() {
                 dispatch(Input::Displaced);
