@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the product on a fresh machine: builds the browser bundle and the collector, then
+# serves the demo SaaS app, the playground and the analytics dashboard with the collector
+# (embedded SQLite database in data/guidepost.db) on http://127.0.0.1:8787.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+ADDR="${GUIDEPOST_ADDR:-127.0.0.1:8787}"
+bash scripts/build-web.sh
+cargo build -p guidepost-collector --profile release-native
+mkdir -p data
+cat <<MSG
+
+  Demo app:    http://$ADDR/index.html        (switch persona in the header)
+  Playground:  http://$ADDR/playground/
+  Dashboard:   http://$ADDR/dashboard/?key=demo-read-key
+  Write key: demo-write-key   Read key: demo-read-key   Database: data/guidepost.db
+
+MSG
+exec target/release-native/guidepost serve --addr "$ADDR" --db data/guidepost.db --www www --dist dist --guides guides
