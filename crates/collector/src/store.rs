@@ -351,53 +351,40 @@ impl Store for SqliteStore {
 
     fn guides(&self) -> Result<Vec<GuideSummary>, String> {
         let c = self.conn.lock().map_err(|_| "store lock poisoned")?;
+        // Every guide with any counter is listed (a survey-only guide too).
         let mut stmt = c
             .prepare(
-                "SELECT guide_id, metric, SUM(n), group_concat(DISTINCT version), group_concat(DISTINCT variant) FROM counters
-                 WHERE step_index = -1 AND metric IN ('shown_users', 'completed_users') GROUP BY guide_id, metric ORDER BY guide_id",
+                "SELECT guide_id,
+                        SUM(CASE WHEN step_index = -1 AND metric = 'shown_users' THEN n ELSE 0 END),
+                        SUM(CASE WHEN step_index = -1 AND metric = 'completed_users' THEN n ELSE 0 END),
+                        group_concat(DISTINCT version), group_concat(DISTINCT variant)
+                 FROM counters GROUP BY guide_id ORDER BY guide_id",
             )
             .map_err(|e| e.to_string())?;
-        let mut out: BTreeMap<String, GuideSummary> = BTreeMap::new();
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
             })
             .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
         for row in rows {
-            let (g, metric, n, versions, variants) = row.map_err(|e| e.to_string())?;
-            let s = out.entry(g.clone()).or_insert_with(|| GuideSummary {
-                guide_id: g,
-                shown_users: 0,
-                completed_users: 0,
-                completion_rate: 0.0,
-                versions: vec![],
-                variants: vec![],
+            let (guide_id, shown, done, versions, variants) = row.map_err(|e| e.to_string())?;
+            let mut versions: Vec<u32> = versions.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()).collect();
+            versions.sort();
+            versions.dedup();
+            let mut variants: Vec<String> = variants.unwrap_or_default().split(',').filter(|v| !v.is_empty()).map(str::to_string).collect();
+            variants.sort();
+            variants.dedup();
+            out.push(GuideSummary {
+                guide_id,
+                shown_users: shown as u64,
+                completed_users: done as u64,
+                completion_rate: ratio(done as u64, shown as u64),
+                versions,
+                variants,
             });
-            if metric == "shown_users" {
-                s.shown_users = n as u64;
-            } else {
-                s.completed_users = n as u64;
-            }
-            for v in versions.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()) {
-                if !s.versions.contains(&v) {
-                    s.versions.push(v);
-                }
-            }
-            for v in variants.unwrap_or_default().split(',').filter(|v| !v.is_empty()) {
-                if !s.variants.iter().any(|x| x == v) {
-                    s.variants.push(v.to_string());
-                }
-            }
         }
-        Ok(out
-            .into_values()
-            .map(|mut s| {
-                s.completion_rate = ratio(s.completed_users, s.shown_users);
-                s.versions.sort();
-                s.variants.sort();
-                s
-            })
-            .collect())
+        Ok(out)
     }
 }
 

@@ -169,3 +169,13 @@ fn nps_distribution_and_choices() {
         assert_eq!(sv.responses as usize, scores.len() + choices.len());
     }
 }
+
+#[test]
+fn guide_list_includes_survey_only_guides() {
+    // Regression: the list only had guides with guide_shown/guide_completed counters.
+    let s = SqliteStore::in_memory().unwrap();
+    s.insert(&[survey("n1", "u1", Some(9), None)]).unwrap();
+    s.insert(&journey("u1", 3, Some(EventKind::GuideCompleted), T0, &[])).unwrap();
+    let ids: Vec<(String, u64)> = s.guides().unwrap().into_iter().map(|g| (g.guide_id, g.shown_users)).collect();
+    assert_eq!(ids, vec![("nps".to_string(), 0), ("tour".to_string(), 1)]);
+}

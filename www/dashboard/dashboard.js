@@ -1,0 +1,218 @@
+// Guidepost dashboard: plain JS, no build step. Reads the collector's report API with a
+// read key; every value from the API is inserted as text, never as HTML.
+(function () {
+  "use strict";
+  var COLORS = {
+    dismissed: "#f79009", target_missing: "#d92d20", navigated_away: "#7a5af8", timeout: "#0ba5ec",
+    displaced: "#ee46bc", in_progress: "#98a2b3", left_later: "#667085", completed_elsewhere: "#12b76a"
+  };
+  var $ = function (id) { return document.getElementById(id); };
+  var SVG = "http://www.w3.org/2000/svg";
+  var state = { guides: [], selected: null };
+
+  function el(tag, attrs, text) {
+    var e = tag.indexOf("svg:") === 0 ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function pct(x) { return (Math.round(x * 1000) / 10).toFixed(1) + "%"; }
+  function dur(ms) {
+    if (ms === null || ms === undefined) return "–";
+    return ms < 1000 ? ms + " ms" : ms < 60000 ? (ms / 1000).toFixed(1) + " s" : (ms / 60000).toFixed(1) + " min";
+  }
+  function status(msg, ok) { var s = $("status"); s.textContent = msg || ""; s.className = ok ? "ok" : ""; }
+  function key() { return $("key").value.trim(); }
+
+  function api(path) {
+    return fetch(path, { headers: { authorization: "Bearer " + key() } }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) throw new Error((body && body.error) || ("HTTP " + r.status));
+        return body;
+      });
+    });
+  }
+
+  function loadGuides() {
+    try { localStorage.setItem("guidepost.readKey", key()); } catch (e) { /* private mode */ }
+    status("Loading…", true);
+    return api("/v1/guides").then(function (body) {
+      state.guides = body.guides || [];
+      renderGuides();
+      status("", true);
+      var wanted = new URLSearchParams(location.search).get("guide") || (state.selected && state.selected.guide_id);
+      var busiest = state.guides.slice().sort(function (a, b) { return b.shown_users - a.shown_users; })[0];
+      var g = state.guides.filter(function (x) { return x.guide_id === wanted; })[0] || busiest;
+      if (g) select(g);
+    }).catch(function (e) { status("Could not load guides: " + e.message); });
+  }
+
+  function renderGuides() {
+    var tb = $("guides").querySelector("tbody");
+    tb.textContent = "";
+    $("no-guides").hidden = state.guides.length > 0;
+    state.guides.forEach(function (g) {
+      var tr = el("tr", { "data-guide": g.guide_id });
+      tr.appendChild(el("td", {}, g.guide_id));
+      tr.appendChild(el("td", {}, g.shown_users));
+      tr.appendChild(el("td", {}, g.completed_users));
+      var td = el("td", { class: "completion" });
+      td.appendChild(el("span", { class: "rate", style: "width:" + Math.round(g.completion_rate * 80) + "px" }));
+      td.appendChild(document.createTextNode(pct(g.completion_rate)));
+      tr.appendChild(td);
+      tr.appendChild(el("td", {}, (g.versions || []).join(", ")));
+      tr.addEventListener("click", function () { select(g); });
+      tb.appendChild(tr);
+    });
+  }
+
+  function fillSelect(sel, values) {
+    var keep = sel.value;
+    sel.textContent = "";
+    sel.appendChild(el("option", { value: "" }, "all"));
+    values.forEach(function (v) { sel.appendChild(el("option", { value: String(v) }, v)); });
+    sel.value = values.map(String).indexOf(keep) >= 0 ? keep : "";
+  }
+
+  function select(g) {
+    if (!state.selected || state.selected.guide_id !== g.guide_id) {
+      fillSelect($("version"), g.versions || []);
+      fillSelect($("variant"), g.variants || []);
+    }
+    state.selected = g;
+    Array.prototype.forEach.call($("guides").querySelectorAll("tbody tr"), function (tr) {
+      tr.classList.toggle("selected", tr.getAttribute("data-guide") === g.guide_id);
+    });
+    $("detail").hidden = false;
+    $("detail-title").textContent = g.guide_id;
+    return loadFunnel();
+  }
+
+  function loadFunnel() {
+    var g = state.selected;
+    if (!g) return Promise.resolve();
+    var q = new URLSearchParams();
+    ["from", "to", "version", "variant"].forEach(function (f) { if ($(f).value) q.set(f, $(f).value); });
+    return api("/v1/guides/" + encodeURIComponent(g.guide_id) + "/funnel?" + q.toString())
+      .then(renderFunnel)
+      .catch(function (e) { status("Could not load the funnel: " + e.message); });
+  }
+
+  function card(parent, value, label, cls) {
+    var c = el("div", { class: "card" + (cls ? " " + cls : "") });
+    c.appendChild(el("b", {}, value));
+    c.appendChild(el("span", {}, label));
+    parent.appendChild(c);
+  }
+
+  function renderFunnel(r) {
+    var sum = $("summary");
+    sum.textContent = "";
+    card(sum, r.shown_users, "users shown", "shown");
+    card(sum, r.completed_users, "completed", "completed");
+    card(sum, pct(r.completion_rate), "completion rate", "completion-rate");
+    card(sum, pct(r.target_missing_rate || 0), "sessions with a missing target", "health");
+
+    var reasons = {};
+    r.steps.forEach(function (s) { Object.keys(s.drop_reasons || {}).forEach(function (k) { reasons[k] = true; }); });
+    var legend = $("legend");
+    legend.textContent = "";
+    var li = el("span", {}); li.appendChild(el("i", { style: "background:var(--done)" })); li.appendChild(document.createTextNode("completed"));
+    legend.appendChild(li);
+    Object.keys(reasons).sort().forEach(function (k) {
+      var s = el("span", {}); s.appendChild(el("i", { style: "background:" + (COLORS[k] || "#999") }));
+      s.appendChild(document.createTextNode(k.replace(/_/g, " "))); legend.appendChild(s);
+    });
+
+    // Funnel bars.
+    var svg = $("funnel");
+    svg.textContent = "";
+    var W = 900, label = 180, rowH = 34, max = Math.max(1, r.shown_users || 0);
+    r.steps.forEach(function (s) { max = Math.max(max, s.viewed_users); });
+    svg.setAttribute("viewBox", "0 0 " + W + " " + (r.steps.length * rowH + 10));
+    var scale = (W - label - 120) / max;
+    r.steps.forEach(function (s, i) {
+      var y = 8 + i * rowH;
+      var g = el("svg:g", { class: "step", "data-step": s.step_id });
+      g.appendChild(el("svg:text", { x: 8, y: y + 17 }, (s.step_index + 1) + ". " + s.step_id));
+      var x = label;
+      var seg = function (w, color, cls, users, title) {
+        if (w <= 0) return;
+        var rect = el("svg:rect", { x: x, y: y, width: Math.max(1, w * scale), height: 24, fill: color, class: cls, "data-users": users });
+        rect.appendChild(el("svg:title", {}, title));
+        g.appendChild(rect);
+        x += w * scale;
+      };
+      seg(s.completed_users, "var(--done)", "completed", s.completed_users, s.completed_users + " completed");
+      Object.keys(s.drop_reasons || {}).sort().forEach(function (k) {
+        var n = s.drop_reasons[k];
+        var rect = seg(n, COLORS[k] || "#999", "drop", n, n + " dropped: " + k.replace(/_/g, " "));
+        var last = g.lastChild; if (last && last.tagName === "rect") last.setAttribute("data-reason", k);
+        return rect;
+      });
+      g.appendChild(el("svg:text", { x: x + 8, y: y + 17 }, s.viewed_users + " viewed · " + pct(s.drop_rate) + " drop"));
+      svg.appendChild(g);
+    });
+
+    // Step table.
+    var tb = $("steps").querySelector("tbody");
+    tb.textContent = "";
+    r.steps.forEach(function (s) {
+      var tr = el("tr", { "data-step": s.step_id });
+      tr.appendChild(el("td", {}, s.step_index + 1));
+      tr.appendChild(el("td", {}, s.step_id));
+      tr.appendChild(el("td", { class: "viewed" }, s.viewed_users));
+      tr.appendChild(el("td", { class: "completed" }, s.completed_users));
+      tr.appendChild(el("td", { class: "dropped" }, s.dropped_users));
+      tr.appendChild(el("td", { class: "drop-rate" }, pct(s.drop_rate)));
+      tr.appendChild(el("td", { class: "why" }, Object.keys(s.drop_reasons || {}).sort().map(function (k) {
+        return k.replace(/_/g, " ") + " " + s.drop_reasons[k];
+      }).join(", ") || "–"));
+      tr.appendChild(el("td", { class: "median" }, dur(s.median_ms)));
+      var bad = s.target_missing_sessions > 0;
+      tr.appendChild(el("td", { class: "health" + (bad ? " health-bad" : "") },
+        bad ? "target missing in " + s.target_missing_sessions + "/" + s.sessions + " sessions (" + pct(s.target_missing_rate) + ")" : "ok"));
+      tb.appendChild(tr);
+    });
+    renderSurvey(r.survey);
+  }
+
+  function renderSurvey(sv) {
+    $("survey").hidden = !sv;
+    if (!sv) return;
+    var nps = $("nps");
+    nps.textContent = "";
+    card(nps, sv.nps === null || sv.nps === undefined ? "–" : (sv.nps > 0 ? "+" : "") + sv.nps, "NPS", "nps-score");
+    card(nps, sv.responses, "responses", "responses");
+    var svg = $("distribution");
+    svg.textContent = "";
+    var dist = sv.distribution || [];
+    var max = Math.max.apply(null, [1].concat(dist));
+    svg.setAttribute("viewBox", "0 0 460 150");
+    dist.forEach(function (n, score) {
+      var h = n / max * 100, x = 10 + score * 40;
+      var color = score >= 9 ? "#12b76a" : score >= 7 ? "#98a2b3" : "#d92d20";
+      var rect = el("svg:rect", { x: x, y: 115 - h, width: 30, height: Math.max(h, 0.5), fill: color, class: "score", "data-score": score, "data-count": n });
+      rect.appendChild(el("svg:title", {}, n + " × " + score));
+      svg.appendChild(rect);
+      svg.appendChild(el("svg:text", { x: x + 10, y: 132 }, score));
+      if (n) svg.appendChild(el("svg:text", { x: x + 8, y: 110 - h }, n));
+    });
+    var ul = $("choices");
+    ul.textContent = "";
+    Object.keys(sv.choices || {}).sort(function (a, b) { return sv.choices[b] - sv.choices[a]; }).forEach(function (c) {
+      ul.appendChild(el("li", { "data-choice": c }, c + ": " + sv.choices[c]));
+    });
+    var cm = $("comments");
+    cm.textContent = "";
+    (sv.comments || []).slice(0, 20).forEach(function (c) { cm.appendChild(el("li", { class: "comment" }, "“" + c + "”")); });
+  }
+
+  var params = new URLSearchParams(location.search);
+  var stored = null;
+  try { stored = localStorage.getItem("guidepost.readKey"); } catch (e) { /* private mode */ }
+  $("key").value = params.get("key") || stored || "demo-read-key";
+  $("reload").addEventListener("click", loadGuides);
+  $("filters").addEventListener("submit", function (e) { e.preventDefault(); loadFunnel(); });
+  loadGuides();
+})();
