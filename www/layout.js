@@ -40,7 +40,8 @@
     aside.appendChild(a);
   });
   document.body.insertBefore(aside, header.nextSibling);
-  if (!window.GUIDEPOST_MANUAL_INIT) {
+  // The playground's preview (?preview=1) drives Guidepost itself.
+  if (!window.GUIDEPOST_MANUAL_INIT && !params.has("preview")) {
     Guidepost.init({ guides: "/guides.json", endpoint: location.origin, writeKey: "demo-write-key" });
     Guidepost.identify(user, personas[user] || {});
   }

@@ -58,6 +58,15 @@
     end: method("end"),
     reset: method("reset"),
     pick: method("pick"),
+    validate: function (text) {
+      if (!engine) return null;
+      try {
+        return engine.validate(typeof text === "string" ? text : JSON.stringify(text));
+      } catch (e) {
+        fail("validate", e);
+        return null;
+      }
+    },
     debug: function () {
       if (!engine) return [];
       try {
@@ -128,6 +137,7 @@
         reset: e.gp_reset,
         debug: e.gp_debug,
         pick: e.gp_pick,
+        validate: e.gp_validate,
       };
       var pending = queue.splice(0, queue.length);
       for (var i = 0; i < pending.length; i++) {

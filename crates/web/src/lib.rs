@@ -89,6 +89,19 @@ mod exports {
         v.unwrap_or(JsValue::NULL)
     }
 
+    /// Validates guide JSON text with the engine's loader: `{ guides: [ids], diagnostics: [...] }`.
+    #[wasm_bindgen]
+    pub fn gp_validate(text: JsValue) -> JsValue {
+        let v = guard("validate", || {
+            let text = text.as_string().ok_or("validate: expected a JSON string")?;
+            let report = guidepost_core::load_guides(&text);
+            let ids: Vec<&str> = report.guides.iter().map(|g| g.id.as_str()).collect();
+            let out = serde_json::json!({ "guides": ids, "diagnostics": report.diagnostics });
+            Ok(Some(js_sys::JSON::parse(&out.to_string()).map_err(|_| "validate: encoding failed")?))
+        });
+        v.unwrap_or(JsValue::NULL)
+    }
+
     #[wasm_bindgen]
     pub fn gp_pick(options: JsValue) -> JsValue {
         let v = guard("pick", || crate::dom::pick(options).map(Some));
