@@ -1,0 +1,97 @@
+// The whole product: the demo app served by the real collector (`guidepost serve`, fresh SQLite
+// database), the wasm engine in Chromium, records delivered over HTTP (including after going
+// offline), and the funnel read back from the report API.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { launch, dialog } from "./harness.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+let collector, base, browser, tmp;
+
+async function freePort() {
+  return new Promise((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+}
+
+before(async () => {
+  let bin = process.env.GUIDEPOST_BIN;
+  if (!bin) {
+    const r = spawnSync("cargo", ["build", "-q", "-p", "guidepost-collector", "--bin", "guidepost"], { cwd: root, stdio: "inherit" });
+    assert.equal(r.status, 0, "cargo build of the collector");
+    bin = path.join(root, "target/debug/guidepost");
+  }
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-product-"));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  collector = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--db", path.join(tmp, "events.db"), "--www", "www", "--dist", "dist", "--guides", "guides"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await launch();
+});
+after(async () => { await browser?.close(); collector?.kill(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+
+async function funnel(id) {
+  const r = await fetch(`${base}/v1/guides/${id}/funnel`, { headers: { authorization: "Bearer demo-read-key" } });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+async function waitFor(cond, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+test("records reach the collector, survive going offline, and show up in the funnel", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/index.html?user=ada-admin`);
+  const d = dialog(page);
+  await d.getByRole("button", { name: "Start the tour" }).click();
+  await d.getByRole("heading", { name: "Your reports live here" }).waitFor();
+  await waitFor(async () => (await funnel("onboarding-tour")).steps.some((s) => s.step_id === "sidebar" && s.viewed_users === 1), 15000, "the first records");
+
+  // Offline: the user goes on and quits on the next step; the records wait in localStorage.
+  await context.setOffline(true);
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("heading", { name: "Export in one click" }).waitFor({ timeout: 10000 }).catch(() => {});
+  await page.keyboard.press("Escape");
+  await page.waitForTimeout(500);
+  const queued = await page.evaluate(() => JSON.parse(localStorage.getItem("guidepost:queue") || "[]").map((r) => r.kind));
+  assert.ok(queued.includes("guide_dismissed") || queued.includes("guide_abandoned"), `queued while offline: ${queued}`);
+  let f = await funnel("onboarding-tour");
+  assert.equal(f.exits.dismissed ?? 0, 0, "nothing delivered while offline");
+
+  // Back online: the queue drains and each record arrives once.
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  f = await waitFor(async () => { const x = await funnel("onboarding-tour"); return (x.exits.dismissed || x.exits.target_missing) ? x : null; }, 20000, "the offline records");
+  const queueAfter = await page.evaluate(() => JSON.parse(localStorage.getItem("guidepost:queue") || "[]").length);
+  assert.equal(queueAfter, 0, "queue emptied after delivery");
+  assert.equal(f.shown_users, 1);
+  const welcome = f.steps.find((s) => s.step_id === "welcome");
+  const sidebar = f.steps.find((s) => s.step_id === "sidebar");
+  assert.deepEqual([welcome.viewed_users, welcome.completed_users, sidebar.viewed_users, sidebar.completed_users], [1, 1, 1, 1]);
+  await context.close();
+});
+
+test("the guides served by the collector are the example guides, and a bad key is refused", async () => {
+  const guides = await (await fetch(`${base}/guides.json`)).json();
+  const ids = guides.map((g) => g.id).sort();
+  assert.deepEqual(ids, ["billing-banner", "export-hotspot", "nps-survey", "onboarding-tour", "setup-checklist"]);
+  const r = await fetch(`${base}/v1/events`, { method: "POST", body: JSON.stringify({ writeKey: "wrong", batch: [{}] }) });
+  assert.ok(r.status === 401 || r.status === 400, `status ${r.status}`);
+  const read = await fetch(`${base}/v1/guides/onboarding-tour/funnel`, { headers: { authorization: "Bearer demo-write-key" } });
+  assert.ok(read.status === 401 || read.status === 403);
+});
