@@ -87,6 +87,10 @@ pub struct TourState {
     /// Checklist items ticked so far.
     #[serde(default)]
     pub checklist_done: Vec<String>,
+    /// The step was on screen when the page changed and its target is being looked for
+    /// on the new page: if it is not there, the user navigated away (not a broken guide).
+    #[serde(default)]
+    pub after_navigation: bool,
 }
 
 /// What can happen to a running guide.
@@ -146,6 +150,7 @@ impl TourState {
             started_ms: now_ms,
             step_started_ms: now_ms,
             checklist_done: vec![],
+            after_navigation: false,
         };
         let mut fx = vec![Effect::Record(draft(EventKind::GuideShown, None, None))];
         if guide.steps.is_empty() {
@@ -167,6 +172,7 @@ impl TourState {
         self.step = index;
         self.step_id = step.id.clone();
         self.step_started_ms = now_ms;
+        self.after_navigation = false;
         if step.target.is_some() {
             self.phase = Phase::Locating { since_ms: now_ms };
             fx.push(Effect::Locate { step: index, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
@@ -178,6 +184,7 @@ impl TourState {
 
     fn show(&mut self, guide: &Guide, centered: bool, now_ms: i64, fx: &mut Vec<Effect>) {
         self.phase = Phase::Showing { centered };
+        self.after_navigation = false;
         self.step_started_ms = now_ms;
         fx.push(Effect::Show { step: self.step, centered });
         fx.push(Effect::Record(self.step_draft(guide, EventKind::StepViewed)));
@@ -278,10 +285,16 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
     let locating = matches!(s.phase, Phase::Locating { .. });
     match input {
         Input::Resume => {
+            // A step that was on screen before the reload or page load: if its target is
+            // gone now, the user went elsewhere.
+            let was_shown = matches!(s.phase, Phase::Showing { centered: false }) || s.after_navigation;
             let i = s.step;
             s.enter(guide, i, now_ms, &mut fx);
+            s.after_navigation = was_shown && matches!(s.phase, Phase::Locating { .. });
         }
         Input::TargetFound if locating => s.show(guide, false, now_ms, &mut fx),
+        // The step was showing, the user went to another page, and the target isn't there.
+        Input::TargetMissing if locating && s.after_navigation => s.finish(guide, ExitReason::NavigatedAway, now_ms, &mut fx),
         Input::TargetMissing if locating => {
             fx.push(Effect::Record(s.step_draft(guide, EventKind::StepTargetMissing)));
             match step.on_missing {
@@ -343,6 +356,7 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
             }
             // A multi-page tour: the target may live on the new page.
             if step.target.is_some() && !matches!(s.phase, Phase::Showing { centered: true }) {
+                s.after_navigation = s.after_navigation || showing;
                 s.phase = Phase::Locating { since_ms: now_ms };
                 fx.push(Effect::Hide);
                 fx.push(Effect::Locate { step: s.step, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });

@@ -80,6 +80,27 @@ fn missing_target_ends_or_skips_per_step() {
 }
 
 #[test]
+fn leaving_the_page_of_a_shown_step_is_navigated_away_not_a_broken_target() {
+    let g = guide("onboarding-tour");
+    let page = |u: &str| PageView { url: u.into() };
+    // `sidebar` was on screen, the user went to /settings where it is not found.
+    check(&g, &[Next, TargetFound, page("/settings"), TargetMissing], &[
+        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar",
+        "guide_abandoned:sidebar:navigated_away",
+    ], Some(ExitReason::NavigatedAway));
+    // Found again on the new page: the tour goes on, and a later miss is a broken target again.
+    let s = check(&g, &[Next, TargetFound, page("/reports.html"), TargetFound], &[
+        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "step_viewed:sidebar",
+    ], None);
+    assert!(!s.after_navigation);
+    // A step that never showed on this page (still locating) is a missing target.
+    check(&g, &[Next, page("/settings"), TargetMissing], &[
+        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_target_missing:sidebar",
+        "guide_abandoned:sidebar:target_missing",
+    ], Some(ExitReason::TargetMissing));
+}
+
+#[test]
 fn click_advance_ignores_clicks_on_other_steps() {
     let g = guide("onboarding-tour");
     let s = check(&g, &[TargetClicked, Next, TargetFound, TargetClicked], &[
@@ -143,6 +164,13 @@ fn state_survives_serialisation_and_resumes() {
     let (r, fx) = transition(&g, &restored, Resume, 100);
     assert_eq!(r.step_id, "sidebar");
     assert!(fx.iter().any(|e| matches!(e, Effect::Locate { step: 1, .. })));
+    // Resumed while still locating (never shown): a miss is a missing target.
+    assert!(!r.after_navigation);
+    let (shown, _) = transition(&g, &r, TargetFound, 110);
+    let (again, _) = transition(&g, &shown, Resume, 120);
+    assert!(again.after_navigation, "a step that was on screen, resumed on a new page load");
+    let (gone, _) = transition(&g, &again, TargetMissing, 130);
+    assert_eq!(gone.phase, Phase::Ended { reason: ExitReason::NavigatedAway });
 }
 
 #[test]
