@@ -38,6 +38,20 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
+/// `YYYY-MM-DD` (UTC) of a timestamp in ms.
+pub fn date_of(ms: i64) -> String {
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// A ClickHouse string literal.
 pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -162,7 +176,7 @@ impl Store for ClickHouseStore {
                 continue;
             }
             out.accepted += 1;
-            let day = r.timestamp.div_euclid(86_400_000);
+            let day = date_of(r.timestamp);
             let row = json!({
                 "event_id": r.event_id, "guide_id": r.guide_id, "guide_version": r.guide_version,
                 "variant": r.variant.clone().unwrap_or_default(), "kind": r.kind.as_str(), "user_id": r.user_id,
