@@ -403,9 +403,23 @@ fn drain() {
         });
         if let Some(fx) = effects {
             run_effects(fx);
+            refresh_shown();
         }
     }
     DISPATCHING.with(|d| d.set(false));
+}
+
+/// Re-renders the step on screen when its state changed without a new Show effect
+/// (a checklist item completed by a tracked event). Same key: focus and announcement stay.
+fn refresh_shown() {
+    let Some(cur) = overlay::current_step() else { return };
+    let vm = with(|rt| {
+        let a = rt.active.as_ref()?;
+        step_vm(&a.guide, &a.state, &rt.ctx.locale, cur.centered)
+    });
+    if let Some(vm) = vm.filter(|vm| vm.key == cur.key && *vm != cur) {
+        overlay::set_step(Some(vm));
+    }
 }
 
 fn run_effects(effects: Vec<Effect>) {

@@ -1,0 +1,155 @@
+// Step kinds other than tooltip/modal (survey, checklist, hotspot, banner), SPA route changes, RTL
+// and reduced motion, on the lab page with guides written for each case.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveStatic, launch, openPage, dialog, events, kinds, lab, guide, rect } from "./harness.mjs";
+
+let server, browser;
+before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const root = (page) => page.locator("guidepost-root");
+
+test("NPS survey: pick a score, add a comment, submit; the answer is recorded and the branch followed", async () => {
+  const g = guide("nps", [
+    { id: "score", kind: "survey", title: "Quick question",
+      survey: { question: "How likely are you to recommend us?", type: "nps", comment: true },
+      branch: [{ to: "detractor", when: { score_max: 6 } }, { to: "thanks" }] },
+    { id: "detractor", kind: "modal", title: "Sorry to hear that", body: "We read every answer." },
+    { id: "thanks", kind: "modal", title: "Thank you!", body: "Your feedback shapes what we build." },
+  ]);
+  const { page, errors } = await lab(browser, [g], { start: "nps" });
+  const d = dialog(page);
+  await d.getByRole("group", { name: "How likely are you to recommend us?" }).waitFor();
+  // 0..10, each a toggle button.
+  for (let n = 0; n <= 10; n++) await d.getByRole("button", { name: String(n), exact: true }).waitFor();
+  const submit = d.getByRole("button", { name: "Submit" });
+  assert.equal(await submit.isDisabled(), true, "nothing to submit before a score is picked");
+  await d.getByRole("button", { name: "9", exact: true }).click();
+  assert.equal(await d.getByRole("button", { name: "9", exact: true }).getAttribute("aria-pressed"), "true");
+  await d.getByRole("textbox", { name: "Comment (optional)" }).fill("Great <b>tool</b>");
+  await submit.click();
+  await d.getByRole("heading", { name: "Thank you!" }).waitFor();
+  const ev = await events(page);
+  const answer = ev.find((e) => e.kind === "survey_answered");
+  assert.ok(answer, `a survey_answered record: ${kinds(ev)}`);
+  assert.equal(answer.step_id, "score");
+  assert.equal(answer.answer.score, 9);
+  assert.equal(answer.answer.comment, "Great <b>tool</b>");
+  assert.deepEqual(errors, []);
+});
+
+test("choice survey records the picked choice", async () => {
+  const g = guide("choice", [
+    { id: "q", kind: "survey", title: "One question",
+      survey: { question: "What brought you here?", type: "choice", choices: ["Reports", "Dashboards", "Alerts"] } },
+  ]);
+  const { page } = await lab(browser, [g], { start: "choice" });
+  const d = dialog(page);
+  await d.getByRole("button", { name: "Dashboards" }).click();
+  await d.getByRole("button", { name: "Submit" }).click();
+  await page.waitForFunction(() => window.__events.some((e) => e.kind === "survey_answered"));
+  const answer = (await events(page)).find((e) => e.kind === "survey_answered");
+  assert.equal(answer.answer.choice, "Dashboards");
+});
+
+test("checklist: items complete from tracked events, with progress", async () => {
+  const g = guide("check", [
+    { id: "list", kind: "checklist", title: "Get started", body: "Three things to do.",
+      items: [
+        { id: "connect", label: "Connect a data source", event: "source_connected" },
+        { id: "report", label: "Create your first report", event: "report_created" },
+        { id: "invite", label: "Invite a teammate", event: "teammate_invited" },
+      ] },
+  ]);
+  const { page } = await lab(browser, [g], { start: "check" });
+  const d = dialog(page);
+  await d.getByRole("heading", { name: "Get started" }).waitFor();
+  const bar = d.getByRole("progressbar");
+  assert.equal(await bar.getAttribute("aria-valuenow"), "0");
+  assert.equal(await bar.getAttribute("aria-valuemax"), "3");
+  await page.evaluate(() => Guidepost.track("source_connected"));
+  await d.getByText("1 of 3 done").waitFor();
+  assert.equal(await d.getByRole("button", { name: "Connect a data source" }).getAttribute("aria-pressed"), "true");
+  assert.equal(await d.getByRole("button", { name: "Invite a teammate" }).getAttribute("aria-pressed"), "false");
+  assert.equal(await bar.getAttribute("aria-valuenow"), "1");
+});
+
+test("hotspot: a beacon sits on the target and opens its tooltip on demand", async () => {
+  const g = guide("hot", [
+    { id: "hint", kind: "hotspot", target: { selector: "#plain" }, placement: "bottom", title: "New here", body: "This button is new." },
+  ]);
+  const { page } = await lab(browser, [g], { start: "hot" });
+  const beacon = root(page).getByRole("button", { name: "Open hint" });
+  await beacon.waitFor();
+  assert.equal(await beacon.getAttribute("aria-expanded"), "false");
+  const b = await rect(beacon);
+  const t = await rect(page.locator("#plain"));
+  // The beacon is centred on the target's top-right corner (within a few px).
+  assert.ok(Math.abs(b.x + b.width / 2 - t.right) <= 8 && Math.abs(b.y + b.height / 2 - t.y) <= 8, JSON.stringify({ b, t }));
+  assert.equal(await dialog(page).count(), 0, "the tooltip waits for the beacon");
+  await beacon.click();
+  await dialog(page).getByRole("heading", { name: "New here" }).waitFor();
+  assert.equal(await dialog(page).getAttribute("data-guide-tooltip"), "");
+  assert.equal(await beacon.getAttribute("aria-expanded"), "true");
+});
+
+test("banner: a labelled region whose Close button dismisses the guide", async () => {
+  const g = guide("ban", [
+    { id: "b", kind: "banner", title: "Your trial ends soon", body: "Upgrade to keep your dashboards.",
+      buttons: [{ label: "Upgrade", action: "url", to: "#upgrade" }] },
+  ]);
+  const { page } = await lab(browser, [g], { start: "ban" });
+  const region = root(page).getByRole("region", { name: "Your trial ends soon" });
+  await region.waitFor();
+  await region.getByRole("button", { name: "Close" }).click();
+  await region.waitFor({ state: "detached" });
+  await page.waitForFunction(() => window.__events.some((e) => e.kind === "guide_dismissed"));
+  assert.deepEqual(kinds(await events(page)).map((k) => k.split(":")[0]), ["guide_shown", "step_viewed", "guide_dismissed"]);
+});
+
+test("SPA navigation (history.pushState, popstate) is detected without calling page()", async () => {
+  const g = guide("spa", [{ id: "hi", kind: "modal", title: "Settings tip", body: "Shown on the settings route." }],
+    { audience: { url: "/lab/settings" } });
+  const { page } = await openPage(browser, `${server.base}/lab/lab.html`);
+  await page.evaluate((gs) => { Guidepost.init({ guides: gs }); Guidepost.identify("spa-user", {}); }, [g]);
+  await page.waitForTimeout(500);
+  assert.equal(await dialog(page).count(), 0, "not on /lab/lab.html");
+  await page.evaluate(() => history.pushState({}, "", "/lab/settings"));
+  await dialog(page).getByRole("heading", { name: "Settings tip" }).waitFor();
+  assert.ok((await events(page)).some((e) => e.kind === "guide_shown" && e.url.startsWith("/lab/settings")));
+});
+
+test("RTL pages get an RTL overlay where ArrowLeft moves forward", async () => {
+  const g = guide("rtl", [
+    { id: "one", kind: "modal", title: "First" },
+    { id: "two", kind: "modal", title: "Second" },
+  ]);
+  const { page } = await openPage(browser, `${server.base}/lab/lab.html`);
+  await page.evaluate(() => document.documentElement.setAttribute("dir", "rtl"));
+  await page.evaluate((gs) => { Guidepost.init({ guides: gs }); Guidepost.identify("rtl-user", {}); Guidepost.start("rtl"); }, [g]);
+  const d = dialog(page);
+  await d.getByRole("heading", { name: "First" }).waitFor();
+  assert.equal(await root(page).locator(".gp").getAttribute("dir"), "rtl");
+  await page.keyboard.press("ArrowLeft");
+  await d.getByRole("heading", { name: "Second" }).waitFor();
+  await page.keyboard.press("ArrowRight");
+  await d.getByRole("heading", { name: "First" }).waitFor();
+});
+
+test("prefers-reduced-motion: the overlay runs no animations or transitions", async () => {
+  const g = guide("calm", [{ id: "hint", kind: "hotspot", target: { selector: "#plain" }, title: "Calm" }]);
+  const context = await browser.newContext({ reducedMotion: "reduce" });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/lab/lab.html`);
+  await page.evaluate((gs) => { Guidepost.init({ guides: gs }); Guidepost.identify("calm-user", {}); Guidepost.start("calm"); }, [g]);
+  const beacon = root(page).getByRole("button", { name: "Open hint" });
+  await beacon.waitFor();
+  const anim = await page.evaluate(() => {
+    const sr = document.querySelector("guidepost-root").shadowRoot;
+    return [...sr.querySelectorAll("*")].map((e) => { const s = getComputedStyle(e); return [s.animationName, s.transitionDuration]; })
+      .filter(([a, t]) => a !== "none" || !/^0s(, 0s)*$/.test(t));
+  });
+  assert.deepEqual(anim, []);
+  await context.close();
+});
