@@ -262,12 +262,16 @@ impl Store for SqliteStore {
             let mut uniq = tx.prepare_cached("INSERT OR IGNORE INTO uniq(h) VALUES (?1)").map_err(|e| e.to_string())?;
             let mut bump = tx
                 .prepare_cached(
-                    "INSERT INTO counters(guide_id, day, version, variant, step_index, step_id, metric, n) VALUES (?1,?2,?3,?4,?5,?6,?7,1)
-                     ON CONFLICT DO UPDATE SET n = n + 1",
+                    "INSERT INTO counters(guide_id, day, version, variant, step_index, step_id, metric, n) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
+                     ON CONFLICT DO UPDATE SET n = n + excluded.n",
                 )
                 .map_err(|e| e.to_string())?;
             let mut comment =
                 tx.prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)").map_err(|e| e.to_string())?;
+            // Counter increments are summed per key over the batch, then written once each.
+            type Key = (String, i64, u32, String, i64, String, String);
+            let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
+            let mut seen = std::collections::HashSet::new();
             for r in records {
                 let variant = r.variant.clone().unwrap_or_default();
                 let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
@@ -297,15 +301,19 @@ impl Store for SqliteStore {
                 for (step, sid, metric, entity) in facts(r) {
                     if let Some(e) = entity {
                         let key = format!("{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}", r.guide_id, r.guide_version);
-                        if uniq.execute(params![stable_hash(&key) as i64]).map_err(|e| e.to_string())? == 0 {
+                        let h = stable_hash(&key) as i64;
+                        if !seen.insert(h) || uniq.execute(params![h]).map_err(|e| e.to_string())? == 0 {
                             continue;
                         }
                     }
-                    bump.execute(params![r.guide_id, day, r.guide_version, variant, step, sid, metric]).map_err(|e| e.to_string())?;
+                    *bumps.entry((r.guide_id.clone(), day, r.guide_version, variant.clone(), step, sid, metric)).or_default() += 1;
                 }
                 if let Some(text) = r.answer.as_ref().and_then(|a| a.comment.as_ref()).filter(|c| !c.trim().is_empty()) {
                     comment.execute(params![r.guide_id, r.guide_version, variant, r.timestamp, text]).map_err(|e| e.to_string())?;
                 }
+            }
+            for ((g, day, version, variant, step, sid, metric), n) in bumps {
+                bump.execute(params![g, day, version, variant, step, sid, metric, n]).map_err(|e| e.to_string())?;
             }
         }
         tx.commit().map_err(|e| e.to_string())?;
