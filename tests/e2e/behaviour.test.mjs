@@ -154,3 +154,20 @@ test("a broken guide is reported and the rest still load", async () => {
   assert.ok(reported.some((m) => m.includes('$[0].steps[0].placment') && m.includes('did you mean "placement"')), reported.join("\n"));
   assert.deepEqual(errors, []);
 });
+
+test("a step left on screen past stepTimeoutMs ends the guide with reason timeout", async () => {
+  const { page } = await openPage(browser, `${server.base}/lab/lab.html`);
+  const g = guide("idle", [{ id: "s", kind: "modal", title: "Still there?" }, { id: "t", kind: "modal", title: "Next one" }], { trigger: { type: "manual" } });
+  await page.evaluate((g) => { Guidepost.init({ guides: [g], stepTimeoutMs: 600 }); Guidepost.start("idle"); }, g);
+  await dialog(page).getByRole("heading", { name: "Still there?" }).waitFor();
+  // Moving on restarts the clock for the new step.
+  await page.waitForTimeout(300);
+  await dialog(page).getByRole("button", { name: "Next" }).click();
+  await dialog(page).getByRole("heading", { name: "Next one" }).waitFor();
+  await dialog(page).waitFor({ state: "detached", timeout: 5000 });
+  const last = (await events(page)).at(-1);
+  assert.equal(last.kind, "guide_abandoned");
+  assert.equal(last.reason, "timeout");
+  assert.equal(last.step_id, "t");
+  assert.ok(last.duration_ms >= 550, `duration ${last.duration_ms}`);
+});

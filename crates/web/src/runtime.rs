@@ -27,6 +27,8 @@ struct InitOptions {
     locale: Option<String>,
     budget: Option<Budget>,
     rtl: Option<bool>,
+    /// End a guide whose step stays on screen this long without moving on (exit reason `timeout`).
+    step_timeout_ms: Option<u32>,
 }
 
 struct Active {
@@ -48,6 +50,8 @@ struct Runtime {
     target: Option<Found>,
     /// Bumped on every locate, so a stale wait's answer is ignored.
     locate_gen: u64,
+    step_timeout_ms: Option<u32>,
+    idle_timer: Option<gloo_timers::callback::Timeout>,
     /// The element focused before the guide took focus, restored on close.
     return_focus: Option<web_sys::HtmlElement>,
     booted: bool,
@@ -149,6 +153,7 @@ pub fn init(options: JsValue) -> Result<(), String> {
     with(|rt| {
         rt.locale = opts.locale.clone();
         rt.rtl = opts.rtl;
+        rt.step_timeout_ms = opts.step_timeout_ms.filter(|ms| *ms > 0);
         if let Some(b) = opts.budget.clone() {
             rt.budget = b;
         }
@@ -488,6 +493,28 @@ fn show(_step: usize, centered: bool) {
     overlay::set_rtl(rtl);
     overlay::set_step(Some(vm));
     reposition_soon();
+    arm_step_timeout();
+}
+
+/// Starts the idle timer for the step now on screen, if `stepTimeoutMs` is set.
+fn arm_step_timeout() {
+    let (ms, mark) = with(|rt| {
+        let mark = rt.active.as_ref().map(|a| (a.guide.id.clone(), a.state.step_started_ms));
+        (rt.step_timeout_ms, mark)
+    });
+    let (Some(ms), Some(mark)) = (ms, mark) else { return };
+    let timer = gloo_timers::callback::Timeout::new(ms, move || {
+        let same = with(|rt| {
+            rt.idle_timer = None;
+            rt.active
+                .as_ref()
+                .is_some_and(|a| (a.guide.id.clone(), a.state.step_started_ms) == mark && matches!(a.state.phase, Phase::Showing { .. }))
+        });
+        if same {
+            dispatch(Input::Timeout);
+        }
+    });
+    with(|rt| rt.idle_timer = Some(timer));
 }
 
 /// Recomputes the floating box's position on the next animation frame.
