@@ -119,8 +119,16 @@ pub fn facts(r: &EventRecord) -> Vec<(i64, String, String, Option<String>)> {
 }
 
 /// Builds the report from summed rollup counters: (step index, step id, metric) -> n.
-pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String), u64>, comments: Vec<String>) -> FunnelReport {
-    let get = |step: i64, sid: &str, m: &str| rows.get(&(step, sid.to_string(), m.to_string())).copied().unwrap_or(0);
+pub fn report_from_counters(
+    guide_id: &str,
+    rows: &BTreeMap<(i64, String, String), u64>,
+    comments: Vec<String>,
+) -> FunnelReport {
+    let get = |step: i64, sid: &str, m: &str| {
+        rows.get(&(step, sid.to_string(), m.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
     let shown = get(-1, "", "shown_users");
     let completed = get(-1, "", "completed_users");
     let mut exits = BTreeMap::new();
@@ -132,7 +140,10 @@ pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String
         }
         if let Some(r) = m.strip_prefix("exit:") {
             *exits.entry(r.to_string()).or_default() += n;
-        } else if let Some(sc) = m.strip_prefix("score:").and_then(|s| s.parse::<usize>().ok()) {
+        } else if let Some(sc) = m
+            .strip_prefix("score:")
+            .and_then(|s| s.parse::<usize>().ok())
+        {
             if sc <= 10 {
                 scores[sc] += n;
             }
@@ -145,11 +156,13 @@ pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String
         if *step < 0 {
             continue;
         }
-        let f = steps.entry((*step, sid.clone())).or_insert_with(|| StepFunnel {
-            step_id: sid.clone(),
-            step_index: *step as u32,
-            ..Default::default()
-        });
+        let f = steps
+            .entry((*step, sid.clone()))
+            .or_insert_with(|| StepFunnel {
+                step_id: sid.clone(),
+                step_index: *step as u32,
+                ..Default::default()
+            });
         match m.as_str() {
             "viewed_users" => f.viewed_users += n,
             "completed_users" => f.completed_users += n,
@@ -169,13 +182,18 @@ pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String
         f.drop_reasons.remove("completed");
         let explained: u64 = f.drop_reasons.values().sum();
         if f.dropped_users > explained {
-            f.drop_reasons.insert("in_progress".into(), f.dropped_users - explained);
+            f.drop_reasons
+                .insert("in_progress".into(), f.dropped_users - explained);
         }
         // Median from the histogram.
         let mut hist: Vec<(i64, u64)> = rows
             .iter()
             .filter(|((s, id, _), _)| s == step && id == sid)
-            .filter_map(|((_, _, m), n)| m.strip_prefix("dur:").and_then(|b| b.parse().ok()).map(|b| (b, *n)))
+            .filter_map(|((_, _, m), n)| {
+                m.strip_prefix("dur:")
+                    .and_then(|b| b.parse().ok())
+                    .map(|b| (b, *n))
+            })
             .collect();
         hist.sort();
         let total: u64 = hist.iter().map(|(_, n)| n).sum();
@@ -201,17 +219,34 @@ pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String
         exits,
         steps: steps.into_values().collect(),
         survey: has_survey.then(|| SurveySummary::from_counts(scores, choices, comments)),
-        target_missing_rate: ratio(get(-1, "", "missing_sessions"), all_sessions.max(get(-1, "", "missing_sessions"))),
+        target_missing_rate: ratio(
+            get(-1, "", "missing_sessions"),
+            all_sessions.max(get(-1, "", "missing_sessions")),
+        ),
     }
 }
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    group: Mutex<Group>,
+    done: std::sync::Condvar,
+}
+
+/// Group commit: batches that arrive while a transaction is being written wait, and the
+/// next writer commits all of them in one transaction (one fsync for many requests).
+/// Each caller still returns only after the transaction holding its batch committed.
+#[derive(Default)]
+struct Group {
+    queue: Vec<(u64, Vec<EventRecord>)>,
+    results: std::collections::HashMap<u64, Result<Inserted, String>>,
+    writing: bool,
+    next: u64,
 }
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, String> {
-        let conn = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let conn =
+            Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         Self::setup(conn)
     }
 
@@ -223,11 +258,17 @@ impl SqliteStore {
         conn.execute_batch(
             "PRAGMA journal_mode=WAL;
              PRAGMA synchronous=FULL;
+             PRAGMA cache_size=-65536;
+             PRAGMA wal_autocheckpoint=10000;
+             PRAGMA temp_store=MEMORY;
              PRAGMA busy_timeout=5000;
+             -- Append-only rows (rowid order = arrival order); the small unique index on
+             -- event_id dedupes. Random ids as the primary key of fat rows made every insert
+             -- rewrite pages in the middle of the table.
              CREATE TABLE IF NOT EXISTS events(
-               event_id TEXT PRIMARY KEY, guide_id TEXT NOT NULL, guide_version INTEGER NOT NULL, variant TEXT NOT NULL,
-               kind TEXT NOT NULL, step_id TEXT, step_index INTEGER, user_id TEXT NOT NULL, session_id TEXT NOT NULL,
-               ts INTEGER NOT NULL, reason TEXT, duration_ms INTEGER, record TEXT NOT NULL) WITHOUT ROWID;
+               seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, guide_id TEXT NOT NULL, guide_version INTEGER NOT NULL,
+               variant TEXT NOT NULL, kind TEXT NOT NULL, step_id TEXT, step_index INTEGER, user_id TEXT NOT NULL,
+               session_id TEXT NOT NULL, ts INTEGER NOT NULL, reason TEXT, duration_ms INTEGER, record TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS uniq(h INTEGER PRIMARY KEY) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS counters(
                guide_id TEXT NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL,
@@ -237,21 +278,28 @@ impl SqliteStore {
              CREATE INDEX IF NOT EXISTS comments_guide ON comments(guide_id, ts);",
         )
         .map_err(|e| format!("cannot set up the database: {e}"))?;
-        Ok(SqliteStore { conn: Mutex::new(conn) })
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            group: Mutex::new(Group::default()),
+            done: std::sync::Condvar::new(),
+        })
     }
 
     /// Number of stored events (for tests and the CLI).
     pub fn count(&self) -> Result<u64, String> {
         let c = self.conn.lock().map_err(|_| "poisoned")?;
-        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| e.to_string())
+        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| e.to_string())
     }
 }
 
-impl Store for SqliteStore {
-    fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String> {
+impl SqliteStore {
+    /// Writes several batches in one transaction; one `Inserted` per batch.
+    fn write_batches(&self, batches: &[(u64, Vec<EventRecord>)]) -> Result<Vec<Inserted>, String> {
         let mut c = self.conn.lock().map_err(|_| "store lock poisoned")?;
         let tx = c.transaction().map_err(|e| e.to_string())?;
-        let mut out = Inserted::default();
+        let mut outs = vec![Inserted::default(); batches.len()];
         {
             let mut ins = tx
                 .prepare_cached(
@@ -259,7 +307,9 @@ impl Store for SqliteStore {
                      session_id, ts, reason, duration_ms, record) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                 )
                 .map_err(|e| e.to_string())?;
-            let mut uniq = tx.prepare_cached("INSERT OR IGNORE INTO uniq(h) VALUES (?1)").map_err(|e| e.to_string())?;
+            let mut uniq = tx
+                .prepare_cached("INSERT OR IGNORE INTO uniq(h) VALUES (?1)")
+                .map_err(|e| e.to_string())?;
             let mut bump = tx
                 .prepare_cached(
                     "INSERT INTO counters(guide_id, day, version, variant, step_index, step_id, metric, n) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
@@ -272,58 +322,128 @@ impl Store for SqliteStore {
             type Key = (String, i64, u32, String, i64, String, String);
             let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
             let mut seen = std::collections::HashSet::new();
-            for r in records {
-                let variant = r.variant.clone().unwrap_or_default();
-                let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
-                let n = ins
-                    .execute(params![
-                        r.event_id,
-                        r.guide_id,
-                        r.guide_version,
-                        variant,
-                        r.kind.as_str(),
-                        r.step_id,
-                        r.step_index,
-                        r.user_id,
-                        r.session_id,
-                        r.timestamp,
-                        r.reason.map(|x| x.as_str()),
-                        r.duration_ms.map(|d| d as i64),
-                        json
-                    ])
-                    .map_err(|e| e.to_string())?;
-                if n == 0 {
-                    out.duplicates += 1;
-                    continue;
-                }
-                out.accepted += 1;
-                let day = r.timestamp.div_euclid(DAY_MS);
-                for (step, sid, metric, entity) in facts(r) {
-                    if let Some(e) = entity {
-                        let key = format!("{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}", r.guide_id, r.guide_version);
-                        let h = stable_hash(&key) as i64;
-                        if !seen.insert(h) || uniq.execute(params![h]).map_err(|e| e.to_string())? == 0 {
-                            continue;
-                        }
+            for ((_, records), out) in batches.iter().zip(outs.iter_mut()) {
+                for r in records {
+                    let variant = r.variant.clone().unwrap_or_default();
+                    let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
+                    let n = ins
+                        .execute(params![
+                            r.event_id,
+                            r.guide_id,
+                            r.guide_version,
+                            variant,
+                            r.kind.as_str(),
+                            r.step_id,
+                            r.step_index,
+                            r.user_id,
+                            r.session_id,
+                            r.timestamp,
+                            r.reason.map(|x| x.as_str()),
+                            r.duration_ms.map(|d| d as i64),
+                            json
+                        ])
+                        .map_err(|e| e.to_string())?;
+                    if n == 0 {
+                        out.duplicates += 1;
+                        continue;
                     }
-                    *bumps.entry((r.guide_id.clone(), day, r.guide_version, variant.clone(), step, sid, metric)).or_default() += 1;
-                }
-                if let Some(text) = r.answer.as_ref().and_then(|a| a.comment.as_ref()).filter(|c| !c.trim().is_empty()) {
-                    comment.execute(params![r.guide_id, r.guide_version, variant, r.timestamp, text]).map_err(|e| e.to_string())?;
+                    out.accepted += 1;
+                    let day = r.timestamp.div_euclid(DAY_MS);
+                    for (step, sid, metric, entity) in facts(r) {
+                        if let Some(e) = entity {
+                            let key = format!("{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}", r.guide_id, r.guide_version);
+                            let h = stable_hash(&key) as i64;
+                            if !seen.insert(h)
+                                || uniq.execute(params![h]).map_err(|e| e.to_string())? == 0
+                            {
+                                continue;
+                            }
+                        }
+                        *bumps
+                            .entry((
+                                r.guide_id.clone(),
+                                day,
+                                r.guide_version,
+                                variant.clone(),
+                                step,
+                                sid,
+                                metric,
+                            ))
+                            .or_default() += 1;
+                    }
+                    if let Some(text) = r
+                        .answer
+                        .as_ref()
+                        .and_then(|a| a.comment.as_ref())
+                        .filter(|c| !c.trim().is_empty())
+                    {
+                        comment
+                            .execute(params![
+                                r.guide_id,
+                                r.guide_version,
+                                variant,
+                                r.timestamp,
+                                text
+                            ])
+                            .map_err(|e| e.to_string())?;
+                    }
                 }
             }
             for ((g, day, version, variant, step, sid, metric), n) in bumps {
-                bump.execute(params![g, day, version, variant, step, sid, metric, n]).map_err(|e| e.to_string())?;
+                bump.execute(params![g, day, version, variant, step, sid, metric, n])
+                    .map_err(|e| e.to_string())?;
             }
         }
         tx.commit().map_err(|e| e.to_string())?;
-        Ok(out)
+        Ok(outs)
+    }
+}
+
+impl Store for SqliteStore {
+    fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String> {
+        let poisoned = |_| "store lock poisoned".to_string();
+        let mut g = self.group.lock().map_err(poisoned)?;
+        let id = g.next;
+        g.next += 1;
+        g.queue.push((id, records.to_vec()));
+        loop {
+            if let Some(r) = g.results.remove(&id) {
+                return r;
+            }
+            if g.writing {
+                g = self.done.wait(g).map_err(poisoned)?;
+                continue;
+            }
+            // Become the writer for everything queued so far.
+            g.writing = true;
+            let batches = std::mem::take(&mut g.queue);
+            drop(g);
+            let written = self.write_batches(&batches);
+            g = self.group.lock().map_err(poisoned)?;
+            g.writing = false;
+            match written {
+                Ok(outs) => {
+                    for ((bid, _), o) in batches.iter().zip(outs) {
+                        g.results.insert(*bid, Ok(o));
+                    }
+                }
+                Err(e) => {
+                    for (bid, _) in &batches {
+                        g.results.insert(*bid, Err(e.clone()));
+                    }
+                }
+            }
+            self.done.notify_all();
+        }
     }
 
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
         let c = self.conn.lock().map_err(|_| "store lock poisoned")?;
         let from_day = q.from_ms.map(|t| t.div_euclid(DAY_MS)).unwrap_or(i64::MIN);
-        let to_day = q.to_ms.map(|t| (t - 1).div_euclid(DAY_MS)).unwrap_or(i64::MAX);
+        let to_day = q
+            .to_ms
+            .map(|t| (t - 1).div_euclid(DAY_MS))
+            .unwrap_or(i64::MAX);
         let mut stmt = c
             .prepare_cached(
                 "SELECT step_index, step_id, metric, SUM(n) FROM counters
@@ -333,9 +453,19 @@ impl Store for SqliteStore {
             .map_err(|e| e.to_string())?;
         let mut rows = BTreeMap::new();
         let it = stmt
-            .query_map(params![q.guide_id, from_day, to_day, q.version, q.variant], |r| {
-                Ok(((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?), r.get::<_, i64>(3)? as u64))
-            })
+            .query_map(
+                params![q.guide_id, from_day, to_day, q.version, q.variant],
+                |r| {
+                    Ok((
+                        (
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ),
+                        r.get::<_, i64>(3)? as u64,
+                    ))
+                },
+            )
             .map_err(|e| e.to_string())?;
         for row in it {
             let (k, v) = row.map_err(|e| e.to_string())?;
@@ -348,9 +478,16 @@ impl Store for SqliteStore {
             )
             .map_err(|e| e.to_string())?;
         let comments = cs
-            .query_map(params![q.guide_id, q.from_ms.unwrap_or(i64::MIN), q.to_ms.unwrap_or(i64::MAX), q.version, q.variant], |r| {
-                r.get::<_, String>(0)
-            })
+            .query_map(
+                params![
+                    q.guide_id,
+                    q.from_ms.unwrap_or(i64::MIN),
+                    q.to_ms.unwrap_or(i64::MAX),
+                    q.version,
+                    q.variant
+                ],
+                |r| r.get::<_, String>(0),
+            )
             .map_err(|e| e.to_string())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
@@ -371,16 +508,31 @@ impl Store for SqliteStore {
             .map_err(|e| e.to_string())?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
             })
             .map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         for row in rows {
             let (guide_id, shown, done, versions, variants) = row.map_err(|e| e.to_string())?;
-            let mut versions: Vec<u32> = versions.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()).collect();
+            let mut versions: Vec<u32> = versions
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|v| v.parse().ok())
+                .collect();
             versions.sort();
             versions.dedup();
-            let mut variants: Vec<String> = variants.unwrap_or_default().split(',').filter(|v| !v.is_empty()).map(str::to_string).collect();
+            let mut variants: Vec<String> = variants
+                .unwrap_or_default()
+                .split(',')
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect();
             variants.sort();
             variants.dedup();
             out.push(GuideSummary {
@@ -400,8 +552,13 @@ impl Store for SqliteStore {
 pub fn stored_record(store: &SqliteStore, event_id: &str) -> Result<Option<EventRecord>, String> {
     let c = store.conn.lock().map_err(|_| "poisoned")?;
     let json: Option<String> = c
-        .query_row("SELECT record FROM events WHERE event_id = ?1", [event_id], |r| r.get(0))
+        .query_row(
+            "SELECT record FROM events WHERE event_id = ?1",
+            [event_id],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(|e| e.to_string())?;
-    json.map(|j| serde_json::from_str(&j).map_err(|e| e.to_string())).transpose()
+    json.map(|j| serde_json::from_str(&j).map_err(|e| e.to_string()))
+        .transpose()
 }
