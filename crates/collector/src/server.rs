@@ -269,9 +269,13 @@ impl Parsed {
 pub fn parse_body(body: &[u8]) -> Result<(Parsed, Option<String>), String> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let typed = if first == Some(&b'[') {
-        serde_json::from_slice::<Vec<EventRecord>>(body).ok().map(|r| (r, None))
+        serde_json::from_slice::<Vec<EventRecord>>(body)
+            .ok()
+            .map(|r| (r, None))
     } else {
-        serde_json::from_slice::<TypedBody>(body).ok().map(|b| (b.batch, b.write_key))
+        serde_json::from_slice::<TypedBody>(body)
+            .ok()
+            .map(|b| (b.batch, b.write_key))
     };
     match typed {
         Some((records, key)) => Ok((Parsed::Typed(records), key)),
@@ -284,7 +288,11 @@ pub fn validate_batch(records: Vec<EventRecord>) -> Result<Vec<EventRecord>, Vec
     let errors: Vec<RecordError> = records
         .iter()
         .enumerate()
-        .filter_map(|(index, r)| r.validate().err().map(|reason| RecordError { index, reason }))
+        .filter_map(|(index, r)| {
+            r.validate()
+                .err()
+                .map(|reason| RecordError { index, reason })
+        })
         .collect();
     if errors.is_empty() {
         Ok(records)

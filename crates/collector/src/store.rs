@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use guidepost_core::analytics::{ratio, StepFunnel, SurveySummary};
 use guidepost_core::rules::stable_hash;
-use guidepost_core::{EventKind, EventRecord, FunnelReport};
+use guidepost_core::{EventKind, EventRecord, ExitReason, FunnelReport};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +54,8 @@ pub trait Store: Send + Sync {
 }
 
 const DAY_MS: i64 = 86_400_000;
+/// Bumped whenever the tables change; a database from another version is refused.
+const SCHEMA_VERSION: i64 = 3;
 /// Time-on-step histogram: bucket b holds durations around 1.1^b ms (about ±5%).
 const BUCKET_BASE: f64 = 1.1;
 
@@ -228,8 +230,68 @@ pub fn report_from_counters(
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Only the writer uses it, while it holds `conn`.
+    uniq: Mutex<Uniq>,
     group: Mutex<Group>,
     done: std::sync::Condvar,
+}
+
+/// The set of rollup facts already counted once (distinct users and sessions), as 64-bit
+/// hashes. Kept in memory, about 10 bytes per entry, and rebuilt from the append-only
+/// `uniq` table when the store opens; new hashes join the set only after their
+/// transaction commits.
+struct Uniq(std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>>);
+
+/// The keys are already uniform hashes; hashing them again is wasted work.
+#[derive(Default)]
+struct HashIsKey(u64);
+impl std::hash::Hasher for HashIsKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.0 = v as u64;
+    }
+}
+
+impl Uniq {
+    fn load(conn: &Connection) -> Result<Uniq, String> {
+        let fail = |e: rusqlite::Error| format!("cannot read the uniqueness table: {e}");
+        let n: i64 = conn
+            .query_row(
+                "SELECT COALESCE(SUM(length(hashes)), 0) / 8 FROM uniq",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(fail)?;
+        let mut set =
+            std::collections::HashSet::with_capacity_and_hasher(n as usize, Default::default());
+        let mut stmt = conn.prepare("SELECT hashes FROM uniq").map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let blob = row
+                .get_ref(0)
+                .map_err(fail)?
+                .as_blob()
+                .map_err(|e| fail(e.into()))?;
+            set.extend(Uniq::unpack(blob));
+        }
+        Ok(Uniq(set))
+    }
+
+    fn pack(hashes: &[i64]) -> Vec<u8> {
+        hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
+    }
+
+    fn unpack(blob: &[u8]) -> impl Iterator<Item = i64> + '_ {
+        blob.chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("chunks of 8")))
+    }
 }
 
 /// Group commit: batches that arrive while a transaction is being written wait, and the
@@ -237,7 +299,7 @@ pub struct SqliteStore {
 /// Each caller still returns only after the transaction holding its batch committed.
 #[derive(Default)]
 struct Group {
-    queue: Vec<(u64, Vec<EventRecord>)>,
+    queue: Vec<(u64, Vec<Row>)>,
     results: std::collections::HashMap<u64, Result<Inserted, String>>,
     writing: bool,
     next: u64,
@@ -255,6 +317,22 @@ impl SqliteStore {
     }
 
     fn setup(conn: Connection) -> Result<SqliteStore, String> {
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| format!("cannot read the database: {e}"))?;
+        let has_tables: bool = conn
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'events')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| format!("cannot read the database: {e}"))?;
+        if has_tables && version != SCHEMA_VERSION {
+            return Err(format!(
+                "the database has schema version {version}, this guidepost needs {SCHEMA_VERSION}; \
+                 move it aside and start with a new database file (the old one stays readable with sqlite3)"
+            ));
+        }
         conn.execute_batch(
             "PRAGMA journal_mode=WAL;
              PRAGMA synchronous=FULL;
@@ -265,11 +343,18 @@ impl SqliteStore {
              -- Append-only rows (rowid order = arrival order); the small unique index on
              -- event_id dedupes. Random ids as the primary key of fat rows made every insert
              -- rewrite pages in the middle of the table.
+             -- One column per record field (the record is stored once, not also as JSON);
+             -- `answer` is the survey answer as JSON.
              CREATE TABLE IF NOT EXISTS events(
-               seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, guide_id TEXT NOT NULL, guide_version INTEGER NOT NULL,
-               variant TEXT NOT NULL, kind TEXT NOT NULL, step_id TEXT, step_index INTEGER, user_id TEXT NOT NULL,
-               session_id TEXT NOT NULL, ts INTEGER NOT NULL, reason TEXT, duration_ms INTEGER, record TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS uniq(h INTEGER PRIMARY KEY) WITHOUT ROWID;
+               seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+               guide_id TEXT NOT NULL, guide_version INTEGER NOT NULL, step_id TEXT, step_index INTEGER,
+               user_id TEXT NOT NULL, anonymous INTEGER NOT NULL, session_id TEXT NOT NULL, ts INTEGER NOT NULL,
+               url TEXT NOT NULL, variant TEXT, reason TEXT, duration_ms INTEGER, answer TEXT);
+             -- Hashes of (guide, version, variant, step, metric, user or session) already
+             -- counted, 8 bytes each (little-endian), one row per transaction. Append-only on
+             -- disk; the set itself is held in memory (see `Uniq`), because a B-tree keyed by
+             -- random hashes dirties a page per insert.
+             CREATE TABLE IF NOT EXISTS uniq(hashes BLOB NOT NULL);
              CREATE TABLE IF NOT EXISTS counters(
                guide_id TEXT NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL,
                step_index INTEGER NOT NULL, step_id TEXT NOT NULL, metric TEXT NOT NULL, n INTEGER NOT NULL,
@@ -277,8 +362,11 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS comments(guide_id TEXT NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL, ts INTEGER NOT NULL, comment TEXT NOT NULL);
              CREATE INDEX IF NOT EXISTS comments_guide ON comments(guide_id, ts);",
         )
+        .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| format!("cannot set up the database: {e}"))?;
+        let uniq = Uniq::load(&conn)?;
         Ok(SqliteStore {
+            uniq: Mutex::new(uniq),
             conn: Mutex::new(conn),
             group: Mutex::new(Group::default()),
             done: std::sync::Condvar::new(),
@@ -294,21 +382,59 @@ impl SqliteStore {
     }
 }
 
+/// One record ready to write: everything that does not need the database (rollup facts,
+/// their uniqueness hashes) is computed by the calling thread, outside the writer lock.
+struct Row {
+    rec: EventRecord,
+    variant: String,
+    day: i64,
+    facts: Vec<(i64, String, String, Option<i64>)>,
+}
+
+impl Row {
+    fn new(r: &EventRecord) -> Row {
+        let variant = r.variant.clone().unwrap_or_default();
+        let facts = facts(r)
+            .into_iter()
+            .map(|(step, sid, metric, entity)| {
+                let h = entity.map(|e| {
+                    let key = format!(
+                        "{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}",
+                        r.guide_id, r.guide_version
+                    );
+                    stable_hash(&key) as i64
+                });
+                (step, sid, metric, h)
+            })
+            .collect();
+        Row {
+            rec: r.clone(),
+            variant,
+            day: r.timestamp.div_euclid(DAY_MS),
+            facts,
+        }
+    }
+}
+
 impl SqliteStore {
     /// Writes several batches in one transaction; one `Inserted` per batch.
-    fn write_batches(&self, batches: &[(u64, Vec<EventRecord>)]) -> Result<Vec<Inserted>, String> {
+    fn write_batches(&self, batches: &[(u64, Vec<Row>)]) -> Result<Vec<Inserted>, String> {
         let mut c = self.conn.lock().map_err(|_| "store lock poisoned")?;
+        let mut known = self.uniq.lock().map_err(|_| "store lock poisoned")?;
         let tx = c.transaction().map_err(|e| e.to_string())?;
         let mut outs = vec![Inserted::default(); batches.len()];
+        // Hashes first counted in this transaction; they join `known` after the commit.
+        let mut fresh = Vec::new();
         {
             let mut ins = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO events(event_id, guide_id, guide_version, variant, kind, step_id, step_index, user_id,
-                     session_id, ts, reason, duration_ms, record) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                    "INSERT OR IGNORE INTO events(event_id, kind, guide_id, guide_version, step_id, step_index, user_id,
+                     anonymous, session_id, ts, url, variant, reason, duration_ms, answer)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
                 )
                 .map_err(|e| e.to_string())?;
             let mut uniq = tx
-                .prepare_cached("INSERT OR IGNORE INTO uniq(h) VALUES (?1)")
+                .prepare_cached("INSERT INTO uniq(hashes) VALUES (?1)")
                 .map_err(|e| e.to_string())?;
             let mut bump = tx
                 .prepare_cached(
@@ -318,29 +444,35 @@ impl SqliteStore {
                 .map_err(|e| e.to_string())?;
             let mut comment =
                 tx.prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)").map_err(|e| e.to_string())?;
-            // Counter increments are summed per key over the batch, then written once each.
-            type Key = (String, i64, u32, String, i64, String, String);
+            // Counter increments are summed per key over the transaction, then written once each.
+            type Key<'a> = (&'a str, i64, u32, &'a str, i64, &'a str, &'a str);
             let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
-            let mut seen = std::collections::HashSet::new();
-            for ((_, records), out) in batches.iter().zip(outs.iter_mut()) {
-                for r in records {
-                    let variant = r.variant.clone().unwrap_or_default();
-                    let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
+            let mut seen: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>> =
+                Default::default();
+            for ((_, rows), out) in batches.iter().zip(outs.iter_mut()) {
+                for row in rows {
+                    let r = &row.rec;
+                    let answer = match &r.answer {
+                        Some(a) => Some(serde_json::to_string(a).map_err(|e| e.to_string())?),
+                        None => None,
+                    };
                     let n = ins
                         .execute(params![
                             r.event_id,
+                            r.kind.as_str(),
                             r.guide_id,
                             r.guide_version,
-                            variant,
-                            r.kind.as_str(),
                             r.step_id,
                             r.step_index,
                             r.user_id,
+                            r.anonymous,
                             r.session_id,
                             r.timestamp,
+                            r.url,
+                            r.variant,
                             r.reason.map(|x| x.as_str()),
                             r.duration_ms.map(|d| d as i64),
-                            json
+                            answer
                         ])
                         .map_err(|e| e.to_string())?;
                     if n == 0 {
@@ -348,24 +480,20 @@ impl SqliteStore {
                         continue;
                     }
                     out.accepted += 1;
-                    let day = r.timestamp.div_euclid(DAY_MS);
-                    for (step, sid, metric, entity) in facts(r) {
-                        if let Some(e) = entity {
-                            let key = format!("{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}", r.guide_id, r.guide_version);
-                            let h = stable_hash(&key) as i64;
-                            if !seen.insert(h)
-                                || uniq.execute(params![h]).map_err(|e| e.to_string())? == 0
-                            {
+                    for (step, sid, metric, h) in &row.facts {
+                        if let Some(h) = *h {
+                            if known.0.contains(&h) || !seen.insert(h) {
                                 continue;
                             }
+                            fresh.push(h);
                         }
                         *bumps
                             .entry((
-                                r.guide_id.clone(),
-                                day,
+                                &r.guide_id,
+                                row.day,
                                 r.guide_version,
-                                variant.clone(),
-                                step,
+                                &row.variant,
+                                *step,
                                 sid,
                                 metric,
                             ))
@@ -381,7 +509,7 @@ impl SqliteStore {
                             .execute(params![
                                 r.guide_id,
                                 r.guide_version,
-                                variant,
+                                row.variant,
                                 r.timestamp,
                                 text
                             ])
@@ -389,12 +517,17 @@ impl SqliteStore {
                     }
                 }
             }
+            if !fresh.is_empty() {
+                uniq.execute(params![Uniq::pack(&fresh)])
+                    .map_err(|e| e.to_string())?;
+            }
             for ((g, day, version, variant, step, sid, metric), n) in bumps {
                 bump.execute(params![g, day, version, variant, step, sid, metric, n])
                     .map_err(|e| e.to_string())?;
             }
         }
         tx.commit().map_err(|e| e.to_string())?;
+        known.0.extend(fresh);
         Ok(outs)
     }
 }
@@ -402,10 +535,11 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String> {
         let poisoned = |_| "store lock poisoned".to_string();
+        let rows: Vec<Row> = records.iter().map(Row::new).collect();
         let mut g = self.group.lock().map_err(poisoned)?;
         let id = g.next;
         g.next += 1;
-        g.queue.push((id, records.to_vec()));
+        g.queue.push((id, rows));
         loop {
             if let Some(r) = g.results.remove(&id) {
                 return r;
@@ -551,14 +685,46 @@ impl Store for SqliteStore {
 /// Reads one stored record back (tests and debugging).
 pub fn stored_record(store: &SqliteStore, event_id: &str) -> Result<Option<EventRecord>, String> {
     let c = store.conn.lock().map_err(|_| "poisoned")?;
-    let json: Option<String> = c
-        .query_row(
-            "SELECT record FROM events WHERE event_id = ?1",
-            [event_id],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| e.to_string())?;
-    json.map(|j| serde_json::from_str(&j).map_err(|e| e.to_string()))
-        .transpose()
+    c.query_row(
+        "SELECT event_id, kind, guide_id, guide_version, step_id, step_index, user_id, anonymous,
+                session_id, ts, url, variant, reason, duration_ms, answer FROM events WHERE event_id = ?1",
+        [event_id],
+        |r| {
+            let bad = |i: usize, what: &str, v: &str| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    format!("stored {what} {v:?} is not valid").into(),
+                )
+            };
+            let kind: String = r.get(1)?;
+            let reason: Option<String> = r.get(12)?;
+            let answer: Option<String> = r.get(14)?;
+            Ok(EventRecord {
+                event_id: r.get(0)?,
+                kind: EventKind::parse(&kind).ok_or_else(|| bad(1, "kind", &kind))?,
+                guide_id: r.get(2)?,
+                guide_version: r.get(3)?,
+                step_id: r.get(4)?,
+                step_index: r.get(5)?,
+                user_id: r.get(6)?,
+                anonymous: r.get(7)?,
+                session_id: r.get(8)?,
+                timestamp: r.get(9)?,
+                url: r.get(10)?,
+                variant: r.get(11)?,
+                reason: match reason {
+                    Some(x) => Some(ExitReason::parse(&x).ok_or_else(|| bad(12, "reason", &x))?),
+                    None => None,
+                },
+                duration_ms: r.get::<_, Option<i64>>(13)?.map(|d| d as u64),
+                answer: match answer {
+                    Some(a) => Some(serde_json::from_str(&a).map_err(|_| bad(14, "answer", &a))?),
+                    None => None,
+                },
+            })
+        },
+    )
+    .optional()
+    .map_err(|e| e.to_string())
 }
