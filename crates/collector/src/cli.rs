@@ -203,7 +203,14 @@ fn run(cmd: Command) -> Result<i32, String> {
                         std::fs::create_dir_all(parent)
                             .map_err(|e| format!("{}: {e}", parent.display()))?;
                     }
-                    Arc::new(SqliteStore::open(&db)?)
+                    let sqlite = Arc::new(SqliteStore::open(&db)?);
+                    let warm = sqlite.clone();
+                    std::thread::spawn(move || {
+                        if let Err(e) = warm.warm() {
+                            eprintln!("guidepost: {e}");
+                        }
+                    });
+                    sqlite
                 }
                 "clickhouse" => Arc::new(crate::clickhouse::ClickHouseStore::connect(
                     &clickhouse_url,

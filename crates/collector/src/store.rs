@@ -229,16 +229,18 @@ pub fn report_from_counters(
 }
 
 pub struct SqliteStore {
+    path: Option<std::path::PathBuf>,
     conn: Mutex<Connection>,
-    /// Only the writer uses it, while it holds `conn`.
-    uniq: Mutex<Uniq>,
+    /// Only the writer uses it, while it holds `conn`; loaded on the first write (or by
+    /// `warm`), so read-only uses such as `guidepost report` never pay for it.
+    uniq: Mutex<Option<Uniq>>,
     group: Mutex<Group>,
     done: std::sync::Condvar,
 }
 
 /// The set of rollup facts already counted once (distinct users and sessions), as 64-bit
 /// hashes. Kept in memory, about 10 bytes per entry, and rebuilt from the append-only
-/// `uniq` table when the store opens; new hashes join the set only after their
+/// `uniq` table before the first write; new hashes join the set only after their
 /// transaction commits.
 struct Uniq(std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>>);
 
@@ -309,14 +311,17 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, String> {
         let conn =
             Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        Self::setup(conn)
+        Self::setup(conn, Some(path.to_path_buf()))
     }
 
     pub fn in_memory() -> Result<SqliteStore, String> {
-        Self::setup(Connection::open_in_memory().map_err(|e| e.to_string())?)
+        Self::setup(
+            Connection::open_in_memory().map_err(|e| e.to_string())?,
+            None,
+        )
     }
 
-    fn setup(conn: Connection) -> Result<SqliteStore, String> {
+    fn setup(conn: Connection, path: Option<std::path::PathBuf>) -> Result<SqliteStore, String> {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| format!("cannot read the database: {e}"))?;
@@ -364,13 +369,31 @@ impl SqliteStore {
         )
         .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| format!("cannot set up the database: {e}"))?;
-        let uniq = Uniq::load(&conn)?;
         Ok(SqliteStore {
-            uniq: Mutex::new(uniq),
+            path,
+            uniq: Mutex::new(None),
             conn: Mutex::new(conn),
             group: Mutex::new(Group::default()),
             done: std::sync::Condvar::new(),
         })
+    }
+
+    /// Loads what the first write needs (the set of facts already counted), so that the
+    /// first request after a start does not wait for it. The server calls this at start.
+    /// It reads through a connection of its own, so reports are not blocked meanwhile;
+    /// writers wait for it (they need the set).
+    pub fn warm(&self) -> Result<(), String> {
+        let mut known = self.uniq.lock().map_err(|_| "store lock poisoned")?;
+        if known.is_none() {
+            *known = Some(match &self.path {
+                Some(path) => Uniq::load(
+                    &Connection::open(path)
+                        .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+                )?,
+                None => Uniq::load(&*self.conn.lock().map_err(|_| "store lock poisoned")?)?,
+            });
+        }
+        Ok(())
     }
 
     /// Number of stored events (for tests and the CLI).
@@ -421,6 +444,10 @@ impl SqliteStore {
     fn write_batches(&self, batches: &[(u64, Vec<Row>)]) -> Result<Vec<Inserted>, String> {
         let mut c = self.conn.lock().map_err(|_| "store lock poisoned")?;
         let mut known = self.uniq.lock().map_err(|_| "store lock poisoned")?;
+        if known.is_none() {
+            *known = Some(Uniq::load(&c)?);
+        }
+        let known = known.as_mut().expect("loaded above");
         let tx = c.transaction().map_err(|e| e.to_string())?;
         let mut outs = vec![Inserted::default(); batches.len()];
         // Hashes first counted in this transaction; they join `known` after the commit.
