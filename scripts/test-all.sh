@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR=never
 echo "== cargo test --workspace"
 cargo test --workspace
 
-for suite in scripts/test-collector.sh scripts/test-web.sh; do
+for suite in scripts/test-collector.sh scripts/test-web.sh scripts/test-wasm.sh; do
   if [ -f "$suite" ]; then
     echo "== $suite"
     bash "$suite"

@@ -50,9 +50,18 @@ pub fn viewport() -> Rect {
     Rect::new(0.0, 0.0, cw.min(width.max(cw)), ch.min(height.max(ch)))
 }
 
+/// Rendered and not hidden: a box of some size (`display: none` anywhere above gives none)
+/// and not `visibility: hidden` (which keeps the box). A tooltip must not point at nothing.
 fn visible(el: &Element) -> bool {
     let r = el.get_bounding_client_rect();
-    r.width() > 0.0 || r.height() > 0.0
+    if r.width() <= 0.0 && r.height() <= 0.0 {
+        return false;
+    }
+    let hidden = web_sys::window()
+        .and_then(|w| w.get_computed_style(el).ok().flatten())
+        .and_then(|st| st.get_property_value("visibility").ok())
+        .is_some_and(|v| v == "hidden" || v == "collapse");
+    !hidden
 }
 
 /// A place to search: a document (the page's or a same-origin iframe's) or an open shadow root.

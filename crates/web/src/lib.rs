@@ -22,6 +22,9 @@ mod store;
 
 pub mod view;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;
+
 #[cfg(target_arch = "wasm32")]
 mod exports {
     use wasm_bindgen::prelude::*;
