@@ -383,15 +383,24 @@ impl SqliteStore {
     /// It reads through a connection of its own, so reports are not blocked meanwhile;
     /// writers wait for it (they need the set).
     pub fn warm(&self) -> Result<(), String> {
-        let mut known = self.uniq.lock().map_err(|_| "store lock poisoned")?;
-        if known.is_none() {
-            *known = Some(match &self.path {
-                Some(path) => Uniq::load(
-                    &Connection::open(path)
-                        .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
-                )?,
-                None => Uniq::load(&*self.conn.lock().map_err(|_| "store lock poisoned")?)?,
-            });
+        const POISONED: &str = "store lock poisoned";
+        match &self.path {
+            Some(path) => {
+                let mut known = self.uniq.lock().map_err(|_| POISONED)?;
+                if known.is_none() {
+                    let own = Connection::open(path)
+                        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                    *known = Some(Uniq::load(&own)?);
+                }
+            }
+            None => {
+                // Same lock order as the writer: the connection, then the set.
+                let c = self.conn.lock().map_err(|_| POISONED)?;
+                let mut known = self.uniq.lock().map_err(|_| POISONED)?;
+                if known.is_none() {
+                    *known = Some(Uniq::load(&c)?);
+                }
+            }
         }
         Ok(())
     }

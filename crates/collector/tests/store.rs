@@ -128,3 +128,34 @@ fn a_database_with_another_schema_version_is_refused_with_a_reason() {
     assert!(err.contains("new database"), "{err}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// `serve` loads the set in the background while requests may already write.
+#[test]
+fn warming_up_while_writing_counts_each_user_once() {
+    let path = db_path("warm");
+    let first = journey("u1", 1, None, T0, &[100]);
+    let mut again = journey(
+        "u1",
+        3,
+        Some(EventKind::GuideCompleted),
+        T0 + 60_000,
+        &[1, 2, 3],
+    );
+    for r in &mut again {
+        r.event_id = format!("again-{}", r.event_id);
+    }
+    SqliteStore::open(&path).unwrap().insert(&first).unwrap();
+    let s = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
+    let warm = {
+        let s = s.clone();
+        std::thread::spawn(move || s.warm())
+    };
+    s.insert(&again).unwrap();
+    warm.join().unwrap().unwrap();
+    let once = SqliteStore::in_memory().unwrap();
+    once.insert(&[first, again].concat()).unwrap();
+    once.warm().unwrap();
+    assert_eq!(funnel(&s), funnel(&once));
+    assert_eq!(funnel(&s).shown_users, 1);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

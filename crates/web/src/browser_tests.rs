@@ -99,6 +99,45 @@ fn picker_prefers_stable_attributes_over_position() {
     }
 }
 
+/// Attaches an open shadow root with `html` to the element `host` of the fixture.
+fn shadow(area: &Element, host: &str, html: &str) -> web_sys::ShadowRoot {
+    let host = area.query_selector(host).unwrap().unwrap();
+    let sr = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
+    sr.set_inner_html(html);
+    sr
+}
+
+// Regression: the picker counted matches in the top document only, so a target inside a
+// shadow root was reported as matching nothing, and a duplicate inside one went unseen.
+#[wasm_bindgen_test]
+fn picker_counts_matches_in_shadow_roots_too() {
+    let area = fixture(r#"<div id="host"></div><button data-tour="dup" id="outer">Outer</button>"#);
+    let sr = shadow(&area, "#host", r#"<button data-tour="inner">In</button><button data-tour="dup" aria-label="Dup">Dup</button>"#);
+    let inner = sr.query_selector("[data-tour=inner]").unwrap().unwrap();
+    let (t, n) = dom::robust_target(&inner);
+    assert_eq!((t.selector.as_str(), n), (r#"[data-tour="inner"]"#, 1));
+    assert!(dom::find(&t).is_some_and(|f| f.el == inner));
+    // `[data-tour="dup"]` matches twice across the two roots; the id is unique.
+    let outer = area.query_selector("#outer").unwrap().unwrap();
+    assert_eq!(dom::robust_target(&outer).0.selector, "#outer");
+}
+
+#[wasm_bindgen_test]
+async fn picking_inside_a_shadow_root_picks_the_inner_element() {
+    let area = fixture(r#"<div id="host"></div>"#);
+    let sr = shadow(&area, "#host", r#"<button data-tour="deep-pick">Deep</button>"#);
+    let promise: js_sys::Promise = dom::pick(JsValue::UNDEFINED).unwrap().unchecked_into();
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let click = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    sr.query_selector("button").unwrap().unwrap().dispatch_event(&click).unwrap();
+    let result = JsFuture::from(promise).await.unwrap();
+    let selector = js_sys::Reflect::get(&result, &"selector".into()).unwrap().as_string();
+    let matches = js_sys::Reflect::get(&result, &"matches".into()).unwrap().as_f64();
+    assert_eq!((selector.as_deref(), matches), (Some(r#"[data-tour="deep-pick"]"#), Some(1.0)));
+}
+
 #[wasm_bindgen_test]
 fn picked_targets_carry_a_text_fallback() {
     let area = fixture(r#"<button data-tour="export">  Export   CSV </button>"#);
@@ -165,9 +204,7 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
 #[wasm_bindgen_test]
 fn lookup_reaches_into_open_shadow_roots() {
     let area = fixture(r#"<div id="host"></div>"#);
-    let host = area.query_selector("#host").unwrap().unwrap();
-    let shadow = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
-    shadow.set_inner_html(r#"<button id="deep" data-tour="deep">Deep</button>"#);
+    shadow(&area, "#host", r#"<button id="deep" data-tour="deep">Deep</button>"#);
     let f = dom::find(&target(r#"[data-tour="deep"]"#, vec![])).expect("found inside the shadow root");
     assert_eq!(f.el.id(), "deep");
     assert!(f.rect().width > 0.0);

@@ -375,7 +375,7 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
     } else {
         vec![]
     };
-    let count = |sel: &str| document().and_then(|d| d.query_selector_all(sel).ok()).map(|l| l.length() as usize).unwrap_or(0);
+    let count = |sel: &str| count_matches(sel);
     for sel in &candidates {
         if count(sel) == 1 {
             return (Target { selector: sel.clone(), fallbacks }, 1);
@@ -384,6 +384,28 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
     let sel = structural_path(el);
     let n = count(&sel);
     (Target { selector: sel, fallbacks }, n)
+}
+
+/// How many elements `sel` matches where the runtime looks for targets: the document, open
+/// shadow roots and same-origin iframes (the overlay excluded). Hidden ones count too: a
+/// duplicate that shows later would make the target ambiguous.
+fn count_matches(sel: &str) -> usize {
+    let Some(doc) = document() else { return 0 };
+    let mut rs = Vec::new();
+    roots(&doc, vec![], &mut rs);
+    rs.iter()
+        .map(|(root, _)| root.query_all(sel).iter().filter(|e| e.closest("guidepost-root").ok().flatten().is_none()).count())
+        .sum()
+}
+
+/// The element an event happened on, inside open shadow roots too (at the document, the
+/// event's target is retargeted to the shadow host).
+fn event_element(ev: &web_sys::Event) -> Option<Element> {
+    ev.composed_path()
+        .get(0)
+        .dyn_into::<Element>()
+        .ok()
+        .or_else(|| ev.target().and_then(|t| t.dyn_into::<Element>().ok()))
 }
 
 fn looks_generated(id: &str) -> bool {
@@ -461,7 +483,7 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
         let hl = highlight.clone();
         let lb = label.clone();
         let mv = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-            let Some(el) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let Some(el) = event_element(&ev) else { return };
             if el.has_attribute("data-guidepost-picker") {
                 return;
             }
@@ -480,7 +502,7 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             ev.prevent_default();
             ev.stop_immediate_propagation();
-            let Some(el) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let Some(el) = event_element(&ev) else { return };
             let (t, n) = robust_target(&el);
             let result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
             let js = serde_wasm_bindgen::to_value(&result).unwrap_or(JsValue::NULL);
