@@ -1,7 +1,8 @@
 //! Collector benchmarks; they print figures (see BENCHMARKS.md), they do not assert timings.
 //!
 //! `cargo bench -p guidepost-collector --bench collector`
-//! Environment: `INGEST_EVENTS` (default 400000), `FUNNEL_EVENTS` (default 10000000),
+//! Environment: `INGEST_EVENTS` (default 400000), `INGEST_CLIENTS` (concurrent keep-alive
+//! clients, default 4), `FUNNEL_EVENTS` (default 10000000),
 //! `BENCH_DIR` (default the system temp dir).
 
 use std::sync::Arc;
@@ -110,7 +111,7 @@ fn generate(total: usize, guide: &str, seed: u64) -> Vec<EventRecord> {
 fn bench_ingest(dir: &std::path::Path) {
     let total = env("INGEST_EVENTS", 400_000);
     let batch = 500;
-    let clients = 4;
+    let clients = env("INGEST_CLIENTS", 4);
     let records = generate(total, "ingest-guide", 7);
     let bodies: Vec<String> = records
         .chunks(batch)

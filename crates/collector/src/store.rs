@@ -241,8 +241,14 @@ pub struct SqliteStore {
 /// The set of rollup facts already counted once (distinct users and sessions), as 64-bit
 /// hashes. Kept in memory, about 10 bytes per entry, and rebuilt from the append-only
 /// `uniq` table before the first write; new hashes join the set only after their
-/// transaction commits.
-struct Uniq(std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>>);
+/// transaction commits. `last` is the newest `uniq` row merged: each write transaction
+/// first merges rows that another process (an old collector still draining during a
+/// restart, a CLI) committed since, so the database, not this process, stays the
+/// authority on what was counted.
+struct Uniq {
+    set: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>>,
+    last: i64,
+}
 
 /// The keys are already uniform hashes; hashing them again is wasted work.
 #[derive(Default)]
@@ -263,27 +269,41 @@ impl std::hash::Hasher for HashIsKey {
 
 impl Uniq {
     fn load(conn: &Connection) -> Result<Uniq, String> {
-        let fail = |e: rusqlite::Error| format!("cannot read the uniqueness table: {e}");
         let n: i64 = conn
             .query_row(
                 "SELECT COALESCE(SUM(length(hashes)), 0) / 8 FROM uniq",
                 [],
                 |r| r.get(0),
             )
+            .map_err(|e| format!("cannot read the uniqueness table: {e}"))?;
+        let mut u = Uniq {
+            set: std::collections::HashSet::with_capacity_and_hasher(
+                n as usize,
+                Default::default(),
+            ),
+            last: 0,
+        };
+        u.catch_up(conn)?;
+        Ok(u)
+    }
+
+    /// Merges the rows committed after `last`.
+    fn catch_up(&mut self, conn: &Connection) -> Result<(), String> {
+        let fail = |e: rusqlite::Error| format!("cannot read the uniqueness table: {e}");
+        let mut stmt = conn
+            .prepare_cached("SELECT rowid, hashes FROM uniq WHERE rowid > ?1 ORDER BY rowid")
             .map_err(fail)?;
-        let mut set =
-            std::collections::HashSet::with_capacity_and_hasher(n as usize, Default::default());
-        let mut stmt = conn.prepare("SELECT hashes FROM uniq").map_err(fail)?;
-        let mut rows = stmt.query([]).map_err(fail)?;
+        let mut rows = stmt.query([self.last]).map_err(fail)?;
         while let Some(row) = rows.next().map_err(fail)? {
             let blob = row
-                .get_ref(0)
+                .get_ref(1)
                 .map_err(fail)?
                 .as_blob()
                 .map_err(|e| fail(e.into()))?;
-            set.extend(Uniq::unpack(blob));
+            self.set.extend(Uniq::unpack(blob));
+            self.last = row.get(0).map_err(fail)?;
         }
-        Ok(Uniq(set))
+        Ok(())
     }
 
     fn pack(hashes: &[i64]) -> Vec<u8> {
@@ -367,7 +387,13 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS comments(guide_id TEXT NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL, ts INTEGER NOT NULL, comment TEXT NOT NULL);
              CREATE INDEX IF NOT EXISTS comments_guide ON comments(guide_id, ts);",
         )
-        .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
+        .and_then(|_| {
+            if has_tables {
+                Ok(())
+            } else {
+                conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            }
+        })
         .map_err(|e| format!("cannot set up the database: {e}"))?;
         Ok(SqliteStore {
             path,
@@ -381,7 +407,8 @@ impl SqliteStore {
     /// Loads what the first write needs (the set of facts already counted), so that the
     /// first request after a start does not wait for it. The server calls this at start.
     /// It reads through a connection of its own, so reports are not blocked meanwhile;
-    /// writers wait for it (they need the set).
+    /// writers wait for it (they need the set). Rows another writer commits meanwhile are
+    /// merged by the next write transaction.
     pub fn warm(&self) -> Result<(), String> {
         const POISONED: &str = "store lock poisoned";
         match &self.path {
@@ -394,9 +421,9 @@ impl SqliteStore {
                 }
             }
             None => {
-                // Same lock order as the writer: the connection, then the set.
-                let c = self.conn.lock().map_err(|_| POISONED)?;
+                // Same lock order as the writer: the set, then the connection.
                 let mut known = self.uniq.lock().map_err(|_| POISONED)?;
+                let c = self.conn.lock().map_err(|_| POISONED)?;
                 if known.is_none() {
                     *known = Some(Uniq::load(&c)?);
                 }
@@ -451,16 +478,24 @@ impl Row {
 impl SqliteStore {
     /// Writes several batches in one transaction; one `Inserted` per batch.
     fn write_batches(&self, batches: &[(u64, Vec<Row>)]) -> Result<Vec<Inserted>, String> {
-        let mut c = self.conn.lock().map_err(|_| "store lock poisoned")?;
+        // Lock order everywhere: `uniq`, then `conn`. While `warm` loads the set (holding
+        // `uniq` only), writers wait without holding `conn`, so reports still run.
         let mut known = self.uniq.lock().map_err(|_| "store lock poisoned")?;
+        let mut c = self.conn.lock().map_err(|_| "store lock poisoned")?;
         if known.is_none() {
             *known = Some(Uniq::load(&c)?);
         }
         let known = known.as_mut().expect("loaded above");
-        let tx = c.transaction().map_err(|e| e.to_string())?;
+        // IMMEDIATE: the write lock is taken now, so no other process can commit between
+        // the catch-up below and this transaction's own writes.
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| e.to_string())?;
+        known.catch_up(&tx)?;
         let mut outs = vec![Inserted::default(); batches.len()];
         // Hashes first counted in this transaction; they join `known` after the commit.
         let mut fresh = Vec::new();
+        let mut fresh_row = None;
         {
             let mut ins = tx
                 .prepare_cached(
@@ -518,7 +553,7 @@ impl SqliteStore {
                     out.accepted += 1;
                     for (step, sid, metric, h) in &row.facts {
                         if let Some(h) = *h {
-                            if known.0.contains(&h) || !seen.insert(h) {
+                            if known.set.contains(&h) || !seen.insert(h) {
                                 continue;
                             }
                             fresh.push(h);
@@ -556,6 +591,7 @@ impl SqliteStore {
             if !fresh.is_empty() {
                 uniq.execute(params![Uniq::pack(&fresh)])
                     .map_err(|e| e.to_string())?;
+                fresh_row = Some(tx.last_insert_rowid());
             }
             for ((g, day, version, variant, step, sid, metric), n) in bumps {
                 bump.execute(params![g, day, version, variant, step, sid, metric, n])
@@ -563,7 +599,11 @@ impl SqliteStore {
             }
         }
         tx.commit().map_err(|e| e.to_string())?;
-        known.0.extend(fresh);
+        known.set.extend(fresh);
+        if let Some(row) = fresh_row {
+            // Every row before ours was merged by the catch-up (we held the write lock).
+            known.last = row;
+        }
         Ok(outs)
     }
 }
@@ -588,8 +628,12 @@ impl Store for SqliteStore {
             g.writing = true;
             let batches = std::mem::take(&mut g.queue);
             drop(g);
-            let written = self.write_batches(&batches);
-            g = self.group.lock().map_err(poisoned)?;
+            // A panic must not leave `writing` set: every later caller would wait for ever.
+            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.write_batches(&batches)
+            }))
+            .unwrap_or_else(|_| Err("internal error while writing; nothing was stored".into()));
+            g = self.group.lock().unwrap_or_else(|e| e.into_inner());
             g.writing = false;
             match written {
                 Ok(outs) => {

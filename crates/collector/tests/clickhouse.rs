@@ -59,7 +59,23 @@ fn start_clickhouse(name: &str) -> Option<ClickHouse> {
         eprintln!("skipping: {SERVER} not installed; scripts/test-collector.sh installs it and requires this test");
         return None;
     }
-    let dir = std::env::temp_dir().join(format!("guidepost-ch-{}-{name}", std::process::id()));
+    // A server can die at start (e.g. a port taken between choosing it and binding it
+    // by a server started in parallel): try again with fresh ports, then fail with its log.
+    let mut why = String::new();
+    for attempt in 1..=3 {
+        match try_start(name, attempt) {
+            Ok(ch) => return Some(ch),
+            Err(e) => why = e,
+        }
+    }
+    panic!("clickhouse-server did not start after 3 attempts: {why}");
+}
+
+fn try_start(name: &str, attempt: u32) -> Result<ClickHouse, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "guidepost-ch-{}-{name}-{attempt}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     for d in ["data", "tmp", "log"] {
         std::fs::create_dir_all(dir.join(d)).unwrap();
@@ -99,20 +115,26 @@ fn start_clickhouse(name: &str) -> Option<ClickHouse> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("clickhouse-server starts");
-    let ch = ClickHouse {
+    let mut ch = ClickHouse {
         child,
         dir,
         url: format!("http://127.0.0.1:{http}"),
     };
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", http)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "clickhouse-server did not listen on {http}"
-        );
+        let log = || std::fs::read_to_string(ch.dir.join("log/err.log")).unwrap_or_default();
+        if let Ok(Some(status)) = ch.child.try_wait() {
+            return Err(format!("it exited ({status}); err.log: {}", log()));
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            return Err(format!(
+                "it did not listen on {http} within 60 s; err.log: {}",
+                log()
+            ));
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Some(ch)
+    Ok(ch)
 }
 
 fn scenario() -> Vec<EventRecord> {

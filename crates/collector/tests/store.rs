@@ -159,3 +159,46 @@ fn warming_up_while_writing_counts_each_user_once() {
     assert_eq!(funnel(&s).shown_users, 1);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// Regression: what was already counted lived only in each process's memory, so a second
+/// writer on the same file (an old collector still draining during a restart) counted the
+/// same users again.
+#[test]
+fn two_writers_on_one_database_count_each_user_once() {
+    let path = db_path("two-writers");
+    let a = SqliteStore::open(&path).unwrap();
+    let b = SqliteStore::open(&path).unwrap();
+    a.warm().unwrap();
+    b.warm().unwrap();
+    let renamed = |mut v: Vec<EventRecord>, tag: &str| {
+        for r in &mut v {
+            r.event_id = format!("{tag}-{}", r.event_id);
+        }
+        v
+    };
+    let parts = [
+        journey("u1", 1, None, T0, &[100]),
+        renamed(
+            journey(
+                "u1",
+                3,
+                Some(EventKind::GuideCompleted),
+                T0 + 60_000,
+                &[1, 2, 3],
+            ),
+            "b",
+        ),
+        journey("u2", 0, Some(EventKind::GuideDismissed), T0, &[]),
+        renamed(journey("u2", 2, None, T0 + 60_000, &[5, 6]), "a"),
+    ];
+    a.insert(&parts[0]).unwrap();
+    b.insert(&parts[1]).unwrap();
+    b.insert(&parts[2]).unwrap();
+    a.insert(&parts[3]).unwrap();
+    let once = SqliteStore::in_memory().unwrap();
+    once.insert(&parts.concat()).unwrap();
+    assert_eq!(funnel(&a), funnel(&once));
+    assert_eq!(funnel(&b), funnel(&once));
+    assert_eq!(funnel(&once).shown_users, 2);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

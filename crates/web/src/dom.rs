@@ -57,7 +57,11 @@ fn visible(el: &Element) -> bool {
     if r.width() <= 0.0 && r.height() <= 0.0 {
         return false;
     }
-    let hidden = web_sys::window()
+    // The element's own window: iframe documents have theirs.
+    let hidden = el
+        .owner_document()
+        .and_then(|d| d.default_view())
+        .or_else(web_sys::window)
         .and_then(|w| w.get_computed_style(el).ok().flatten())
         .and_then(|st| st.get_property_value("visibility").ok())
         .is_some_and(|v| v == "hidden" || v == "collapse");
@@ -133,14 +137,18 @@ pub fn find_all(t: &Target) -> Vec<Found> {
         let mut out = Vec::new();
         for (root, frames) in &rs {
             for el in root.query_all(sel) {
-                if el.closest("guidepost-root").ok().flatten().is_some() || !visible(&el) {
+                if el.closest("guidepost-root").ok().flatten().is_some() {
                     continue;
                 }
+                // The cheap text test before `visible`, which reads layout and style.
                 if let Some(want) = text {
                     let got = el.text_content().unwrap_or_default();
                     if got.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase() != want {
                         continue;
                     }
+                }
+                if !visible(&el) {
+                    continue;
                 }
                 out.push(Found { el, frames: frames.clone() });
             }
@@ -375,7 +383,11 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
     } else {
         vec![]
     };
-    let count = |sel: &str| count_matches(sel);
+    let mut rs = Vec::new();
+    if let Some(doc) = document() {
+        roots(&doc, vec![], &mut rs);
+    }
+    let count = |sel: &str| count_matches(&rs, sel);
     for sel in &candidates {
         if count(sel) == 1 {
             return (Target { selector: sel.clone(), fallbacks }, 1);
@@ -389,10 +401,7 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
 /// How many elements `sel` matches where the runtime looks for targets: the document, open
 /// shadow roots and same-origin iframes (the overlay excluded). Hidden ones count too: a
 /// duplicate that shows later would make the target ambiguous.
-fn count_matches(sel: &str) -> usize {
-    let Some(doc) = document() else { return 0 };
-    let mut rs = Vec::new();
-    roots(&doc, vec![], &mut rs);
+fn count_matches(rs: &[(Root, Vec<HtmlIFrameElement>)], sel: &str) -> usize {
     rs.iter()
         .map(|(root, _)| root.query_all(sel).iter().filter(|e| e.closest("guidepost-root").ok().flatten().is_none()).count())
         .sum()
@@ -401,11 +410,13 @@ fn count_matches(sel: &str) -> usize {
 /// The element an event happened on, inside open shadow roots too (at the document, the
 /// event's target is retargeted to the shadow host).
 fn event_element(ev: &web_sys::Event) -> Option<Element> {
-    ev.composed_path()
-        .get(0)
-        .dyn_into::<Element>()
-        .ok()
-        .or_else(|| ev.target().and_then(|t| t.dyn_into::<Element>().ok()))
+    // An element may come from another realm (a node adopted from an iframe), where
+    // `instanceof Element` fails: test the node type instead.
+    let as_element = |v: JsValue| -> Option<Element> {
+        let node_type = js_sys::Reflect::get(&v, &JsValue::from_str("nodeType")).ok()?.as_f64();
+        (v.is_object() && node_type == Some(1.0)).then(|| v.unchecked_into())
+    };
+    as_element(ev.composed_path().get(0)).or_else(|| ev.target().and_then(|t| as_element(t.into())))
 }
 
 fn looks_generated(id: &str) -> bool {
@@ -482,11 +493,14 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let hl = highlight.clone();
         let lb = label.clone();
+        let mut last: Option<Element> = None;
         let mv = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             let Some(el) = event_element(&ev) else { return };
-            if el.has_attribute("data-guidepost-picker") {
+            // The label costs a scan of the page: only when the element changes.
+            if el.has_attribute("data-guidepost-picker") || last.as_ref() == Some(&el) {
                 return;
             }
+            last = Some(el.clone());
             let r = el.get_bounding_client_rect();
             let _ = hl.style().set_property("display", "block");
             let _ = hl.style().set_property("left", &format!("{}px", r.x()));
