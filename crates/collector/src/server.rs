@@ -376,13 +376,28 @@ async fn ingest(
             return (StatusCode::BAD_REQUEST, Json(json!({ "errors": errors }))).into_response()
         }
     };
-    let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || store.insert(&records)).await {
-        Ok(Ok(n)) => {
+    match with_store(&st, move |store| store.insert(&records)).await {
+        Ok(n) => {
             Json(json!({ "accepted": n.accepted, "duplicates": n.duplicates })).into_response()
         }
-        Ok(Err(e)) => error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}")),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(r) => r,
+    }
+}
+
+/// Runs a blocking store call off the async workers: a store error is a 503 (the client
+/// retries), a call that panicked a 500.
+async fn with_store<T: Send + 'static>(
+    st: &AppState,
+    f: impl FnOnce(&dyn Store) -> Result<T, String> + Send + 'static,
+) -> Result<T, Response> {
+    let store = st.store.clone();
+    match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store: {e}"),
+        )),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }
 }
 
@@ -491,11 +506,9 @@ async fn funnel(
         Ok(q) => q,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || store.funnel(&q)).await {
-        Ok(Ok(r)) => Json(r).into_response(),
-        Ok(Err(e)) => error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}")),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    match with_store(&st, move |store| store.funnel(&q)).await {
+        Ok(r) => Json(r).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -507,11 +520,9 @@ async fn list_guides(
     if let Err(r) = read_authorized(&st, &headers, q.key.as_deref()) {
         return r;
     }
-    let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || store.guides()).await {
-        Ok(Ok(g)) => Json(json!({ "guides": g })).into_response(),
-        Ok(Err(e)) => error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}")),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    match with_store(&st, |store| store.guides()).await {
+        Ok(g) => Json(json!({ "guides": g })).into_response(),
+        Err(r) => r,
     }
 }
 

@@ -306,8 +306,8 @@ impl Uniq {
         Ok(())
     }
 
-    fn pack(hashes: &[i64]) -> Vec<u8> {
-        hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
+    fn pack<'a>(hashes: impl IntoIterator<Item = &'a i64>) -> Vec<u8> {
+        hashes.into_iter().flat_map(|h| h.to_le_bytes()).collect()
     }
 
     fn unpack(blob: &[u8]) -> impl Iterator<Item = i64> + '_ {
@@ -494,7 +494,8 @@ impl SqliteStore {
         known.catch_up(&tx)?;
         let mut outs = vec![Inserted::default(); batches.len()];
         // Hashes first counted in this transaction; they join `known` after the commit.
-        let mut fresh = Vec::new();
+        let mut fresh: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>> =
+            Default::default();
         let mut fresh_row = None;
         {
             let mut ins = tx
@@ -518,8 +519,6 @@ impl SqliteStore {
             // Counter increments are summed per key over the transaction, then written once each.
             type Key<'a> = (&'a str, i64, u32, &'a str, i64, &'a str, &'a str);
             let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
-            let mut seen: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>> =
-                Default::default();
             for ((_, rows), out) in batches.iter().zip(outs.iter_mut()) {
                 for row in rows {
                     let r = &row.rec;
@@ -553,10 +552,9 @@ impl SqliteStore {
                     out.accepted += 1;
                     for (step, sid, metric, h) in &row.facts {
                         if let Some(h) = *h {
-                            if known.set.contains(&h) || !seen.insert(h) {
+                            if known.set.contains(&h) || !fresh.insert(h) {
                                 continue;
                             }
-                            fresh.push(h);
                         }
                         *bumps
                             .entry((

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use guidepost_collector::clickhouse::{date_of, ClickHouseStore};
 use guidepost_collector::store::{FunnelQuery, SqliteStore, Store};
-use guidepost_core::{EventKind, EventRecord, FunnelBuilder};
+use guidepost_core::{EventRecord, FunnelBuilder};
 
 const SERVER: &str = "/usr/sbin/clickhouse-server";
 
@@ -138,30 +138,7 @@ fn try_start(name: &str, attempt: u32) -> Result<ClickHouse, String> {
 }
 
 fn scenario() -> Vec<EventRecord> {
-    let mut v = Vec::new();
-    v.extend(journey(
-        "u1",
-        3,
-        Some(EventKind::GuideCompleted),
-        T0,
-        &[1000, 2000, 3000],
-    ));
-    v.extend(journey(
-        "u2",
-        1,
-        Some(EventKind::GuideDismissed),
-        T0,
-        &[3000],
-    ));
-    let mut u3 = journey("u3", 0, Some(EventKind::GuideAbandoned), T0, &[]);
-    u3.push(rec(
-        "u3-missing",
-        EventKind::StepTargetMissing,
-        "u3",
-        Some((0, "welcome")),
-        T0 + 1200,
-    ));
-    v.extend(u3);
+    let mut v = three_endings();
     v.extend(journey("u4", 2, None, T0 + 86_400_000, &[2000, 4000]));
     v.push(survey("n1", "u1", Some(10), Some("speed")));
     v.push(survey("n2", "u2", Some(4), None));

@@ -10,30 +10,7 @@ use guidepost_core::{EventKind, EventRecord, FunnelBuilder, FunnelReport};
 /// u1 finishes; u2 dismisses at step 1; u3's step-0 target is missing and the guide is
 /// abandoned; u4 is still on step 2.
 fn scenario() -> Vec<EventRecord> {
-    let mut v = Vec::new();
-    v.extend(journey(
-        "u1",
-        3,
-        Some(EventKind::GuideCompleted),
-        T0,
-        &[1000, 2000, 3000],
-    ));
-    v.extend(journey(
-        "u2",
-        1,
-        Some(EventKind::GuideDismissed),
-        T0,
-        &[3000],
-    ));
-    let mut u3 = journey("u3", 0, Some(EventKind::GuideAbandoned), T0, &[]);
-    u3.push(rec(
-        "u3-missing",
-        EventKind::StepTargetMissing,
-        "u3",
-        Some((0, "welcome")),
-        T0 + 1200,
-    ));
-    v.extend(u3);
+    let mut v = three_endings();
     v.extend(journey("u4", 2, None, T0, &[2000, 4000]));
     v
 }

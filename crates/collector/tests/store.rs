@@ -22,6 +22,14 @@ fn funnel(s: &SqliteStore) -> FunnelReport {
     .unwrap()
 }
 
+/// The same journey sent again later: new event ids (`tag-` prefixed), same user.
+fn renamed(mut v: Vec<EventRecord>, tag: &str) -> Vec<EventRecord> {
+    for r in &mut v {
+        r.event_id = format!("{tag}-{}", r.event_id);
+    }
+    v
+}
+
 /// Inserts `parts` in order, reopening the database between parts, and returns the
 /// funnel; it must equal the funnel of everything inserted into one fresh store.
 fn check_across_restarts(name: &str, parts: &[Vec<EventRecord>]) {
@@ -53,16 +61,16 @@ fn distinct_users_stay_distinct_after_a_restart() {
     ]
     .concat();
     // u1 comes back in a new session with fresh event ids and finishes.
-    let mut again = journey(
-        "u1",
-        3,
-        Some(EventKind::GuideCompleted),
-        T0 + 3_600_000,
-        &[50, 60, 70],
+    let again = renamed(
+        journey(
+            "u1",
+            3,
+            Some(EventKind::GuideCompleted),
+            T0 + 3_600_000,
+            &[50, 60, 70],
+        ),
+        "again",
     );
-    for r in &mut again {
-        r.event_id = format!("again-{}", r.event_id);
-    }
     let before = SqliteStore::in_memory().unwrap();
     before.insert(&first).unwrap();
     assert_eq!(funnel(&before).shown_users, 2);
@@ -134,16 +142,16 @@ fn a_database_with_another_schema_version_is_refused_with_a_reason() {
 fn warming_up_while_writing_counts_each_user_once() {
     let path = db_path("warm");
     let first = journey("u1", 1, None, T0, &[100]);
-    let mut again = journey(
-        "u1",
-        3,
-        Some(EventKind::GuideCompleted),
-        T0 + 60_000,
-        &[1, 2, 3],
+    let again = renamed(
+        journey(
+            "u1",
+            3,
+            Some(EventKind::GuideCompleted),
+            T0 + 60_000,
+            &[1, 2, 3],
+        ),
+        "again",
     );
-    for r in &mut again {
-        r.event_id = format!("again-{}", r.event_id);
-    }
     SqliteStore::open(&path).unwrap().insert(&first).unwrap();
     let s = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
     let warm = {
@@ -170,12 +178,6 @@ fn two_writers_on_one_database_count_each_user_once() {
     let b = SqliteStore::open(&path).unwrap();
     a.warm().unwrap();
     b.warm().unwrap();
-    let renamed = |mut v: Vec<EventRecord>, tag: &str| {
-        for r in &mut v {
-            r.event_id = format!("{tag}-{}", r.event_id);
-        }
-        v
-    };
     let parts = [
         journey("u1", 1, None, T0, &[100]),
         renamed(

@@ -40,6 +40,36 @@ pub fn rec(
     }
 }
 
+/// Three users through the 3-step guide, one per way of ending: u1 finishes; u2 dismisses
+/// at step 1; u3's step-0 target is missing and the guide is abandoned.
+pub fn three_endings() -> Vec<EventRecord> {
+    let mut v = Vec::new();
+    v.extend(journey(
+        "u1",
+        3,
+        Some(EventKind::GuideCompleted),
+        T0,
+        &[1000, 2000, 3000],
+    ));
+    v.extend(journey(
+        "u2",
+        1,
+        Some(EventKind::GuideDismissed),
+        T0,
+        &[3000],
+    ));
+    let mut u3 = journey("u3", 0, Some(EventKind::GuideAbandoned), T0, &[]);
+    u3.push(rec(
+        "u3-missing",
+        EventKind::StepTargetMissing,
+        "u3",
+        Some((0, "welcome")),
+        T0 + 1200,
+    ));
+    v.extend(u3);
+    v
+}
+
 /// One user's path through a 3-step guide: `steps_done` steps completed, then `end`.
 pub fn journey(
     user: &str,
