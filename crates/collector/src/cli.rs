@@ -379,8 +379,7 @@ fn simulate(
             .unwrap_or_default(),
         guides: u
             .get("guides")
-            .cloned()
-            .and_then(|v| serde_json::from_value(v).ok())
+            .and_then(|v| guidepost_core::json::from_value(v).ok())
             .unwrap_or_default(),
     };
     let state = SchedulerState {

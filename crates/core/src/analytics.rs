@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::json::{named, At, FromJson, JsonError, Obj};
 use crate::machine::ExitReason;
 
 /// The kinds of analytics record.
@@ -132,6 +133,49 @@ pub struct EventRecord {
     pub duration_ms: Option<u64>,
     #[serde(default)]
     pub answer: Option<SurveyAnswer>,
+}
+
+impl FromJson for EventKind {
+    fn from_json(v: &serde_json::Value, at: At) -> Result<Self, JsonError> {
+        named(v, at, &EventKind::ALL, EventKind::as_str)
+    }
+}
+
+impl FromJson for SurveyAnswer {
+    fn from_json(v: &serde_json::Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a survey answer object")?;
+        o.only(&["score", "choice", "comment"])?;
+        Ok(SurveyAnswer { score: o.opt("score")?, choice: o.opt("choice")?, comment: o.opt("comment")? })
+    }
+}
+
+/// The reader the runtime uses for its delivery queue; the collector reads records with
+/// serde (a derived fast path), and a round-trip test keeps the two in agreement.
+impl FromJson for EventRecord {
+    fn from_json(v: &serde_json::Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "an event record object")?;
+        o.only(&[
+            "event_id", "kind", "guide_id", "guide_version", "step_id", "step_index", "user_id", "anonymous", "session_id",
+            "timestamp", "url", "variant", "reason", "duration_ms", "answer",
+        ])?;
+        Ok(EventRecord {
+            event_id: o.req("event_id")?,
+            kind: o.req("kind")?,
+            guide_id: o.req("guide_id")?,
+            guide_version: o.req("guide_version")?,
+            step_id: o.opt("step_id")?,
+            step_index: o.opt("step_index")?,
+            user_id: o.req("user_id")?,
+            anonymous: o.or_default("anonymous")?,
+            session_id: o.req("session_id")?,
+            timestamp: o.req("timestamp")?,
+            url: o.or_default("url")?,
+            variant: o.opt("variant")?,
+            reason: o.opt("reason")?,
+            duration_ms: o.opt("duration_ms")?,
+            answer: o.opt("answer")?,
+        })
+    }
 }
 
 /// 2000-01-01 and 2200-01-01 in ms: timestamps outside are rejected.

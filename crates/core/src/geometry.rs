@@ -94,7 +94,7 @@ pub struct Arrow {
     pub offset: f64,
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq)]
 pub struct Position {
     pub x: f64,
     pub y: f64,

@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod dates;
 pub mod engine;
 pub mod geometry;
+pub mod json;
 pub mod load;
 pub mod machine;
 pub mod model;
@@ -23,6 +24,7 @@ pub use analytics::{
 };
 pub use engine::{Decision, Engine, GuideExplanation, TriggerInput};
 pub use geometry::{center_position, compute_position, spotlight_path, Arrow, FloatSize, Mode, Position, PositionOptions, Rect};
+pub use json::{FromJson, JsonError};
 pub use load::{check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, Diagnostic, LoadReport, Severity};
 pub use machine::{transition, Effect, ExitReason, Input, Phase, TourState, DEFAULT_WAIT_MS, STATE_VERSION};
 pub use model::*;

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::json::{At, FromJson};
 use crate::model::{ButtonAction, Guide, StepKind, SurveyScale, Trigger};
 use crate::names::did_you_mean;
 use crate::richtext;
@@ -47,7 +48,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// The result of loading a file of guides.
-#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+#[derive(Serialize, Clone, Debug, Default)]
 pub struct LoadReport {
     pub guides: Vec<Guide>,
     pub diagnostics: Vec<Diagnostic>,
@@ -204,29 +205,16 @@ pub fn load_guide_at(v: &Value, path: &str) -> (Option<Guide>, Vec<Diagnostic>) 
     if cx.out.iter().any(|d| d.severity == Severity::Error) {
         return (None, out);
     }
-    let guide: Guide = match serde_path_to_error::deserialize(v) {
+    let guide = match Guide::from_json(v, At::Root(path)) {
         Ok(g) => g,
         Err(e) => {
-            let p = e.path().to_string();
-            let full = if p == "." || p.is_empty() { path.to_string() } else { format!("{path}.{p}") };
-            let msg = e.into_inner().to_string();
-            cx.error(full, friendly(&msg));
+            cx.error(e.path, e.message);
             return (None, out);
         }
     };
     check_semantics(&mut cx, &guide, path);
     let ok = !cx.out.iter().any(|d| d.severity == Severity::Error);
     (ok.then_some(guide), out)
-}
-
-/// Rewrites serde's messages into the author's vocabulary.
-fn friendly(msg: &str) -> String {
-    let msg = msg.replace("invalid type: ", "wrong type: found ").replace("missing field", "missing required field");
-    // serde appends " at line L column C" for some errors; a path is more useful here.
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    }
 }
 
 /// Structural checks on raw JSON: unknown fields and enum names, with suggestions.

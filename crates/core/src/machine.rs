@@ -6,6 +6,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
+use crate::json::{named, At, FromJson, JsonError, Obj};
 use crate::analytics::{EventKind, RecordDraft, SurveyAnswer};
 use crate::model::{Advance, ButtonAction, Guide, OnMissing, StepKind};
 use crate::rules::{UrlMatch, UrlPattern};
@@ -57,7 +60,7 @@ impl ExitReason {
 }
 
 /// Where the current step is.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
     /// Waiting for the step's target element.
@@ -68,7 +71,7 @@ pub enum Phase {
 }
 
 /// A running guide. Serialisable so a reload or a page change resumes at the same step.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct TourState {
     pub version: u32,
     pub guide_id: String,
@@ -91,6 +94,43 @@ pub struct TourState {
     /// on the new page: if it is not there, the user navigated away (not a broken guide).
     #[serde(default)]
     pub after_navigation: bool,
+}
+
+impl FromJson for ExitReason {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        named(v, at, &ExitReason::ALL, ExitReason::as_str)
+    }
+}
+
+impl FromJson for Phase {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a phase object")?;
+        Ok(match o.tag("phase", &["locating", "showing", "ended"])? {
+            "locating" => Phase::Locating { since_ms: o.req("since_ms")? },
+            "showing" => Phase::Showing { centered: o.req("centered")? },
+            _ => Phase::Ended { reason: o.req("reason")? },
+        })
+    }
+}
+
+impl FromJson for TourState {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a tour state object")?;
+        Ok(TourState {
+            version: o.req("version")?,
+            guide_id: o.req("guide_id")?,
+            guide_version: o.req("guide_version")?,
+            variant: o.opt("variant")?,
+            step: o.req("step")?,
+            step_id: o.req("step_id")?,
+            phase: o.req("phase")?,
+            trail: o.or_default("trail")?,
+            started_ms: o.req("started_ms")?,
+            step_started_ms: o.req("step_started_ms")?,
+            checklist_done: o.or_default("checklist_done")?,
+            after_navigation: o.or_default("after_navigation")?,
+        })
+    }
 }
 
 /// What can happen to a running guide.

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::json::{named, one_of, At, FromJson, JsonError, Obj};
 
 use crate::rules::Rule;
 
@@ -19,7 +22,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// One guide: a tour, announcement, checklist or survey shown to a targeted audience.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Guide {
     /// Stable identifier, used in analytics and `Guidepost.start(id)`.
@@ -52,7 +55,7 @@ pub struct Guide {
 }
 
 /// When a guide starts.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq, Default)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Trigger {
     /// On any page view where the audience matches.
@@ -65,7 +68,7 @@ pub enum Trigger {
 }
 
 /// How often one user may see a guide.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq, Default)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Frequency {
     /// Shown until completed or dismissed once.
@@ -84,7 +87,7 @@ pub enum Frequency {
 }
 
 /// Percentage rollout and variants. Deterministic per user and guide.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
     /// Share of the audience that sees the guide, 0–100.
@@ -94,7 +97,7 @@ pub struct Rollout {
     pub variants: Vec<Variant>,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     pub name: String,
@@ -103,7 +106,7 @@ pub struct Variant {
 }
 
 /// What kind of UI a step shows.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
     Tooltip,
@@ -147,7 +150,7 @@ impl StepKind {
 }
 
 /// One step of a guide.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Unique within the guide.
@@ -190,7 +193,7 @@ pub struct Step {
 }
 
 /// Where a step anchors: a CSS selector, with fallbacks when the selector breaks.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub selector: String,
@@ -200,7 +203,7 @@ pub struct Target {
 }
 
 /// A fallback: an element by its visible text (optionally of one tag), or by a `data-` attribute.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Fallback {
     /// Visible text of the element, trimmed, case-insensitive.
@@ -218,7 +221,7 @@ pub struct Fallback {
 }
 
 /// Which side of the target the floating box goes on.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 pub enum Placement {
     #[serde(rename = "top")]
     Top,
@@ -269,6 +272,22 @@ pub enum Align {
 }
 
 impl Placement {
+    pub const ALL: [Placement; 13] = [
+        Placement::Top,
+        Placement::TopStart,
+        Placement::TopEnd,
+        Placement::Bottom,
+        Placement::BottomStart,
+        Placement::BottomEnd,
+        Placement::Left,
+        Placement::LeftStart,
+        Placement::LeftEnd,
+        Placement::Right,
+        Placement::RightStart,
+        Placement::RightEnd,
+        Placement::Auto,
+    ];
+
     pub const NAMES: [&'static str; 13] = [
         "top",
         "top-start",
@@ -345,7 +364,7 @@ impl Placement {
 }
 
 /// A button on a step.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Button {
     /// Visible label (plain text).
@@ -356,7 +375,7 @@ pub struct Button {
     pub to: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ButtonAction {
     /// Go to the next step (or complete on the last).
@@ -374,7 +393,7 @@ pub enum ButtonAction {
 }
 
 /// What moves a guide past a step.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq, Default)]
 #[serde(tag = "on", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Advance {
     /// The Next (or Done) button.
@@ -388,7 +407,7 @@ pub enum Advance {
     Url { pattern: String },
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OnMissing {
     /// Skip to the next step.
@@ -401,7 +420,7 @@ pub enum OnMissing {
 }
 
 /// A jump to another step when this one completes, optionally only for some survey answers.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Branch {
     /// The step id to go to.
@@ -411,7 +430,7 @@ pub struct Branch {
 }
 
 /// Condition on the survey answer of this step.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BranchWhen {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -423,7 +442,7 @@ pub struct BranchWhen {
 }
 
 /// A checklist item, ticked when the host tracks `event`.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistItem {
     pub id: String,
@@ -437,7 +456,7 @@ pub struct ChecklistItem {
 
 /// A short survey question. (Unknown fields are caught by the loader's shape check:
 /// serde cannot deny them next to a flattened field.)
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 pub struct Survey {
     pub question: String,
     #[serde(flatten)]
@@ -447,7 +466,7 @@ pub struct Survey {
     pub comment: bool,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SurveyScale {
     /// Net Promoter Score, 0–10.
@@ -459,7 +478,7 @@ pub enum SurveyScale {
 }
 
 /// Translated texts for one step.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepText {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -507,5 +526,189 @@ impl Guide {
             }
         }
         Some(step)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading guides (see `crate::json`). Defaults mirror the serde attributes above,
+// which the JSON Schema is generated from; the round-trip tests keep them equal.
+
+impl FromJson for Guide {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a guide object")?;
+        Ok(Guide {
+            id: o.req("id")?,
+            name: o.req("name")?,
+            version: o.or("version", one())?,
+            priority: o.or_default("priority")?,
+            audience: o.or_default("audience")?,
+            trigger: o.or_default("trigger")?,
+            frequency: o.or_default("frequency")?,
+            rollout: o.opt("rollout")?,
+            steps: o.req("steps")?,
+            locales: o.or_default("locales")?,
+        })
+    }
+}
+
+impl FromJson for Trigger {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a trigger object")?;
+        Ok(match o.tag("type", &["page_view", "event", "manual"])? {
+            "page_view" => Trigger::PageView,
+            "event" => Trigger::Event { name: o.req("name")? },
+            _ => Trigger::Manual,
+        })
+    }
+}
+
+impl FromJson for Frequency {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a frequency object")?;
+        Ok(match o.tag("type", &["once", "times", "cooldown", "once_per_session"])? {
+            "once" => Frequency::Once,
+            "times" => Frequency::Times { n: o.req("n")? },
+            "cooldown" => Frequency::Cooldown { days: o.req("days")?, max: o.opt("max")? },
+            _ => Frequency::OncePerSession,
+        })
+    }
+}
+
+impl FromJson for Rollout {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a rollout object")?;
+        Ok(Rollout { percent: o.req("percent")?, variants: o.or_default("variants")? })
+    }
+}
+
+impl FromJson for Variant {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a variant object")?;
+        Ok(Variant { name: o.req("name")?, weight: o.or("weight", one())? })
+    }
+}
+
+impl FromJson for StepKind {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        named(v, at, &StepKind::ALL, StepKind::as_str)
+    }
+}
+
+impl FromJson for Placement {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        named(v, at, &Placement::ALL, Placement::as_str)
+    }
+}
+
+impl FromJson for Step {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a step object")?;
+        Ok(Step {
+            id: o.req("id")?,
+            kind: o.req("kind")?,
+            target: o.opt("target")?,
+            placement: o.or_default("placement")?,
+            title: o.opt("title")?,
+            body: o.or_default("body")?,
+            buttons: o.or_default("buttons")?,
+            advance: o.or_default("advance")?,
+            on_missing: o.or_default("on_missing")?,
+            wait_ms: o.opt("wait_ms")?,
+            backdrop: o.or_default("backdrop")?,
+            branch: o.or_default("branch")?,
+            items: o.or_default("items")?,
+            survey: o.opt("survey")?,
+        })
+    }
+}
+
+impl FromJson for Target {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a target object")?;
+        Ok(Target { selector: o.req("selector")?, fallbacks: o.or_default("fallbacks")? })
+    }
+}
+
+impl FromJson for Fallback {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a fallback object")?;
+        Ok(Fallback { text: o.opt("text")?, tag: o.opt("tag")?, attribute: o.opt("attribute")?, value: o.opt("value")? })
+    }
+}
+
+impl FromJson for Button {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a button object")?;
+        Ok(Button { label: o.req("label")?, action: o.req("action")?, to: o.opt("to")? })
+    }
+}
+
+impl FromJson for ButtonAction {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        use ButtonAction::*;
+        one_of(v, at, &[("next", Next), ("back", Back), ("dismiss", Dismiss), ("complete", Complete), ("goto", Goto), ("url", Url)])
+    }
+}
+
+impl FromJson for Advance {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "an advance object")?;
+        Ok(match o.tag("on", &["next", "click", "event", "url"])? {
+            "next" => Advance::Next,
+            "click" => Advance::Click,
+            "event" => Advance::Event { name: o.req("name")? },
+            _ => Advance::Url { pattern: o.req("pattern")? },
+        })
+    }
+}
+
+impl FromJson for OnMissing {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        one_of(v, at, &[("skip", OnMissing::Skip), ("end", OnMissing::End), ("center", OnMissing::Center)])
+    }
+}
+
+impl FromJson for Branch {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a branch object")?;
+        Ok(Branch { to: o.req("to")?, when: o.opt("when")? })
+    }
+}
+
+impl FromJson for BranchWhen {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a branch condition object")?;
+        Ok(BranchWhen { score_min: o.opt("score_min")?, score_max: o.opt("score_max")?, choice: o.opt("choice")? })
+    }
+}
+
+impl FromJson for ChecklistItem {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a checklist item object")?;
+        Ok(ChecklistItem { id: o.req("id")?, label: o.req("label")?, event: o.req("event")?, start_guide: o.opt("start_guide")? })
+    }
+}
+
+impl FromJson for Survey {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a survey object")?;
+        let scale = match o.tag("type", &["nps", "rating", "choice"])? {
+            "nps" => SurveyScale::Nps,
+            "rating" => SurveyScale::Rating { min: o.req("min")?, max: o.req("max")? },
+            _ => SurveyScale::Choice { choices: o.req("choices")? },
+        };
+        Ok(Survey { question: o.req("question")?, scale, comment: o.or_default("comment")? })
+    }
+}
+
+impl FromJson for StepText {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a translation object")?;
+        Ok(StepText {
+            title: o.opt("title")?,
+            body: o.opt("body")?,
+            buttons: o.or_default("buttons")?,
+            question: o.opt("question")?,
+        })
     }
 }

@@ -8,9 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::json::{named, one_of, At, FromJson, JsonError, Obj};
 use crate::dates::{format_ms, parse_date_ms, DAY_MS};
 use crate::names::did_you_mean;
 use crate::scheduler::GuideHistory;
@@ -41,7 +42,7 @@ impl Default for Rule {
 }
 
 /// A condition on a user trait set with `identify(userId, traits)`.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TraitCond {
     #[serde(rename = "trait")]
@@ -53,7 +54,7 @@ pub struct TraitCond {
     pub value: Option<Value>,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TraitOp {
     Eq,
@@ -77,7 +78,7 @@ pub enum TraitOp {
 
 /// The page URL matches a pattern: exact, or a prefix; `*` matches anything,
 /// `:name` matches one path segment.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UrlCond {
     pub url: String,
@@ -88,7 +89,7 @@ pub struct UrlCond {
     pub query: bool,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum UrlMatch {
     #[default]
@@ -96,13 +97,13 @@ pub enum UrlMatch {
     Prefix,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceCond {
     pub device: Device,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Device {
     Mobile,
@@ -124,13 +125,13 @@ impl Device {
     }
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ViewportCond {
     pub viewport: ViewportRange,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ViewportRange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,14 +145,14 @@ pub struct ViewportRange {
 }
 
 /// The user's locale is one of these (`fr` matches `fr-CA`).
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LocaleCond {
     pub locale: Vec<String>,
 }
 
 /// How many times the user tracked an event, optionally within the last N days.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct EventCond {
     pub event: String,
@@ -161,7 +162,7 @@ pub struct EventCond {
     pub within_days: Option<u32>,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CountOp {
     Eq,
@@ -170,6 +171,47 @@ pub enum CountOp {
     Gte,
     Lt,
     Lte,
+}
+
+impl TraitOp {
+    pub const ALL: [TraitOp; 15] = [
+        TraitOp::Eq,
+        TraitOp::Ne,
+        TraitOp::In,
+        TraitOp::NotIn,
+        TraitOp::Contains,
+        TraitOp::StartsWith,
+        TraitOp::Gt,
+        TraitOp::Gte,
+        TraitOp::Lt,
+        TraitOp::Lte,
+        TraitOp::Between,
+        TraitOp::Exists,
+        TraitOp::NotExists,
+        TraitOp::WithinDays,
+        TraitOp::MoreThanDaysAgo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        use TraitOp::*;
+        match self {
+            Eq => "eq",
+            Ne => "ne",
+            In => "in",
+            NotIn => "not_in",
+            Contains => "contains",
+            StartsWith => "starts_with",
+            Gt => "gt",
+            Gte => "gte",
+            Lt => "lt",
+            Lte => "lte",
+            Between => "between",
+            Exists => "exists",
+            NotExists => "not_exists",
+            WithinDays => "within_days",
+            MoreThanDaysAgo => "more_than_days_ago",
+        }
+    }
 }
 
 impl CountOp {
@@ -196,14 +238,14 @@ impl CountOp {
 }
 
 /// What the user did with another guide.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GuideCond {
     pub guide: String,
     pub status: GuideStatus,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum GuideStatus {
     Seen,
@@ -217,11 +259,7 @@ pub enum GuideStatus {
 // Parsing with precise paths.
 
 /// A rule error: the JSON path and what was expected.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RuleError {
-    pub path: String,
-    pub message: String,
-}
+pub type RuleError = JsonError;
 
 const CONDITION_KEYS: [(&str, &[&str]); 10] = [
     ("all", &["all"]),
@@ -238,63 +276,97 @@ const CONDITION_KEYS: [(&str, &[&str]); 10] = [
 
 /// Parses a rule, reporting the first problem with its JSON path.
 pub fn parse_rule(v: &Value, path: &str) -> Result<Rule, RuleError> {
-    let err = |p: String, m: String| Err(RuleError { path: p, message: m });
-    let Some(obj) = v.as_object() else {
-        return err(path.to_string(), format!("expected a rule object, found {}", kind_of(v)));
-    };
-    let Some((key, allowed)) = CONDITION_KEYS.iter().find(|(k, _)| obj.contains_key(*k)) else {
-        let keys: Vec<&str> = CONDITION_KEYS.iter().map(|(k, _)| *k).collect();
-        let first = obj.keys().next().map(String::as_str).unwrap_or("");
-        let hint = did_you_mean(first, &keys).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
-        return err(
-            path.to_string(),
-            format!("expected a rule with one of the keys {}{hint}", keys.join(", ")),
-        );
-    };
-    for k in obj.keys() {
-        if !allowed.contains(&k.as_str()) {
+    Rule::from_json(v, At::Root(path))
+}
+
+impl FromJson for Rule {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a rule object")?;
+        let Some((key, allowed)) = CONDITION_KEYS.iter().find(|(k, _)| o.map.contains_key(*k)) else {
+            let keys: Vec<&str> = CONDITION_KEYS.iter().map(|(k, _)| *k).collect();
+            let first = o.map.keys().next().map(String::as_str).unwrap_or("");
+            let hint = did_you_mean(first, &keys).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
+            return Err(at.error(format!("expected a rule with one of the keys {}{hint}", keys.join(", "))));
+        };
+        if let Some(k) = o.map.keys().find(|k| !allowed.contains(&k.as_str())) {
             let hint = did_you_mean(k, allowed).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
-            return err(
-                format!("{path}.{k}"),
-                format!("unknown field \"{k}\" in a \"{key}\" rule; expected {}{hint}", allowed.join(", ")),
-            );
+            return Err(at
+                .key(k)
+                .error(format!("unknown field \"{k}\" in a \"{key}\" rule; expected {}{hint}", allowed.join(", "))));
         }
-    }
-    let list = |k: &str| -> Result<Vec<Rule>, RuleError> {
-        let p = format!("{path}.{k}");
-        let Some(items) = obj[k].as_array() else {
-            return Err(RuleError { path: p, message: format!("expected an array of rules, found {}", kind_of(&obj[k])) });
+        let list = |k: &str| -> Result<Vec<Rule>, JsonError> {
+            let v = &o.map[k];
+            let items = v.as_array().ok_or_else(|| at.key(k).error(format!("expected an array of rules, found {}", kind_of(v))))?;
+            items.iter().enumerate().map(|(i, r)| Rule::from_json(r, at.key(k).index(i))).collect()
         };
-        items.iter().enumerate().map(|(i, r)| parse_rule(r, &format!("{p}[{i}]"))).collect()
-    };
-    let typed = |p: &str| -> Result<Rule, RuleError> {
-        let r = match *key {
-            "trait" => serde_json::from_value(v.clone()).map(Rule::Trait),
-            "url" => serde_json::from_value(v.clone()).map(Rule::Url),
-            "device" => serde_json::from_value(v.clone()).map(Rule::Device),
-            "viewport" => serde_json::from_value(v.clone()).map(Rule::Viewport),
-            "locale" => serde_json::from_value(v.clone()).map(Rule::Locale),
-            "event" => serde_json::from_value(v.clone()).map(Rule::Event),
-            _ => serde_json::from_value(v.clone()).map(Rule::Guide),
+        let rule = match *key {
+            "all" => Rule::All { all: list("all")? },
+            "any" => Rule::Any { any: list("any")? },
+            "not" => Rule::Not { not: Box::new(o.req("not")?) },
+            "trait" => Rule::Trait(TraitCond { name: o.req("trait")?, op: o.req("op")?, value: o.opt("value")? }),
+            "url" => {
+                let url: String = o.req("url")?;
+                if !url.starts_with('/') && !url.starts_with('*') {
+                    let m = format!("expected a path pattern starting with \"/\", found \"{url}\"");
+                    return Err(at.key("url").error(m));
+                }
+                let mode = o.opt_one_of("match", &[("exact", UrlMatch::Exact), ("prefix", UrlMatch::Prefix)])?;
+                Rule::Url(UrlCond { url, mode: mode.unwrap_or_default(), query: o.or_default("query")? })
+            }
+            "device" => Rule::Device(DeviceCond {
+                device: o.req_one_of("device", &[("mobile", Device::Mobile), ("tablet", Device::Tablet), ("desktop", Device::Desktop)])?,
+            }),
+            "viewport" => Rule::Viewport(ViewportCond { viewport: o.req("viewport")? }),
+            "locale" => Rule::Locale(LocaleCond { locale: o.req("locale")? }),
+            "event" => Rule::Event(EventCond {
+                event: o.req("event")?,
+                op: o.req("op")?,
+                count: o.req("count")?,
+                within_days: o.opt("within_days")?,
+            }),
+            _ => Rule::Guide(GuideCond { guide: o.req("guide")?, status: o.req("status")? }),
         };
-        r.map_err(|e| RuleError { path: p.to_string(), message: format!("invalid \"{key}\" rule: {e}") })
-    };
-    let rule = match *key {
-        "all" => Rule::All { all: list("all")? },
-        "any" => Rule::Any { any: list("any")? },
-        "not" => Rule::Not { not: Box::new(parse_rule(&obj["not"], &format!("{path}.not"))?) },
-        _ => typed(path)?,
-    };
-    // Operand checks that serde cannot express.
-    if let Rule::Trait(t) = &rule {
-        check_trait_operand(t).map_err(|m| RuleError { path: format!("{path}.value"), message: m })?;
-    }
-    if let Rule::Url(u) = &rule {
-        if !u.url.starts_with('/') && !u.url.starts_with('*') {
-            return err(format!("{path}.url"), format!("expected a path pattern starting with \"/\", found \"{}\"", u.url));
+        // Operand checks the types cannot express.
+        if let Rule::Trait(t) = &rule {
+            check_trait_operand(t).map_err(|m| at.key("value").error(m))?;
         }
+        Ok(rule)
     }
-    Ok(rule)
+}
+
+impl FromJson for TraitOp {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        named(v, at, &TraitOp::ALL, TraitOp::as_str)
+    }
+}
+
+impl FromJson for CountOp {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        use CountOp::*;
+        one_of(v, at, &[("eq", Eq), ("ne", Ne), ("gt", Gt), ("gte", Gte), ("lt", Lt), ("lte", Lte)])
+    }
+}
+
+impl FromJson for GuideStatus {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        use GuideStatus::*;
+        let table =
+            [("seen", Seen), ("not_seen", NotSeen), ("completed", Completed), ("not_completed", NotCompleted), ("dismissed", Dismissed)];
+        one_of(v, at, &table)
+    }
+}
+
+impl FromJson for ViewportRange {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a viewport range object")?;
+        o.only(&["min_width", "max_width", "min_height", "max_height"])?;
+        Ok(ViewportRange {
+            min_width: o.opt("min_width")?,
+            max_width: o.opt("max_width")?,
+            min_height: o.opt("min_height")?,
+            max_height: o.opt("max_height")?,
+        })
+    }
 }
 
 fn check_trait_operand(t: &TraitCond) -> Result<(), String> {
@@ -304,7 +376,7 @@ fn check_trait_operand(t: &TraitCond) -> Result<(), String> {
         Exists | NotExists => Ok(()),
         In | NotIn => match v {
             Some(Value::Array(_)) => Ok(()),
-            other => Err(format!("\"{:?}\" expects a list value, found {}", t.op, kind_opt(other)).to_lowercase()),
+            other => Err(format!("\"{}\" expects a list value, found {}", t.op.as_str(), kind_opt(other))),
         },
         Between => match v {
             Some(Value::Array(a)) if a.len() == 2 => Ok(()),
@@ -345,19 +417,12 @@ fn kind_opt(v: Option<&Value>) -> &'static str {
     v.map(kind_of).unwrap_or("nothing")
 }
 
-impl<'de> Deserialize<'de> for Rule {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        parse_rule(&v, "$").map_err(|e| serde::de::Error::custom(format!("{}: {}", e.path, e.message)))
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The evaluation context.
 
 /// Everything a rule can look at. Time and viewport are plain values, never globals.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-#[serde(default)]
+#[derive(Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Context {
     pub user_id: String,
     pub traits: serde_json::Map<String, Value>,

@@ -2,15 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::dates::DAY_MS;
+use crate::json::{At, FromJson, JsonError, Obj};
 use crate::machine::ExitReason;
 use crate::model::Frequency;
 
 /// What one user did with one guide. Persisted by the runtime.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-#[serde(default)]
+#[derive(Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GuideHistory {
     /// How many times the guide was shown.
     pub seen: u32,
@@ -23,8 +24,7 @@ pub struct GuideHistory {
 }
 
 /// The scheduler's persisted state for one user.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-#[serde(default)]
+#[derive(Serialize, Clone, Debug, Default, PartialEq)]
 pub struct SchedulerState {
     pub history: BTreeMap<String, GuideHistory>,
     /// When any guide was last started automatically.
@@ -60,8 +60,7 @@ impl SchedulerState {
 }
 
 /// A global display budget across all guides.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct Budget {
     /// At most one new automatically-started guide per this many minutes.
     pub min_minutes_between_guides: f64,
@@ -72,6 +71,44 @@ pub struct Budget {
 impl Default for Budget {
     fn default() -> Self {
         Budget { min_minutes_between_guides: 0.0, suppress_minutes_after_dismiss: 0.0 }
+    }
+}
+
+// Every field of the persisted state is optional: a partial or older record still reads.
+
+impl FromJson for GuideHistory {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a guide history object")?;
+        Ok(GuideHistory {
+            seen: o.or_default("seen")?,
+            completed: o.or_default("completed")?,
+            dismissed: o.or_default("dismissed")?,
+            last_shown_ms: o.opt("last_shown_ms")?,
+            last_exit: o.opt("last_exit")?,
+            last_session: o.opt("last_session")?,
+        })
+    }
+}
+
+impl FromJson for SchedulerState {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a scheduler state object")?;
+        Ok(SchedulerState {
+            history: o.or_default("history")?,
+            last_shown_ms: o.opt("last_shown_ms")?,
+            last_dismissed_ms: o.opt("last_dismissed_ms")?,
+            session_id: o.or_default("session_id")?,
+        })
+    }
+}
+
+impl FromJson for Budget {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a budget object")?;
+        Ok(Budget {
+            min_minutes_between_guides: o.or_default("min_minutes_between_guides")?,
+            suppress_minutes_after_dismiss: o.or_default("suppress_minutes_after_dismiss")?,
+        })
     }
 }
 

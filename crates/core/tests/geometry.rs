@@ -13,7 +13,7 @@ fn opts() -> PositionOptions {
 
 /// Positions BOX next to `target` and checks the resolved placement and coordinates.
 fn check(target: Rect, placement: &str, o: &PositionOptions, want: &str, x: f64, y: f64) {
-    let p: Placement = serde_json::from_value(serde_json::json!(placement)).unwrap();
+    let p: Placement = guidepost_core::json::from_value(&serde_json::json!(placement)).unwrap();
     let pos = compute_position(target, BOX, VP, p, o);
     assert_eq!(pos.placement.as_str(), want, "{pos:?}");
     assert_eq!((pos.x, pos.y), (x, y), "{pos:?}");
@@ -95,7 +95,7 @@ proptest! {
         rtl in any::<bool>(), header in 0.0f64..100.0,
     ) {
         let o = PositionOptions { rtl, scroll_padding_top: header, ..opts() };
-        let p: Placement = serde_json::from_value(serde_json::json!(placement)).unwrap();
+        let p: Placement = guidepost_core::json::from_value(&serde_json::json!(placement)).unwrap();
         let f = FloatSize { width: fw, height: fh };
         let pos = compute_position(Rect::new(tx, ty, tw, th), f, VP, p, &o);
         let inner = VP.inset(8.0 + header, 8.0, 8.0, 8.0);

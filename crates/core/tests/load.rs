@@ -105,7 +105,7 @@ fn rules_report_their_path() {
         |g| g["audience"] = json!({ "all": [{ "trait": "plan", "op": "eq", "value": "pro" }, { "any": [{ "url": "/x", "mathc": "prefix" }] }] }),
         &[(E, "$[0].audience.all[1].any[0].mathc", "did you mean \"match\"")],
     );
-    check(|g| g["audience"] = json!({ "trait": "plan", "op": "equals", "value": 1 }), &[(E, "$[0].audience", "unknown variant `equals`")]);
+    check(|g| g["audience"] = json!({ "trait": "plan", "op": "equals", "value": 1 }), &[(E, "$[0].audience.op", "unknown variant `equals`")]);
     check(|g| g["audience"] = json!({ "trait": "n", "op": "between", "value": 3 }), &[(E, "$[0].audience.value", "list of two values")]);
     check(|g| g["audience"] = json!({ "tratt": "plan" }), &[(E, "$[0].audience", "did you mean \"trait\"")]);
     check(|g| g["audience"] = json!({ "url": "dashboard" }), &[(E, "$[0].audience.url", "starting with \"/\"")]);

@@ -158,7 +158,7 @@ fn state_survives_serialisation_and_resumes() {
     let (s, _) = TourState::start(&g, Some("a".into()), 0);
     let (s, _) = transition(&g, &s, Next, 5);
     let saved = serde_json::to_string(&s).unwrap();
-    let restored: TourState = serde_json::from_str(&saved).unwrap();
+    let restored: TourState = guidepost_core::json::from_str(&saved).unwrap();
     assert_eq!(restored, s);
     assert_eq!(restored.version, guidepost_core::STATE_VERSION);
     let (r, fx) = transition(&g, &restored, Resume, 100);

@@ -9,7 +9,7 @@ use guidepost_core::{
     Effect, Engine, Envelope, EventRecord, FloatSize, Guide, Input, Mode, Phase, PositionOptions, SchedulerState, Size,
     StepKind, TourState, TriggerInput,
 };
-use serde::Deserialize;
+use guidepost_core::json::{self, At, FromJson, JsonError, Obj};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -18,8 +18,7 @@ use crate::overlay::{self, Geometry, UiEvent};
 use crate::view::step_vm;
 use crate::{delivery, store};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
 struct InitOptions {
     guides: Option<serde_json::Value>,
     endpoint: Option<String>,
@@ -29,6 +28,21 @@ struct InitOptions {
     rtl: Option<bool>,
     /// End a guide whose step stays on screen this long without moving on (exit reason `timeout`).
     step_timeout_ms: Option<u32>,
+}
+
+impl FromJson for InitOptions {
+    fn from_json(v: &serde_json::Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "an options object")?;
+        Ok(InitOptions {
+            guides: o.opt("guides")?,
+            endpoint: o.opt("endpoint")?,
+            write_key: o.opt("writeKey")?,
+            locale: o.opt("locale")?,
+            budget: o.opt("budget")?,
+            rtl: o.opt("rtl")?,
+            step_timeout_ms: o.opt("stepTimeoutMs")?,
+        })
+    }
 }
 
 struct Active {
@@ -148,7 +162,8 @@ fn save_user() {
 }
 
 pub fn init(options: JsValue) -> Result<(), String> {
-    let opts: InitOptions = serde_wasm_bindgen::from_value(options).map_err(|e| format!("invalid options: {e}"))?;
+    let opts: serde_json::Value = serde_wasm_bindgen::from_value(options).map_err(|e| format!("invalid options: {e}"))?;
+    let opts = InitOptions::from_json(&opts, At::Root("options")).map_err(|e| format!("invalid options: {}: {}", e.path, e.message))?;
     delivery::configure(opts.endpoint.clone(), opts.write_key.clone());
     with(|rt| {
         rt.locale = opts.locale.clone();
@@ -234,7 +249,8 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
     let traits: serde_json::Map<String, serde_json::Value> = if traits.is_undefined() || traits.is_null() {
         Default::default()
     } else {
-        serde_wasm_bindgen::from_value(traits).map_err(|e| format!("identify: traits must be an object: {e}"))?
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(traits).map_err(|e| format!("identify: traits: {e}"))?;
+        json::from_value(&v).map_err(|_| "identify: traits must be an object")?
     };
     let same = with(|rt| rt.ctx.user_id == id);
     if same {

@@ -1,6 +1,7 @@
 //! localStorage and sessionStorage, JSON-encoded, failing soft (private mode, quotas).
 
-use serde::{de::DeserializeOwned, Serialize};
+use guidepost_core::json::{self, FromJson};
+use serde::Serialize;
 
 const PREFIX: &str = "guidepost:";
 
@@ -12,9 +13,10 @@ fn session() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-pub fn get<T: DeserializeOwned>(key: &str) -> Option<T> {
+/// Reads a saved value; a missing, corrupt or older-shaped entry reads as `None`.
+pub fn get<T: FromJson>(key: &str) -> Option<T> {
     let raw = local()?.get_item(&format!("{PREFIX}{key}")).ok()??;
-    serde_json::from_str(&raw).ok()
+    json::from_str(&raw).ok()
 }
 
 /// Saves a value; returns false when storage is unavailable or full.
