@@ -155,5 +155,8 @@ fn records_round_trip_as_json() {
         let text = serde_json::to_string(&r).unwrap();
         let back: EventRecord = serde_json::from_str(&text).unwrap();
         assert_eq!(back, r);
+        // The runtime's delivery queue reads records with the hand-written reader.
+        let queued: EventRecord = guidepost_core::json::from_str(&text).unwrap();
+        assert_eq!(queued, r);
     }
 }
