@@ -187,7 +187,8 @@ impl Engine {
         if let Err(reason) = budget_allows(budget, state, ctx.now_ms) {
             return Decision::Nothing { reason };
         }
-        candidates.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        // Ids are unique, so the order is total and an unstable sort is deterministic.
+        candidates.sort_unstable_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         for g in candidates {
             match active_guide {
                 Some(a) if g.is_modal_class() && a.is_modal_class() => {

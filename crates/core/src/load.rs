@@ -481,7 +481,7 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
 fn dangling(to: &str, ids: &HashMap<&str, usize>) -> String {
     let known: Vec<&str> = {
         let mut v: Vec<&str> = ids.keys().copied().collect();
-        v.sort();
+        v.sort_unstable();
         v
     };
     let hint = did_you_mean(to, &known).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
