@@ -154,20 +154,10 @@ pub fn compute_position(target: Rect, floating: FloatSize, viewport: Rect, place
             Align::Center => Align::Center,
         };
     }
-    fn sides_rank(s: Side) -> u8 {
-        match s {
-            Side::Bottom => 0,
-            Side::Top => 1,
-            Side::Right => 2,
-            Side::Left => 3,
-        }
-    }
     let candidates: Vec<Side> = if placement == Placement::Auto {
         let mut sides = vec![Side::Bottom, Side::Top, Side::Right, Side::Left];
-        // Most room first, bottom winning ties (the preference order breaks ties; an
-        // unstable sort keeps the bundle free of a second stable-sort instantiation).
-        let rank = |s: &Side| sides_rank(*s);
-        sides.sort_unstable_by(|a, b| space(*b, &target, &vp).total_cmp(&space(*a, &target, &vp)).then(rank(a).cmp(&rank(b))));
+        // Most room first, bottom winning ties.
+        sides.sort_by(|a, b| space(*b, &target, &vp).total_cmp(&space(*a, &target, &vp)));
         sides
     } else if o.flip {
         let perp = match preferred {

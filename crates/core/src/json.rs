@@ -265,21 +265,6 @@ impl<'v, 'a> Obj<'v, 'a> {
         Ok(self.opt(k)?.unwrap_or_default())
     }
 
-    /// A field holding a name from a table.
-    pub fn req_one_of<T: Copy>(&self, k: &str, table: &[(&str, T)]) -> Result<T, JsonError> {
-        match self.map.get(k) {
-            Some(v) => one_of(v, self.at.key(k), table),
-            None => Err(self.at.error(format!("missing required field `{k}`"))),
-        }
-    }
-
-    pub fn opt_one_of<T: Copy>(&self, k: &str, table: &[(&str, T)]) -> Result<Option<T>, JsonError> {
-        match self.map.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => one_of(v, self.at.key(k), table).map(Some),
-        }
-    }
-
     /// The field (`type`, `on`, ...) that selects a variant of a tagged object; one of `names`.
     pub fn tag(&self, k: &str, names: &[&str]) -> Result<&'v str, JsonError> {
         let s = match self.map.get(k) {

@@ -5,11 +5,10 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
 use serde_json::Value;
 
-use crate::json::{named, At, FromJson, JsonError, Obj};
 use crate::analytics::{EventKind, RecordDraft, SurveyAnswer};
+use crate::json::{named, At, FromJson, JsonError, Obj};
 use crate::model::{Advance, ButtonAction, Guide, OnMissing, StepKind};
 use crate::rules::{UrlMatch, UrlPattern};
 

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::json::{named, one_of, At, FromJson, JsonError, Obj};
-
 use crate::rules::Rule;
 
 fn one() -> u32 {

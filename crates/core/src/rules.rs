@@ -11,8 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::json::{named, one_of, At, FromJson, JsonError, Obj};
 use crate::dates::{format_ms, parse_date_ms, DAY_MS};
+use crate::json::{named, one_of, At, FromJson, JsonError, Obj};
 use crate::names::did_you_mean;
 use crate::scheduler::GuideHistory;
 
@@ -310,12 +310,9 @@ impl FromJson for Rule {
                     let m = format!("expected a path pattern starting with \"/\", found \"{url}\"");
                     return Err(at.key("url").error(m));
                 }
-                let mode = o.opt_one_of("match", &[("exact", UrlMatch::Exact), ("prefix", UrlMatch::Prefix)])?;
-                Rule::Url(UrlCond { url, mode: mode.unwrap_or_default(), query: o.or_default("query")? })
+                Rule::Url(UrlCond { url, mode: o.or_default("match")?, query: o.or_default("query")? })
             }
-            "device" => Rule::Device(DeviceCond {
-                device: o.req_one_of("device", &[("mobile", Device::Mobile), ("tablet", Device::Tablet), ("desktop", Device::Desktop)])?,
-            }),
+            "device" => Rule::Device(DeviceCond { device: o.req("device")? }),
             "viewport" => Rule::Viewport(ViewportCond { viewport: o.req("viewport")? }),
             "locale" => Rule::Locale(LocaleCond { locale: o.req("locale")? }),
             "event" => Rule::Event(EventCond {
@@ -337,6 +334,18 @@ impl FromJson for Rule {
 impl FromJson for TraitOp {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
         named(v, at, &TraitOp::ALL, TraitOp::as_str)
+    }
+}
+
+impl FromJson for UrlMatch {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        one_of(v, at, &[("exact", UrlMatch::Exact), ("prefix", UrlMatch::Prefix)])
+    }
+}
+
+impl FromJson for Device {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        one_of(v, at, &[("mobile", Device::Mobile), ("tablet", Device::Tablet), ("desktop", Device::Desktop)])
     }
 }
 
@@ -416,7 +425,6 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
 fn kind_opt(v: Option<&Value>) -> &'static str {
     v.map(kind_of).unwrap_or("nothing")
 }
-
 
 // ---------------------------------------------------------------------------
 // The evaluation context.

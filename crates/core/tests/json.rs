@@ -55,7 +55,7 @@ fn every_enum_name_round_trips() {
     freqs.iter().for_each(round_trip);
     let advances = [Advance::Next, Advance::Click, Advance::Event { name: "e".into() }, Advance::Url { pattern: "/x".into() }];
     advances.iter().for_each(round_trip);
-    // Names only serde writes in rules: compare through a rule that carries them.
+    // Rules carry their conditions' names.
     let rules = [
         json!({ "event": "e", "op": "gte", "count": 2, "within_days": 7 }),
         json!({ "guide": "g", "status": "not_completed" }),
@@ -68,7 +68,13 @@ fn every_enum_name_round_trips() {
     for r in rules {
         round_trip(&from_value::<Rule>(&r).unwrap());
     }
-    // Every operator of the tables above appears in serde's output under the same name.
+    use CountOp as C;
+    [C::Eq, C::Ne, C::Gt, C::Gte, C::Lt, C::Lte].iter().for_each(round_trip);
+    use GuideStatus as G;
+    [G::Seen, G::NotSeen, G::Completed, G::NotCompleted, G::Dismissed].iter().for_each(round_trip);
+    [UrlMatch::Exact, UrlMatch::Prefix].iter().for_each(round_trip);
+    [Device::Mobile, Device::Tablet, Device::Desktop].iter().for_each(round_trip);
+    // The names themselves, as authors write them.
     for (op, name) in [(CountOp::Lte, "lte"), (CountOp::Ne, "ne")] {
         assert_eq!(serde_json::to_value(op).unwrap(), json!(name));
     }
