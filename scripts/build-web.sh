@@ -15,7 +15,7 @@ if [ "$want" != "$have" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -f node_modules/playwright-core/package.json ]; then
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ]; then
   npm install --no-audit --no-fund
 fi
 
@@ -28,7 +28,10 @@ node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   --enable-reference-types --enable-multivalue \
   "$out/guidepost_bg.wasm" -o dist/guidepost_bg.wasm
-cat "$out/guidepost.js" crates/web/js/loader.js > dist/guidepost.js
+# One function scope around the glue and the loader, so the host page gets `Guidepost` and
+# nothing else (no global `wasm_bindgen`), then minified with terser (npm).
+{ echo '(function () {'; cat "$out/guidepost.js" crates/web/js/loader.js; echo '})();'; } > "$out/bundle.js"
+node_modules/.bin/terser "$out/bundle.js" --compress passes=2 --mangle --comments false -o dist/guidepost.js
 cp crates/web/js/snippet.html dist/snippet.html
 
 js=$(wc -c < dist/guidepost.js); wasm=$(wc -c < dist/guidepost_bg.wasm)

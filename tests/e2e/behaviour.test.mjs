@@ -176,3 +176,22 @@ test("a step left on screen past stepTimeoutMs ends the guide with reason timeou
   assert.equal(last.step_id, "t");
   assert.ok(last.duration_ms >= 2900, `duration ${last.duration_ms}`);
 });
+
+test("the embed adds one global, Guidepost, and no wasm-bindgen names to the host page", async () => {
+  const { page, errors } = await lab(browser, [guide("g", [{ id: "s1", kind: "modal", title: "Hello" }])], { start: "g" });
+  await heading(page, "Hello").waitFor();
+  const leaked = await page.evaluate(() => {
+    const f = document.createElement("iframe");
+    document.body.appendChild(f);
+    const fresh = new Set(Object.getOwnPropertyNames(f.contentWindow));
+    f.remove();
+    const own = Object.getOwnPropertyNames(window).filter((n) => !fresh.has(n) && !/^\d+$/.test(n));
+    // Top-level `let`/`class` bindings are not window properties; name the ones wasm-bindgen declares.
+    const lexical = ["wasm_bindgen", "IntoUnderlyingSource", "IntoUnderlyingSink", "IntoUnderlyingByteSource"]
+      .filter((n) => { try { return (0, eval)(`typeof ${n}`) !== "undefined"; } catch { return false; } });
+    return [...own, ...lexical].sort();
+  });
+  // The harness's own globals (__events, __errors) are in the fresh frame too.
+  assert.deepEqual(leaked, ["Guidepost"]);
+  assert.deepEqual(errors, []);
+});
