@@ -113,7 +113,7 @@ impl Engine {
                 let variant = pick_variant(&ctx.user_id, &g.id, &r.variants)
                     .map(|v| format!(", variant \"{v}\""))
                     .unwrap_or_default();
-                Trace::leaf(b < r.percent, format!("rollout {}%", r.percent), format!("user bucket is {b:.2}{variant}"))
+                Trace::leaf(b < r.percent, format!("rollout {}%", crate::num::show(r.percent)), format!("user bucket is {}{variant}", crate::num::fixed(b, 2)))
             }
         };
         let freq = frequency_allows(&g.frequency, state.history.get(&g.id), &state.session_id, ctx.now_ms);

@@ -235,12 +235,7 @@ pub fn center_position(floating: FloatSize, viewport: Rect) -> Position {
 }
 
 fn n(v: f64) -> String {
-    let r = (v * 100.0).round() / 100.0;
-    if r == r.trunc() {
-        format!("{}", r as i64)
-    } else {
-        format!("{r}")
-    }
+    crate::num::rounded(v, 2)
 }
 
 /// The spotlight backdrop: the viewport with a rounded hole around `hole`, as an SVG path

@@ -13,6 +13,7 @@ pub mod load;
 pub mod machine;
 pub mod model;
 pub mod names;
+pub mod num;
 pub mod richtext;
 pub mod rules;
 pub mod scheduler;

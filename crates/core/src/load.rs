@@ -395,7 +395,7 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
     }
     if let Some(r) = &g.rollout {
         if !(0.0..=100.0).contains(&r.percent) {
-            cx.error(format!("{path}.rollout.percent"), format!("expected a percentage from 0 to 100, found {}", r.percent));
+            cx.error(format!("{path}.rollout.percent"), format!("expected a percentage from 0 to 100, found {}", crate::num::show(r.percent)));
         }
         let mut names = HashSet::new();
         for (i, v) in r.variants.iter().enumerate() {

@@ -509,7 +509,7 @@ impl Scalar {
     fn show(&self) -> String {
         match self {
             Scalar::Str(s) => format!("\"{s}\""),
-            Scalar::Num(n) => format!("{n}"),
+            Scalar::Num(n) => crate::num::show(*n),
             Scalar::Bool(b) => format!("{b}"),
             Scalar::Date(d) => format_ms(*d),
         }
@@ -539,7 +539,7 @@ impl TraitVal {
     fn show(&self) -> String {
         match self {
             TraitVal::Str { s, .. } => format!("\"{s}\""),
-            TraitVal::Num(n) => format!("{n}"),
+            TraitVal::Num(n) => crate::num::show(*n),
             TraitVal::Bool(b) => format!("{b}"),
             TraitVal::List(l) => format!("[{}]", l.iter().map(Scalar::show).collect::<Vec<_>>().join(", ")),
         }
@@ -549,7 +549,7 @@ impl TraitVal {
         match self {
             TraitVal::Num(n) => Some(*n),
             TraitVal::Str { date: Some(d), .. } => Some(*d as f64),
-            TraitVal::Str { s, .. } => s.trim().parse().ok(),
+            TraitVal::Str { s, .. } => crate::num::parse(s),
             _ => None,
         }
     }
@@ -568,7 +568,7 @@ impl TraitVal {
             (TraitVal::Str { s: a, .. }, Scalar::Str(b)) => a == b,
             (TraitVal::Str { date: Some(a), .. }, Scalar::Date(b)) => a == b,
             (TraitVal::Num(a), Scalar::Num(b)) => a == b,
-            (TraitVal::Str { s: a, .. }, Scalar::Num(b)) => a.trim().parse::<f64>().ok() == Some(*b),
+            (TraitVal::Str { s: a, .. }, Scalar::Num(b)) => crate::num::parse(a) == Some(*b),
             (TraitVal::Bool(a), Scalar::Bool(b)) => a == b,
             (TraitVal::List(l), s) => l.contains(s),
             _ => false,
@@ -867,7 +867,7 @@ impl Compiled {
             Compiled::Viewport(v) => (
                 passed,
                 format!("viewport {}", serde_json::to_string(v).unwrap_or_default()),
-                format!("viewport is {}x{}", ctx.viewport.width, ctx.viewport.height),
+                format!("viewport is {}x{}", crate::num::show(ctx.viewport.width), crate::num::show(ctx.viewport.height)),
             ),
             Compiled::Locale(ls) => (passed, format!("locale in [{}]", ls.join(", ")), format!("locale is \"{}\"", ctx.locale)),
             Compiled::Event { id, name, op, count, window_ms } => {
@@ -947,8 +947,8 @@ fn show_op(op: &Op) -> String {
         Op::Between(a, b) => format!("between {} and {}", a.show(), b.show()),
         Op::Exists => "exists".into(),
         Op::NotExists => "does not exist".into(),
-        Op::WithinDays(d) => format!("within the last {d} days"),
-        Op::MoreThanDaysAgo(d) => format!("more than {d} days ago"),
+        Op::WithinDays(d) => format!("within the last {} days", crate::num::show(*d)),
+        Op::MoreThanDaysAgo(d) => format!("more than {} days ago", crate::num::show(*d)),
     }
 }
 

@@ -139,7 +139,7 @@ pub fn frequency_allows(f: &Frequency, h: Option<&GuideHistory>, session_id: &st
             let since = now_ms - h.last_shown_ms.unwrap_or(i64::MIN / 2);
             let need = *days as i64 * DAY_MS;
             if since < need {
-                Err(format!("cooldown: shown {:.1} days ago, needs {days}", since as f64 / DAY_MS as f64))
+                Err(format!("cooldown: shown {} days ago, needs {days}", crate::num::fixed(since as f64 / DAY_MS as f64, 1)))
             } else {
                 Ok(format!("cooldown of {days} days has passed"))
             }
@@ -161,8 +161,9 @@ pub fn budget_allows(b: &Budget, s: &SchedulerState, now_ms: i64) -> Result<Stri
         let mins = (now_ms - t) as f64 / minute;
         if mins < b.suppress_minutes_after_dismiss {
             return Err(format!(
-                "a guide was dismissed {mins:.1} minutes ago; suppressed for {} minutes",
-                b.suppress_minutes_after_dismiss
+                "a guide was dismissed {} minutes ago; suppressed for {} minutes",
+                crate::num::fixed(mins, 1),
+                crate::num::show(b.suppress_minutes_after_dismiss)
             ));
         }
     }
@@ -170,8 +171,9 @@ pub fn budget_allows(b: &Budget, s: &SchedulerState, now_ms: i64) -> Result<Stri
         let mins = (now_ms - t) as f64 / minute;
         if mins < b.min_minutes_between_guides {
             return Err(format!(
-                "a guide started {mins:.1} minutes ago; budget is one per {} minutes",
-                b.min_minutes_between_guides
+                "a guide started {} minutes ago; budget is one per {} minutes",
+                crate::num::fixed(mins, 1),
+                crate::num::show(b.min_minutes_between_guides)
             ));
         }
     }

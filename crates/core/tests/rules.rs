@@ -135,6 +135,24 @@ fn nesting() {
     check(json!({"any": [{"trait": "plan", "op": "eq", "value": "free"}, {"all": [{"locale": ["fr"]}, {"url": "/reports/:id"}]}]}), true);
 }
 
+/// Broke when trait strings were read with Rust's float syntax: a number held as a string
+/// compares as the number JSON would read, and a trace shows numbers without float noise.
+#[test]
+fn numbers_held_as_strings_and_shown_in_traces() {
+    let mut c = ctx();
+    c.traits.insert("seats_text".into(), json!(" 12 "));
+    c.traits.insert("odd".into(), json!("+12"));
+    check_in(&c, json!({"trait": "seats_text", "op": "eq", "value": 12}), true);
+    check_in(&c, json!({"trait": "seats_text", "op": "gt", "value": 11.5}), true);
+    check_in(&c, json!({"trait": "odd", "op": "eq", "value": 12}), false);
+    let rule = json!({"all": [{"trait": "seats", "op": "gt", "value": 12.5}, {"viewport": {"min_width": 1400}}]});
+    let (compiled, names) = compile_standalone(&parse_rule(&rule, "$").unwrap());
+    let t = compiled.trace(&Prepared::new(&names, &c));
+    assert_eq!(t.children[0].label, "trait seats > 12.5");
+    assert_eq!(t.children[0].detail, "seats is 12");
+    assert_eq!(t.children[1].detail, "viewport is 1280x800");
+}
+
 #[test]
 fn trace_explains_why_not() {
     let rule = json!({"all": [{"trait": "plan", "op": "eq", "value": "free"}, {"event": "report_exported", "op": "lt", "count": 1, "within_days": 7}]});

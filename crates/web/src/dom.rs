@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 
 use guidepost_core::{Rect, Target};
+use crate::overlay::px;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlIFrameElement};
@@ -503,15 +504,15 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
             last = Some(el.clone());
             let r = el.get_bounding_client_rect();
             let _ = hl.style().set_property("display", "block");
-            let _ = hl.style().set_property("left", &format!("{}px", r.x()));
-            let _ = hl.style().set_property("top", &format!("{}px", r.y()));
-            let _ = hl.style().set_property("width", &format!("{}px", r.width()));
-            let _ = hl.style().set_property("height", &format!("{}px", r.height()));
+            let _ = hl.style().set_property("left", &px(r.x()));
+            let _ = hl.style().set_property("top", &px(r.y()));
+            let _ = hl.style().set_property("width", &px(r.width()));
+            let _ = hl.style().set_property("height", &px(r.height()));
             let (t, n) = robust_target(&el);
             lb.set_text_content(Some(&format!("{} · {} match{}", t.selector, n, if n == 1 { "" } else { "es" })));
             let _ = lb.style().set_property("display", "block");
-            let _ = lb.style().set_property("left", &format!("{}px", r.x()));
-            let _ = lb.style().set_property("top", &format!("{}px", (r.y() - 22.0).max(0.0)));
+            let _ = lb.style().set_property("left", &px(r.x()));
+            let _ = lb.style().set_property("top", &px((r.y() - 22.0).max(0.0)));
         });
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             ev.prevent_default();
@@ -519,8 +520,7 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
             let Some(el) = event_element(&ev) else { return };
             let (t, n) = robust_target(&el);
             let result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
-            let js = serde_wasm_bindgen::to_value(&result).unwrap_or(JsValue::NULL);
-            let js = js_sys::JSON::parse(&result.to_string()).unwrap_or(js);
+            let js = js_sys::JSON::parse(&result.to_string()).unwrap_or(JsValue::NULL);
             // Resolve after this event finishes dispatching.
             gloo_timers::callback::Timeout::new(0, move || end_pick(js)).forget();
         });

@@ -255,8 +255,9 @@ fn root_view(s: Signals) -> impl IntoView {
     }
 }
 
-fn px(v: f64) -> String {
-    format!("{}px", (v * 100.0).round() / 100.0)
+/// CSS pixels, rounded to hundredths.
+pub(crate) fn px(v: f64) -> String {
+    guidepost_core::num::rounded(v, 2) + "px"
 }
 
 fn float_style(g: &Geometry) -> String {

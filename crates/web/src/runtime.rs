@@ -99,6 +99,17 @@ fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
     serde_json::to_string(v).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::NULL)
 }
 
+/// Reads a value the host passed in as JSON, the way `JSON.stringify` sees it: dates
+/// become ISO strings, functions and `undefined` fields are left out, and `undefined`
+/// itself is `null`. Cycles and BigInts are errors.
+fn from_js(v: &JsValue) -> Result<serde_json::Value, String> {
+    let text = js_sys::JSON::stringify(v).map_err(|e| e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_default())?;
+    match JsValue::from(text).as_string() {
+        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        None => Ok(serde_json::Value::Null),
+    }
+}
+
 pub fn report_error(source: &str, message: &str, detail: JsValue) {
     web_sys::console::warn_2(&JsValue::from_str(&format!("[guidepost] {source}: {message}")), &detail);
     let payload = js_sys::Object::new();
@@ -162,7 +173,7 @@ fn save_user() {
 }
 
 pub fn init(options: JsValue) -> Result<(), String> {
-    let opts: serde_json::Value = serde_wasm_bindgen::from_value(options).map_err(|e| format!("invalid options: {e}"))?;
+    let opts = from_js(&options).map_err(|e| format!("invalid options: {e}"))?;
     let opts = InitOptions::from_json(&opts, At::Root("options")).map_err(|e| format!("invalid options: {}: {}", e.path, e.message))?;
     delivery::configure(opts.endpoint.clone(), opts.write_key.clone());
     with(|rt| {
@@ -242,14 +253,14 @@ fn resume_saved() {
 }
 
 pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
-    let id = user_id.as_string().or_else(|| user_id.as_f64().map(|n| n.to_string())).ok_or("identify: userId must be a string")?;
+    let id = user_id.as_string().or_else(|| user_id.as_f64().map(guidepost_core::num::show)).ok_or("identify: userId must be a string")?;
     if id.is_empty() || id.len() > 128 {
         return Err("identify: userId must be 1–128 characters".into());
     }
     let traits: serde_json::Map<String, serde_json::Value> = if traits.is_undefined() || traits.is_null() {
         Default::default()
     } else {
-        let v: serde_json::Value = serde_wasm_bindgen::from_value(traits).map_err(|e| format!("identify: traits: {e}"))?;
+        let v = from_js(&traits).map_err(|e| format!("identify: traits: {e}"))?;
         json::from_value(&v).map_err(|_| "identify: traits must be an object")?
     };
     let same = with(|rt| rt.ctx.user_id == id);
@@ -579,7 +590,7 @@ fn reposition() {
             if vm.kind == StepKind::Banner || vm.kind == StepKind::Checklist {
                 pos.mode = Mode::Centered;
             }
-            geo.spotlight = vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", vp.width, vp.height));
+            geo.spotlight = vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", guidepost_core::num::show(vp.width), guidepost_core::num::show(vp.height)));
             geo.position = Some(pos);
             geo.visible = true;
         }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Prints two size floors next to the real bundle, each through the same pipeline as
+# scripts/build-web.sh (cargo wasm32 release -> wasm-bindgen -> wasm-opt -Oz -> gzip -9):
+#   core:   guidepost-core's entry points as the runtime calls them (load and validate,
+#           targeting with its trace, scheduling, the state machine, geometry, rich text,
+#           the event log), without leptos, web-sys or the runtime;
+#   leptos: the smallest leptos 0.8 CSR overlay in a shadow root that reads JSON.
+# A measurement, not a test: CI does not run it. See BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build-web.sh >/dev/null
+cp Cargo.lock benches/size-floor/Cargo.lock
+cargo build --manifest-path benches/size-floor/Cargo.toml --release --target wasm32-unknown-unknown --target-dir target
+out=target/size-floor
+mkdir -p "$out"
+gz() { gzip -9c "$1" | wc -c; }
+for name in core leptos; do
+  wasm-bindgen --target no-modules --no-typescript --out-dir "$out" --out-name "$name" \
+    "target/wasm32-unknown-unknown/release/guidepost_size_${name}.wasm"
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    --enable-reference-types --enable-multivalue "$out/${name}_bg.wasm" -o "$out/${name}.opt.wasm"
+  node_modules/.bin/terser "$out/$name.js" --compress --mangle -o "$out/$name.min.js"
+  printf 'floor %-7s wasm %7d B (%6d B gz), js %6d B gz\n' "$name" \
+    "$(wc -c < "$out/$name.opt.wasm")" "$(gz "$out/$name.opt.wasm")" "$(gz "$out/$name.min.js")"
+done
+printf 'bundle         wasm %7d B (%6d B gz), js %6d B gz\n' \
+  "$(wc -c < dist/guidepost_bg.wasm)" "$(gz dist/guidepost_bg.wasm)" "$(gz dist/guidepost.js)"
