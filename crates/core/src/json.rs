@@ -78,7 +78,7 @@ pub fn found(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("boolean `{b}`"),
         Value::Number(n) => format!("number {n}"),
-        Value::String(s) if s.chars().count() <= 40 => format!("string {s:?}"),
+        Value::String(s) if s.chars().count() <= 40 => format!("string {}", Value::String(s.clone())),
         Value::String(_) => "a string".into(),
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),

@@ -112,7 +112,34 @@ pub enum Device {
     Desktop,
 }
 
+const DEVICES: [(&str, Device); 3] = [("mobile", Device::Mobile), ("tablet", Device::Tablet), ("desktop", Device::Desktop)];
+
+const GUIDE_STATUSES: [(&str, GuideStatus); 5] = [
+    ("seen", GuideStatus::Seen),
+    ("not_seen", GuideStatus::NotSeen),
+    ("completed", GuideStatus::Completed),
+    ("not_completed", GuideStatus::NotCompleted),
+    ("dismissed", GuideStatus::Dismissed),
+];
+
+/// The JSON name of `x` in a name table.
+fn name_in<T: PartialEq + Copy>(table: &[(&'static str, T)], x: T) -> &'static str {
+    table.iter().find(|(_, t)| *t == x).map_or("", |(n, _)| n)
+}
+
+impl GuideStatus {
+    /// The JSON name, e.g. `not_seen`.
+    pub fn as_str(self) -> &'static str {
+        name_in(&GUIDE_STATUSES, self)
+    }
+}
+
 impl Device {
+    /// The JSON name, e.g. `mobile`.
+    pub fn as_str(self) -> &'static str {
+        name_in(&DEVICES, self)
+    }
+
     /// Classifies a viewport width the way the web runtime does.
     pub fn from_width(width: f64) -> Device {
         if width < 640.0 {
@@ -345,7 +372,7 @@ impl FromJson for UrlMatch {
 
 impl FromJson for Device {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
-        one_of(v, at, &[("mobile", Device::Mobile), ("tablet", Device::Tablet), ("desktop", Device::Desktop)])
+        one_of(v, at, &DEVICES)
     }
 }
 
@@ -358,10 +385,7 @@ impl FromJson for CountOp {
 
 impl FromJson for GuideStatus {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
-        use GuideStatus::*;
-        let table =
-            [("seen", Seen), ("not_seen", NotSeen), ("completed", Completed), ("not_completed", NotCompleted), ("dismissed", Dismissed)];
-        one_of(v, at, &table)
+        one_of(v, at, &GUIDE_STATUSES)
     }
 }
 
@@ -863,7 +887,7 @@ impl Compiled {
                 let mode = if pattern.prefix { "starts with" } else { "matches" };
                 (passed, format!("url {mode} {source}"), format!("page is {on}"))
             }
-            Compiled::Device(d) => (passed, format!("device is {d:?}").to_lowercase(), format!("device is {:?}", ctx.device).to_lowercase()),
+            Compiled::Device(d) => (passed, format!("device is {}", d.as_str()), format!("device is {}", ctx.device.as_str())),
             Compiled::Viewport(v) => (
                 passed,
                 format!("viewport {}", serde_json::to_string(v).unwrap_or_default()),
@@ -888,7 +912,7 @@ impl Compiled {
                         h.seen, h.completed, h.dismissed
                     ),
                 };
-                (passed, format!("guide {guide} {status:?}").to_lowercase(), detail)
+                (passed, format!("guide {guide} {}", status.as_str()), detail)
             }
             _ => (passed, String::new(), String::new()),
         }

@@ -153,6 +153,20 @@ fn numbers_held_as_strings_and_shown_in_traces() {
     assert_eq!(t.children[1].detail, "viewport is 1280x800");
 }
 
+/// Broke when traces lowercased Rust's Debug names: "not_seen" showed as "notseen".
+/// Traces name devices and guide statuses exactly as guides write them.
+#[test]
+fn traces_use_the_json_names_of_devices_and_statuses() {
+    let rule = json!({"any": [{"device": "mobile"}, {"guide": "tour", "status": "not_seen"}, {"guide": "promo", "status": "not_completed"}]});
+    let (compiled, names) = compile_standalone(&parse_rule(&rule, "$").unwrap());
+    let c = ctx();
+    let t = compiled.trace(&Prepared::new(&names, &c));
+    let labels: Vec<(&str, &str)> = t.children.iter().map(|c| (c.label.as_str(), c.detail.as_str())).collect();
+    assert_eq!(labels[0], ("device is mobile", "device is desktop"));
+    assert_eq!(labels[1].0, "guide tour not_seen");
+    assert_eq!(labels[2].0, "guide promo not_completed");
+}
+
 #[test]
 fn trace_explains_why_not() {
     let rule = json!({"all": [{"trait": "plan", "op": "eq", "value": "free"}, {"event": "report_exported", "op": "lt", "count": 1, "within_days": 7}]});

@@ -11,6 +11,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlIFrameElement};
 
+/// Lower case the way the page's own script would (`String.prototype.toLowerCase`), which
+/// also keeps Rust's Unicode case tables out of the bundle.
+fn lower(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
+}
+
 /// A found target: the element and the iframes it lives in (outermost first).
 #[derive(Clone)]
 pub struct Found {
@@ -144,7 +150,7 @@ pub fn find_all(t: &Target) -> Vec<Found> {
                 // The cheap text test before `visible`, which reads layout and style.
                 if let Some(want) = text {
                     let got = el.text_content().unwrap_or_default();
-                    if got.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase() != want {
+                    if lower(&got.split_whitespace().collect::<Vec<_>>().join(" ")) != want {
                         continue;
                     }
                 }
@@ -162,7 +168,7 @@ pub fn find_all(t: &Target) -> Vec<Found> {
     }
     for f in &t.fallbacks {
         let found = if let Some(text) = &f.text {
-            let want = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let want = lower(&text.split_whitespace().collect::<Vec<_>>().join(" "));
             let sel = f.tag.clone().unwrap_or_else(|| "a,button,[role=button],[role=tab],[role=menuitem],label,h1,h2,h3,h4,li,summary".into());
             let mut all = search(&sel, Some(&want));
             // Keep the innermost matches: a wrapper with the same text is not the target.
@@ -353,7 +359,7 @@ thread_local! {
 /// A robust target for `el`: data attributes, id, accessible name, then text; a short
 /// structural path only as a last resort.
 pub fn robust_target(el: &Element) -> (Target, usize) {
-    let tag = el.tag_name().to_lowercase();
+    let tag = el.tag_name().to_ascii_lowercase();
     let mut candidates: Vec<String> = Vec::new();
     for attr in ["data-tour", "data-guide", "data-testid", "data-test", "data-cy", "data-qa"] {
         if let Some(v) = el.get_attribute(attr).filter(|v| !v.is_empty()) {
@@ -435,7 +441,7 @@ fn structural_path(el: &Element) -> String {
     let mut parts = Vec::new();
     let mut cur = Some(el.clone());
     while let Some(e) = cur {
-        let tag = e.tag_name().to_lowercase();
+        let tag = e.tag_name().to_ascii_lowercase();
         if tag == "body" || tag == "html" {
             break;
         }
