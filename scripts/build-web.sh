@@ -22,12 +22,9 @@ fi
 cargo build -p guidepost-web --release --target wasm32-unknown-unknown
 out=target/wasm-bindgen
 rm -rf "$out" && mkdir -p "$out" dist
-wasm-bindgen --target no-modules --no-typescript --out-dir "$out" --out-name guidepost \
-  target/wasm32-unknown-unknown/release/guidepost_web.wasm
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  --enable-reference-types --enable-multivalue \
-  "$out/guidepost_bg.wasm" -o dist/guidepost_bg.wasm
+source scripts/wasm-pipeline.sh
+bindgen_opt target/wasm32-unknown-unknown/release/guidepost_web.wasm "$out" guidepost
+cp "$out/guidepost.opt.wasm" dist/guidepost_bg.wasm
 # One function scope around the glue and the loader, so the host page gets `Guidepost` and
 # nothing else (no global `wasm_bindgen`), then minified with terser (npm).
 { echo '(function () {'; cat "$out/guidepost.js" crates/web/js/loader.js; echo '})();'; } > "$out/bundle.js"

@@ -12,14 +12,11 @@ bash scripts/build-web.sh >/dev/null
 cp Cargo.lock benches/size-floor/Cargo.lock
 cargo build --manifest-path benches/size-floor/Cargo.toml --release --target wasm32-unknown-unknown --target-dir target
 out=target/size-floor
+source scripts/wasm-pipeline.sh
 mkdir -p "$out"
 gz() { gzip -9c "$1" | wc -c; }
 for name in core leptos; do
-  wasm-bindgen --target no-modules --no-typescript --out-dir "$out" --out-name "$name" \
-    "target/wasm32-unknown-unknown/release/guidepost_size_${name}.wasm"
-  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-    --enable-reference-types --enable-multivalue "$out/${name}_bg.wasm" -o "$out/${name}.opt.wasm"
+  bindgen_opt "target/wasm32-unknown-unknown/release/guidepost_size_${name}.wasm" "$out" "$name"
   node_modules/.bin/terser "$out/$name.js" --compress --mangle -o "$out/$name.min.js"
   printf 'floor %-7s wasm %7d B (%6d B gz), js %6d B gz\n' "$name" \
     "$(wc -c < "$out/$name.opt.wasm")" "$(gz "$out/$name.opt.wasm")" "$(gz "$out/$name.min.js")"

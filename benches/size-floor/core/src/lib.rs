@@ -1,46 +1,63 @@
-//! Size probe: the core engine's entry points the runtime uses, without leptos or web-sys.
+//! Size floor for guidepost-core: every entry point the browser runtime calls, driven by
+//! arguments so nothing is folded away, and nothing else (no leptos, web-sys or DOM code).
+//! Measured by scripts/size-floor.sh; never shipped.
 use guidepost_core::*;
 use wasm_bindgen::prelude::*;
 
+/// `Guidepost.validate`: load, validate and report, as the playground does.
 #[wasm_bindgen]
 pub fn validate(text: &str) -> String {
     serde_json::to_string(&load_guides(text)).unwrap_or_default()
 }
 
+/// One pass of what the runtime does on a page view: targeting with its trace, the
+/// scheduler's decision, a state-machine step, persisted state, rich text, geometry and
+/// the event log.
 #[wasm_bindgen]
-pub fn step(guides: &str, ctx: &str, sched: &str, tour: &str, input: u32, now: f64, rects: &[f64]) -> String {
-    let report = load_guides(guides);
-    let engine = Engine::new(report.guides.clone());
-    let v: serde_json::Value = serde_json::from_str(ctx).unwrap_or_default();
-    let mut ctx = Context::default();
-    ctx.user_id = v["user"].as_str().unwrap_or("").to_string();
-    ctx.url = v["url"].as_str().unwrap_or("/").to_string();
-    ctx.now_ms = now as i64;
-    if let Some(t) = v["traits"].as_object() { ctx.traits = t.clone(); }
-    ctx.record_event("x", now as i64);
+pub fn step(guides: &str, user: &str, sched: &str, tour: &str, input: u32, now: f64, rects: &[f64]) -> String {
+    let now = now as i64;
+    let engine = Engine::new(load_guides(guides).guides);
+    let user: serde_json::Value = serde_json::from_str(user).unwrap_or_default();
+    let mut ctx = Context { now_ms: now, ..Default::default() };
+    ctx.user_id = user["id"].as_str().unwrap_or_default().to_string();
+    ctx.url = user["url"].as_str().unwrap_or("/").to_string();
+    if let Some(t) = user["traits"].as_object() {
+        ctx.traits = t.clone();
+    }
+    ctx.record_event("page", now);
     let mut st = json::from_str::<SchedulerState>(sched).unwrap_or_default();
-    let budget = Budget::default();
-    let explain = engine.explain(&ctx, &st);
-    let d = engine.next_guide(&ctx, &st, None, TriggerInput::PageView, &budget);
-    let mut out = serde_json::to_string(&explain).unwrap_or_default();
-    out += &serde_json::to_string(&d).unwrap_or_default();
+    let mut out = serde_json::to_string(&engine.explain(&ctx, &st)).unwrap_or_default();
+    let decision = engine.next_guide(&ctx, &st, None, TriggerInput::PageView, &Budget::default());
+    out += &serde_json::to_string(&decision).unwrap_or_default();
     if let Some(g) = engine.guides().first() {
-        let (mut s, mut fx) = match json::from_str::<TourState>(tour) { Ok(s) => (s, vec![]), Err(_) => TourState::start(g, None, now as i64) };
-        let i = match input { 0 => Input::Next, 1 => Input::Back, 2 => Input::Escape, 3 => Input::TargetFound, 4 => Input::TargetMissing, 5 => Input::Timeout, _ => Input::Button { index: input as usize } };
-        let (s2, fx2) = transition(g, &s, i, now as i64);
-        s = s2; fx.extend(fx2);
-        st.record_shown(&g.id, now as i64);
-        out += &serde_json::to_string(&s).unwrap_or_default();
-        out += &serde_json::to_string(&fx).unwrap_or_default();
-        out += &serde_json::to_string(&st).unwrap_or_default();
-        for step in &g.steps { out += &serde_json::to_string(&richtext::parse(&step.body)).unwrap_or_default(); }
+        let (state, mut effects) = match json::from_str::<TourState>(tour) {
+            Ok(s) => (s, vec![]),
+            Err(_) => TourState::start(g, None, now),
+        };
+        let input = match input {
+            0 => Input::Next,
+            1 => Input::Back,
+            2 => Input::Escape,
+            3 => Input::TargetFound,
+            4 => Input::TargetMissing,
+            5 => Input::Timeout,
+            i => Input::Button { index: i as usize },
+        };
+        let (state, more) = transition(g, &state, input, now);
+        effects.extend(more);
+        st.record_shown(&g.id, now);
+        out += &serde_json::to_string(&(&state, &effects, &st)).unwrap_or_default();
+        for s in &g.steps {
+            out += &serde_json::to_string(&richtext::parse(&s.body)).unwrap_or_default();
+        }
     }
     let r = |i: usize| rects.get(i).copied().unwrap_or(0.0);
-    let t = Rect::new(r(0), r(1), r(2), r(3));
-    let vp = Rect::new(0.0, 0.0, r(4), r(5));
-    let p = compute_position(t, FloatSize { width: r(6), height: r(7) }, vp, Placement::Bottom, &PositionOptions::default());
+    let (target, viewport) = (Rect::new(r(0), r(1), r(2), r(3)), Rect::new(0.0, 0.0, r(4), r(5)));
+    let p = compute_position(target, FloatSize { width: r(6), height: r(7) }, viewport, Placement::Bottom, &PositionOptions::default());
     out += &serde_json::to_string(&p).unwrap_or_default();
-    out += &spotlight_path(vp, t, 4.0, 6.0);
-    if let Ok(rec) = json::from_str::<EventRecord>(tour) { out += &serde_json::to_string(&rec).unwrap_or_default(); }
+    out += &spotlight_path(viewport, target, 4.0, 6.0);
+    if let Ok(record) = json::from_str::<EventRecord>(tour) {
+        out += &serde_json::to_string(&record).unwrap_or_default();
+    }
     out
 }
