@@ -3,7 +3,7 @@
 //! Loading never fails as a whole: each broken guide is reported (errors and
 //! warnings name the JSON path and what was expected) and skipped; the rest load.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -162,12 +162,15 @@ pub fn load_guides_value(value: &Value) -> LoadReport {
             return report;
         }
     };
-    let mut seen: HashSet<String> = HashSet::new();
+    // Ids kept so far, sorted.
+    let mut seen: Vec<String> = Vec::new();
     for (path, v) in items {
         let (guide, diags) = load_guide_at(v, &path);
         report.diagnostics.extend(diags);
         if let Some(g) = guide {
-            if !seen.insert(g.id.clone()) {
+            if let Err(i) = seen.binary_search(&g.id) {
+                seen.insert(i, g.id.clone());
+            } else {
                 report.diagnostics.push(Diagnostic {
                     severity: Severity::Error,
                     guide_id: Some(g.id.clone()),
@@ -397,22 +400,21 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
         if !(0.0..=100.0).contains(&r.percent) {
             cx.error(format!("{path}.rollout.percent"), format!("expected a percentage from 0 to 100, found {}", crate::num::show(r.percent)));
         }
-        let mut names = HashSet::new();
         for (i, v) in r.variants.iter().enumerate() {
-            if !names.insert(&v.name) {
+            if r.variants[..i].iter().any(|w| w.name == v.name) {
                 cx.error(format!("{path}.rollout.variants[{i}].name"), format!("duplicate variant \"{}\"", v.name));
             }
         }
     }
     check_rule_values(cx, &g.audience, &format!("{path}.audience"));
 
-    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let ids: Vec<&str> = g.steps.iter().map(|s| s.id.as_str()).collect();
     for (i, s) in g.steps.iter().enumerate() {
         let sp = format!("{path}.steps[{i}]");
         if !valid_id(&s.id) {
             cx.error(format!("{sp}.id"), format!("invalid step id \"{}\"", s.id));
         }
-        if let Some(first) = ids.insert(&s.id, i) {
+        if let Some(first) = ids[..i].iter().position(|&id| id == s.id) {
             cx.error(format!("{sp}.id"), format!("duplicate step id \"{}\" (also at steps[{first}])", s.id));
         }
         check_step(cx, s, &sp);
@@ -420,14 +422,14 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
     for (i, s) in g.steps.iter().enumerate() {
         let sp = format!("{path}.steps[{i}]");
         for (j, b) in s.branch.iter().enumerate() {
-            if !ids.contains_key(b.to.as_str()) {
+            if !ids.contains(&b.to.as_str()) {
                 cx.error(format!("{sp}.branch[{j}].to"), dangling(&b.to, &ids));
             }
         }
         for (j, b) in s.buttons.iter().enumerate() {
             if b.action == ButtonAction::Goto {
                 match &b.to {
-                    Some(to) if ids.contains_key(to.as_str()) => {}
+                    Some(to) if ids.contains(&to.as_str()) => {}
                     Some(to) => cx.error(format!("{sp}.buttons[{j}].to"), dangling(to, &ids)),
                     None => cx.error(format!("{sp}.buttons[{j}].to"), "a \"goto\" button needs \"to\": the step id to go to"),
                 }
@@ -455,7 +457,7 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
                 todo.push(i + 1);
             }
             for to in s.branch.iter().map(|b| &b.to).chain(s.buttons.iter().filter_map(|b| b.to.as_ref())) {
-                if let Some(&j) = ids.get(to.as_str()) {
+                if let Some(j) = ids.iter().position(|id| id == to) {
                     todo.push(j);
                 }
             }
@@ -471,19 +473,17 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
             cx.error(format!("{path}.locales.{tag}"), e);
         }
         for sid in steps.keys() {
-            if !ids.contains_key(sid.as_str()) {
+            if !ids.contains(&sid.as_str()) {
                 cx.warn(format!("{path}.locales.{tag}.{sid}"), dangling(sid, &ids));
             }
         }
     }
 }
 
-fn dangling(to: &str, ids: &HashMap<&str, usize>) -> String {
-    let known: Vec<&str> = {
-        let mut v: Vec<&str> = ids.keys().copied().collect();
-        v.sort_unstable();
-        v
-    };
+fn dangling(to: &str, ids: &[&str]) -> String {
+    let mut known = ids.to_vec();
+    known.sort_unstable();
+    known.dedup();
     let hint = did_you_mean(to, &known).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
     format!("no step with id \"{to}\"{hint}")
 }
