@@ -187,8 +187,8 @@ impl Engine {
         if let Err(reason) = budget_allows(budget, state, ctx.now_ms) {
             return Decision::Nothing { reason };
         }
-        // Ids are unique, so the order is total and an unstable sort is deterministic.
-        candidates.sort_unstable_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        // Highest priority first; ids are unique, so the order is total and deterministic.
+        crate::sort::sort_by(&mut candidates, |a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         for g in candidates {
             match active_guide {
                 Some(a) if g.is_modal_class() && a.is_modal_class() => {

@@ -157,7 +157,7 @@ pub fn compute_position(target: Rect, floating: FloatSize, viewport: Rect, place
     let candidates: Vec<Side> = if placement == Placement::Auto {
         let mut sides = vec![Side::Bottom, Side::Top, Side::Right, Side::Left];
         // Most room first, bottom winning ties.
-        sides.sort_by(|a, b| space(*b, &target, &vp).total_cmp(&space(*a, &target, &vp)));
+        crate::sort::sort_by(&mut sides, |a, b| space(*b, &target, &vp).total_cmp(&space(*a, &target, &vp)));
         sides
     } else if o.flip {
         let perp = match preferred {

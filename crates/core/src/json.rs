@@ -192,7 +192,13 @@ impl<T: FromJson> FromJson for Vec<T> {
 impl<T: FromJson> FromJson for BTreeMap<String, T> {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
         let o = v.as_object().ok_or_else(|| at.wrong_type(v, "an object"))?;
-        o.iter().map(|(k, x)| Ok((k.clone(), T::from_json(x, at.key(k))?))).collect()
+        // One insert per key: collecting would sort the (already unique) keys again,
+        // which costs a stable sort per `T` in the bundle.
+        let mut out = BTreeMap::new();
+        for (k, x) in o {
+            out.insert(k.clone(), T::from_json(x, at.key(k))?);
+        }
+        Ok(out)
     }
 }
 

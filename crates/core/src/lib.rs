@@ -18,6 +18,7 @@ pub mod richtext;
 pub mod rules;
 pub mod scheduler;
 pub mod schema;
+pub mod sort;
 
 pub use analytics::{
     median, ratio, Envelope, EventKind, EventRecord, FunnelBuilder, FunnelReport, RecordDraft, StepFunnel, SurveyAnswer,

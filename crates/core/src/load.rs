@@ -482,7 +482,7 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
 
 fn dangling(to: &str, ids: &[&str]) -> String {
     let mut known = ids.to_vec();
-    known.sort_unstable();
+    crate::sort::sort_by(&mut known, |a, b| a.cmp(b));
     known.dedup();
     let hint = did_you_mean(to, &known).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
     format!("no step with id \"{to}\"{hint}")
