@@ -248,18 +248,24 @@ impl<'v, 'a> Obj<'v, 'a> {
 
     /// A required field.
     pub fn req<T: FromJson>(&self, k: &str) -> Result<T, JsonError> {
-        match self.map.get(k) {
-            Some(v) => T::from_json(v, self.at.key(k)),
-            None => Err(self.at.error(format!("missing required field `{k}`"))),
-        }
+        T::from_json(self.required(k)?, self.at.key(k))
     }
 
     /// An optional field; absent and `null` read as `None`.
     pub fn opt<T: FromJson>(&self, k: &str) -> Result<Option<T>, JsonError> {
-        match self.map.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => T::from_json(v, self.at.key(k)).map(Some),
-        }
+        self.present(k).map(|v| T::from_json(v, self.at.key(k))).transpose()
+    }
+
+    // The lookups behind `req` and `opt`, kept out of line so each field type does not
+    // carry its own copy of the map search and the error text.
+    #[inline(never)]
+    fn required(&self, k: &str) -> Result<&'v Value, JsonError> {
+        self.map.get(k).ok_or_else(|| self.at.error(format!("missing required field `{k}`")))
+    }
+
+    #[inline(never)]
+    fn present(&self, k: &str) -> Option<&'v Value> {
+        self.map.get(k).filter(|v| !v.is_null())
     }
 
     /// A field with a default.
