@@ -99,17 +99,6 @@ fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
     serde_json::to_string(v).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::NULL)
 }
 
-/// Reads a value the host passed in as JSON, the way `JSON.stringify` sees it: dates
-/// become ISO strings, functions and `undefined` fields are left out, and `undefined`
-/// itself is `null`. Cycles and BigInts are errors.
-fn from_js(v: &JsValue) -> Result<serde_json::Value, String> {
-    let text = js_sys::JSON::stringify(v).map_err(|e| e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_default())?;
-    match JsValue::from(text).as_string() {
-        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
-        None => Ok(serde_json::Value::Null),
-    }
-}
-
 pub fn report_error(source: &str, message: &str, detail: JsValue) {
     web_sys::console::warn_2(&JsValue::from_str(&format!("[guidepost] {source}: {message}")), &detail);
     let payload = js_sys::Object::new();
@@ -173,7 +162,7 @@ fn save_user() {
 }
 
 pub fn init(options: JsValue) -> Result<(), String> {
-    let opts = from_js(&options).map_err(|e| format!("invalid options: {e}"))?;
+    let opts: serde_json::Value = serde_wasm_bindgen::from_value(options).map_err(|e| format!("invalid options: {e}"))?;
     let opts = InitOptions::from_json(&opts, At::Root("options")).map_err(|e| format!("invalid options: {}: {}", e.path, e.message))?;
     delivery::configure(opts.endpoint.clone(), opts.write_key.clone());
     with(|rt| {
@@ -260,7 +249,7 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
     let traits: serde_json::Map<String, serde_json::Value> = if traits.is_undefined() || traits.is_null() {
         Default::default()
     } else {
-        let v = from_js(&traits).map_err(|e| format!("identify: traits: {e}"))?;
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(traits).map_err(|e| format!("identify: traits: {e}"))?;
         json::from_value(&v).map_err(|_| "identify: traits must be an object")?
     };
     let same = with(|rt| rt.ctx.user_id == id);
