@@ -50,6 +50,8 @@ pub struct TraitCond {
     pub op: TraitOp,
     /// The operand: a string, number, boolean, ISO date, list (`in`), pair (`between`)
     /// or a number of days (`within_days`, `more_than_days_ago`). Absent for `exists`.
+    /// A trait held as a string compares with a number when it reads as a JSON number
+    /// (`"12"` and `" 12 "` do, `"+12"` and `".5"` do not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
 }
