@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-web.sh >/dev/null
+# The floors build with the bundle's exact dependency versions.
 cp Cargo.lock benches/size-floor/Cargo.lock
 cargo build --manifest-path benches/size-floor/Cargo.toml --release --target wasm32-unknown-unknown --target-dir target
 out=target/size-floor

@@ -181,6 +181,12 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             Some("btn"),
         ),
         (
+            "text fallbacks ignore case beyond ASCII",
+            r#"<button id="next-fr">ÉTAPE SUIVANTE</button>"#,
+            target("#renamed", vec![text_fallback("étape suivante")]),
+            Some("next-fr"),
+        ),
+        (
             "attribute fallback",
             r#"<div data-tour="chart" id="chart">chart</div>"#,
             target(
