@@ -222,9 +222,13 @@ pub fn named<T: Copy>(v: &Value, at: At, all: &[T], name: fn(T) -> &'static str)
 
 fn unknown_variant<'n>(at: At, s: &str, names: impl Iterator<Item = &'n str>) -> JsonError {
     let names: Vec<&str> = names.collect();
-    let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     let hint = did_you_mean(s, &names).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-    at.error(format!("unknown variant `{s}`, expected one of {}{hint}", list.join(", ")))
+    at.error(format!("unknown variant `{s}`, expected one of {}{hint}", quoted_list(&names)))
+}
+
+/// "`a`, `b`, `c`": the names an error offers.
+fn quoted_list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// An object being read field by field.
@@ -279,10 +283,8 @@ impl<'v, 'a> Obj<'v, 'a> {
 
     /// The field (`type`, `on`, ...) that selects a variant of a tagged object; one of `names`.
     pub fn tag(&self, k: &str, names: &[&str]) -> Result<&'v str, JsonError> {
-        let s = match self.map.get(k) {
-            Some(v) => v.as_str().ok_or_else(|| self.at.key(k).wrong_type(v, "a string"))?,
-            None => return Err(self.at.error(format!("missing required field `{k}`"))),
-        };
+        let v = self.required(k)?;
+        let s = v.as_str().ok_or_else(|| self.at.key(k).wrong_type(v, "a string"))?;
         match names.contains(&s) {
             true => Ok(s),
             false => Err(unknown_variant(self.at.key(k), s, names.iter().copied())),
@@ -292,10 +294,7 @@ impl<'v, 'a> Obj<'v, 'a> {
     /// Fails on a field not in `known`.
     pub fn only(&self, known: &[&str]) -> Result<(), JsonError> {
         match self.map.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(k) => {
-                let list: Vec<String> = known.iter().map(|n| format!("`{n}`")).collect();
-                Err(self.at.key(k).error(format!("unknown field `{k}`, expected one of {}", list.join(", "))))
-            }
+            Some(k) => Err(self.at.key(k).error(format!("unknown field `{k}`, expected one of {}", quoted_list(known)))),
             None => Ok(()),
         }
     }

@@ -114,32 +114,32 @@ pub enum Device {
     Desktop,
 }
 
-const DEVICES: [(&str, Device); 3] = [("mobile", Device::Mobile), ("tablet", Device::Tablet), ("desktop", Device::Desktop)];
-
-const GUIDE_STATUSES: [(&str, GuideStatus); 5] = [
-    ("seen", GuideStatus::Seen),
-    ("not_seen", GuideStatus::NotSeen),
-    ("completed", GuideStatus::Completed),
-    ("not_completed", GuideStatus::NotCompleted),
-    ("dismissed", GuideStatus::Dismissed),
-];
-
-/// The JSON name of `x` in a name table.
-fn name_in<T: PartialEq + Copy>(table: &[(&'static str, T)], x: T) -> &'static str {
-    table.iter().find(|(_, t)| *t == x).map_or("", |(n, _)| n)
-}
-
 impl GuideStatus {
+    pub const ALL: [GuideStatus; 5] =
+        [GuideStatus::Seen, GuideStatus::NotSeen, GuideStatus::Completed, GuideStatus::NotCompleted, GuideStatus::Dismissed];
+
     /// The JSON name, e.g. `not_seen`.
     pub fn as_str(self) -> &'static str {
-        name_in(&GUIDE_STATUSES, self)
+        match self {
+            GuideStatus::Seen => "seen",
+            GuideStatus::NotSeen => "not_seen",
+            GuideStatus::Completed => "completed",
+            GuideStatus::NotCompleted => "not_completed",
+            GuideStatus::Dismissed => "dismissed",
+        }
     }
 }
 
 impl Device {
+    pub const ALL: [Device; 3] = [Device::Mobile, Device::Tablet, Device::Desktop];
+
     /// The JSON name, e.g. `mobile`.
     pub fn as_str(self) -> &'static str {
-        name_in(&DEVICES, self)
+        match self {
+            Device::Mobile => "mobile",
+            Device::Tablet => "tablet",
+            Device::Desktop => "desktop",
+        }
     }
 
     /// Classifies a viewport width the way the web runtime does.
@@ -374,7 +374,7 @@ impl FromJson for UrlMatch {
 
 impl FromJson for Device {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
-        one_of(v, at, &DEVICES)
+        named(v, at, &Device::ALL, Device::as_str)
     }
 }
 
@@ -387,7 +387,7 @@ impl FromJson for CountOp {
 
 impl FromJson for GuideStatus {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
-        one_of(v, at, &GUIDE_STATUSES)
+        named(v, at, &GuideStatus::ALL, GuideStatus::as_str)
     }
 }
 
