@@ -5,15 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
-rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-
-# wasm-bindgen CLI must match the crate exactly.
-want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
-if [ "$want" != "$have" ]; then
-  echo "installing wasm-bindgen-cli $want (found '${have:-none}')"
-  cargo install wasm-bindgen-cli --version "$want"
-fi
+source scripts/wasm-pipeline.sh
+ensure_wasm_tools
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ]; then
   npm install --no-audit --no-fund
@@ -22,7 +15,6 @@ fi
 cargo build -p guidepost-web --release --target wasm32-unknown-unknown
 out=target/wasm-bindgen
 rm -rf "$out" && mkdir -p "$out" dist
-source scripts/wasm-pipeline.sh
 bindgen_opt target/wasm32-unknown-unknown/release/guidepost_web.wasm "$out" guidepost
 cp "$out/guidepost.opt.wasm" dist/guidepost_bg.wasm
 # One function scope around the glue and the loader, so the host page gets `Guidepost` and

@@ -14,15 +14,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-
 # wasm-bindgen-test-runner ships with wasm-bindgen-cli, which must match the crate exactly.
-want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
-have=$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)
-if [ "$want" != "$have" ]; then
-  echo "installing wasm-bindgen-cli $want (found '${have:-none}')"
-  cargo install wasm-bindgen-cli --version "$want"
-fi
+source scripts/wasm-pipeline.sh
+ensure_wasm_tools
 
 # The runner reads webdriver.json from the working directory.
 cd crates/web
