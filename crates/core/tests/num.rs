@@ -24,6 +24,7 @@ fn whole_numbers_have_no_fraction_and_others_are_shortest() {
         (12.25, "12.25"),
         (0.1 + 0.2, "0.30000000000000004"),
         (1e21, "1e+21"),
+        (1e-7, "1e-7"),
         (f64::NAN, "NaN"),
         (f64::INFINITY, "inf"),
         (f64::NEG_INFINITY, "-inf"),
