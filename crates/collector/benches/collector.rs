@@ -16,10 +16,7 @@ const T0: i64 = 1_763_900_000_000;
 const DAY: i64 = 86_400_000;
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// Deterministic pseudo-random numbers (xorshift).
@@ -113,19 +110,13 @@ fn bench_ingest(dir: &std::path::Path) {
     let batch = 500;
     let clients = env("INGEST_CLIENTS", 4);
     let records = generate(total, "ingest-guide", 7);
-    let bodies: Vec<String> = records
-        .chunks(batch)
-        .map(|c| serde_json::json!({ "writeKey": "wk", "batch": c }).to_string())
-        .collect();
+    let bodies: Vec<String> = records.chunks(batch).map(|c| serde_json::json!({ "writeKey": "wk", "batch": c }).to_string()).collect();
     let db = dir.join("ingest-bench.db");
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
     let store = Arc::new(SqliteStore::open(&db).unwrap());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (elapsed, accepted) = rt.block_on(async {
         let cfg = Config {
             write_keys: vec!["wk".into()],
@@ -134,9 +125,7 @@ fn bench_ingest(dir: &std::path::Path) {
             max_body: 8 << 20,
             ..Config::default()
         };
-        let srv = server::spawn("127.0.0.1:0", cfg, store.clone())
-            .await
-            .unwrap();
+        let srv = server::spawn("127.0.0.1:0", cfg, store.clone()).await.unwrap();
         let url = format!("http://{}/v1/events", srv.addr);
         let bodies = Arc::new(bodies);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -152,13 +141,7 @@ fn bench_ingest(dir: &std::path::Path) {
                     if i >= bodies.len() {
                         break;
                     }
-                    let r = client
-                        .post(&url)
-                        .header("content-type", "text/plain")
-                        .body(bodies[i].clone())
-                        .send()
-                        .await
-                        .unwrap();
+                    let r = client.post(&url).header("content-type", "text/plain").body(bodies[i].clone()).send().await.unwrap();
                     assert_eq!(r.status().as_u16(), 200);
                     let v: serde_json::Value = r.json().await.unwrap();
                     accepted += v["accepted"].as_u64().unwrap();
@@ -198,42 +181,18 @@ fn bench_funnel(dir: &std::path::Path) {
                 store.insert(b).unwrap();
             }
             done += recs.len();
-            eprintln!(
-                "  loaded {done} events ({:.0} events/s)",
-                done as f64 / start.elapsed().as_secs_f64()
-            );
+            eprintln!("  loaded {done} events ({:.0} events/s)", done as f64 / start.elapsed().as_secs_f64());
         }
-        println!(
-            "funnel setup: stored {total} events in {:.1} s (store.insert, batches of 10,000)",
-            start.elapsed().as_secs_f64()
-        );
+        println!("funnel setup: stored {total} events in {:.1} s (store.insert, batches of 10,000)", start.elapsed().as_secs_f64());
     }
     let stored = store.count().unwrap();
     let queries = [
-        (
-            "whole guide",
-            FunnelQuery {
-                guide_id: "big-guide".into(),
-                ..Default::default()
-            },
-        ),
+        ("whole guide", FunnelQuery { guide_id: "big-guide".into(), ..Default::default() }),
         (
             "version 2, variant B",
-            FunnelQuery {
-                guide_id: "big-guide".into(),
-                version: Some(2),
-                variant: Some("B".into()),
-                ..Default::default()
-            },
+            FunnelQuery { guide_id: "big-guide".into(), version: Some(2), variant: Some("B".into()), ..Default::default() },
         ),
-        (
-            "last 30 days",
-            FunnelQuery {
-                guide_id: "big-guide".into(),
-                from_ms: Some(T0 - 30 * DAY),
-                ..Default::default()
-            },
-        ),
+        ("last 30 days", FunnelQuery { guide_id: "big-guide".into(), from_ms: Some(T0 - 30 * DAY), ..Default::default() }),
     ];
     for (name, q) in queries {
         let mut times = Vec::new();
@@ -260,16 +219,9 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let dir = std::env::var("BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::env::temp_dir());
+    let dir = std::env::var("BENCH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
     std::fs::create_dir_all(&dir).unwrap();
-    println!(
-        "collector benchmarks ({} cores)",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    );
+    println!("collector benchmarks ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     bench_ingest(&dir);
     bench_funnel(&dir);
 }

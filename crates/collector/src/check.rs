@@ -18,10 +18,7 @@ pub struct TargetCheck {
 }
 
 fn norm(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 fn count(doc: &Html, sel: &str) -> Result<usize, String> {
@@ -32,24 +29,17 @@ fn count(doc: &Html, sel: &str) -> Result<usize, String> {
 fn fallback_count(doc: &Html, t: &Target) -> Option<(String, usize)> {
     for f in &t.fallbacks {
         if let Some(text) = &f.text {
-            let tag = f.tag.clone().unwrap_or_else(|| "a, button, [role=button], [role=tab], [role=menuitem], label, h1, h2, h3, h4, li, summary".into());
+            let tag = f
+                .tag
+                .clone()
+                .unwrap_or_else(|| "a, button, [role=button], [role=tab], [role=menuitem], label, h1, h2, h3, h4, li, summary".into());
             let Ok(sel) = Selector::parse(&tag) else {
                 continue;
             };
             let want = norm(text);
-            let hits: Vec<_> = doc
-                .select(&sel)
-                .filter(|e| norm(&e.text().collect::<String>()) == want)
-                .collect();
+            let hits: Vec<_> = doc.select(&sel).filter(|e| norm(&e.text().collect::<String>()) == want).collect();
             // Keep innermost matches, as the runtime does.
-            let inner = hits
-                .iter()
-                .filter(|e| {
-                    !hits
-                        .iter()
-                        .any(|o| o.id() != e.id() && o.ancestors().any(|a| a.id() == e.id()))
-                })
-                .count();
+            let inner = hits.iter().filter(|e| !hits.iter().any(|o| o.id() != e.id() && o.ancestors().any(|a| a.id() == e.id()))).count();
             if inner > 0 {
                 return Some((format!("text {text:?}"), inner));
             }
@@ -79,23 +69,13 @@ pub fn check_page(html: &str, guides: &[Guide]) -> Vec<TargetCheck> {
                 Ok(n) => (n, None),
                 Err(e) => (0, Some(e)),
             };
-            let fallback = if n == 0 {
-                fallback_count(&doc, t)
-            } else {
-                None
-            };
+            let fallback = if n == 0 { fallback_count(&doc, t) } else { None };
             let problem = problem.or_else(|| match (n, &fallback) {
                 (0, None) => Some("matches no element".to_string()),
-                (0, Some((how, 1))) => Some(format!(
-                    "selector matches no element; found by fallback {how}"
-                )),
-                (0, Some((how, k))) => Some(format!(
-                    "selector matches no element; fallback {how} matches {k} elements"
-                )),
+                (0, Some((how, 1))) => Some(format!("selector matches no element; found by fallback {how}")),
+                (0, Some((how, k))) => Some(format!("selector matches no element; fallback {how} matches {k} elements")),
                 (1, _) => None,
-                (k, _) => Some(format!(
-                    "matches {k} elements; the guide would anchor to the first"
-                )),
+                (k, _) => Some(format!("matches {k} elements; the guide would anchor to the first")),
             });
             out.push(TargetCheck {
                 guide_id: g.id.clone(),

@@ -11,11 +11,7 @@ use crate::server::{self, parse_time, Config};
 use crate::store::{FunnelQuery, SqliteStore, Store};
 
 #[derive(Parser)]
-#[command(
-    name = "guidepost",
-    version,
-    about = "Guidepost: validate guides, simulate targeting, collect events and report drop-off"
-)]
+#[command(name = "guidepost", version, about = "Guidepost: validate guides, simulate targeting, collect events and report drop-off")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,13 +105,8 @@ pub fn load_dir(path: &Path) -> (Vec<Guide>, Vec<String>) {
     let mut guides = Vec::new();
     let mut problems = Vec::new();
     let files: Vec<PathBuf> = if path.is_dir() {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(path)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        v.retain(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && !p.to_string_lossy().ends_with(".schema.json")
-        });
+        let mut v: Vec<PathBuf> = std::fs::read_dir(path).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+        v.retain(|p| p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().ends_with(".schema.json"));
         v.sort();
         v
     } else {
@@ -125,11 +116,7 @@ pub fn load_dir(path: &Path) -> (Vec<Guide>, Vec<String>) {
         match std::fs::read_to_string(&f) {
             Ok(text) => {
                 let r = load_guides(&text);
-                problems.extend(
-                    r.diagnostics
-                        .iter()
-                        .map(|d| format!("{}: {d}", f.display())),
-                );
+                problems.extend(r.diagnostics.iter().map(|d| format!("{}: {d}", f.display())));
                 guides.extend(r.guides);
             }
             Err(e) => problems.push(format!("{}: cannot read: {e}", f.display())),
@@ -159,8 +146,7 @@ fn run(cmd: Command) -> Result<i32, String> {
                 if f.to_string_lossy().ends_with(".schema.json") {
                     continue;
                 }
-                let text =
-                    std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+                let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
                 let r = load_guides(&text);
                 for d in &r.diagnostics {
                     println!("{}: {d}", f.display());
@@ -175,13 +161,7 @@ fn run(cmd: Command) -> Result<i32, String> {
             print!("{}", guidepost_core::guide_schema_json());
             Ok(0)
         }
-        Command::Simulate {
-            guide,
-            user,
-            url,
-            guides,
-            now,
-        } => simulate(&guide, &user, &url, &guides, now.as_deref()),
+        Command::Simulate { guide, user, url, guides, now } => simulate(&guide, &user, &url, &guides, now.as_deref()),
         Command::Serve {
             addr,
             db,
@@ -200,8 +180,7 @@ fn run(cmd: Command) -> Result<i32, String> {
             let store: Arc<dyn Store> = match store.as_str() {
                 "sqlite" => {
                     if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(parent)
-                            .map_err(|e| format!("{}: {e}", parent.display()))?;
+                        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
                     }
                     let sqlite = Arc::new(SqliteStore::open(&db)?);
                     let warm = sqlite.clone();
@@ -212,15 +191,8 @@ fn run(cmd: Command) -> Result<i32, String> {
                     });
                     sqlite
                 }
-                "clickhouse" => Arc::new(crate::clickhouse::ClickHouseStore::connect(
-                    &clickhouse_url,
-                    &clickhouse_db,
-                )?),
-                other => {
-                    return Err(format!(
-                        "unknown store \"{other}\": expected sqlite or clickhouse"
-                    ))
-                }
+                "clickhouse" => Arc::new(crate::clickhouse::ClickHouseStore::connect(&clickhouse_url, &clickhouse_db)?),
+                other => return Err(format!("unknown store \"{other}\": expected sqlite or clickhouse")),
             };
             let config = Config {
                 write_keys,
@@ -233,19 +205,10 @@ fn run(cmd: Command) -> Result<i32, String> {
                 guides_dir: Some(guides),
             };
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            rt.block_on(server::serve(addr, config, store))
-                .map_err(|e| format!("server: {e}"))?;
+            rt.block_on(server::serve(addr, config, store)).map_err(|e| format!("server: {e}"))?;
             Ok(0)
         }
-        Command::Report {
-            guide,
-            db,
-            from,
-            to,
-            version,
-            variant,
-            json,
-        } => {
+        Command::Report { guide, db, from, to, version, variant, json } => {
             if !db.exists() {
                 return Err(format!("no database at {}", db.display()));
             }
@@ -259,18 +222,14 @@ fn run(cmd: Command) -> Result<i32, String> {
             };
             let r = store.funnel(&q)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?
-                );
+                println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
             } else {
                 print!("{}", render_funnel(&r));
             }
             Ok(0)
         }
         Command::Check { html, files } => {
-            let page =
-                std::fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
+            let page = std::fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
             let mut guides = Vec::new();
             for f in &files {
                 let (g, problems) = load_dir(f);
@@ -284,23 +243,13 @@ fn run(cmd: Command) -> Result<i32, String> {
             for c in &checks {
                 match &c.problem {
                     Some(p) => {
-                        let hard = c.selector_matches != 1
-                            && c.fallback_matches.as_ref().is_none_or(|(_, n)| *n != 1);
+                        let hard = c.selector_matches != 1 && c.fallback_matches.as_ref().is_none_or(|(_, n)| *n != 1);
                         if hard {
                             broken += 1;
                         }
-                        println!(
-                            "{} {}/{}: {} {p}",
-                            if hard { "✗" } else { "!" },
-                            c.guide_id,
-                            c.step_id,
-                            c.selector
-                        );
+                        println!("{} {}/{}: {} {p}", if hard { "✗" } else { "!" }, c.guide_id, c.step_id, c.selector);
                     }
-                    None => println!(
-                        "✓ {}/{}: {} matches 1 element",
-                        c.guide_id, c.step_id, c.selector
-                    ),
+                    None => println!("✓ {}/{}: {} matches 1 element", c.guide_id, c.step_id, c.selector),
                 }
             }
             println!("{} target(s) checked, {broken} broken", checks.len());
@@ -309,13 +258,7 @@ fn run(cmd: Command) -> Result<i32, String> {
     }
 }
 
-fn simulate(
-    id: &str,
-    user: &Path,
-    url: &str,
-    guide_paths: &[PathBuf],
-    now: Option<&str>,
-) -> Result<i32, String> {
+fn simulate(id: &str, user: &Path, url: &str, guide_paths: &[PathBuf], now: Option<&str>) -> Result<i32, String> {
     let mut guides = Vec::new();
     for p in guide_paths {
         let (g, problems) = load_dir(p);
@@ -327,107 +270,47 @@ fn simulate(
     if !guides.iter().any(|g| g.id == id) {
         return Err(format!(
             "no valid guide \"{id}\" in {}",
-            guide_paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            guide_paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         ));
     }
     let text = std::fs::read_to_string(user).map_err(|e| format!("{}: {e}", user.display()))?;
-    let u: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: invalid JSON: {e}", user.display()))?;
+    let u: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", user.display()))?;
     let now_ms = match now {
         Some(n) => parse_time(n)?,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0),
+        None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
     };
-    let viewport: Size = u
-        .get("viewport")
-        .cloned()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or(Size {
-            width: 1280.0,
-            height: 800.0,
-        });
+    let viewport: Size =
+        u.get("viewport").cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or(Size { width: 1280.0, height: 800.0 });
     let ctx = Context {
-        user_id: u
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or("simulated-user")
-            .to_string(),
-        traits: u
-            .get("traits")
-            .and_then(|v| v.as_object())
-            .cloned()
-            .unwrap_or_default(),
+        user_id: u.get("id").and_then(|v| v.as_str()).unwrap_or("simulated-user").to_string(),
+        traits: u.get("traits").and_then(|v| v.as_object()).cloned().unwrap_or_default(),
         url: url.to_string(),
         viewport,
         device: Device::from_width(viewport.width),
-        locale: u
-            .get("locale")
-            .and_then(|v| v.as_str())
-            .unwrap_or("en")
-            .to_string(),
+        locale: u.get("locale").and_then(|v| v.as_str()).unwrap_or("en").to_string(),
         now_ms,
-        events: u
-            .get("events")
-            .cloned()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default(),
-        guides: u
-            .get("guides")
-            .and_then(|v| guidepost_core::json::from_value(v).ok())
-            .unwrap_or_default(),
+        events: u.get("events").cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default(),
+        guides: u.get("guides").and_then(|v| guidepost_core::json::from_value(v).ok()).unwrap_or_default(),
     };
-    let state = SchedulerState {
-        history: ctx.guides.clone(),
-        session_id: "simulated".into(),
-        ..Default::default()
-    };
+    let state = SchedulerState { history: ctx.guides.clone(), session_id: "simulated".into(), ..Default::default() };
     let engine = Engine::new(guides);
-    let ex = engine
-        .explain_guide(id, &ctx, &state)
-        .ok_or("guide vanished")?;
-    println!(
-        "{} {} for user {} on {url}",
-        if ex.eligible {
-            "✓ would show"
-        } else {
-            "✗ would not show"
-        },
-        id,
-        ctx.user_id
-    );
+    let ex = engine.explain_guide(id, &ctx, &state).ok_or("guide vanished")?;
+    println!("{} {} for user {} on {url}", if ex.eligible { "✓ would show" } else { "✗ would not show" }, id, ctx.user_id);
     print!("{}", ex.trace.render());
     Ok(if ex.eligible { 0 } else { 1 })
 }
 
 /// A terminal table of a funnel.
 pub fn render_funnel(r: &guidepost_core::FunnelReport) -> String {
-    let mut s = format!(
-        "guide {}: {} shown, {} completed ({:.1}%)\n",
-        r.guide_id,
-        r.shown_users,
-        r.completed_users,
-        r.completion_rate * 100.0
-    );
+    let mut s =
+        format!("guide {}: {} shown, {} completed ({:.1}%)\n", r.guide_id, r.shown_users, r.completed_users, r.completion_rate * 100.0);
     s.push_str(&format!(
         "{:<4} {:<18} {:>8} {:>10} {:>8} {:>7} {:>9}  {}\n",
         "#", "step", "viewed", "completed", "dropped", "rate", "median", "why they left"
     ));
     for st in &r.steps {
-        let reasons: Vec<String> = st
-            .drop_reasons
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        let median = st
-            .median_ms
-            .map(|m| format!("{:.1}s", m as f64 / 1000.0))
-            .unwrap_or_else(|| "-".into());
+        let reasons: Vec<String> = st.drop_reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let median = st.median_ms.map(|m| format!("{:.1}s", m as f64 / 1000.0)).unwrap_or_else(|| "-".into());
         let bar = "█".repeat(((1.0 - st.drop_rate) * 10.0).round() as usize);
         s.push_str(&format!(
             "{:<4} {:<18} {:>8} {:>10} {:>8} {:>6.1}% {:>9}  {} {}\n",

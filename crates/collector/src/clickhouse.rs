@@ -60,28 +60,16 @@ pub fn quote(s: &str) -> String {
 impl ClickHouseStore {
     /// `url` is `http://host:port`; `db` is created when missing, with the events table.
     pub fn connect(url: &str, db: &str) -> Result<ClickHouseStore, String> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| format!("clickhouse url {url:?}: expected http://host:port"))?;
+        let rest = url.strip_prefix("http://").ok_or_else(|| format!("clickhouse url {url:?}: expected http://host:port"))?;
         let hostport = rest.trim_end_matches('/');
         let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) => (
-                h.to_string(),
-                p.parse::<u16>()
-                    .map_err(|_| format!("clickhouse url {url:?}: bad port"))?,
-            ),
+            Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| format!("clickhouse url {url:?}: bad port"))?),
             None => (hostport.to_string(), 8123),
         };
         if db.is_empty() || !db.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!(
-                "clickhouse database {db:?}: expected letters, digits and _"
-            ));
+            return Err(format!("clickhouse database {db:?}: expected letters, digits and _"));
         }
-        let s = ClickHouseStore {
-            host,
-            port,
-            db: db.to_string(),
-        };
+        let s = ClickHouseStore { host, port, db: db.to_string() };
         s.exec(&format!("CREATE DATABASE IF NOT EXISTS {db}"), "")?;
         s.exec(
             &format!(
@@ -102,16 +90,12 @@ impl ClickHouseStore {
             .map_err(|e| format!("clickhouse {}:{}: {e}", self.host, self.port))?
             .next()
             .ok_or("clickhouse: no address")?;
-        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-            .map_err(|e| format!("clickhouse {addr}: {e}"))?;
+        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("clickhouse {addr}: {e}"))?;
         conn.set_read_timeout(Some(Duration::from_secs(120))).ok();
         let (path, payload) = if body.is_empty() {
             ("/".to_string(), query.to_string())
         } else {
-            (
-                format!("/?query={}", percent_encode(query)),
-                body.to_string(),
-            )
+            (format!("/?query={}", percent_encode(query)), body.to_string())
         };
         let req = format!(
             "POST {path} HTTP/1.0\r\nHost: {}:{}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
@@ -119,16 +103,11 @@ impl ClickHouseStore {
             self.port,
             payload.len()
         );
-        conn.write_all(req.as_bytes())
-            .and_then(|_| conn.write_all(payload.as_bytes()))
-            .map_err(|e| format!("clickhouse: {e}"))?;
+        conn.write_all(req.as_bytes()).and_then(|_| conn.write_all(payload.as_bytes())).map_err(|e| format!("clickhouse: {e}"))?;
         let mut resp = Vec::new();
-        conn.read_to_end(&mut resp)
-            .map_err(|e| format!("clickhouse: {e}"))?;
+        conn.read_to_end(&mut resp).map_err(|e| format!("clickhouse: {e}"))?;
         let text = String::from_utf8_lossy(&resp);
-        let (head, body) = text
-            .split_once("\r\n\r\n")
-            .ok_or("clickhouse: malformed response")?;
+        let (head, body) = text.split_once("\r\n\r\n").ok_or("clickhouse: malformed response")?;
         let status = head.split_whitespace().nth(1).unwrap_or("");
         if status != "200" {
             return Err(format!("clickhouse {status}: {}", body.trim()));
@@ -138,24 +117,18 @@ impl ClickHouseStore {
 
     fn rows(&self, query: &str) -> Result<Vec<Value>, String> {
         let out = self.exec(&format!("{query} FORMAT JSONEachRow"), "")?;
-        out.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).map_err(|e| format!("clickhouse row: {e}")))
-            .collect()
+        out.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).map_err(|e| format!("clickhouse row: {e}"))).collect()
     }
 
     /// Stored events (after deduplication).
     pub fn count(&self) -> Result<u64, String> {
         let out = self.exec(&format!("SELECT count() FROM {}.events FINAL", self.db), "")?;
-        out.trim()
-            .parse()
-            .map_err(|_| format!("clickhouse count: {out:?}"))
+        out.trim().parse().map_err(|_| format!("clickhouse count: {out:?}"))
     }
 
     /// Drops the database (tests).
     pub fn drop_database(&self) -> Result<(), String> {
-        self.exec(&format!("DROP DATABASE IF EXISTS {}", self.db), "")
-            .map(|_| ())
+        self.exec(&format!("DROP DATABASE IF EXISTS {}", self.db), "").map(|_| ())
     }
 
     fn filter(&self, q: &FunnelQuery) -> String {
@@ -183,8 +156,7 @@ impl Store for ClickHouseStore {
         }
         // Which of these ids are stored already (also within the batch itself).
         let ids: Vec<String> = records.iter().map(|r| quote(&r.event_id)).collect();
-        let guides: std::collections::BTreeSet<String> =
-            records.iter().map(|r| quote(&r.guide_id)).collect();
+        let guides: std::collections::BTreeSet<String> = records.iter().map(|r| quote(&r.guide_id)).collect();
         let existing: std::collections::HashSet<String> = self
             .rows(&format!(
                 "SELECT DISTINCT event_id FROM {}.events WHERE guide_id IN ({}) AND event_id IN ({})",
@@ -214,30 +186,19 @@ impl Store for ClickHouseStore {
             body.push('\n');
         }
         if !body.is_empty() {
-            self.exec(
-                &format!("INSERT INTO {}.events FORMAT JSONEachRow", self.db),
-                &body,
-            )?;
+            self.exec(&format!("INSERT INTO {}.events FORMAT JSONEachRow", self.db), &body)?;
         }
         Ok(out)
     }
 
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
-        let out = self.exec(
-            &format!(
-                "SELECT record FROM {}.events FINAL WHERE {} ORDER BY ts FORMAT JSONEachRow",
-                self.db,
-                self.filter(q)
-            ),
-            "",
-        )?;
+        let out =
+            self.exec(&format!("SELECT record FROM {}.events FINAL WHERE {} ORDER BY ts FORMAT JSONEachRow", self.db, self.filter(q)), "")?;
         let mut b = FunnelBuilder::new(&q.guide_id);
         for line in out.lines().filter(|l| !l.trim().is_empty()) {
-            let row: Value =
-                serde_json::from_str(line).map_err(|e| format!("clickhouse row: {e}"))?;
-            let rec: EventRecord =
-                serde_json::from_str(row.get("record").and_then(Value::as_str).unwrap_or(""))
-                    .map_err(|e| format!("clickhouse record: {e}"))?;
+            let row: Value = serde_json::from_str(line).map_err(|e| format!("clickhouse row: {e}"))?;
+            let rec: EventRecord = serde_json::from_str(row.get("record").and_then(Value::as_str).unwrap_or(""))
+                .map_err(|e| format!("clickhouse record: {e}"))?;
             b.add(&rec);
         }
         Ok(b.finish())
@@ -252,30 +213,18 @@ impl Store for ClickHouseStore {
              FROM {}.events FINAL GROUP BY guide_id ORDER BY guide_id",
             self.db
         ))?;
-        let num = |v: &Value| {
-            v.as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .unwrap_or(0)
-        };
+        let num = |v: &Value| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
         Ok(rows
             .into_iter()
             .map(|r| {
                 let shown = num(&r["shown"]);
                 let done = num(&r["done"]);
-                let mut versions: Vec<u32> = r["versions"]
-                    .as_array()
-                    .map(|a| a.iter().map(|v| num(v) as u32).collect())
-                    .unwrap_or_default();
+                let mut versions: Vec<u32> =
+                    r["versions"].as_array().map(|a| a.iter().map(|v| num(v) as u32).collect()).unwrap_or_default();
                 versions.sort();
                 let mut variants: Vec<String> = r["variants"]
                     .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str())
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
+                    .map(|a| a.iter().filter_map(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string).collect())
                     .unwrap_or_default();
                 variants.sort();
                 GuideSummary {

@@ -73,11 +73,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(rate: f64, burst: f64) -> Self {
-        RateLimiter {
-            rate,
-            burst,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        RateLimiter { rate, burst, buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes `cost` tokens from `key`'s bucket; false when there are not enough.
@@ -86,10 +82,7 @@ impl RateLimiter {
             return true;
         }
         let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let b = map.entry(key.to_string()).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
+        let b = map.entry(key.to_string()).or_insert(Bucket { tokens: self.burst, at: now });
         let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
         b.tokens = (b.tokens + elapsed * self.rate).min(self.burst);
         b.at = now;
@@ -116,11 +109,8 @@ fn error(status: StatusCode, msg: impl Into<String>) -> Response {
 
 /// Builds the router.
 pub fn router(cfg: Config, store: Arc<dyn Store>) -> Router {
-    let state = Arc::new(AppState {
-        limiter: RateLimiter::new(cfg.rate_per_key, (cfg.rate_per_key * 2.0).max(1.0)),
-        cfg: cfg.clone(),
-        store,
-    });
+    let state =
+        Arc::new(AppState { limiter: RateLimiter::new(cfg.rate_per_key, (cfg.rate_per_key * 2.0).max(1.0)), cfg: cfg.clone(), store });
     let mut app = Router::new()
         .route("/v1/events", post(ingest))
         .route("/v1/guides", get(list_guides))
@@ -134,61 +124,35 @@ pub fn router(cfg: Config, store: Arc<dyn Store>) -> Router {
     if let Some(www) = &cfg.www {
         app = app.fallback_service(ServeDir::new(www).append_index_html_on_directories(true));
     }
-    app.layer(middleware::from_fn_with_state(state.clone(), cors))
-        .with_state(state)
+    app.layer(middleware::from_fn_with_state(state.clone(), cors)).with_state(state)
 }
 
 fn origin_allowed(cfg: &Config, origin: &str, host: Option<&str>) -> bool {
     let own = host.is_some_and(|h| {
-        origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
-            .is_some_and(|o| o.eq_ignore_ascii_case(h))
+        origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).is_some_and(|o| o.eq_ignore_ascii_case(h))
     });
-    own || cfg
-        .allow_origins
-        .iter()
-        .any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    own || cfg.allow_origins.iter().any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 /// CORS for the API: preflights are answered here; requests from origins outside the
 /// allow-list are refused; allowed ones get `access-control-allow-origin`.
 async fn cors(State(st): State<Shared>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string);
     if !path.starts_with("/v1/") {
         return next.run(req).await;
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok());
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
     let allowed = origin.as_deref().map(|o| origin_allowed(&st.cfg, o, host));
     if req.method() == Method::OPTIONS {
         return match (origin, allowed) {
             (Some(o), Some(true)) => {
                 let mut r = StatusCode::NO_CONTENT.into_response();
                 let h = r.headers_mut();
-                h.insert(
-                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                    HeaderValue::from_str(&o).unwrap_or(HeaderValue::from_static("null")),
-                );
-                h.insert(
-                    header::ACCESS_CONTROL_ALLOW_METHODS,
-                    HeaderValue::from_static("GET, POST, OPTIONS"),
-                );
-                h.insert(
-                    header::ACCESS_CONTROL_ALLOW_HEADERS,
-                    HeaderValue::from_static("content-type, x-guidepost-key, authorization"),
-                );
-                h.insert(
-                    header::ACCESS_CONTROL_MAX_AGE,
-                    HeaderValue::from_static("86400"),
-                );
+                h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(&o).unwrap_or(HeaderValue::from_static("null")));
+                h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+                h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, x-guidepost-key, authorization"));
+                h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
                 h.insert(header::VARY, HeaderValue::from_static("origin"));
                 r
             }
@@ -201,10 +165,8 @@ async fn cors(State(st): State<Shared>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     if let Some(o) = origin {
         if let Ok(v) = HeaderValue::from_str(&o) {
-            resp.headers_mut()
-                .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
-            resp.headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("origin"));
+            resp.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+            resp.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));
         }
     }
     resp
@@ -229,9 +191,7 @@ pub fn split_body(body: &[u8]) -> Result<(Vec<Value>, Option<String>), String> {
     match v {
         Value::Array(a) => Ok((a, None)),
         Value::Object(mut m) => {
-            let key = ["writeKey", "write_key", "key"]
-                .iter()
-                .find_map(|k| m.get(*k).and_then(Value::as_str).map(str::to_string));
+            let key = ["writeKey", "write_key", "key"].iter().find_map(|k| m.get(*k).and_then(Value::as_str).map(str::to_string));
             match m.remove("batch") {
                 Some(Value::Array(a)) => Ok((a, key)),
                 _ => Err("expected {\"batch\": [records]} or an array of records".into()),
@@ -269,13 +229,9 @@ impl Parsed {
 pub fn parse_body(body: &[u8]) -> Result<(Parsed, Option<String>), String> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let typed = if first == Some(&b'[') {
-        serde_json::from_slice::<Vec<EventRecord>>(body)
-            .ok()
-            .map(|r| (r, None))
+        serde_json::from_slice::<Vec<EventRecord>>(body).ok().map(|r| (r, None))
     } else {
-        serde_json::from_slice::<TypedBody>(body)
-            .ok()
-            .map(|b| (b.batch, b.write_key))
+        serde_json::from_slice::<TypedBody>(body).ok().map(|b| (b.batch, b.write_key))
     };
     match typed {
         Some((records, key)) => Ok((Parsed::Typed(records), key)),
@@ -285,15 +241,8 @@ pub fn parse_body(body: &[u8]) -> Result<(Parsed, Option<String>), String> {
 
 /// Validates decoded records; any failure refuses the whole batch.
 pub fn validate_batch(records: Vec<EventRecord>) -> Result<Vec<EventRecord>, Vec<RecordError>> {
-    let errors: Vec<RecordError> = records
-        .iter()
-        .enumerate()
-        .filter_map(|(index, r)| {
-            r.validate()
-                .err()
-                .map(|reason| RecordError { index, reason })
-        })
-        .collect();
+    let errors: Vec<RecordError> =
+        records.iter().enumerate().filter_map(|(index, r)| r.validate().err().map(|reason| RecordError { index, reason })).collect();
     if errors.is_empty() {
         Ok(records)
     } else {
@@ -311,10 +260,7 @@ pub fn decode_batch(values: Vec<Value>) -> Result<Vec<EventRecord>, Vec<RecordEr
                 Ok(()) => out.push(r),
                 Err(reason) => errors.push(RecordError { index, reason }),
             },
-            Err(e) => errors.push(RecordError {
-                index,
-                reason: e.to_string(),
-            }),
+            Err(e) => errors.push(RecordError { index, reason: e.to_string() }),
         }
     }
     if errors.is_empty() {
@@ -324,46 +270,23 @@ pub fn decode_batch(values: Vec<Value>) -> Result<Vec<EventRecord>, Vec<RecordEr
     }
 }
 
-async fn ingest(
-    State(st): State<Shared>,
-    Query(q): Query<KeyQuery>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn ingest(State(st): State<Shared>, Query(q): Query<KeyQuery>, headers: HeaderMap, body: Bytes) -> Response {
     let (values, body_key) = match parse_body(&body) {
         Ok(x) => x,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    let key = headers
-        .get("x-guidepost-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or(q.key)
-        .or(body_key);
+    let key = headers.get("x-guidepost-key").and_then(|v| v.to_str().ok()).map(str::to_string).or(q.key).or(body_key);
     match key.clone() {
         Some(k) if st.cfg.write_keys.contains(&k) => {}
         Some(_) => return error(StatusCode::UNAUTHORIZED, "wrong write key"),
-        None => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "missing write key (x-guidepost-key header, ?key= or writeKey in the body)",
-            )
-        }
+        None => return error(StatusCode::UNAUTHORIZED, "missing write key (x-guidepost-key header, ?key= or writeKey in the body)"),
     }
     if values.len() > MAX_BATCH {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("batch of {} records; at most {MAX_BATCH}", values.len()),
-        );
+        return error(StatusCode::PAYLOAD_TOO_LARGE, format!("batch of {} records; at most {MAX_BATCH}", values.len()));
     }
-    if !st.limiter.take(
-        &key.unwrap_or_default(),
-        values.len().max(1) as f64,
-        Instant::now(),
-    ) {
+    if !st.limiter.take(&key.unwrap_or_default(), values.len().max(1) as f64, Instant::now()) {
         let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded");
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
     }
     let decoded = match values {
@@ -372,14 +295,10 @@ async fn ingest(
     };
     let records = match decoded {
         Ok(r) => r,
-        Err(errors) => {
-            return (StatusCode::BAD_REQUEST, Json(json!({ "errors": errors }))).into_response()
-        }
+        Err(errors) => return (StatusCode::BAD_REQUEST, Json(json!({ "errors": errors }))).into_response(),
     };
     match with_store(&st, move |store| store.insert(&records)).await {
-        Ok(n) => {
-            Json(json!({ "accepted": n.accepted, "duplicates": n.duplicates })).into_response()
-        }
+        Ok(n) => Json(json!({ "accepted": n.accepted, "duplicates": n.duplicates })).into_response(),
         Err(r) => r,
     }
 }
@@ -393,26 +312,17 @@ async fn with_store<T: Send + 'static>(
     let store = st.store.clone();
     match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("store: {e}"),
-        )),
+        Ok(Err(e)) => Err(error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}"))),
         Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }
 }
 
 fn read_authorized(st: &AppState, headers: &HeaderMap, key: Option<&str>) -> Result<(), Response> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").map(str::trim));
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ").map(str::trim));
     match bearer.or(key) {
         Some(k) if st.cfg.read_keys.iter().any(|r| r == k) => Ok(()),
         Some(_) => Err(error(StatusCode::UNAUTHORIZED, "wrong read key")),
-        None => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "missing read key (authorization: Bearer <key> or ?key=)",
-        )),
+        None => Err(error(StatusCode::UNAUTHORIZED, "missing read key (authorization: Bearer <key> or ?key=)")),
     }
 }
 
@@ -450,11 +360,7 @@ pub fn parse_time_at(s: &str, end: bool) -> Result<i64, String> {
     }
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() == 3 {
-        if let (Ok(y), Ok(m), Ok(d)) = (
-            parts[0].parse::<i64>(),
-            parts[1].parse::<i64>(),
-            parts[2].parse::<i64>(),
-        ) {
+        if let (Ok(y), Ok(m), Ok(d)) = (parts[0].parse::<i64>(), parts[1].parse::<i64>(), parts[2].parse::<i64>()) {
             if (1..=12).contains(&m) && (1..=31).contains(&d) {
                 let day = days_from_civil(y, m, d) + if end { 1 } else { 0 };
                 return Ok(day * 86_400_000);
@@ -466,39 +372,20 @@ pub fn parse_time_at(s: &str, end: bool) -> Result<i64, String> {
 
 impl FunnelParams {
     pub fn to_query(&self, guide_id: &str) -> Result<FunnelQuery, String> {
-        let nonempty = |o: &Option<String>| {
-            o.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
+        let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         Ok(FunnelQuery {
             guide_id: guide_id.to_string(),
-            from_ms: nonempty(&self.from)
-                .map(|s| parse_time_at(&s, false))
-                .transpose()
-                .map_err(|e| format!("from: {e}"))?,
-            to_ms: nonempty(&self.to)
-                .map(|s| parse_time_at(&s, true))
-                .transpose()
-                .map_err(|e| format!("to: {e}"))?,
+            from_ms: nonempty(&self.from).map(|s| parse_time_at(&s, false)).transpose().map_err(|e| format!("from: {e}"))?,
+            to_ms: nonempty(&self.to).map(|s| parse_time_at(&s, true)).transpose().map_err(|e| format!("to: {e}"))?,
             version: nonempty(&self.version)
-                .map(|s| {
-                    s.parse::<u32>()
-                        .map_err(|_| format!("version: expected a number, found {s:?}"))
-                })
+                .map(|s| s.parse::<u32>().map_err(|_| format!("version: expected a number, found {s:?}")))
                 .transpose()?,
             variant: nonempty(&self.variant),
         })
     }
 }
 
-async fn funnel(
-    State(st): State<Shared>,
-    Path(id): Path<String>,
-    Query(p): Query<FunnelParams>,
-    headers: HeaderMap,
-) -> Response {
+async fn funnel(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, headers: HeaderMap) -> Response {
     if let Err(r) = read_authorized(&st, &headers, p.key.as_deref()) {
         return r;
     }
@@ -512,11 +399,7 @@ async fn funnel(
     }
 }
 
-async fn list_guides(
-    State(st): State<Shared>,
-    Query(q): Query<KeyQuery>,
-    headers: HeaderMap,
-) -> Response {
+async fn list_guides(State(st): State<Shared>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Response {
     if let Err(r) = read_authorized(&st, &headers, q.key.as_deref()) {
         return r;
     }
@@ -565,9 +448,5 @@ pub async fn spawn(addr: &str, cfg: Config, store: Arc<dyn Store>) -> std::io::R
             })
             .await
     });
-    Ok(Running {
-        addr,
-        shutdown: tx,
-        handle,
-    })
+    Ok(Running { addr, shutdown: tx, handle })
 }

@@ -121,16 +121,8 @@ pub fn facts(r: &EventRecord) -> Vec<(i64, String, String, Option<String>)> {
 }
 
 /// Builds the report from summed rollup counters: (step index, step id, metric) -> n.
-pub fn report_from_counters(
-    guide_id: &str,
-    rows: &BTreeMap<(i64, String, String), u64>,
-    comments: Vec<String>,
-) -> FunnelReport {
-    let get = |step: i64, sid: &str, m: &str| {
-        rows.get(&(step, sid.to_string(), m.to_string()))
-            .copied()
-            .unwrap_or(0)
-    };
+pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String), u64>, comments: Vec<String>) -> FunnelReport {
+    let get = |step: i64, sid: &str, m: &str| rows.get(&(step, sid.to_string(), m.to_string())).copied().unwrap_or(0);
     let shown = get(-1, "", "shown_users");
     let completed = get(-1, "", "completed_users");
     let mut exits = BTreeMap::new();
@@ -142,10 +134,7 @@ pub fn report_from_counters(
         }
         if let Some(r) = m.strip_prefix("exit:") {
             *exits.entry(r.to_string()).or_default() += n;
-        } else if let Some(sc) = m
-            .strip_prefix("score:")
-            .and_then(|s| s.parse::<usize>().ok())
-        {
+        } else if let Some(sc) = m.strip_prefix("score:").and_then(|s| s.parse::<usize>().ok()) {
             if sc <= 10 {
                 scores[sc] += n;
             }
@@ -158,13 +147,11 @@ pub fn report_from_counters(
         if *step < 0 {
             continue;
         }
-        let f = steps
-            .entry((*step, sid.clone()))
-            .or_insert_with(|| StepFunnel {
-                step_id: sid.clone(),
-                step_index: *step as u32,
-                ..Default::default()
-            });
+        let f = steps.entry((*step, sid.clone())).or_insert_with(|| StepFunnel {
+            step_id: sid.clone(),
+            step_index: *step as u32,
+            ..Default::default()
+        });
         match m.as_str() {
             "viewed_users" => f.viewed_users += n,
             "completed_users" => f.completed_users += n,
@@ -184,18 +171,13 @@ pub fn report_from_counters(
         f.drop_reasons.remove("completed");
         let explained: u64 = f.drop_reasons.values().sum();
         if f.dropped_users > explained {
-            f.drop_reasons
-                .insert("in_progress".into(), f.dropped_users - explained);
+            f.drop_reasons.insert("in_progress".into(), f.dropped_users - explained);
         }
         // Median from the histogram.
         let mut hist: Vec<(i64, u64)> = rows
             .iter()
             .filter(|((s, id, _), _)| s == step && id == sid)
-            .filter_map(|((_, _, m), n)| {
-                m.strip_prefix("dur:")
-                    .and_then(|b| b.parse().ok())
-                    .map(|b| (b, *n))
-            })
+            .filter_map(|((_, _, m), n)| m.strip_prefix("dur:").and_then(|b| b.parse().ok()).map(|b| (b, *n)))
             .collect();
         hist.sort();
         let total: u64 = hist.iter().map(|(_, n)| n).sum();
@@ -221,10 +203,7 @@ pub fn report_from_counters(
         exits,
         steps: steps.into_values().collect(),
         survey: has_survey.then(|| SurveySummary::from_counts(scores, choices, comments)),
-        target_missing_rate: ratio(
-            get(-1, "", "missing_sessions"),
-            all_sessions.max(get(-1, "", "missing_sessions")),
-        ),
+        target_missing_rate: ratio(get(-1, "", "missing_sessions"), all_sessions.max(get(-1, "", "missing_sessions"))),
     }
 }
 
@@ -270,19 +249,9 @@ impl std::hash::Hasher for HashIsKey {
 impl Uniq {
     fn load(conn: &Connection) -> Result<Uniq, String> {
         let n: i64 = conn
-            .query_row(
-                "SELECT COALESCE(SUM(length(hashes)), 0) / 8 FROM uniq",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT COALESCE(SUM(length(hashes)), 0) / 8 FROM uniq", [], |r| r.get(0))
             .map_err(|e| format!("cannot read the uniqueness table: {e}"))?;
-        let mut u = Uniq {
-            set: std::collections::HashSet::with_capacity_and_hasher(
-                n as usize,
-                Default::default(),
-            ),
-            last: 0,
-        };
+        let mut u = Uniq { set: std::collections::HashSet::with_capacity_and_hasher(n as usize, Default::default()), last: 0 };
         u.catch_up(conn)?;
         Ok(u)
     }
@@ -290,16 +259,10 @@ impl Uniq {
     /// Merges the rows committed after `last`.
     fn catch_up(&mut self, conn: &Connection) -> Result<(), String> {
         let fail = |e: rusqlite::Error| format!("cannot read the uniqueness table: {e}");
-        let mut stmt = conn
-            .prepare_cached("SELECT rowid, hashes FROM uniq WHERE rowid > ?1 ORDER BY rowid")
-            .map_err(fail)?;
+        let mut stmt = conn.prepare_cached("SELECT rowid, hashes FROM uniq WHERE rowid > ?1 ORDER BY rowid").map_err(fail)?;
         let mut rows = stmt.query([self.last]).map_err(fail)?;
         while let Some(row) = rows.next().map_err(fail)? {
-            let blob = row
-                .get_ref(1)
-                .map_err(fail)?
-                .as_blob()
-                .map_err(|e| fail(e.into()))?;
+            let blob = row.get_ref(1).map_err(fail)?.as_blob().map_err(|e| fail(e.into()))?;
             self.set.extend(Uniq::unpack(blob));
             self.last = row.get(0).map_err(fail)?;
         }
@@ -311,8 +274,7 @@ impl Uniq {
     }
 
     fn unpack(blob: &[u8]) -> impl Iterator<Item = i64> + '_ {
-        blob.chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().expect("chunks of 8")))
+        blob.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("chunks of 8")))
     }
 }
 
@@ -329,28 +291,18 @@ struct Group {
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, String> {
-        let conn =
-            Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let conn = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         Self::setup(conn, Some(path.to_path_buf()))
     }
 
     pub fn in_memory() -> Result<SqliteStore, String> {
-        Self::setup(
-            Connection::open_in_memory().map_err(|e| e.to_string())?,
-            None,
-        )
+        Self::setup(Connection::open_in_memory().map_err(|e| e.to_string())?, None)
     }
 
     fn setup(conn: Connection, path: Option<std::path::PathBuf>) -> Result<SqliteStore, String> {
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| format!("cannot read the database: {e}"))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| format!("cannot read the database: {e}"))?;
         let has_tables: bool = conn
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'events')",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'events')", [], |r| r.get(0))
             .map_err(|e| format!("cannot read the database: {e}"))?;
         if has_tables && version != SCHEMA_VERSION {
             return Err(format!(
@@ -415,8 +367,7 @@ impl SqliteStore {
             Some(path) => {
                 let mut known = self.uniq.lock().map_err(|_| POISONED)?;
                 if known.is_none() {
-                    let own = Connection::open(path)
-                        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                    let own = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
                     *known = Some(Uniq::load(&own)?);
                 }
             }
@@ -435,9 +386,7 @@ impl SqliteStore {
     /// Number of stored events (for tests and the CLI).
     pub fn count(&self) -> Result<u64, String> {
         let c = self.conn.lock().map_err(|_| "poisoned")?;
-        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(|e| e.to_string())
+        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| e.to_string())
     }
 }
 
@@ -457,21 +406,14 @@ impl Row {
             .into_iter()
             .map(|(step, sid, metric, entity)| {
                 let h = entity.map(|e| {
-                    let key = format!(
-                        "{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}",
-                        r.guide_id, r.guide_version
-                    );
+                    let key =
+                        format!("{}\u{1f}{}\u{1f}{variant}\u{1f}{step}\u{1f}{sid}\u{1f}{metric}\u{1f}{e}", r.guide_id, r.guide_version);
                     stable_hash(&key) as i64
                 });
                 (step, sid, metric, h)
             })
             .collect();
-        Row {
-            rec: r.clone(),
-            variant,
-            day: r.timestamp.div_euclid(DAY_MS),
-            facts,
-        }
+        Row { rec: r.clone(), variant, day: r.timestamp.div_euclid(DAY_MS), facts }
     }
 }
 
@@ -488,14 +430,11 @@ impl SqliteStore {
         let known = known.as_mut().expect("loaded above");
         // IMMEDIATE: the write lock is taken now, so no other process can commit between
         // the catch-up below and this transaction's own writes.
-        let tx = c
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| e.to_string())?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
         known.catch_up(&tx)?;
         let mut outs = vec![Inserted::default(); batches.len()];
         // Hashes first counted in this transaction; they join `known` after the commit.
-        let mut fresh: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>> =
-            Default::default();
+        let mut fresh: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>> = Default::default();
         let mut fresh_row = None;
         {
             let mut ins = tx
@@ -505,17 +444,16 @@ impl SqliteStore {
                      VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
                 )
                 .map_err(|e| e.to_string())?;
-            let mut uniq = tx
-                .prepare_cached("INSERT INTO uniq(hashes) VALUES (?1)")
-                .map_err(|e| e.to_string())?;
+            let mut uniq = tx.prepare_cached("INSERT INTO uniq(hashes) VALUES (?1)").map_err(|e| e.to_string())?;
             let mut bump = tx
                 .prepare_cached(
                     "INSERT INTO counters(guide_id, day, version, variant, step_index, step_id, metric, n) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
                      ON CONFLICT DO UPDATE SET n = n + excluded.n",
                 )
                 .map_err(|e| e.to_string())?;
-            let mut comment =
-                tx.prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)").map_err(|e| e.to_string())?;
+            let mut comment = tx
+                .prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)")
+                .map_err(|e| e.to_string())?;
             // Counter increments are summed per key over the transaction, then written once each.
             type Key<'a> = (&'a str, i64, u32, &'a str, i64, &'a str, &'a str);
             let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
@@ -556,44 +494,19 @@ impl SqliteStore {
                                 continue;
                             }
                         }
-                        *bumps
-                            .entry((
-                                &r.guide_id,
-                                row.day,
-                                r.guide_version,
-                                &row.variant,
-                                *step,
-                                sid,
-                                metric,
-                            ))
-                            .or_default() += 1;
+                        *bumps.entry((&r.guide_id, row.day, r.guide_version, &row.variant, *step, sid, metric)).or_default() += 1;
                     }
-                    if let Some(text) = r
-                        .answer
-                        .as_ref()
-                        .and_then(|a| a.comment.as_ref())
-                        .filter(|c| !c.trim().is_empty())
-                    {
-                        comment
-                            .execute(params![
-                                r.guide_id,
-                                r.guide_version,
-                                row.variant,
-                                r.timestamp,
-                                text
-                            ])
-                            .map_err(|e| e.to_string())?;
+                    if let Some(text) = r.answer.as_ref().and_then(|a| a.comment.as_ref()).filter(|c| !c.trim().is_empty()) {
+                        comment.execute(params![r.guide_id, r.guide_version, row.variant, r.timestamp, text]).map_err(|e| e.to_string())?;
                     }
                 }
             }
             if !fresh.is_empty() {
-                uniq.execute(params![Uniq::pack(&fresh)])
-                    .map_err(|e| e.to_string())?;
+                uniq.execute(params![Uniq::pack(&fresh)]).map_err(|e| e.to_string())?;
                 fresh_row = Some(tx.last_insert_rowid());
             }
             for ((g, day, version, variant, step, sid, metric), n) in bumps {
-                bump.execute(params![g, day, version, variant, step, sid, metric, n])
-                    .map_err(|e| e.to_string())?;
+                bump.execute(params![g, day, version, variant, step, sid, metric, n]).map_err(|e| e.to_string())?;
             }
         }
         tx.commit().map_err(|e| e.to_string())?;
@@ -627,10 +540,8 @@ impl Store for SqliteStore {
             let batches = std::mem::take(&mut g.queue);
             drop(g);
             // A panic must not leave `writing` set: every later caller would wait for ever.
-            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.write_batches(&batches)
-            }))
-            .unwrap_or_else(|_| Err("internal error while writing; nothing was stored".into()));
+            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write_batches(&batches)))
+                .unwrap_or_else(|_| Err("internal error while writing; nothing was stored".into()));
             g = self.group.lock().unwrap_or_else(|e| e.into_inner());
             g.writing = false;
             match written {
@@ -652,10 +563,7 @@ impl Store for SqliteStore {
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
         let c = self.conn.lock().map_err(|_| "store lock poisoned")?;
         let from_day = q.from_ms.map(|t| t.div_euclid(DAY_MS)).unwrap_or(i64::MIN);
-        let to_day = q
-            .to_ms
-            .map(|t| (t - 1).div_euclid(DAY_MS))
-            .unwrap_or(i64::MAX);
+        let to_day = q.to_ms.map(|t| (t - 1).div_euclid(DAY_MS)).unwrap_or(i64::MAX);
         let mut stmt = c
             .prepare_cached(
                 "SELECT step_index, step_id, metric, SUM(n) FROM counters
@@ -665,19 +573,9 @@ impl Store for SqliteStore {
             .map_err(|e| e.to_string())?;
         let mut rows = BTreeMap::new();
         let it = stmt
-            .query_map(
-                params![q.guide_id, from_day, to_day, q.version, q.variant],
-                |r| {
-                    Ok((
-                        (
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                        ),
-                        r.get::<_, i64>(3)? as u64,
-                    ))
-                },
-            )
+            .query_map(params![q.guide_id, from_day, to_day, q.version, q.variant], |r| {
+                Ok(((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?), r.get::<_, i64>(3)? as u64))
+            })
             .map_err(|e| e.to_string())?;
         for row in it {
             let (k, v) = row.map_err(|e| e.to_string())?;
@@ -690,16 +588,9 @@ impl Store for SqliteStore {
             )
             .map_err(|e| e.to_string())?;
         let comments = cs
-            .query_map(
-                params![
-                    q.guide_id,
-                    q.from_ms.unwrap_or(i64::MIN),
-                    q.to_ms.unwrap_or(i64::MAX),
-                    q.version,
-                    q.variant
-                ],
-                |r| r.get::<_, String>(0),
-            )
+            .query_map(params![q.guide_id, q.from_ms.unwrap_or(i64::MIN), q.to_ms.unwrap_or(i64::MAX), q.version, q.variant], |r| {
+                r.get::<_, String>(0)
+            })
             .map_err(|e| e.to_string())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
@@ -732,19 +623,10 @@ impl Store for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (guide_id, shown, done, versions, variants) = row.map_err(|e| e.to_string())?;
-            let mut versions: Vec<u32> = versions
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|v| v.parse().ok())
-                .collect();
+            let mut versions: Vec<u32> = versions.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()).collect();
             versions.sort();
             versions.dedup();
-            let mut variants: Vec<String> = variants
-                .unwrap_or_default()
-                .split(',')
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .collect();
+            let mut variants: Vec<String> = variants.unwrap_or_default().split(',').filter(|v| !v.is_empty()).map(str::to_string).collect();
             variants.sort();
             variants.dedup();
             out.push(GuideSummary {

@@ -21,20 +21,13 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_guidepost"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let out = Command::new(env!("CARGO_BIN_EXE_guidepost")).args(args).current_dir(root()).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
 const GOOD: &str = r##"{"id":"g","name":"G","steps":[{"id":"a","kind":"modal","body":"hi"}]}"##;
-const BAD: &str = r##"{"id":"g","name":"G","steps":[{"id":"a","kind":"tooltip","target":{"selector":"#x"},"placement":"botom-end","body":"hi"}]}"##;
+const BAD: &str =
+    r##"{"id":"g","name":"G","steps":[{"id":"a","kind":"tooltip","target":{"selector":"#x"},"placement":"botom-end","body":"hi"}]}"##;
 
 #[test]
 fn validate_exit_codes_and_diagnostics() {
@@ -47,18 +40,8 @@ fn validate_exit_codes_and_diagnostics() {
     let cases: Vec<(&str, Vec<&str>, i32, &str)> = vec![
         ("good file", vec![&good], 0, "1 valid guide(s), 0 error(s)"),
         ("bad file", vec![&bad], 1, "steps[0].placement"),
-        (
-            "one bad among good",
-            vec![&good, &bad],
-            1,
-            "did you mean \"bottom-end\"",
-        ),
-        (
-            "repository examples",
-            vec!["guides/onboarding-tour.json", "guides/nps-survey.json"],
-            0,
-            "2 valid guide(s)",
-        ),
+        ("one bad among good", vec![&good, &bad], 1, "did you mean \"bottom-end\""),
+        ("repository examples", vec!["guides/onboarding-tour.json", "guides/nps-survey.json"], 0, "2 valid guide(s)"),
     ];
     for (case, files, code, text) in cases {
         let mut args = vec!["validate"];
@@ -83,40 +66,16 @@ fn simulate_says_whether_the_guide_shows() {
     let d = tmp("simulate");
     let guide = r#"{"id":"admins","name":"A","audience":{"trait":"role","op":"eq","value":"admin"},"steps":[{"id":"a","kind":"modal","body":"hi"}]}"#;
     std::fs::write(d.join("admins.json"), guide).unwrap();
-    std::fs::write(
-        d.join("admin.json"),
-        r#"{"id":"u1","traits":{"role":"admin"}}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("viewer.json"),
-        r#"{"id":"u2","traits":{"role":"viewer"}}"#,
-    )
-    .unwrap();
+    std::fs::write(d.join("admin.json"), r#"{"id":"u1","traits":{"role":"admin"}}"#).unwrap();
+    std::fs::write(d.join("viewer.json"), r#"{"id":"u2","traits":{"role":"viewer"}}"#).unwrap();
     let dir = d.display().to_string();
-    for (user, code, text) in [
-        ("admin.json", 0, "would show"),
-        ("viewer.json", 1, "would not show"),
-    ] {
+    for (user, code, text) in [("admin.json", 0, "would show"), ("viewer.json", 1, "would not show")] {
         let u = d.join(user).display().to_string();
-        let (c, out, err) = run(&[
-            "simulate", "--guide", "admins", "--user", &u, "--url", "/home", "--guides", &dir,
-        ]);
+        let (c, out, err) = run(&["simulate", "--guide", "admins", "--user", &u, "--url", "/home", "--guides", &dir]);
         assert_eq!(c, code, "{user}: {out}{err}");
-        assert!(
-            out.contains(text) && out.contains("role"),
-            "{user}: trace {out}"
-        );
+        assert!(out.contains(text) && out.contains("role"), "{user}: trace {out}");
     }
-    let (c, _, err) = run(&[
-        "simulate",
-        "--guide",
-        "nope",
-        "--user",
-        &d.join("admin.json").display().to_string(),
-        "--guides",
-        &dir,
-    ]);
+    let (c, _, err) = run(&["simulate", "--guide", "nope", "--user", &d.join("admin.json").display().to_string(), "--guides", &dir]);
     assert_eq!(c, 2, "unknown guide is an error: {err}");
 }
 
@@ -126,43 +85,16 @@ fn report_prints_the_funnel_table() {
     let db = d.join("events.db");
     {
         let s = SqliteStore::open(&db).unwrap();
-        let mut recs = journey(
-            "u1",
-            3,
-            Some(EventKind::GuideCompleted),
-            T0,
-            &[1000, 2000, 3000],
-        );
-        recs.extend(journey(
-            "u2",
-            1,
-            Some(EventKind::GuideDismissed),
-            T0,
-            &[1000],
-        ));
+        let mut recs = journey("u1", 3, Some(EventKind::GuideCompleted), T0, &[1000, 2000, 3000]);
+        recs.extend(journey("u2", 1, Some(EventKind::GuideDismissed), T0, &[1000]));
         s.insert(&recs).unwrap();
     }
-    let (c, out, err) = run(&[
-        "report",
-        "--guide",
-        "tour",
-        "--db",
-        &db.display().to_string(),
-    ]);
+    let (c, out, err) = run(&["report", "--guide", "tour", "--db", &db.display().to_string()]);
     assert_eq!(c, 0, "{err}");
     assert!(out.contains("2 shown, 1 completed (50.0%)"), "{out}");
-    let sidebar = out
-        .lines()
-        .find(|l| l.contains("sidebar"))
-        .expect("a sidebar row");
+    let sidebar = out.lines().find(|l| l.contains("sidebar")).expect("a sidebar row");
     assert!(sidebar.contains("dismissed 1"), "{sidebar}");
-    let (c, _, _) = run(&[
-        "report",
-        "--guide",
-        "tour",
-        "--db",
-        &d.join("missing.db").display().to_string(),
-    ]);
+    let (c, _, _) = run(&["report", "--guide", "tour", "--db", &d.join("missing.db").display().to_string()]);
     assert_eq!(c, 2, "a missing database is an error");
 }
 
@@ -180,28 +112,13 @@ fn check_html_reports_missing_and_ambiguous_targets() {
         "<html><body><button id=save>Save</button><li class=item>1</li><li class=item>2</li><button> Export </button></body></html>",
     )
     .unwrap();
-    let (c, out, err) = run(&[
-        "check",
-        "--html",
-        &d.join("page.html").display().to_string(),
-        &d.join("t.json").display().to_string(),
-    ]);
+    let (c, out, err) = run(&["check", "--html", &d.join("page.html").display().to_string(), &d.join("t.json").display().to_string()]);
     assert_eq!(c, 1, "{out}{err}");
-    let line = |id: &str| {
-        out.lines()
-            .find(|l| l.contains(&format!("t/{id}:")))
-            .unwrap_or_else(|| panic!("no line for {id}: {out}"))
-            .to_string()
-    };
+    let line =
+        |id: &str| out.lines().find(|l| l.contains(&format!("t/{id}:"))).unwrap_or_else(|| panic!("no line for {id}: {out}")).to_string();
     assert!(line("one").starts_with('✓'), "{out}");
     assert!(line("many").contains("2 elements"), "{out}");
-    assert!(
-        line("gone").starts_with('✗') && line("gone").contains("no element"),
-        "{out}"
-    );
+    assert!(line("gone").starts_with('✗') && line("gone").contains("no element"), "{out}");
     assert!(line("by-text").contains("fallback"), "{out}");
-    assert!(
-        !line("by-text").starts_with('✗'),
-        "found by its text fallback: {out}"
-    );
+    assert!(!line("by-text").starts_with('✗'), "found by its text fallback: {out}");
 }

@@ -34,28 +34,17 @@ impl Drop for ClickHouse {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn start_clickhouse(name: &str) -> Option<ClickHouse> {
     if let Ok(url) = std::env::var("GUIDEPOST_CLICKHOUSE_URL") {
         // An already running server (e.g. a CI service).
         let child = Command::new("true").spawn().unwrap();
-        return Some(ClickHouse {
-            child,
-            dir: std::env::temp_dir().join("unused-guidepost-ch"),
-            url,
-        });
+        return Some(ClickHouse { child, dir: std::env::temp_dir().join("unused-guidepost-ch"), url });
     }
     if !std::path::Path::new(SERVER).exists() {
-        assert!(
-            std::env::var("GUIDEPOST_REQUIRE_CLICKHOUSE").is_err(),
-            "{SERVER} is missing (apt-get install clickhouse-server)"
-        );
+        assert!(std::env::var("GUIDEPOST_REQUIRE_CLICKHOUSE").is_err(), "{SERVER} is missing (apt-get install clickhouse-server)");
         eprintln!("skipping: {SERVER} not installed; scripts/test-collector.sh installs it and requires this test");
         return None;
     }
@@ -72,10 +61,7 @@ fn start_clickhouse(name: &str) -> Option<ClickHouse> {
 }
 
 fn try_start(name: &str, attempt: u32) -> Result<ClickHouse, String> {
-    let dir = std::env::temp_dir().join(format!(
-        "guidepost-ch-{}-{name}-{attempt}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("guidepost-ch-{}-{name}-{attempt}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for d in ["data", "tmp", "log"] {
         std::fs::create_dir_all(dir.join(d)).unwrap();
@@ -107,19 +93,12 @@ fn try_start(name: &str, attempt: u32) -> Result<ClickHouse, String> {
     )
     .unwrap();
     let child = Command::new(SERVER)
-        .arg(format!(
-            "--config-file={}",
-            dir.join("config.xml").display()
-        ))
+        .arg(format!("--config-file={}", dir.join("config.xml").display()))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("clickhouse-server starts");
-    let mut ch = ClickHouse {
-        child,
-        dir,
-        url: format!("http://127.0.0.1:{http}"),
-    };
+    let mut ch = ClickHouse { child, dir, url: format!("http://127.0.0.1:{http}") };
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", http)).is_err() {
         let log = || std::fs::read_to_string(ch.dir.join("log/err.log")).unwrap_or_default();
@@ -127,10 +106,7 @@ fn try_start(name: &str, attempt: u32) -> Result<ClickHouse, String> {
             return Err(format!("it exited ({status}); err.log: {}", log()));
         }
         if start.elapsed() > Duration::from_secs(60) {
-            return Err(format!(
-                "it did not listen on {http} within 60 s; err.log: {}",
-                log()
-            ));
+            return Err(format!("it did not listen on {http} within 60 s; err.log: {}", log()));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -147,12 +123,7 @@ fn scenario() -> Vec<EventRecord> {
 
 #[test]
 fn dates_are_utc_calendar_days() {
-    for (ms, want) in [
-        (0, "1970-01-01"),
-        (T0, "2025-11-23"),
-        (951_782_400_000, "2000-02-29"),
-        (4_107_542_399_000, "2100-02-28"),
-    ] {
+    for (ms, want) in [(0, "1970-01-01"), (T0, "2025-11-23"), (951_782_400_000, "2000-02-29"), (4_107_542_399_000, "2100-02-28")] {
         assert_eq!(date_of(ms), want, "{ms}");
     }
 }
@@ -169,67 +140,26 @@ fn clickhouse_store_matches_core_and_sqlite() {
     let first = store.insert(&records).unwrap();
     assert_eq!((first.accepted, first.duplicates), (records.len(), 0));
     let again = store.insert(&records[..5]).unwrap();
-    assert_eq!(
-        (again.accepted, again.duplicates),
-        (0, 5),
-        "a retried batch is all duplicates"
-    );
+    assert_eq!((again.accepted, again.duplicates), (0, 5), "a retried batch is all duplicates");
     assert_eq!(store.count().unwrap() as usize, records.len());
 
     let sqlite = SqliteStore::in_memory().unwrap();
     sqlite.insert(&records).unwrap();
     let queries = [
-        (
-            "all",
-            FunnelQuery {
-                guide_id: "tour".into(),
-                ..Default::default()
-            },
-        ),
-        (
-            "first day",
-            FunnelQuery {
-                guide_id: "tour".into(),
-                to_ms: Some(T0 - T0 % 86_400_000 + 86_400_000),
-                ..Default::default()
-            },
-        ),
-        (
-            "version 9",
-            FunnelQuery {
-                guide_id: "tour".into(),
-                version: Some(9),
-                ..Default::default()
-            },
-        ),
-        (
-            "survey",
-            FunnelQuery {
-                guide_id: "nps".into(),
-                ..Default::default()
-            },
-        ),
+        ("all", FunnelQuery { guide_id: "tour".into(), ..Default::default() }),
+        ("first day", FunnelQuery { guide_id: "tour".into(), to_ms: Some(T0 - T0 % 86_400_000 + 86_400_000), ..Default::default() }),
+        ("version 9", FunnelQuery { guide_id: "tour".into(), version: Some(9), ..Default::default() }),
+        ("survey", FunnelQuery { guide_id: "nps".into(), ..Default::default() }),
     ];
     for (case, q) in queries {
         let got = store.funnel(&q).unwrap();
         let mut b = FunnelBuilder::new(&q.guide_id);
-        for r in records.iter().filter(|r| {
-            q.to_ms.is_none_or(|t| r.timestamp < t)
-                && q.version.is_none_or(|v| r.guide_version == v)
-        }) {
+        for r in records.iter().filter(|r| q.to_ms.is_none_or(|t| r.timestamp < t) && q.version.is_none_or(|v| r.guide_version == v)) {
             b.add(r);
         }
-        assert_eq!(
-            got,
-            b.finish(),
-            "{case}: ClickHouse equals core's FunnelBuilder on the same records"
-        );
+        assert_eq!(got, b.finish(), "{case}: ClickHouse equals core's FunnelBuilder on the same records");
         let lite = sqlite.funnel(&q).unwrap();
-        assert_eq!(
-            (got.shown_users, got.completed_users),
-            (lite.shown_users, lite.completed_users),
-            "{case}"
-        );
+        assert_eq!((got.shown_users, got.completed_users), (lite.shown_users, lite.completed_users), "{case}");
         // Core lists a survey-only step with zero views; the SQLite rollups have no row for it.
         let counts = |r: &guidepost_core::FunnelReport| {
             r.steps
@@ -241,10 +171,7 @@ fn clickhouse_store_matches_core_and_sqlite() {
         assert_eq!(counts(&got), counts(&lite), "{case}: both stores agree");
     }
     let list = store.guides().unwrap();
-    let summary: Vec<(String, u64, u64)> = list
-        .iter()
-        .map(|g| (g.guide_id.clone(), g.shown_users, g.completed_users))
-        .collect();
+    let summary: Vec<(String, u64, u64)> = list.iter().map(|g| (g.guide_id.clone(), g.shown_users, g.completed_users)).collect();
     assert_eq!(summary, vec![("nps".into(), 0, 0), ("tour".into(), 4, 1)]);
     store.drop_database().unwrap();
 }
@@ -267,34 +194,14 @@ async fn collector_over_clickhouse_ingests_and_reports() {
     let c = reqwest::Client::new();
     let records = scenario();
     for (n, want_dupes) in [(records.len(), 0u64), (records.len(), records.len() as u64)] {
-        let r = c
-            .post(url(&srv, "/v1/events?key=wk"))
-            .body(batch(&records[..n]))
-            .send()
-            .await
-            .unwrap();
+        let r = c.post(url(&srv, "/v1/events?key=wk")).body(batch(&records[..n])).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200);
         let v: serde_json::Value = r.json().await.unwrap();
         assert_eq!(v["duplicates"].as_u64(), Some(want_dupes));
     }
-    let f: serde_json::Value = c
-        .get(url(&srv, "/v1/guides/tour/funnel?key=rk"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        (f["shown_users"].as_u64(), f["completed_users"].as_u64()),
-        (Some(4), Some(1)),
-        "{f}"
-    );
-    assert_eq!(
-        f["steps"][1]["drop_reasons"]["dismissed"].as_u64(),
-        Some(1),
-        "{f}"
-    );
+    let f: serde_json::Value = c.get(url(&srv, "/v1/guides/tour/funnel?key=rk")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((f["shown_users"].as_u64(), f["completed_users"].as_u64()), (Some(4), Some(1)), "{f}");
+    assert_eq!(f["steps"][1]["drop_reasons"]["dismissed"].as_u64(), Some(1), "{f}");
     let _ = srv.shutdown.send(());
     tokio::task::spawn_blocking(move || {
         let s = ClickHouseStore::connect(&ch.url, "guidepost_test_server").unwrap();

@@ -22,10 +22,7 @@ fn sqlite_report(records: &[EventRecord], q: &FunnelQuery) -> FunnelReport {
 }
 
 fn q() -> FunnelQuery {
-    FunnelQuery {
-        guide_id: "tour".into(),
-        ..Default::default()
-    }
+    FunnelQuery { guide_id: "tour".into(), ..Default::default() }
 }
 
 /// (step, viewed, completed, dropped, main drop reason)
@@ -34,28 +31,11 @@ type StepWant = (usize, u64, u64, u64, Option<(&'static str, u64)>);
 fn check_steps(r: &FunnelReport, want: &[StepWant]) {
     for &(i, viewed, completed, dropped, reason) in want {
         let s = &r.steps[i];
-        assert_eq!(
-            (s.viewed_users, s.completed_users, s.dropped_users),
-            (viewed, completed, dropped),
-            "step {i}: {s:?}"
-        );
-        let expected_rate = if viewed == 0 {
-            0.0
-        } else {
-            dropped as f64 / viewed as f64
-        };
-        assert!(
-            (s.drop_rate - expected_rate).abs() < 1e-3,
-            "step {i} drop rate {}",
-            s.drop_rate
-        );
+        assert_eq!((s.viewed_users, s.completed_users, s.dropped_users), (viewed, completed, dropped), "step {i}: {s:?}");
+        let expected_rate = if viewed == 0 { 0.0 } else { dropped as f64 / viewed as f64 };
+        assert!((s.drop_rate - expected_rate).abs() < 1e-3, "step {i} drop rate {}", s.drop_rate);
         if let Some((why, n)) = reason {
-            assert_eq!(
-                s.drop_reasons.get(why),
-                Some(&n),
-                "step {i} reasons {:?}",
-                s.drop_reasons
-            );
+            assert_eq!(s.drop_reasons.get(why), Some(&n), "step {i} reasons {:?}", s.drop_reasons);
         }
     }
 }
@@ -65,26 +45,13 @@ fn funnel_of_four_known_journeys() {
     let r = sqlite_report(&scenario(), &q());
     assert_eq!((r.shown_users, r.completed_users), (4, 1));
     assert!((r.completion_rate - 0.25).abs() < 1e-9);
-    assert_eq!(
-        r.steps
-            .iter()
-            .map(|s| s.step_id.as_str())
-            .collect::<Vec<_>>(),
-        ["welcome", "sidebar", "export"]
-    );
+    assert_eq!(r.steps.iter().map(|s| s.step_id.as_str()).collect::<Vec<_>>(), ["welcome", "sidebar", "export"]);
     check_steps(
         &r,
-        &[
-            (0, 4, 3, 1, Some(("target_missing", 1))),
-            (1, 3, 2, 1, Some(("dismissed", 1))),
-            (2, 2, 1, 1, Some(("in_progress", 1))),
-        ],
+        &[(0, 4, 3, 1, Some(("target_missing", 1))), (1, 3, 2, 1, Some(("dismissed", 1))), (2, 2, 1, 1, Some(("in_progress", 1)))],
     );
     // Health: step 0's target was missing in one of four sessions; a broken guide, not a drop-off.
-    assert_eq!(
-        (r.steps[0].target_missing_sessions, r.steps[0].sessions),
-        (1, 4)
-    );
+    assert_eq!((r.steps[0].target_missing_sessions, r.steps[0].sessions), (1, 4));
     assert!((r.steps[0].target_missing_rate - 0.25).abs() < 1e-9);
     assert_eq!(r.steps[1].target_missing_sessions, 0);
 }
@@ -98,37 +65,14 @@ fn rollups_agree_with_core_funnel_builder() {
         b.add(r);
     }
     let exact = b.finish();
-    assert_eq!(
-        (rolled.shown_users, rolled.completed_users),
-        (exact.shown_users, exact.completed_users)
-    );
+    assert_eq!((rolled.shown_users, rolled.completed_users), (exact.shown_users, exact.completed_users));
     assert_eq!(rolled.steps.len(), exact.steps.len());
     for (a, e) in rolled.steps.iter().zip(&exact.steps) {
         assert_eq!(
-            (
-                a.step_index,
-                &a.step_id,
-                a.viewed_users,
-                a.completed_users,
-                a.dropped_users,
-                a.target_missing_sessions,
-                a.sessions
-            ),
-            (
-                e.step_index,
-                &e.step_id,
-                e.viewed_users,
-                e.completed_users,
-                e.dropped_users,
-                e.target_missing_sessions,
-                e.sessions
-            )
+            (a.step_index, &a.step_id, a.viewed_users, a.completed_users, a.dropped_users, a.target_missing_sessions, a.sessions),
+            (e.step_index, &e.step_id, e.viewed_users, e.completed_users, e.dropped_users, e.target_missing_sessions, e.sessions)
         );
-        assert_eq!(
-            a.drop_reasons.values().sum::<u64>(),
-            a.dropped_users,
-            "reasons explain every drop: {a:?}"
-        );
+        assert_eq!(a.drop_reasons.values().sum::<u64>(), a.dropped_users, "reasons explain every drop: {a:?}");
     }
 }
 
@@ -145,10 +89,7 @@ fn median_time_on_step_is_within_five_percent() {
     let exact = durations[50] as f64;
     let r = sqlite_report(&records, &q());
     let got = r.steps[0].median_ms.expect("a median") as f64;
-    assert!(
-        (got - exact).abs() / exact < 0.05,
-        "median {got} vs exact {exact}"
-    );
+    assert!((got - exact).abs() / exact < 0.05, "median {got} vs exact {exact}");
     assert_eq!(r.steps[1].median_ms, None, "no completions, no median");
 }
 
@@ -156,26 +97,10 @@ fn median_time_on_step_is_within_five_percent() {
 fn filters_by_version_variant_and_date() {
     let mut records = Vec::new();
     // (user, version, variant, day offset, completes)
-    let people = [
-        ("a", 1, "A", 0, true),
-        ("b", 1, "B", 0, false),
-        ("c", 2, "A", 1, true),
-        ("d", 2, "B", 2, true),
-        ("e", 2, "B", 2, false),
-    ];
+    let people = [("a", 1, "A", 0, true), ("b", 1, "B", 0, false), ("c", 2, "A", 1, true), ("d", 2, "B", 2, true), ("e", 2, "B", 2, false)];
     for (u, version, variant, day, completes) in people {
-        let end = if completes {
-            Some(EventKind::GuideCompleted)
-        } else {
-            Some(EventKind::GuideDismissed)
-        };
-        for mut r in journey(
-            u,
-            if completes { 3 } else { 1 },
-            end,
-            T0 + day * 86_400_000,
-            &[],
-        ) {
+        let end = if completes { Some(EventKind::GuideCompleted) } else { Some(EventKind::GuideDismissed) };
+        for mut r in journey(u, if completes { 3 } else { 1 }, end, T0 + day * 86_400_000, &[]) {
             r.guide_version = version;
             r.variant = Some(variant.into());
             records.push(r);
@@ -185,83 +110,22 @@ fn filters_by_version_variant_and_date() {
     // (case, query, shown, completed)
     let cases = [
         ("all", q(), 5, 3),
-        (
-            "version 2",
-            FunnelQuery {
-                version: Some(2),
-                ..q()
-            },
-            3,
-            2,
-        ),
-        (
-            "variant B",
-            FunnelQuery {
-                variant: Some("B".into()),
-                ..q()
-            },
-            3,
-            1,
-        ),
-        (
-            "version 2, variant B",
-            FunnelQuery {
-                version: Some(2),
-                variant: Some("B".into()),
-                ..q()
-            },
-            2,
-            1,
-        ),
-        (
-            "first day",
-            FunnelQuery {
-                from_ms: Some(day0),
-                to_ms: Some(day0 + 86_400_000),
-                ..q()
-            },
-            2,
-            1,
-        ),
-        (
-            "from day 1",
-            FunnelQuery {
-                from_ms: Some(day0 + 86_400_000),
-                ..q()
-            },
-            3,
-            2,
-        ),
-        (
-            "before anything",
-            FunnelQuery {
-                to_ms: Some(day0 - 1),
-                ..q()
-            },
-            0,
-            0,
-        ),
+        ("version 2", FunnelQuery { version: Some(2), ..q() }, 3, 2),
+        ("variant B", FunnelQuery { variant: Some("B".into()), ..q() }, 3, 1),
+        ("version 2, variant B", FunnelQuery { version: Some(2), variant: Some("B".into()), ..q() }, 2, 1),
+        ("first day", FunnelQuery { from_ms: Some(day0), to_ms: Some(day0 + 86_400_000), ..q() }, 2, 1),
+        ("from day 1", FunnelQuery { from_ms: Some(day0 + 86_400_000), ..q() }, 3, 2),
+        ("before anything", FunnelQuery { to_ms: Some(day0 - 1), ..q() }, 0, 0),
     ];
     let s = SqliteStore::in_memory().unwrap();
     s.insert(&records).unwrap();
     for (case, query, shown, completed) in cases {
         let r = s.funnel(&query).unwrap();
-        assert_eq!(
-            (r.shown_users, r.completed_users),
-            (shown, completed),
-            "{case}"
-        );
+        assert_eq!((r.shown_users, r.completed_users), (shown, completed), "{case}");
     }
     let list = s.guides().unwrap();
     assert_eq!(list.len(), 1);
-    assert_eq!(
-        (
-            list[0].shown_users,
-            list[0].completed_users,
-            &list[0].versions
-        ),
-        (5, 3, &vec![1, 2])
-    );
+    assert_eq!((list[0].shown_users, list[0].completed_users, &list[0].versions), (5, 3, &vec![1, 2]));
     assert_eq!(list[0].variants, vec!["A".to_string(), "B".to_string()]);
 }
 
@@ -270,39 +134,19 @@ fn nps_distribution_and_choices() {
     // (scores, choices, expected NPS)
     let cases: Vec<(Vec<i32>, Vec<&str>, Option<f64>)> = vec![
         (vec![10, 9, 8, 0, 6], vec![], Some(0.0)),
-        (
-            vec![10, 10, 9, 7],
-            vec!["speed", "speed", "price"],
-            Some(75.0),
-        ),
+        (vec![10, 10, 9, 7], vec!["speed", "speed", "price"], Some(75.0)),
         (vec![0, 3], vec![], Some(-100.0)),
         (vec![], vec!["a"], None),
     ];
     for (i, (scores, choices, nps)) in cases.into_iter().enumerate() {
         let mut records = Vec::new();
         for (j, s) in scores.iter().enumerate() {
-            records.push(survey(
-                &format!("s{i}-{j}"),
-                &format!("u{j}"),
-                Some(*s),
-                None,
-            ));
+            records.push(survey(&format!("s{i}-{j}"), &format!("u{j}"), Some(*s), None));
         }
         for (j, c) in choices.iter().enumerate() {
-            records.push(survey(
-                &format!("c{i}-{j}"),
-                &format!("v{j}"),
-                None,
-                Some(c),
-            ));
+            records.push(survey(&format!("c{i}-{j}"), &format!("v{j}"), None, Some(c)));
         }
-        let r = sqlite_report(
-            &records,
-            &FunnelQuery {
-                guide_id: "nps".into(),
-                ..Default::default()
-            },
-        );
+        let r = sqlite_report(&records, &FunnelQuery { guide_id: "nps".into(), ..Default::default() });
         let sv = r.survey.expect("survey summary");
         assert_eq!(sv.nps, nps, "case {i}");
         let mut dist = vec![0u64; 11];
@@ -311,11 +155,7 @@ fn nps_distribution_and_choices() {
         }
         assert_eq!(sv.distribution, dist, "case {i}");
         for c in &choices {
-            assert_eq!(
-                sv.choices.get(*c).copied(),
-                Some(choices.iter().filter(|x| *x == c).count() as u64),
-                "case {i}"
-            );
+            assert_eq!(sv.choices.get(*c).copied(), Some(choices.iter().filter(|x| *x == c).count() as u64), "case {i}");
         }
         assert_eq!(sv.responses as usize, scores.len() + choices.len());
     }
@@ -326,13 +166,7 @@ fn guide_list_includes_survey_only_guides() {
     // Regression: the list only had guides with guide_shown/guide_completed counters.
     let s = SqliteStore::in_memory().unwrap();
     s.insert(&[survey("n1", "u1", Some(9), None)]).unwrap();
-    s.insert(&journey("u1", 3, Some(EventKind::GuideCompleted), T0, &[]))
-        .unwrap();
-    let ids: Vec<(String, u64)> = s
-        .guides()
-        .unwrap()
-        .into_iter()
-        .map(|g| (g.guide_id, g.shown_users))
-        .collect();
+    s.insert(&journey("u1", 3, Some(EventKind::GuideCompleted), T0, &[])).unwrap();
+    let ids: Vec<(String, u64)> = s.guides().unwrap().into_iter().map(|g| (g.guide_id, g.shown_users)).collect();
     assert_eq!(ids, vec![("nps".to_string(), 0), ("tour".to_string(), 1)]);
 }

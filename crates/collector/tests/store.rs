@@ -15,11 +15,7 @@ fn db_path(name: &str) -> std::path::PathBuf {
 }
 
 fn funnel(s: &SqliteStore) -> FunnelReport {
-    s.funnel(&FunnelQuery {
-        guide_id: "tour".into(),
-        ..Default::default()
-    })
-    .unwrap()
+    s.funnel(&FunnelQuery { guide_id: "tour".into(), ..Default::default() }).unwrap()
 }
 
 /// The same journey sent again later: new event ids (`tag-` prefixed), same user.
@@ -49,63 +45,25 @@ fn check_across_restarts(name: &str, parts: &[Vec<EventRecord>]) {
 /// coming back (new events, new ids) must not be counted twice.
 #[test]
 fn distinct_users_stay_distinct_after_a_restart() {
-    let first = [
-        journey("u1", 1, None, T0, &[100]),
-        journey(
-            "u2",
-            3,
-            Some(EventKind::GuideCompleted),
-            T0,
-            &[100, 200, 300],
-        ),
-    ]
-    .concat();
+    let first = [journey("u1", 1, None, T0, &[100]), journey("u2", 3, Some(EventKind::GuideCompleted), T0, &[100, 200, 300])].concat();
     // u1 comes back in a new session with fresh event ids and finishes.
-    let again = renamed(
-        journey(
-            "u1",
-            3,
-            Some(EventKind::GuideCompleted),
-            T0 + 3_600_000,
-            &[50, 60, 70],
-        ),
-        "again",
-    );
+    let again = renamed(journey("u1", 3, Some(EventKind::GuideCompleted), T0 + 3_600_000, &[50, 60, 70]), "again");
     let before = SqliteStore::in_memory().unwrap();
     before.insert(&first).unwrap();
     assert_eq!(funnel(&before).shown_users, 2);
     check_across_restarts("users", &[first.clone(), again.clone()]);
-    check_across_restarts(
-        "retry-after-restart",
-        &[first.clone(), first.clone(), again],
-    );
+    check_across_restarts("retry-after-restart", &[first.clone(), first.clone(), again]);
 }
 
 #[test]
 fn a_stored_record_reads_back_field_for_field() {
     let path = db_path("roundtrip");
-    let mut survey = rec(
-        "nps-1",
-        EventKind::SurveyAnswered,
-        "u9",
-        Some((0, "nps")),
-        T0,
-    );
+    let mut survey = rec("nps-1", EventKind::SurveyAnswered, "u9", Some((0, "nps")), T0);
     survey.anonymous = true;
     survey.url = "/reports?tab=2".into();
     survey.variant = Some("B".into());
-    survey.answer = Some(SurveyAnswer {
-        score: Some(9),
-        choice: None,
-        comment: Some("Great <b>tool</b>".into()),
-    });
-    let mut exit = rec(
-        "exit-1",
-        EventKind::GuideAbandoned,
-        "u9",
-        Some((2, "export")),
-        T0 + 5,
-    );
+    survey.answer = Some(SurveyAnswer { score: Some(9), choice: None, comment: Some("Great <b>tool</b>".into()) });
+    let mut exit = rec("exit-1", EventKind::GuideAbandoned, "u9", Some((2, "export")), T0 + 5);
     exit.reason = Some(ExitReason::NavigatedAway);
     exit.duration_ms = Some(1234);
     {
@@ -129,9 +87,7 @@ fn a_database_with_another_schema_version_is_refused_with_a_reason() {
     let c = rusqlite::Connection::open(&path).unwrap();
     c.pragma_update(None, "user_version", 1).unwrap();
     drop(c);
-    let err = SqliteStore::open(&path)
-        .err()
-        .expect("an old database is refused");
+    let err = SqliteStore::open(&path).err().expect("an old database is refused");
     assert!(err.contains("schema version 1"), "{err}");
     assert!(err.contains("new database"), "{err}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
@@ -142,16 +98,7 @@ fn a_database_with_another_schema_version_is_refused_with_a_reason() {
 fn warming_up_while_writing_counts_each_user_once() {
     let path = db_path("warm");
     let first = journey("u1", 1, None, T0, &[100]);
-    let again = renamed(
-        journey(
-            "u1",
-            3,
-            Some(EventKind::GuideCompleted),
-            T0 + 60_000,
-            &[1, 2, 3],
-        ),
-        "again",
-    );
+    let again = renamed(journey("u1", 3, Some(EventKind::GuideCompleted), T0 + 60_000, &[1, 2, 3]), "again");
     SqliteStore::open(&path).unwrap().insert(&first).unwrap();
     let s = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
     let warm = {
@@ -180,16 +127,7 @@ fn two_writers_on_one_database_count_each_user_once() {
     b.warm().unwrap();
     let parts = [
         journey("u1", 1, None, T0, &[100]),
-        renamed(
-            journey(
-                "u1",
-                3,
-                Some(EventKind::GuideCompleted),
-                T0 + 60_000,
-                &[1, 2, 3],
-            ),
-            "b",
-        ),
+        renamed(journey("u1", 3, Some(EventKind::GuideCompleted), T0 + 60_000, &[1, 2, 3]), "b"),
         journey("u2", 0, Some(EventKind::GuideDismissed), T0, &[]),
         renamed(journey("u2", 2, None, T0 + 60_000, &[5, 6]), "a"),
     ];

@@ -58,10 +58,7 @@ impl EventKind {
 
     /// Kinds that are about one step.
     pub fn needs_step(self) -> bool {
-        matches!(
-            self,
-            EventKind::StepViewed | EventKind::StepCompleted | EventKind::StepTargetMissing | EventKind::SurveyAnswered
-        )
+        matches!(self, EventKind::StepViewed | EventKind::StepCompleted | EventKind::StepTargetMissing | EventKind::SurveyAnswered)
     }
 }
 
@@ -155,8 +152,21 @@ impl FromJson for EventRecord {
     fn from_json(v: &serde_json::Value, at: At) -> Result<Self, JsonError> {
         let o = Obj::new(v, at, "an event record object")?;
         o.only(&[
-            "event_id", "kind", "guide_id", "guide_version", "step_id", "step_index", "user_id", "anonymous", "session_id",
-            "timestamp", "url", "variant", "reason", "duration_ms", "answer",
+            "event_id",
+            "kind",
+            "guide_id",
+            "guide_version",
+            "step_id",
+            "step_index",
+            "user_id",
+            "anonymous",
+            "session_id",
+            "timestamp",
+            "url",
+            "variant",
+            "reason",
+            "duration_ms",
+            "answer",
         ])?;
         Ok(EventRecord {
             event_id: o.req("event_id")?,

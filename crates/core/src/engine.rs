@@ -110,10 +110,12 @@ impl Engine {
             None => Trace::leaf(true, "rollout", "no rollout: everyone in the audience"),
             Some(r) => {
                 let b = rollout_bucket(&ctx.user_id, &g.id);
-                let variant = pick_variant(&ctx.user_id, &g.id, &r.variants)
-                    .map(|v| format!(", variant \"{v}\""))
-                    .unwrap_or_default();
-                Trace::leaf(b < r.percent, format!("rollout {}%", crate::num::show(r.percent)), format!("user bucket is {}{variant}", crate::num::fixed(b, 2)))
+                let variant = pick_variant(&ctx.user_id, &g.id, &r.variants).map(|v| format!(", variant \"{v}\"")).unwrap_or_default();
+                Trace::leaf(
+                    b < r.percent,
+                    format!("rollout {}%", crate::num::show(r.percent)),
+                    format!("user bucket is {}{variant}", crate::num::fixed(b, 2)),
+                )
             }
         };
         let freq = frequency_allows(&g.frequency, state.history.get(&g.id), &state.session_id, ctx.now_ms);
@@ -132,8 +134,7 @@ impl Engine {
         let detail = if eligible {
             "would show".to_string()
         } else {
-            let failed: Vec<&str> =
-                children.iter().filter(|c| !c.passed).map(|c| c.label.split(':').next().unwrap_or("")).collect();
+            let failed: Vec<&str> = children.iter().filter(|c| !c.passed).map(|c| c.label.split(':').next().unwrap_or("")).collect();
             format!("blocked by {}", failed.join(", "))
         };
         GuideExplanation {
@@ -156,9 +157,7 @@ impl Engine {
         trigger: TriggerInput,
         budget: &Budget,
     ) -> Decision {
-        let variant_of = |g: &Guide| {
-            g.rollout.as_ref().and_then(|r| pick_variant(&ctx.user_id, &g.id, &r.variants)).map(str::to_string)
-        };
+        let variant_of = |g: &Guide| g.rollout.as_ref().and_then(|r| pick_variant(&ctx.user_id, &g.id, &r.variants)).map(str::to_string);
         let active_guide = active.and_then(|id| self.guide(id));
         if let TriggerInput::Manual(id) = trigger {
             return match self.guide(id) {

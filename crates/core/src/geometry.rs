@@ -34,10 +34,7 @@ impl Rect {
     /// True when `other` lies entirely inside this rectangle (with a small tolerance).
     pub fn contains(&self, other: &Rect) -> bool {
         const EPS: f64 = 1e-6;
-        other.x >= self.x - EPS
-            && other.y >= self.y - EPS
-            && other.right() <= self.right() + EPS
-            && other.bottom() <= self.bottom() + EPS
+        other.x >= self.x - EPS && other.y >= self.y - EPS && other.right() <= self.right() + EPS && other.bottom() <= self.bottom() + EPS
     }
     pub fn inset(&self, top: f64, right: f64, bottom: f64, left: f64) -> Rect {
         Rect::new(self.x + left, self.y + top, (self.width - left - right).max(0.0), (self.height - top - bottom).max(0.0))
@@ -212,14 +209,7 @@ pub fn compute_position(target: Rect, floating: FloatSize, viewport: Rect, place
 fn bottom_sheet(floating: FloatSize, viewport: &Rect, o: &PositionOptions) -> Position {
     let width = viewport.width;
     let height = floating.height.min(viewport.height - o.scroll_padding_top.max(0.0));
-    Position {
-        x: viewport.x,
-        y: viewport.bottom() - height,
-        width,
-        placement: Placement::Bottom,
-        arrow: None,
-        mode: Mode::BottomSheet,
-    }
+    Position { x: viewport.x, y: viewport.bottom() - height, width, placement: Placement::Bottom, arrow: None, mode: Mode::BottomSheet }
 }
 
 /// A box centred in the viewport (modals and centred fallbacks).
@@ -241,14 +231,7 @@ fn n(v: f64) -> String {
 /// The spotlight backdrop: the viewport with a rounded hole around `hole`, as an SVG path
 /// to fill with `fill-rule="evenodd"`.
 pub fn spotlight_path(viewport: Rect, hole: Rect, padding: f64, radius: f64) -> String {
-    let outer = format!(
-        "M{} {}H{}V{}H{}Z",
-        n(viewport.x),
-        n(viewport.y),
-        n(viewport.right()),
-        n(viewport.bottom()),
-        n(viewport.x)
-    );
+    let outer = format!("M{} {}H{}V{}H{}Z", n(viewport.x), n(viewport.y), n(viewport.right()), n(viewport.bottom()), n(viewport.x));
     let h = Rect::new(hole.x - padding, hole.y - padding, hole.width + 2.0 * padding, hole.height + 2.0 * padding);
     if h.width <= 0.0 || h.height <= 0.0 {
         return outer;

@@ -97,10 +97,8 @@ pub fn from_value<T: FromJson>(v: &Value) -> Result<T, JsonError> {
 
 /// Parses JSON text and reads `T` from it.
 pub fn from_str<T: FromJson>(text: &str) -> Result<T, JsonError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| JsonError {
-        path: "$".into(),
-        message: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
-    })?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| JsonError { path: "$".into(), message: format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()) })?;
     from_value(&v)
 }
 

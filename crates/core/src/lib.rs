@@ -21,13 +21,14 @@ pub mod schema;
 pub mod sort;
 
 pub use analytics::{
-    median, ratio, Envelope, EventKind, EventRecord, FunnelBuilder, FunnelReport, RecordDraft, StepFunnel, SurveyAnswer,
-    SurveySummary,
+    median, ratio, Envelope, EventKind, EventRecord, FunnelBuilder, FunnelReport, RecordDraft, StepFunnel, SurveyAnswer, SurveySummary,
 };
 pub use engine::{Decision, Engine, GuideExplanation, TriggerInput};
 pub use geometry::{center_position, compute_position, spotlight_path, Arrow, FloatSize, Mode, Position, PositionOptions, Rect};
 pub use json::{FromJson, JsonError};
-pub use load::{check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, Diagnostic, LoadReport, Severity};
+pub use load::{
+    check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, Diagnostic, LoadReport, Severity,
+};
 pub use machine::{transition, Effect, ExitReason, Input, Phase, TourState, DEFAULT_WAIT_MS, STATE_VERSION};
 pub use model::*;
 pub use rules::{rollout_bucket, Context, Device, Rule, Size, Trace};

@@ -67,8 +67,20 @@ impl LoadReport {
 pub(crate) const GUIDE_FIELDS: &[&str] =
     &["id", "name", "version", "priority", "audience", "trigger", "frequency", "rollout", "steps", "locales"];
 pub const STEP_FIELDS: &[&str] = &[
-    "id", "kind", "target", "placement", "title", "body", "buttons", "advance", "on_missing", "wait_ms", "backdrop", "branch",
-    "items", "survey",
+    "id",
+    "kind",
+    "target",
+    "placement",
+    "title",
+    "body",
+    "buttons",
+    "advance",
+    "on_missing",
+    "wait_ms",
+    "backdrop",
+    "branch",
+    "items",
+    "survey",
 ];
 pub(crate) const TARGET_FIELDS: &[&str] = &["selector", "fallbacks"];
 pub(crate) const FALLBACK_FIELDS: &[&str] = &["text", "tag", "attribute", "value"];
@@ -255,9 +267,7 @@ fn check_shape(cx: &mut Ctx, g: &Value, path: &str) {
         }
         if let Some(p) = s.get("placement").and_then(Value::as_str) {
             if !crate::model::Placement::NAMES.contains(&p) {
-                let hint = did_you_mean(p, &crate::model::Placement::NAMES)
-                    .map(|s| format!("; did you mean \"{s}\"?"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(p, &crate::model::Placement::NAMES).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
                 cx.error(
                     format!("{sp}.placement"),
                     format!("invalid placement \"{p}\", expected top|bottom|left|right with optional -start|-end, or auto{hint}"),
@@ -398,7 +408,10 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
     }
     if let Some(r) = &g.rollout {
         if !(0.0..=100.0).contains(&r.percent) {
-            cx.error(format!("{path}.rollout.percent"), format!("expected a percentage from 0 to 100, found {}", crate::num::show(r.percent)));
+            cx.error(
+                format!("{path}.rollout.percent"),
+                format!("expected a percentage from 0 to 100, found {}", crate::num::show(r.percent)),
+            );
         }
         for (i, v) in r.variants.iter().enumerate() {
             if r.variants[..i].iter().any(|w| w.name == v.name) {
@@ -437,7 +450,10 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
             if b.action == ButtonAction::Url {
                 match &b.to {
                     Some(u) if richtext::safe_url(u) => {}
-                    Some(u) => cx.error(format!("{sp}.buttons[{j}].to"), format!("unsafe or invalid URL \"{u}\": expected http(s), mailto or a relative path")),
+                    Some(u) => cx.error(
+                        format!("{sp}.buttons[{j}].to"),
+                        format!("unsafe or invalid URL \"{u}\": expected http(s), mailto or a relative path"),
+                    ),
                     None => cx.error(format!("{sp}.buttons[{j}].to"), "a \"url\" button needs \"to\": the URL to open"),
                 }
             }

@@ -63,10 +63,16 @@ impl ExitReason {
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
     /// Waiting for the step's target element.
-    Locating { since_ms: i64 },
+    Locating {
+        since_ms: i64,
+    },
     /// The step is on screen; `centered` when its target was missing and `on_missing` is `center`.
-    Showing { centered: bool },
-    Ended { reason: ExitReason },
+    Showing {
+        centered: bool,
+    },
+    Ended {
+        reason: ExitReason,
+    },
 }
 
 /// A running guide. Serialisable so a reload or a page change resumes at the same step.
@@ -138,13 +144,19 @@ impl FromJson for TourState {
 pub enum Input {
     /// Re-enter the current step after a reload or a page change.
     Resume,
-    PageView { url: String },
-    Event { name: String },
+    PageView {
+        url: String,
+    },
+    Event {
+        name: String,
+    },
     TargetFound,
     TargetMissing,
     TargetClicked,
     /// A click on the button at this index of the current step.
-    Button { index: usize },
+    Button {
+        index: usize,
+    },
     Next,
     Back,
     Escape,
@@ -153,7 +165,9 @@ pub enum Input {
     Timeout,
     NavigatedAway,
     Displaced,
-    SurveyAnswer { answer: SurveyAnswer },
+    SurveyAnswer {
+        answer: SurveyAnswer,
+    },
 }
 
 /// What the runtime must do.
@@ -161,17 +175,27 @@ pub enum Input {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
     /// Find the step's target, waiting up to `timeout_ms`; answer with TargetFound or TargetMissing.
-    Locate { step: usize, timeout_ms: u32 },
+    Locate {
+        step: usize,
+        timeout_ms: u32,
+    },
     /// Render the step (centred when its target is missing).
-    Show { step: usize, centered: bool },
+    Show {
+        step: usize,
+        centered: bool,
+    },
     /// Remove the guide's UI.
     Hide,
     /// Emit an analytics record.
     Record(RecordDraft),
     /// Save the state (progress) to storage.
     Persist,
-    Ended { reason: ExitReason },
-    OpenUrl { url: String },
+    Ended {
+        reason: ExitReason,
+    },
+    OpenUrl {
+        url: String,
+    },
 }
 
 impl TourState {
@@ -364,9 +388,7 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
                 s.enter(guide, prev, now_ms, &mut fx);
             }
         }
-        Input::TargetClicked if showing && step.advance == Advance::Click => {
-            s.complete_step(guide, None, None, now_ms, &mut fx)
-        }
+        Input::TargetClicked if showing && step.advance == Advance::Click => s.complete_step(guide, None, None, now_ms, &mut fx),
         Input::Event { name } => {
             if showing && step.kind == StepKind::Checklist {
                 for item in step.items.iter().filter(|i| i.event == name) {

@@ -117,14 +117,8 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 6] = [
-        StepKind::Tooltip,
-        StepKind::Modal,
-        StepKind::Hotspot,
-        StepKind::Banner,
-        StepKind::Checklist,
-        StepKind::Survey,
-    ];
+    pub const ALL: [StepKind; 6] =
+        [StepKind::Tooltip, StepKind::Modal, StepKind::Hotspot, StepKind::Banner, StepKind::Checklist, StepKind::Survey];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -505,11 +499,7 @@ impl Guide {
     pub fn localized_step(&self, index: usize, locale: &str) -> Option<Step> {
         let mut step = self.steps.get(index)?.clone();
         let lang = locale.split('-').next().unwrap_or(locale);
-        let texts = self
-            .locales
-            .get(locale)
-            .or_else(|| self.locales.get(lang))
-            .and_then(|m| m.get(&step.id));
+        let texts = self.locales.get(locale).or_else(|| self.locales.get(lang)).and_then(|m| m.get(&step.id));
         if let Some(t) = texts {
             if let Some(title) = &t.title {
                 step.title = Some(title.clone());
@@ -703,11 +693,6 @@ impl FromJson for Survey {
 impl FromJson for StepText {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
         let o = Obj::new(v, at, "a translation object")?;
-        Ok(StepText {
-            title: o.opt("title")?,
-            body: o.opt("body")?,
-            buttons: o.or_default("buttons")?,
-            question: o.opt("question")?,
-        })
+        Ok(StepText { title: o.opt("title")?, body: o.opt("body")?, buttons: o.or_default("buttons")?, question: o.opt("question")? })
     }
 }

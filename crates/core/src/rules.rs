@@ -21,11 +21,17 @@ use crate::scheduler::GuideHistory;
 #[serde(untagged)]
 pub enum Rule {
     /// Every rule must hold. An empty list holds.
-    All { all: Vec<Rule> },
+    All {
+        all: Vec<Rule>,
+    },
     /// At least one rule must hold.
-    Any { any: Vec<Rule> },
+    Any {
+        any: Vec<Rule>,
+    },
     /// The rule must not hold.
-    Not { not: Box<Rule> },
+    Not {
+        not: Box<Rule>,
+    },
     Trait(TraitCond),
     Url(UrlCond),
     Device(DeviceCond),
@@ -319,9 +325,7 @@ impl FromJson for Rule {
         };
         if let Some(k) = o.map.keys().find(|k| !allowed.contains(&k.as_str())) {
             let hint = did_you_mean(k, allowed).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
-            return Err(at
-                .key(k)
-                .error(format!("unknown field \"{k}\" in a \"{key}\" rule; expected {}{hint}", allowed.join(", "))));
+            return Err(at.key(k).error(format!("unknown field \"{k}\" in a \"{key}\" rule; expected {}{hint}", allowed.join(", "))));
         }
         let list = |k: &str| -> Result<Vec<Rule>, JsonError> {
             let v = &o.map[k];
@@ -894,20 +898,13 @@ impl Compiled {
             Compiled::Event { id, name, op, count, window_ms } => {
                 let n = count_since(p.events[*id as usize], *window_ms, ctx.now_ms);
                 let window = window_ms.map(|w| format!(" in the last {} days", w / DAY_MS)).unwrap_or_default();
-                (
-                    passed,
-                    format!("event {name} {} {count} times{window}", op.word()),
-                    format!("{name} happened {n} times{window}"),
-                )
+                (passed, format!("event {name} {} {count} times{window}", op.word()), format!("{name} happened {n} times{window}"))
             }
             Compiled::Guide { guide, status } => {
                 let h = ctx.guides.get(guide);
                 let detail = match h {
                     None => format!("{guide} was never seen"),
-                    Some(h) => format!(
-                        "{guide}: seen {} times, completed: {}, dismissed: {}",
-                        h.seen, h.completed, h.dismissed
-                    ),
+                    Some(h) => format!("{guide}: seen {} times, completed: {}, dismissed: {}", h.seen, h.completed, h.dismissed),
                 };
                 (passed, format!("guide {guide} {}", status.as_str()), detail)
             }

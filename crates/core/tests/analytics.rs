@@ -60,10 +60,8 @@ fn check(records: &[EventRecord], guide_id: &str, steps: &[(&str, u64, u64, u64,
         .iter()
         .map(|s| (s.step_id.clone(), s.viewed_users, s.completed_users, s.dropped_users, s.drop_reasons.clone().into_iter().collect()))
         .collect();
-    let want: Vec<(String, u64, u64, u64, Vec<(String, u64)>)> = steps
-        .iter()
-        .map(|(id, v, c, d, r)| (id.to_string(), *v, *c, *d, r.iter().map(|(k, n)| (k.to_string(), *n)).collect()))
-        .collect();
+    let want: Vec<(String, u64, u64, u64, Vec<(String, u64)>)> =
+        steps.iter().map(|(id, v, c, d, r)| (id.to_string(), *v, *c, *d, r.iter().map(|(k, n)| (k.to_string(), *n)).collect())).collect();
     assert_eq!(got, want);
     report
 }
@@ -79,12 +77,16 @@ fn drop_off_is_split_by_reason() {
     rs.extend(run(&g, "broken-sidebar", &[Next, TargetMissing], 4_000));
     rs.extend(run(&g, "left-on-sidebar", &[Next, TargetFound, NavigatedAway], 6_000));
     rs.extend(run(&g, "still-on-sidebar", &[Next, TargetFound], 8_000));
-    let report = check(&rs, "onboarding-tour", &[
-        ("welcome", 5, 4, 1, &[("dismissed", 1)]),
-        ("sidebar", 3, 1, 2, &[("in_progress", 1), ("navigated_away", 1)]),
-        ("export", 1, 1, 0, &[]),
-        ("done", 1, 1, 0, &[]),
-    ]);
+    let report = check(
+        &rs,
+        "onboarding-tour",
+        &[
+            ("welcome", 5, 4, 1, &[("dismissed", 1)]),
+            ("sidebar", 3, 1, 2, &[("in_progress", 1), ("navigated_away", 1)]),
+            ("export", 1, 1, 0, &[]),
+            ("done", 1, 1, 0, &[]),
+        ],
+    );
     assert_eq!((report.shown_users, report.completed_users, report.completion_rate), (5, 1, 0.2));
     assert_eq!(report.exits.get("target_missing"), Some(&1));
     // Median of welcome's completions (2s, 4s, 6s, 8s): the lower middle.
@@ -111,11 +113,11 @@ fn nps_is_promoters_minus_detractors() {
         let a = Answer { score: Some(*score), choice: None, comment: (i == 0).then(|| "love it".to_string()) };
         rs.extend(run(&g, &format!("u{i}"), &[SurveyAnswer { answer: a }], 1_000));
     }
-    let report = check(&rs, "nps-survey", &[
-        ("score", 8, 8, 0, &[]),
-        ("detractor", 2, 0, 2, &[("in_progress", 2)]),
-        ("thanks", 6, 0, 6, &[("in_progress", 6)]),
-    ]);
+    let report = check(
+        &rs,
+        "nps-survey",
+        &[("score", 8, 8, 0, &[]), ("detractor", 2, 0, 2, &[("in_progress", 2)]), ("thanks", 6, 0, 6, &[("in_progress", 6)])],
+    );
     let survey = report.survey.unwrap();
     assert_eq!(survey.responses, 8);
     // 4 promoters, 2 detractors of 8: +25.
@@ -135,8 +137,21 @@ fn validation_names_the_field() {
         (Box::new(|r| r.timestamp = 12), "timestamp"),
         (Box::new(|r| r.reason = Some(ExitReason::Completed)), "reason"),
         (Box::new(|r| r.kind = EventKind::StepViewed), "reason: not allowed"),
-        (Box::new(|r| { r.kind = EventKind::StepViewed; r.reason = None; r.step_id = None; }), "step_id"),
-        (Box::new(|r| { r.kind = EventKind::SurveyAnswered; r.reason = None; }), "answer"),
+        (
+            Box::new(|r| {
+                r.kind = EventKind::StepViewed;
+                r.reason = None;
+                r.step_id = None;
+            }),
+            "step_id",
+        ),
+        (
+            Box::new(|r| {
+                r.kind = EventKind::SurveyAnswered;
+                r.reason = None;
+            }),
+            "answer",
+        ),
     ];
     for (edit, field) in cases {
         let mut bad = r.clone();

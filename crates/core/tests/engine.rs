@@ -1,8 +1,6 @@
 //! The engine and scheduler: who is eligible, why, and what shows now.
 
-use guidepost_core::{
-    load_guides, Budget, Context, Decision, Device, Engine, ExitReason, Guide, SchedulerState, Size, TriggerInput,
-};
+use guidepost_core::{load_guides, Budget, Context, Decision, Device, Engine, ExitReason, Guide, SchedulerState, Size, TriggerInput};
 use serde_json::json;
 
 fn guides() -> Vec<Guide> {
@@ -39,7 +37,15 @@ fn state() -> SchedulerState {
 }
 
 /// Asks for the next guide and checks the decision (`Some(id)` to show, `None` for nothing).
-fn check(e: &Engine, ctx: &Context, s: &SchedulerState, active: Option<&str>, trigger: TriggerInput, b: &Budget, want: Option<&str>) -> Decision {
+fn check(
+    e: &Engine,
+    ctx: &Context,
+    s: &SchedulerState,
+    active: Option<&str>,
+    trigger: TriggerInput,
+    b: &Budget,
+    want: Option<&str>,
+) -> Decision {
     let d = e.next_guide(ctx, s, active, trigger, b);
     match (&d, want) {
         (Decision::Show { guide_id, .. }, Some(w)) => assert_eq!(guide_id, w),
@@ -133,7 +139,8 @@ fn one_modal_guide_at_a_time_by_priority() {
     let d = check(&e, &ctx, &state(), Some("nps-survey"), TriggerInput::PageView, &Budget::default(), Some("export-hotspot"));
     assert!(matches!(d, Decision::Show { displaces: None, .. }));
     // start(id) displaces whatever runs.
-    let d = check(&e, &ctx, &state(), Some("nps-survey"), TriggerInput::Manual("onboarding-tour"), &Budget::default(), Some("onboarding-tour"));
+    let d =
+        check(&e, &ctx, &state(), Some("nps-survey"), TriggerInput::Manual("onboarding-tour"), &Budget::default(), Some("onboarding-tour"));
     assert!(matches!(d, Decision::Show { displaces: Some(ref x), .. } if x == "nps-survey"));
 }
 

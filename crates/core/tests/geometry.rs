@@ -1,7 +1,7 @@
 //! Positioning geometry: cases through one `check` helper, and containment properties.
 
-use guidepost_core::{compute_position, spotlight_path, FloatSize, Mode, Placement, PositionOptions, Rect};
 use guidepost_core::model::Side;
+use guidepost_core::{compute_position, spotlight_path, FloatSize, Mode, Placement, PositionOptions, Rect};
 use proptest::prelude::*;
 
 const VP: Rect = Rect { x: 0.0, y: 0.0, width: 1000.0, height: 800.0 };

@@ -115,7 +115,11 @@ fn wrong_shapes_name_their_path() {
     check::<Step>(json!({ "id": "a" }), "$", "missing required field `kind`");
     check::<Step>(json!({ "id": "a", "kind": "modal", "advance": { "on": "hover" } }), "$.advance.on", "unknown variant `hover`");
     check::<Step>(json!({ "id": "a", "kind": "survey", "survey": { "question": "?" } }), "$.survey", "missing required field `type`");
-    check::<Step>(json!({ "id": "a", "kind": "modal", "buttons": [{ "label": "x", "action": "nxt" }] }), "$.buttons[0].action", "did you mean `next`?");
+    check::<Step>(
+        json!({ "id": "a", "kind": "modal", "buttons": [{ "label": "x", "action": "nxt" }] }),
+        "$.buttons[0].action",
+        "did you mean `next`?",
+    );
     check::<Rule>(json!({ "viewport": { "min_widht": 3 } }), "$.viewport.min_widht", "unknown field `min_widht`");
     check::<Rule>(json!({ "all": [{ "device": "phone" }] }), "$.all[0].device", "unknown variant `phone`");
     check::<TourState>(json!([]), "$", "expected a tour state object");

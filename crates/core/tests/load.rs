@@ -88,7 +88,10 @@ fn selectors_and_text_are_checked() {
     check(|g| g["steps"][1]["body"] = json!("   "), &[(E, "$[0].steps[1].body", "empty text")]);
     check(|g| g["steps"][0]["buttons"][0]["label"] = json!(""), &[(E, "$[0].steps[0].buttons[0].label", "empty text")]);
     check(|g| g["steps"][1]["body"] = json!("<b>hi</b>"), &[(W, "$[0].steps[1].body", "HTML is not rendered")]);
-    check(|g| g["steps"][1].as_object_mut().unwrap().remove("target").map(|_| ()).unwrap(), &[(E, "$[0].steps[1].target", "needs a target")]);
+    check(
+        |g| g["steps"][1].as_object_mut().unwrap().remove("target").map(|_| ()).unwrap(),
+        &[(E, "$[0].steps[1].target", "needs a target")],
+    );
 }
 
 #[test]
@@ -102,10 +105,16 @@ fn locales_are_checked() {
 #[test]
 fn rules_report_their_path() {
     check(
-        |g| g["audience"] = json!({ "all": [{ "trait": "plan", "op": "eq", "value": "pro" }, { "any": [{ "url": "/x", "mathc": "prefix" }] }] }),
+        |g| {
+            g["audience"] =
+                json!({ "all": [{ "trait": "plan", "op": "eq", "value": "pro" }, { "any": [{ "url": "/x", "mathc": "prefix" }] }] })
+        },
         &[(E, "$[0].audience.all[1].any[0].mathc", "did you mean \"match\"")],
     );
-    check(|g| g["audience"] = json!({ "trait": "plan", "op": "equals", "value": 1 }), &[(E, "$[0].audience.op", "unknown variant `equals`")]);
+    check(
+        |g| g["audience"] = json!({ "trait": "plan", "op": "equals", "value": 1 }),
+        &[(E, "$[0].audience.op", "unknown variant `equals`")],
+    );
     check(|g| g["audience"] = json!({ "trait": "n", "op": "between", "value": 3 }), &[(E, "$[0].audience.value", "list of two values")]);
     check(|g| g["audience"] = json!({ "tratt": "plan" }), &[(E, "$[0].audience", "did you mean \"trait\"")]);
     check(|g| g["audience"] = json!({ "url": "dashboard" }), &[(E, "$[0].audience.url", "starting with \"/\"")]);
@@ -116,7 +125,12 @@ fn types_are_reported_with_paths() {
     check(|g| g["priority"] = json!("high"), &[(E, "$[0].priority", "wrong type: found string \"high\"")]);
     check(|g| g["rollout"] = json!({ "percent": 150 }), &[(E, "$[0].rollout.percent", "from 0 to 100")]);
     check(|g| g["steps"] = json!([]), &[(E, "$[0].steps", "at least one step")]);
-    check(|g| { g.as_object_mut().unwrap().remove("name"); }, &[(E, "$[0]", "missing required field `name`")]);
+    check(
+        |g| {
+            g.as_object_mut().unwrap().remove("name");
+        },
+        &[(E, "$[0]", "missing required field `name`")],
+    );
 }
 
 #[test]

@@ -48,9 +48,19 @@ fn tour_runs_next_back_and_completes() {
         &g,
         &[Next, TargetFound, Back, Next, TargetFound, Next, TargetFound, TargetClicked, Button { index: 0 }],
         &[
-            "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "step_viewed:welcome",
-            "step_completed:welcome", "step_viewed:sidebar", "step_completed:sidebar", "step_viewed:export",
-            "step_completed:export", "step_viewed:done", "step_completed:done", "guide_completed:done:completed",
+            "guide_shown:",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_viewed:sidebar",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_viewed:sidebar",
+            "step_completed:sidebar",
+            "step_viewed:export",
+            "step_completed:export",
+            "step_viewed:done",
+            "step_completed:done",
+            "guide_completed:done:completed",
         ],
         Some(ExitReason::Completed),
     );
@@ -59,24 +69,45 @@ fn tour_runs_next_back_and_completes() {
 #[test]
 fn escape_dismisses_with_the_step() {
     let g = guide("onboarding-tour");
-    check(&g, &[Next, TargetFound, Escape], &[
-        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "guide_dismissed:sidebar:dismissed",
-    ], Some(ExitReason::Dismissed));
+    check(
+        &g,
+        &[Next, TargetFound, Escape],
+        &["guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "guide_dismissed:sidebar:dismissed"],
+        Some(ExitReason::Dismissed),
+    );
 }
 
 #[test]
 fn missing_target_ends_or_skips_per_step() {
     let g = guide("onboarding-tour");
     // `sidebar` has on_missing = end (the default).
-    check(&g, &[Next, TargetMissing], &[
-        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_target_missing:sidebar",
-        "guide_abandoned:sidebar:target_missing",
-    ], Some(ExitReason::TargetMissing));
+    check(
+        &g,
+        &[Next, TargetMissing],
+        &[
+            "guide_shown:",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_target_missing:sidebar",
+            "guide_abandoned:sidebar:target_missing",
+        ],
+        Some(ExitReason::TargetMissing),
+    );
     // `export` has on_missing = skip: it goes on to `done`.
-    check(&g, &[Next, TargetFound, Next, TargetMissing], &[
-        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "step_completed:sidebar",
-        "step_target_missing:export", "step_viewed:done",
-    ], None);
+    check(
+        &g,
+        &[Next, TargetFound, Next, TargetMissing],
+        &[
+            "guide_shown:",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_viewed:sidebar",
+            "step_completed:sidebar",
+            "step_target_missing:export",
+            "step_viewed:done",
+        ],
+        None,
+    );
 }
 
 #[test]
@@ -84,28 +115,44 @@ fn leaving_the_page_of_a_shown_step_is_navigated_away_not_a_broken_target() {
     let g = guide("onboarding-tour");
     let page = |u: &str| PageView { url: u.into() };
     // `sidebar` was on screen, the user went to /settings where it is not found.
-    check(&g, &[Next, TargetFound, page("/settings"), TargetMissing], &[
-        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar",
-        "guide_abandoned:sidebar:navigated_away",
-    ], Some(ExitReason::NavigatedAway));
+    check(
+        &g,
+        &[Next, TargetFound, page("/settings"), TargetMissing],
+        &["guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "guide_abandoned:sidebar:navigated_away"],
+        Some(ExitReason::NavigatedAway),
+    );
     // Found again on the new page: the tour goes on, and a later miss is a broken target again.
-    let s = check(&g, &[Next, TargetFound, page("/reports.html"), TargetFound], &[
-        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "step_viewed:sidebar",
-    ], None);
+    let s = check(
+        &g,
+        &[Next, TargetFound, page("/reports.html"), TargetFound],
+        &["guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar", "step_viewed:sidebar"],
+        None,
+    );
     assert!(!s.after_navigation);
     // A step that never showed on this page (still locating) is a missing target.
-    check(&g, &[Next, page("/settings"), TargetMissing], &[
-        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_target_missing:sidebar",
-        "guide_abandoned:sidebar:target_missing",
-    ], Some(ExitReason::TargetMissing));
+    check(
+        &g,
+        &[Next, page("/settings"), TargetMissing],
+        &[
+            "guide_shown:",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_target_missing:sidebar",
+            "guide_abandoned:sidebar:target_missing",
+        ],
+        Some(ExitReason::TargetMissing),
+    );
 }
 
 #[test]
 fn click_advance_ignores_clicks_on_other_steps() {
     let g = guide("onboarding-tour");
-    let s = check(&g, &[TargetClicked, Next, TargetFound, TargetClicked], &[
-        "guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar",
-    ], None);
+    let s = check(
+        &g,
+        &[TargetClicked, Next, TargetFound, TargetClicked],
+        &["guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar"],
+        None,
+    );
     assert_eq!(s.step_id, "sidebar");
 }
 
@@ -113,14 +160,27 @@ fn click_advance_ignores_clicks_on_other_steps() {
 fn survey_answers_branch() {
     let g = guide("nps-survey");
     let low = Answer { score: Some(3), choice: None, comment: Some("slow".into()) };
-    check(&g, &[SurveyAnswer { answer: low }, Button { index: 0 }], &[
-        "guide_shown:", "step_viewed:score", "survey_answered:score", "step_completed:score", "step_viewed:detractor",
-        "step_completed:detractor", "guide_completed:detractor:completed",
-    ], Some(ExitReason::Completed));
+    check(
+        &g,
+        &[SurveyAnswer { answer: low }, Button { index: 0 }],
+        &[
+            "guide_shown:",
+            "step_viewed:score",
+            "survey_answered:score",
+            "step_completed:score",
+            "step_viewed:detractor",
+            "step_completed:detractor",
+            "guide_completed:detractor:completed",
+        ],
+        Some(ExitReason::Completed),
+    );
     let high = Answer { score: Some(10), ..Default::default() };
-    check(&g, &[SurveyAnswer { answer: high }], &[
-        "guide_shown:", "step_viewed:score", "survey_answered:score", "step_completed:score", "step_viewed:thanks",
-    ], None);
+    check(
+        &g,
+        &[SurveyAnswer { answer: high }],
+        &["guide_shown:", "step_viewed:score", "survey_answered:score", "step_completed:score", "step_viewed:thanks"],
+        None,
+    );
 }
 
 #[test]
@@ -129,9 +189,12 @@ fn checklist_completes_when_all_items_are_done() {
     let ev = |n: &str| Event { name: n.into() };
     let s = check(&g, &[ev("report_created"), ev("unrelated"), ev("report_created")], &["guide_shown:", "step_viewed:checklist"], None);
     assert_eq!(s.checklist_done, ["report"]);
-    check(&g, &[ev("report_created"), ev("source_connected"), ev("teammate_invited")], &[
-        "guide_shown:", "step_viewed:checklist", "step_completed:checklist", "guide_completed:checklist:completed",
-    ], Some(ExitReason::Completed));
+    check(
+        &g,
+        &[ev("report_created"), ev("source_connected"), ev("teammate_invited")],
+        &["guide_shown:", "step_viewed:checklist", "step_completed:checklist", "guide_completed:checklist:completed"],
+        Some(ExitReason::Completed),
+    );
 }
 
 #[test]
@@ -196,14 +259,30 @@ fn durations_are_measured_from_the_view() {
     let g = guide("onboarding-tour");
     let (s, _) = TourState::start(&g, None, 1_000);
     let (_, fx) = transition(&g, &s, Next, 4_500);
-    let d = fx.iter().find_map(|e| match e { Effect::Record(d) if d.kind == EventKind::StepCompleted => Some(d), _ => None }).unwrap();
+    let d = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Record(d) if d.kind == EventKind::StepCompleted => Some(d),
+            _ => None,
+        })
+        .unwrap();
     assert_eq!(d.duration_ms, Some(3_500));
 }
 
 fn arb_input() -> impl Strategy<Value = Input> {
     prop_oneof![
-        Just(Resume), Just(TargetFound), Just(TargetMissing), Just(TargetClicked), Just(Next), Just(Back),
-        Just(Escape), Just(Close), Just(BackdropClick), Just(Timeout), Just(NavigatedAway), Just(Displaced),
+        Just(Resume),
+        Just(TargetFound),
+        Just(TargetMissing),
+        Just(TargetClicked),
+        Just(Next),
+        Just(Back),
+        Just(Escape),
+        Just(Close),
+        Just(BackdropClick),
+        Just(Timeout),
+        Just(NavigatedAway),
+        Just(Displaced),
         (0usize..4).prop_map(|index| Button { index }),
         prop::sample::select(vec!["report_created", "source_connected", "teammate_invited", "x"]).prop_map(|n| Event { name: n.into() }),
         prop::sample::select(vec!["/dashboard", "/reports/1", "/settings"]).prop_map(|u| PageView { url: u.into() }),

@@ -14,10 +14,16 @@ fn check(body: &str, want: serde_json::Value) {
 
 #[test]
 fn emphasis_code_and_links() {
-    check("Click **Export** or *press* `E`", serde_json::json!([{"type": "paragraph", "content": [
+    check(
+        "Click **Export** or *press* `E`",
+        serde_json::json!([{"type": "paragraph", "content": [
         {"text": "Click "}, {"text": "Export", "bold": true}, {"text": " or "}, {"text": "press", "italic": true},
-        {"text": " "}, {"text": "E", "code": true}]}]));
-    check("[Docs](https://example.com/a)", serde_json::json!([{"type": "paragraph", "content": [{"text": "Docs", "link": "https://example.com/a"}]}]));
+        {"text": " "}, {"text": "E", "code": true}]}]),
+    );
+    check(
+        "[Docs](https://example.com/a)",
+        serde_json::json!([{"type": "paragraph", "content": [{"text": "Docs", "link": "https://example.com/a"}]}]),
+    );
 }
 
 #[test]

@@ -157,7 +157,8 @@ fn numbers_held_as_strings_and_shown_in_traces() {
 /// Traces name devices and guide statuses exactly as guides write them.
 #[test]
 fn traces_use_the_json_names_of_devices_and_statuses() {
-    let rule = json!({"any": [{"device": "mobile"}, {"guide": "tour", "status": "not_seen"}, {"guide": "promo", "status": "not_completed"}]});
+    let rule =
+        json!({"any": [{"device": "mobile"}, {"guide": "tour", "status": "not_seen"}, {"guide": "promo", "status": "not_completed"}]});
     let (compiled, names) = compile_standalone(&parse_rule(&rule, "$").unwrap());
     let c = ctx();
     let t = compiled.trace(&Prepared::new(&names, &c));
@@ -195,14 +196,17 @@ fn rollout_is_deterministic_and_even() {
 // Property: the fast path and the traced path always agree, and `not` inverts.
 fn arb_leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
-        (prop::sample::select(vec!["plan", "seats", "beta", "tags", "signed_up_at", "nope"]),
-         prop::sample::select(vec!["eq", "ne", "gt", "lt", "exists", "not_exists", "contains"]),
-         prop_oneof![Just(json!("pro")), Just(json!(10)), Just(json!(true)), Just(json!("admin")), Just(json!("2026-11-01"))])
+        (
+            prop::sample::select(vec!["plan", "seats", "beta", "tags", "signed_up_at", "nope"]),
+            prop::sample::select(vec!["eq", "ne", "gt", "lt", "exists", "not_exists", "contains"]),
+            prop_oneof![Just(json!("pro")), Just(json!(10)), Just(json!(true)), Just(json!("admin")), Just(json!("2026-11-01"))]
+        )
             .prop_map(|(t, op, v)| json!({"trait": t, "op": op, "value": v}))
             // Keep the operand combinations the loader accepts.
             .prop_filter("valid operand", |r| parse_rule(r, "$").is_ok()),
         prop::sample::select(vec!["/reports/:id", "/reports", "/*", "/settings/*"]).prop_map(|u| json!({"url": u})),
-        (0u32..4, prop::option::of(1u32..30)).prop_map(|(n, d)| json!({"event": "report_exported", "op": "gte", "count": n, "within_days": d})),
+        (0u32..4, prop::option::of(1u32..30))
+            .prop_map(|(n, d)| json!({"event": "report_exported", "op": "gte", "count": n, "within_days": d})),
         prop::sample::select(vec!["mobile", "tablet", "desktop"]).prop_map(|d| json!({"device": d})),
     ]
 }

@@ -86,13 +86,7 @@ fn picker_prefers_stable_attributes_over_position() {
             "#gp-test-area > ul > li:nth-of-type(2)",
             1,
         ),
-        (
-            "quotes in values are escaped",
-            r#"<button data-tour='say "hi"'>Hi</button>"#,
-            "button",
-            r#"[data-tour="say \"hi\""]"#,
-            1,
-        ),
+        ("quotes in values are escaped", r#"<button data-tour='say "hi"'>Hi</button>"#, "button", r#"[data-tour="say \"hi\""]"#, 1),
     ];
     for (name, html, pick, want, n) in cases {
         check_pick(name, html, pick, want, n);
@@ -173,7 +167,12 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             target(".go", vec![]),
             None,
         ),
-        ("zero size is not visible", r#"<button class="go" style="display:block;width:0;height:0;padding:0;border:0"></button>"#, target(".go", vec![]), None),
+        (
+            "zero size is not visible",
+            r#"<button class="go" style="display:block;width:0;height:0;padding:0;border:0"></button>"#,
+            target(".go", vec![]),
+            None,
+        ),
         (
             "text fallback when the selector is stale, innermost match",
             r#"<ul><li id="row"><button id="btn">Export  csv</button></li></ul>"#,

@@ -5,8 +5,8 @@
 
 use std::cell::RefCell;
 
-use guidepost_core::{Rect, Target};
 use crate::overlay::px;
+use guidepost_core::{Rect, Target};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlIFrameElement};
@@ -169,7 +169,8 @@ pub fn find_all(t: &Target) -> Vec<Found> {
     for f in &t.fallbacks {
         let found = if let Some(text) = &f.text {
             let want = lower(&text.split_whitespace().collect::<Vec<_>>().join(" "));
-            let sel = f.tag.clone().unwrap_or_else(|| "a,button,[role=button],[role=tab],[role=menuitem],label,h1,h2,h3,h4,li,summary".into());
+            let sel =
+                f.tag.clone().unwrap_or_else(|| "a,button,[role=button],[role=tab],[role=menuitem],label,h1,h2,h3,h4,li,summary".into());
             let mut all = search(&sel, Some(&want));
             // Keep the innermost matches: a wrapper with the same text is not the target.
             let els: Vec<Element> = all.iter().map(|f| f.el.clone()).collect();
@@ -213,7 +214,8 @@ pub fn cancel_wait() {
             if let Some(doc) = document() {
                 let opts = web_sys::EventListenerOptions::new();
                 opts.set_capture(true);
-                let _ = doc.remove_event_listener_with_callback_and_event_listener_options("load", w.callback.as_ref().unchecked_ref(), &opts);
+                let _ =
+                    doc.remove_event_listener_with_callback_and_event_listener_options("load", w.callback.as_ref().unchecked_ref(), &opts);
             }
         }
     });
@@ -327,10 +329,7 @@ pub fn scroll_into_view(f: &Found, reduced_motion: bool) {
 }
 
 pub fn prefers_reduced_motion() -> bool {
-    web_sys::window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
-        .map(|m| m.matches())
-        .unwrap_or(false)
+    web_sys::window().and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten()).map(|m| m.matches()).unwrap_or(false)
 }
 
 pub fn is_rtl() -> bool {
@@ -409,9 +408,7 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
 /// shadow roots and same-origin iframes (the overlay excluded). Hidden ones count too: a
 /// duplicate that shows later would make the target ambiguous.
 fn count_matches(rs: &[(Root, Vec<HtmlIFrameElement>)], sel: &str) -> usize {
-    rs.iter()
-        .map(|(root, _)| root.query_all(sel).iter().filter(|e| e.closest("guidepost-root").ok().flatten().is_none()).count())
-        .sum()
+    rs.iter().map(|(root, _)| root.query_all(sel).iter().filter(|e| e.closest("guidepost-root").ok().flatten().is_none()).count()).sum()
 }
 
 /// The element an event happened on, inside open shadow roots too (at the document, the
@@ -432,9 +429,7 @@ fn looks_generated(id: &str) -> bool {
 }
 
 fn css_ident(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_string() } else { format!("\\{c}") })
-        .collect()
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_string() } else { format!("\\{c}") }).collect()
 }
 
 fn structural_path(el: &Element) -> String {

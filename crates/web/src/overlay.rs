@@ -196,9 +196,8 @@ fn listen_keys() {
         let Some(s) = signals() else { return };
         let Some(vm) = s.step.get_untracked() else { return };
         let rtl = s.rtl.get_untracked();
-        let body_focused = crate::dom::document()
-            .and_then(|d| d.active_element())
-            .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+        let body_focused =
+            crate::dom::document().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
         let ours = focus_inside() || body_focused;
         match ev.key().as_str() {
             "Escape" => {
@@ -217,9 +216,7 @@ fn listen_keys() {
                 let current = root.active_element();
                 let first = items.first().cloned();
                 let last = items.last().cloned();
-                let at = |e: &Option<web_sys::HtmlElement>| {
-                    matches!((e, &current), (Some(a), Some(c)) if a.unchecked_ref::<web_sys::Element>() == c)
-                };
+                let at = |e: &Option<web_sys::HtmlElement>| matches!((e, &current), (Some(a), Some(c)) if a.unchecked_ref::<web_sys::Element>() == c);
                 let target = if !focus_inside() {
                     first
                 } else if ev.shift_key() && at(&first) {
@@ -312,7 +309,9 @@ fn body_view(blocks: Vec<Block>) -> impl IntoView {
         .into_iter()
         .map(|b| match b {
             Block::Paragraph(runs) => view! { <p>{inline_view(runs)}</p> }.into_any(),
-            Block::List(items) => view! { <ul>{items.into_iter().map(|r| view! { <li>{inline_view(r)}</li> }).collect_view()}</ul> }.into_any(),
+            Block::List(items) => {
+                view! { <ul>{items.into_iter().map(|r| view! { <li>{inline_view(r)}</li> }).collect_view()}</ul> }.into_any()
+            }
         })
         .collect_view()
 }

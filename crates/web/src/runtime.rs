@@ -4,12 +4,12 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
-use guidepost_core::{
-    compute_position, load_guides, load_guides_value, richtext, spotlight_path, transition, Budget, Context, Decision, Device,
-    Effect, Engine, Envelope, EventRecord, FloatSize, Guide, Input, Mode, Phase, PositionOptions, SchedulerState, Size,
-    StepKind, TourState, TriggerInput,
-};
 use guidepost_core::json::{self, At, FromJson, JsonError, Obj};
+use guidepost_core::{
+    compute_position, load_guides, load_guides_value, richtext, spotlight_path, transition, Budget, Context, Decision, Device, Effect,
+    Engine, Envelope, EventRecord, FloatSize, Guide, Input, Mode, Phase, PositionOptions, SchedulerState, Size, StepKind, TourState,
+    TriggerInput,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -559,9 +559,8 @@ fn reposition() {
             let r = f.rect();
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
             let opts = PositionOptions { rtl, scroll_padding_top: dom::header_height(), ..Default::default() };
-            let placement = with(|rt| {
-                rt.active.as_ref().and_then(|a| a.guide.steps.get(a.state.step)).map(|s| s.placement).unwrap_or_default()
-            });
+            let placement =
+                with(|rt| rt.active.as_ref().and_then(|a| a.guide.steps.get(a.state.step)).map(|s| s.placement).unwrap_or_default());
             let pos = compute_position(r, size, vp, placement, &opts);
             geo.target = Some(r);
             geo.spotlight = vm.backdrop.then(|| spot(&r));
@@ -579,7 +578,8 @@ fn reposition() {
             if vm.kind == StepKind::Banner || vm.kind == StepKind::Checklist {
                 pos.mode = Mode::Centered;
             }
-            geo.spotlight = vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", guidepost_core::num::show(vp.width), guidepost_core::num::show(vp.height)));
+            geo.spotlight =
+                vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", guidepost_core::num::show(vp.width), guidepost_core::num::show(vp.height)));
             geo.position = Some(pos);
             geo.visible = true;
         }
@@ -680,10 +680,9 @@ fn listen_window() {
     let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", on_move.as_ref().unchecked_ref(), &capture);
     let _ = w.add_event_listener_with_callback("resize", on_move.as_ref().unchecked_ref());
     // Re-renders of the host app: follow the target, or notice it vanished.
-    if let (Ok(obs), Some(root)) = (
-        web_sys::MutationObserver::new(on_move.as_ref().unchecked_ref()),
-        dom::document().and_then(|d| d.document_element()),
-    ) {
+    if let (Ok(obs), Some(root)) =
+        (web_sys::MutationObserver::new(on_move.as_ref().unchecked_ref()), dom::document().and_then(|d| d.document_element()))
+    {
         let opts = web_sys::MutationObserverInit::new();
         opts.set_child_list(true);
         opts.set_subtree(true);

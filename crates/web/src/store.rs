@@ -56,10 +56,8 @@ pub fn session_set(key: &str, value: &str) {
 /// A random id of 128 bits in hex (crypto when available).
 pub fn random_id() -> String {
     let mut bytes = [0u8; 16];
-    let ok = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok())
-        .unwrap_or(false);
+    let ok =
+        web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok()).unwrap_or(false);
     if !ok {
         for b in bytes.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;

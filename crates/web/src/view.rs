@@ -76,9 +76,8 @@ pub fn step_vm(guide: &Guide, state: &TourState, locale: &str, centered: bool) -
             primary: matches!(b.action, ButtonAction::Next | ButtonAction::Complete | ButtonAction::Url | ButtonAction::Goto),
         })
         .collect();
-    let needs_defaults = buttons.is_empty()
-        && !matches!(step.kind, StepKind::Survey | StepKind::Checklist)
-        && step.advance == guidepost_core::Advance::Next;
+    let needs_defaults =
+        buttons.is_empty() && !matches!(step.kind, StepKind::Survey | StepKind::Checklist) && step.advance == guidepost_core::Advance::Next;
     if needs_defaults {
         if can_back {
             buttons.push(ButtonVm { index: None, label: "Back".into(), action: ButtonAction::Back, primary: false });

@@ -9,13 +9,7 @@ use guidepost_core::{EventKind, EventRecord, ExitReason, SurveyAnswer};
 
 pub const T0: i64 = 1_763_900_000_000; // 2025-11-23
 
-pub fn rec(
-    id: &str,
-    kind: EventKind,
-    user: &str,
-    step: Option<(u32, &str)>,
-    ts: i64,
-) -> EventRecord {
+pub fn rec(id: &str, kind: EventKind, user: &str, step: Option<(u32, &str)>, ts: i64) -> EventRecord {
     EventRecord {
         event_id: id.to_string(),
         kind,
@@ -44,67 +38,25 @@ pub fn rec(
 /// at step 1; u3's step-0 target is missing and the guide is abandoned.
 pub fn three_endings() -> Vec<EventRecord> {
     let mut v = Vec::new();
-    v.extend(journey(
-        "u1",
-        3,
-        Some(EventKind::GuideCompleted),
-        T0,
-        &[1000, 2000, 3000],
-    ));
-    v.extend(journey(
-        "u2",
-        1,
-        Some(EventKind::GuideDismissed),
-        T0,
-        &[3000],
-    ));
+    v.extend(journey("u1", 3, Some(EventKind::GuideCompleted), T0, &[1000, 2000, 3000]));
+    v.extend(journey("u2", 1, Some(EventKind::GuideDismissed), T0, &[3000]));
     let mut u3 = journey("u3", 0, Some(EventKind::GuideAbandoned), T0, &[]);
-    u3.push(rec(
-        "u3-missing",
-        EventKind::StepTargetMissing,
-        "u3",
-        Some((0, "welcome")),
-        T0 + 1200,
-    ));
+    u3.push(rec("u3-missing", EventKind::StepTargetMissing, "u3", Some((0, "welcome")), T0 + 1200));
     v.extend(u3);
     v
 }
 
 /// One user's path through a 3-step guide: `steps_done` steps completed, then `end`.
-pub fn journey(
-    user: &str,
-    steps_done: u32,
-    end: Option<EventKind>,
-    t: i64,
-    durations: &[u64],
-) -> Vec<EventRecord> {
+pub fn journey(user: &str, steps_done: u32, end: Option<EventKind>, t: i64, durations: &[u64]) -> Vec<EventRecord> {
     let names = ["welcome", "sidebar", "export"];
-    let mut out = vec![rec(
-        &format!("{user}-shown"),
-        EventKind::GuideShown,
-        user,
-        None,
-        t,
-    )];
+    let mut out = vec![rec(&format!("{user}-shown"), EventKind::GuideShown, user, None, t)];
     let mut ts = t;
     for i in 0..3u32 {
         let step = (i, names[i as usize]);
         ts += 1000;
-        out.push(rec(
-            &format!("{user}-v{i}"),
-            EventKind::StepViewed,
-            user,
-            Some(step),
-            ts,
-        ));
+        out.push(rec(&format!("{user}-v{i}"), EventKind::StepViewed, user, Some(step), ts));
         if i < steps_done {
-            let mut c = rec(
-                &format!("{user}-c{i}"),
-                EventKind::StepCompleted,
-                user,
-                Some(step),
-                ts + 500,
-            );
+            let mut c = rec(&format!("{user}-c{i}"), EventKind::StepCompleted, user, Some(step), ts + 500);
             c.duration_ms = durations.get(i as usize).copied();
             out.push(c);
         } else {
@@ -115,13 +67,7 @@ pub fn journey(
         }
     }
     if let Some(k) = end {
-        out.push(rec(
-            &format!("{user}-end"),
-            k,
-            user,
-            Some((2, "export")),
-            ts + 700,
-        ));
+        out.push(rec(&format!("{user}-end"), k, user, Some((2, "export")), ts + 700));
     }
     out
 }
@@ -129,11 +75,7 @@ pub fn journey(
 pub fn survey(id: &str, user: &str, score: Option<i32>, choice: Option<&str>) -> EventRecord {
     let mut r = rec(id, EventKind::SurveyAnswered, user, Some((0, "nps")), T0);
     r.guide_id = "nps".into();
-    r.answer = Some(SurveyAnswer {
-        score,
-        choice: choice.map(str::to_string),
-        comment: None,
-    });
+    r.answer = Some(SurveyAnswer { score, choice: choice.map(str::to_string), comment: None });
     r
 }
 
@@ -151,9 +93,7 @@ pub fn config() -> Config {
 }
 
 pub async fn start(cfg: Config, store: Arc<dyn Store>) -> Running {
-    server::spawn("127.0.0.1:0", cfg, store)
-        .await
-        .expect("server starts")
+    server::spawn("127.0.0.1:0", cfg, store).await.expect("server starts")
 }
 
 pub async fn start_memory(cfg: Config) -> (Running, Arc<SqliteStore>) {
