@@ -1,4 +1,8 @@
 //! Minimal, dependency-free date handling: ISO 8601 dates and date-times to epoch milliseconds.
+//!
+//! Every input is untrusted (trait values, rule operands, query strings), so parsing works on
+//! bytes, never slices a `str` at a computed offset, and accepts only real calendar days
+//! (`2026-02-31` is refused) in years 0000–9999, so nothing can panic or overflow.
 
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -26,58 +30,89 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn num(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// Days in month `m` (1–12) of year `y`.
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
-    s.parse().ok()
 }
 
-/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or `±HH:MM`. Returns epoch ms.
+/// The value of a run of ASCII digits (at most 9, so it cannot overflow); `None` for
+/// anything else, including an empty run.
+fn digits(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+}
+
+/// Parses a strict `YYYY-MM-DD` (a real calendar day) into days since 1970-01-01.
+pub fn parse_day(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.fff…]]` with `Z` or `±HH[:]MM`. Returns epoch ms.
 pub fn parse_date_ms(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if s.len() < 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
-        return None;
-    }
-    let (y, m, d) = (num(&s[0..4])?, num(&s[5..7])?, num(&s[8..10])?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let mut ms = days_from_civil(y, m, d) * DAY_MS;
-    let rest = &s[10..];
+    let b = s.trim().as_bytes();
+    let day = parse_day(std::str::from_utf8(b.get(..10)?).ok()?)?;
+    let rest = &b[10..];
     if rest.is_empty() {
-        return Some(ms);
+        return Some(day * DAY_MS);
     }
-    let rest = rest.strip_prefix(['T', ' '])?;
-    let (time, offset_ms) = if let Some(t) = rest.strip_suffix(['Z', 'z']) {
+    let rest = match rest[0] {
+        b'T' | b't' | b' ' => &rest[1..],
+        _ => return None,
+    };
+    // The zone: `Z`, or a sign after the `HH:MM` part.
+    let (time, offset_ms) = if let Some(t) = rest.strip_suffix(b"Z").or_else(|| rest.strip_suffix(b"z")) {
         (t, 0)
-    } else if let Some(i) = rest.rfind(['+', '-']).filter(|&i| i >= 5) {
-        let (t, off) = rest.split_at(i);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let off = off[1..].replace(':', "");
+    } else if let Some(i) = rest.iter().rposition(|&c| c == b'+' || c == b'-').filter(|&i| i >= 5) {
+        let sign = if rest[i] == b'-' { -1 } else { 1 };
+        let off: Vec<u8> = rest[i + 1..].iter().copied().filter(|&c| c != b':').collect();
         if off.len() != 4 {
             return None;
         }
-        (t, sign * (num(&off[0..2])? * 3_600_000 + num(&off[2..4])? * 60_000))
+        let (oh, om) = (digits(&off[0..2])?, digits(&off[2..4])?);
+        if oh > 23 || om > 59 {
+            return None;
+        }
+        (&rest[..i], sign * (oh * 3_600_000 + om * 60_000))
     } else {
         (rest, 0)
     };
-    let mut parts = time.split(':');
-    let h = num(parts.next()?)?;
-    let mi = num(parts.next()?)?;
+    let mut parts = time.split(|&c| c == b':');
+    let h = digits(parts.next()?)?;
+    let mi = digits(parts.next()?)?;
     let (sec, frac) = match parts.next() {
         None => (0, 0),
         Some(sf) => {
-            let (s, f) = sf.split_once('.').unwrap_or((sf, ""));
-            let f = if f.is_empty() { 0 } else { num(&format!("{:0<3}", &f[..f.len().min(3)]))? };
-            (num(s)?, f)
+            let (sec, f) = match sf.iter().position(|&c| c == b'.') {
+                Some(i) => (&sf[..i], &sf[i + 1..]),
+                None => (sf, &[][..]),
+            };
+            if !f.iter().all(u8::is_ascii_digit) || (f.is_empty() && sf.len() > sec.len()) {
+                return None;
+            }
+            // Milliseconds from the first three fraction digits, padded with zeros.
+            let ms = (0..3).fold(0, |n, i| n * 10 + f.get(i).map_or(0, |d| i64::from(d - b'0')));
+            (digits(sec)?, ms)
         }
     };
     if parts.next().is_some() || h > 23 || mi > 59 || sec > 60 {
         return None;
     }
-    ms += h * 3_600_000 + mi * 60_000 + sec * 1000 + frac;
-    Some(ms - offset_ms)
+    Some(day * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + frac - offset_ms)
 }
 
 /// Formats epoch ms as `YYYY-MM-DD` (or with a UTC time when not midnight).
@@ -106,7 +141,24 @@ mod tests {
         assert_eq!(parse_date_ms("1970-01-02"), Some(DAY_MS));
         assert_eq!(parse_date_ms("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_date_ms("1970-01-01T00:00:00.5Z"), Some(500));
-        for bad in ["", "2026", "2026-13-01", "20261-01-01", "2026-01-01T25:00", "hello world"] {
+        assert_eq!(parse_date_ms("1970-01-01T00:00:00.123456Z"), Some(123));
+        assert_eq!(parse_date_ms("2024-02-29"), parse_day("2024-02-29").map(|d| d * DAY_MS));
+        for bad in [
+            "",
+            "2026",
+            "2026-13-01",
+            "20261-01-01",
+            "2026-01-01T25:00",
+            "hello world",
+            "2026-02-31",
+            "2026-02-29",
+            "2026-01-0é",
+            "2026-é1-01",
+            "2026-01-01Té0:00",
+            "2026-01-01T10:00+0é:00",
+            "2026-01-01T10:00:0.",
+            "+999-01-01",
+        ] {
             assert_eq!(parse_date_ms(bad), None, "{bad}");
         }
     }
