@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::analytics::{EventKind, RecordDraft, SurveyAnswer};
 use crate::json::{named, At, FromJson, JsonError, Obj};
 use crate::model::{Advance, ButtonAction, Guide, OnMissing, StepKind};
-use crate::rules::{UrlMatch, UrlPattern};
+use crate::rules::{NormalUrl, UrlMatch, UrlPattern};
 
 /// Bumped when the serialised [`TourState`] changes shape.
 pub const STATE_VERSION: u32 = 1;
@@ -409,8 +409,7 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
         Input::PageView { url } => {
             if let Advance::Url { pattern } = &step.advance {
                 let p = UrlPattern::compile(pattern, UrlMatch::Exact, pattern.contains('?'));
-                let path = url.split(['?', '#']).next().unwrap_or("");
-                if showing && (p.matches(path) || p.matches(&url)) {
+                if showing && p.matches_url(&NormalUrl::new(&url)) {
                     s.complete_step(guide, None, None, now_ms, &mut fx);
                     return (s, fx);
                 }

@@ -15,11 +15,25 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Names longer than this get no suggestion (the edit distance is quadratic in length).
+const MAX_SUGGEST_LEN: usize = 64;
+
 /// The closest candidate within a distance proportional to the word's length.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let n = word.chars().count();
+    if n > MAX_SUGGEST_LEN {
+        return None;
+    }
     let w = word.to_ascii_lowercase();
-    let limit = (w.chars().count() / 3).max(1) + 1;
-    candidates.iter().map(|c| (levenshtein(&w, c), *c)).filter(|(d, _)| *d <= limit).min_by_key(|(d, _)| *d).map(|(_, c)| c)
+    let limit = (n / 3).max(1) + 1;
+    candidates
+        .iter()
+        // The distance is at least the difference in length: skip the hopeless ones cheaply.
+        .filter(|c| c.len().abs_diff(w.len()) <= limit * 4 && c.chars().count().abs_diff(n) <= limit)
+        .map(|c| (levenshtein(&w, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
