@@ -30,16 +30,19 @@ pub enum ExitReason {
     Timeout,
     /// Another guide of higher priority took its place.
     Displaced,
+    /// The host signed another user in (`identify` with a different id) or out (`reset`).
+    UserChanged,
 }
 
 impl ExitReason {
-    pub const ALL: [ExitReason; 6] = [
+    pub const ALL: [ExitReason; 7] = [
         ExitReason::Completed,
         ExitReason::Dismissed,
         ExitReason::TargetMissing,
         ExitReason::NavigatedAway,
         ExitReason::Timeout,
         ExitReason::Displaced,
+        ExitReason::UserChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +53,7 @@ impl ExitReason {
             ExitReason::NavigatedAway => "navigated_away",
             ExitReason::Timeout => "timeout",
             ExitReason::Displaced => "displaced",
+            ExitReason::UserChanged => "user_changed",
         }
     }
 
@@ -165,6 +169,8 @@ pub enum Input {
     Timeout,
     NavigatedAway,
     Displaced,
+    /// The host switched or forgot the user.
+    UserChanged,
     SurveyAnswer {
         answer: SurveyAnswer,
     },
@@ -461,6 +467,7 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
         Input::Timeout => s.finish(guide, ExitReason::Timeout, now_ms, &mut fx),
         Input::NavigatedAway => s.finish(guide, ExitReason::NavigatedAway, now_ms, &mut fx),
         Input::Displaced => s.finish(guide, ExitReason::Displaced, now_ms, &mut fx),
+        Input::UserChanged => s.finish(guide, ExitReason::UserChanged, now_ms, &mut fx),
         _ => {}
     }
     (s, fx)

@@ -478,6 +478,12 @@ pub struct Context {
 
 /// At most this many timestamps are kept per event name.
 pub const MAX_EVENTS_PER_NAME: usize = 500;
+/// At most this many distinct event names are kept per user (10,000 `track()` names made a
+/// 284,000-character storage value); beyond it the name used least recently goes.
+pub const MAX_EVENT_NAMES: usize = 128;
+/// At most this many timestamps are kept in all, so a user's events stay well under 100 KB
+/// of storage; beyond it the name used least recently goes.
+pub const MAX_EVENT_TIMESTAMPS: usize = 4_000;
 
 impl Context {
     /// Records an occurrence of `name` at `at_ms`, keeping timestamps sorted and bounded
@@ -490,6 +496,20 @@ impl Context {
         if ts.len() > MAX_EVENTS_PER_NAME {
             let extra = ts.len() - MAX_EVENTS_PER_NAME;
             ts.drain(..extra);
+        }
+        let mut total: usize = self.events.values().map(Vec::len).sum();
+        while self.events.len() > MAX_EVENT_NAMES || total > MAX_EVENT_TIMESTAMPS {
+            // The name whose latest occurrence is oldest, never the one just recorded.
+            let Some(stale) = self
+                .events
+                .iter()
+                .filter(|(n, _)| n.as_str() != name)
+                .min_by_key(|(_, ts)| ts.last().copied().unwrap_or(i64::MIN))
+                .map(|(n, _)| n.clone())
+            else {
+                break;
+            };
+            total -= self.events.remove(&stale).map_or(0, |ts| ts.len());
         }
     }
 }

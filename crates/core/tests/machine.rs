@@ -206,6 +206,7 @@ fn every_exit_has_a_reason() {
         (Timeout, ExitReason::Timeout),
         (NavigatedAway, ExitReason::NavigatedAway),
         (Displaced, ExitReason::Displaced),
+        (UserChanged, ExitReason::UserChanged),
     ] {
         let (s, _) = TourState::start(&g, None, 0);
         let (s, fx) = transition(&g, &s, input, 10);
@@ -272,6 +273,7 @@ fn durations_are_measured_from_the_view() {
 fn arb_input() -> impl Strategy<Value = Input> {
     prop_oneof![
         Just(Resume),
+        Just(UserChanged),
         Just(TargetFound),
         Just(TargetMissing),
         Just(TargetClicked),

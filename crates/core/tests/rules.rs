@@ -260,3 +260,31 @@ fn recorded_events_stay_sorted_and_bounded() {
     assert_eq!(*spam.last().unwrap(), now - 1);
     check_in(&c, json!({"event": "saved", "op": "eq", "count": 3, "within_days": 1}), true);
 }
+
+#[test]
+fn ten_thousand_track_names_stay_bounded() {
+    // 10,000 distinct names made a 284,000-character storage value.
+    use guidepost_core::rules::{MAX_EVENT_NAMES, MAX_EVENT_TIMESTAMPS};
+    let mut c = ctx();
+    let now = c.now_ms;
+    c.record_event("kept", now - 1_000_000);
+    for i in 0..10_000 {
+        c.record_event(&format!("name-{i}"), now - 10_000 + i);
+        if i % 100 == 0 {
+            // A name in use keeps its place.
+            c.record_event("kept", now - 10_000 + i);
+        }
+    }
+    assert_eq!(c.events.len(), MAX_EVENT_NAMES);
+    assert!(c.events.contains_key("kept"));
+    assert!(c.events.contains_key("name-9999"));
+    assert!(!c.events.contains_key("name-0"));
+    let mut c = ctx();
+    for i in 0..20 {
+        for j in 0..MAX_EVENT_TIMESTAMPS / 10 {
+            c.record_event(&format!("busy-{i}"), now - 100_000 + (i * 1000 + j) as i64);
+        }
+    }
+    assert!(c.events.values().map(Vec::len).sum::<usize>() <= MAX_EVENT_TIMESTAMPS);
+    assert!(c.events.contains_key("busy-19"));
+}
