@@ -12,6 +12,14 @@ use crate::json::{named, At, FromJson, JsonError, Obj};
 use crate::model::{Advance, ButtonAction, Guide, OnMissing, StepKind};
 use crate::rules::{NormalUrl, UrlMatch, UrlPattern};
 
+/// Whether `url` completes a step that advances on reaching a URL.
+fn reached(advance: &Advance, url: &str) -> bool {
+    match advance {
+        Advance::Url { pattern } => UrlPattern::compile(pattern, UrlMatch::Exact, pattern.contains('?')).matches_url(&NormalUrl::new(url)),
+        _ => false,
+    }
+}
+
 /// Bumped when the serialised [`TourState`] changes shape.
 pub const STATE_VERSION: u32 = 1;
 
@@ -147,7 +155,10 @@ impl FromJson for TourState {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Input {
     /// Re-enter the current step after a reload or a page change.
-    Resume,
+    /// The saved state is picked up again after a reload or a full page load, on `url`.
+    Resume {
+        url: String,
+    },
     PageView {
         url: String,
     },
@@ -353,7 +364,14 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
     let showing = matches!(s.phase, Phase::Showing { .. });
     let locating = matches!(s.phase, Phase::Locating { .. });
     match input {
-        Input::Resume => {
+        Input::Resume { url } => {
+            // A step that advances on reaching a URL, reached by a full page load (a link,
+            // not `history.pushState`): the step is done.
+            let seen = matches!(s.phase, Phase::Showing { .. }) || s.after_navigation;
+            if seen && reached(&step.advance, &url) {
+                s.complete_step(guide, None, None, now_ms, &mut fx);
+                return (s, fx);
+            }
             // A step that was on screen before the reload or page load: if its target is
             // gone now, the user went elsewhere.
             let was_shown = matches!(s.phase, Phase::Showing { centered: false }) || s.after_navigation;
@@ -413,12 +431,9 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
             }
         }
         Input::PageView { url } => {
-            if let Advance::Url { pattern } = &step.advance {
-                let p = UrlPattern::compile(pattern, UrlMatch::Exact, pattern.contains('?'));
-                if showing && p.matches_url(&NormalUrl::new(&url)) {
-                    s.complete_step(guide, None, None, now_ms, &mut fx);
-                    return (s, fx);
-                }
+            if showing && reached(&step.advance, &url) {
+                s.complete_step(guide, None, None, now_ms, &mut fx);
+                return (s, fx);
             }
             // A multi-page tour: the target may live on the new page.
             if step.target.is_some() && !matches!(s.phase, Phase::Showing { centered: true }) {

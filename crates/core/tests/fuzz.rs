@@ -396,7 +396,7 @@ fn fuzz_persisted_state() {
             if let Ok(state) = from_value::<TourState>(v) {
                 // A resumed state, however odd, drives the machine without panicking.
                 for g in &guides {
-                    let _ = transition(g, &state, Input::Resume, NOW);
+                    let _ = transition(g, &state, Input::Resume { url: "/reports".into() }, NOW);
                     let _ = transition(g, &state, Input::Next, NOW);
                 }
             }

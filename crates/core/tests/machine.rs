@@ -225,13 +225,13 @@ fn state_survives_serialisation_and_resumes() {
     let restored: TourState = guidepost_core::json::from_str(&saved).unwrap();
     assert_eq!(restored, s);
     assert_eq!(restored.version, guidepost_core::STATE_VERSION);
-    let (r, fx) = transition(&g, &restored, Resume, 100);
+    let (r, fx) = transition(&g, &restored, Resume { url: "/".into() }, 100);
     assert_eq!(r.step_id, "sidebar");
     assert!(fx.iter().any(|e| matches!(e, Effect::Locate { step: 1, .. })));
     // Resumed while still locating (never shown): a miss is a missing target.
     assert!(!r.after_navigation);
     let (shown, _) = transition(&g, &r, TargetFound, 110);
-    let (again, _) = transition(&g, &shown, Resume, 120);
+    let (again, _) = transition(&g, &shown, Resume { url: "/".into() }, 120);
     assert!(again.after_navigation, "a step that was on screen, resumed on a new page load");
     let (gone, _) = transition(&g, &again, TargetMissing, 130);
     assert_eq!(gone.phase, Phase::Ended { reason: ExitReason::NavigatedAway });
@@ -247,11 +247,11 @@ fn resume_after_the_guide_was_edited_finds_the_step_by_id() {
     extra.id = "inserted".into();
     g.steps.insert(1, extra);
     g.version += 1;
-    let (r, _) = transition(&g, &s, Resume, 10);
+    let (r, _) = transition(&g, &s, Resume { url: "/".into() }, 10);
     assert_eq!((r.step, r.step_id.as_str()), (2, "sidebar"));
     // A step that no longer exists restarts the guide.
     g.steps.retain(|st| st.id != "sidebar");
-    let (r, _) = transition(&g, &s, Resume, 10);
+    let (r, _) = transition(&g, &s, Resume { url: "/".into() }, 10);
     assert_eq!(r.step, 0);
 }
 
@@ -272,7 +272,7 @@ fn durations_are_measured_from_the_view() {
 
 fn arb_input() -> impl Strategy<Value = Input> {
     prop_oneof![
-        Just(Resume),
+        Just(Resume { url: "/".into() }),
         Just(UserChanged),
         Just(TargetFound),
         Just(TargetMissing),
@@ -318,4 +318,30 @@ proptest! {
             s = next;
         }
     }
+}
+
+#[test]
+fn url_advance_works_after_a_full_page_load() {
+    // `advance: {on: "url"}` only advanced on history.pushState; a real link click reloads
+    // the page, and the resumed step must see that it reached its URL.
+    let g: Guide = load_guides(
+        r#"{"id": "go", "name": "go", "steps": [
+            {"id": "open", "kind": "modal", "title": "Open Reports", "advance": {"on": "url", "pattern": "/reports"}},
+            {"id": "there", "kind": "modal", "title": "Here they are"}]}"#,
+    )
+    .guides
+    .remove(0);
+    let (s, _) = TourState::start(&g, None, 0);
+    let (shown, _) = transition(&g, &s, TargetFound, 1);
+    assert!(matches!(shown.phase, Phase::Showing { .. }));
+    let saved: TourState = guidepost_core::json::from_str(&serde_json::to_string(&shown).unwrap()).unwrap();
+    // The reload lands elsewhere: still on the first step.
+    let (stay, _) = transition(&g, &saved, Resume { url: "/index.html".into() }, 10);
+    assert_eq!(stay.step_id, "open");
+    // The reload lands on the URL: the step completes and the next one starts.
+    let (next, fx) = transition(&g, &saved, Resume { url: "http://app.example/reports?x=1".into() }, 10);
+    assert_eq!(next.step_id, "there");
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::Record(d) if d.kind == guidepost_core::EventKind::StepCompleted && d.step_id.as_deref() == Some("open"))
+    ));
 }
