@@ -6,7 +6,14 @@ cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 export CARGO_TERM_COLOR=never
 
-echo "== cargo test --workspace"
+echo "== style gates: cargo fmt --check, cargo clippy -D warnings (native and wasm32)"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p guidepost-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+echo "== cargo test --workspace (includes the tidy checks and the fuzz suite)"
 cargo test --workspace
 
 for suite in scripts/test-collector.sh scripts/test-web.sh scripts/test-wasm.sh; do

@@ -52,19 +52,26 @@ fn run(g: &Guide, user: &str, inputs: &[Input], step_ms: i64) -> Vec<EventRecord
     out
 }
 
+/// A step's expected row: id, viewed, completed, dropped users, and the drop-off reasons.
+type StepRow<'a> = (&'a str, u64, u64, u64, &'a [(&'a str, u64)]);
+/// The same row, owned, as read from a report.
+type StepRowOwned = (String, u64, u64, u64, Vec<(String, u64)>);
+/// A way to break a valid record, and the field the error must name.
+type Breakage<'a> = (Box<dyn Fn(&mut EventRecord)>, &'a str);
+
 /// Aggregates `records` and checks each step's (viewed, completed, dropped) and reason split.
-fn check(records: &[EventRecord], guide_id: &str, steps: &[(&str, u64, u64, u64, &[(&str, u64)])]) -> FunnelReport {
+fn check(records: &[EventRecord], guide_id: &str, steps: &[StepRow]) -> FunnelReport {
     let mut b = FunnelBuilder::new(guide_id);
     records.iter().for_each(|r| {
         b.add(r);
     });
     let report = b.finish();
-    let got: Vec<(String, u64, u64, u64, Vec<(String, u64)>)> = report
+    let got: Vec<StepRowOwned> = report
         .steps
         .iter()
         .map(|s| (s.step_id.clone(), s.viewed_users, s.completed_users, s.dropped_users, s.drop_reasons.clone().into_iter().collect()))
         .collect();
-    let want: Vec<(String, u64, u64, u64, Vec<(String, u64)>)> =
+    let want: Vec<StepRowOwned> =
         steps.iter().map(|(id, v, c, d, r)| (id.to_string(), *v, *c, *d, r.iter().map(|(k, n)| (k.to_string(), *n)).collect())).collect();
     assert_eq!(got, want);
     report
@@ -136,7 +143,7 @@ fn validation_names_the_field() {
     let good = run(&g, "u", &[Escape], 1_000);
     let mut r = good.iter().find(|r| r.kind == EventKind::GuideDismissed).unwrap().clone();
     r.validate().unwrap();
-    let cases: Vec<(Box<dyn Fn(&mut EventRecord)>, &str)> = vec![
+    let cases: Vec<Breakage> = vec![
         (Box::new(|r| r.event_id.clear()), "event_id"),
         (Box::new(|r| r.timestamp = 12), "timestamp"),
         (Box::new(|r| r.reason = Some(ExitReason::Completed)), "reason"),

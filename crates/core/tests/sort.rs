@@ -10,7 +10,7 @@ fn check(keys: Vec<u8>) {
     let mut ours = pairs.clone();
     sort_by(&mut ours, |a, b| a.0.cmp(&b.0));
     let mut std = pairs;
-    std.sort_by(|a, b| a.0.cmp(&b.0));
+    std.sort_by_key(|a| a.0);
     assert_eq!(ours, std);
 }
 
