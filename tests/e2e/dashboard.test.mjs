@@ -66,7 +66,7 @@ before(async () => {
     ...journey("b1", 3, null, { variant: "B", day: 2, version: 2 }), ...journey("b2", 2, "navigated_away", { variant: "B", day: 2, version: 2 }),
     nps("p1", 10, "speed"), nps("p2", 9, "speed"), nps("p3", 3, "price"), nps("p4", 8),
   ];
-  const r = await fetch(base + "/v1/events", { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ writeKey: "wk", batch }) });
+  const r = await fetch(base + "/v1/events?key=wk", { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ batch }) });
   assert.equal(r.status, 200, await r.text());
   browser = await launch();
 });

@@ -14,7 +14,7 @@ before(async () => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      const entry = { contentType: req.headers["content-type"], body, status: 200 };
+      const entry = { contentType: req.headers["content-type"], key: new URL(req.url, "http://x").searchParams.get("key"), body, status: 200 };
       if (collector.failNext > 0) {
         collector.failNext -= 1;
         entry.status = 503;
@@ -58,16 +58,17 @@ async function runGuide(page) {
   return page.evaluate(() => window.__events.map((e) => e.event_id));
 }
 
-const queued = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("guidepost:queue") || "[]").map((r) => r.event_id));
+/** The event ids waiting in the queue (one localStorage key per record). */
+const queued = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("guidepost:q:")).map((k) => JSON.parse(localStorage.getItem(k)).event_id));
 
-test("records are posted as {writeKey, batch} and leave the queue once accepted", async () => {
+test("records are posted as {batch} with the write key in the query and leave the queue once accepted", async () => {
   reset();
   const { page, context } = await openPage(browser, `${server.base}/lab/lab.html`);
   const ids = await runGuide(page);
   await waitFor(() => acceptedIds().length >= ids.length, 10000, "delivery");
   await waitFor(async () => (await queued(page)).length === 0, 5000, "an empty queue");
   assert.deepEqual([...acceptedIds()].sort(), [...ids].sort());
-  for (const b of collector.accepted) assert.equal(b.writeKey, "wk_test");
+  for (const r of collector.requests) assert.equal(r.key, "wk_test");
   // text/plain keeps the request "simple" (no CORS preflight), like sendBeacon.
   assert.match(collector.requests[0].contentType, /^text\/plain/);
   const kindsSent = collector.accepted.flatMap((b) => b.batch.map((r) => r.kind));

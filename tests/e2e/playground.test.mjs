@@ -58,10 +58,10 @@ test("the picker writes a robust target into the step and says how many elements
 
 test("Guidepost.pick() prefers ids over structure and reports duplicates", async () => {
   const { page } = await openPage(browser, `${server.base}/lab/lab.html`);
-  await page.waitForFunction(() => window.Guidepost && Guidepost.validate && Guidepost.validate("[]"));
+  await page.evaluate(() => new Promise((ready) => Guidepost.on("ready", ready)));
   for (const [sel, want, matches] of [["#other", "#other", 1], ["a.dup >> nth=1", "a:nth-of-type(2)", 1]]) {
     const result = page.evaluate(() => Guidepost.pick());
-    await page.waitForTimeout(50);
+    await page.waitForFunction(() => document.querySelector("[data-guidepost-picker]"));
     await page.locator(sel).click();
     const r = await result;
     assert.ok(r.selector.endsWith(want), `${r.selector} should end with ${want}`);
@@ -70,7 +70,7 @@ test("Guidepost.pick() prefers ids over structure and reports duplicates", async
   }
   // Esc cancels.
   const cancelled = page.evaluate(() => Guidepost.pick());
-  await page.waitForTimeout(50);
+  await page.waitForFunction(() => document.querySelector("[data-guidepost-picker]"));
   await page.keyboard.press("Escape");
   assert.equal(await cancelled, null);
 });

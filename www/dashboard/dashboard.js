@@ -136,19 +136,19 @@
       var g = el("svg:g", { class: "step", "data-step": s.step_id });
       g.appendChild(el("svg:text", { x: 8, y: y + 17 }, (s.step_index + 1) + ". " + s.step_id));
       var x = label;
-      var seg = function (w, color, cls, users, title) {
+      var seg = function (w, color, attrs, title) {
         if (w <= 0) return;
-        var rect = el("svg:rect", { x: x, y: y, width: Math.max(1, w * scale), height: 24, fill: color, class: cls, "data-users": users });
+        var a = { x: x, y: y, width: Math.max(1, w * scale), height: 24, fill: color, "data-users": w };
+        for (var k in attrs) a[k] = attrs[k];
+        var rect = el("svg:rect", a);
         rect.appendChild(el("svg:title", {}, title));
         g.appendChild(rect);
         x += w * scale;
       };
-      seg(s.completed_users, "var(--done)", "completed", s.completed_users, s.completed_users + " completed");
+      seg(s.completed_users, "var(--done)", { class: "completed" }, s.completed_users + " completed");
       Object.keys(s.drop_reasons || {}).sort().forEach(function (k) {
         var n = s.drop_reasons[k];
-        var rect = seg(n, COLORS[k] || "#999", "drop", n, n + " dropped: " + k.replace(/_/g, " "));
-        var last = g.lastChild; if (last && last.tagName === "rect") last.setAttribute("data-reason", k);
-        return rect;
+        seg(n, COLORS[k] || "#999", { class: "drop", "data-reason": k }, n + " dropped: " + k.replace(/_/g, " "));
       });
       g.appendChild(el("svg:text", { x: x + 8, y: y + 17 }, s.viewed_users + " viewed · " + pct(s.drop_rate) + " drop"));
       svg.appendChild(g);

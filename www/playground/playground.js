@@ -14,22 +14,25 @@
   var current = null; // the last valid guide
   var timer = null;
 
+  var engine = null; // the preview's Guidepost, once its engine is ready
+
   function gp() {
-    var w = preview.contentWindow;
-    return w && w.Guidepost && w.Guidepost.validate && w.Guidepost.validate("[]") ? w.Guidepost : null;
-  }
-  function whenReady(fn) {
-    var tries = 0;
-    (function poll() {
-      var g = gp();
-      if (g) return fn(g);
-      if (++tries < 200) setTimeout(poll, 50);
-    })();
+    return engine;
   }
   function loadPage() {
+    engine = null;
     preview.src = pageSel.value + "?preview=1";
   }
-  preview.addEventListener("load", function () { whenReady(function () { run(); }); });
+  // The stub defines Guidepost in the preview's <head>; `ready` is sticky, so this works
+  // whether the engine loaded before or after the frame's load event.
+  preview.addEventListener("load", function () {
+    var g = preview.contentWindow && preview.contentWindow.Guidepost;
+    if (!g || !g.on) return;
+    g.on("ready", function () {
+      engine = g;
+      run();
+    });
+  });
 
   function renderGutter(marks) {
     var n = source.value.split("\n").length;
@@ -107,9 +110,8 @@
   function run() {
     var g = gp();
     if (!g) return;
-    var ok = validate();
+    validate();
     if (!current) return;
-    if (!ok && !current) return;
     g.end();
     g.reset();
     g.init({ guides: [current] });

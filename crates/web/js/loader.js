@@ -1,20 +1,32 @@
-
 /* Guidepost loader: appended to wasm-bindgen's no-modules output by scripts/build-web.sh.
- * It turns the queued stub into the real API, loads the wasm next to this script,
- * replays queued calls in order, and makes sure nothing ever throws into the host page. */
+ * It turns the queued stub (crates/web/js/stub.js) into the real API, loads the wasm next
+ * to this script, replays queued calls in order, and makes sure nothing ever throws into
+ * the host page: every call is wrapped, a failed load or an engine panic is reported
+ * through on('error') once, and from then on every call is a cheap no-op. */
 (function () {
   var w = window;
   var g = (w.Guidepost = w.Guidepost || {});
   if (g.__loaded) return;
   g.__loaded = true;
   var script = document.currentScript;
-  var base = (script && script.src) || (document.baseURI || location.href);
+  var base = (script && script.src) || document.baseURI || location.href;
   var wasmUrl = base.replace(/[^\/?#]*([?#].*)?$/, "guidepost_bg.wasm");
   var queue = g.__queue || [];
   var handlers = {};
   var engine = null;
+  // Set when the engine can never run on this page view (load failure or panic).
+  var dead = false;
+  // `ready` is sticky: a handler added after it fired is called at once.
+  var readyPayload = null;
+  var guidesPending = false;
+  var guideCount = 0;
 
   function emit(name, payload) {
+    if (name === "guides_loaded") {
+      guideCount = payload;
+      guidesPending = false;
+      maybeReady();
+    }
     var list = (handlers[name] || []).slice().concat(name === "*" ? [] : (handlers["*"] || []).slice());
     for (var i = 0; i < list.length; i++) {
       try {
@@ -24,28 +36,66 @@
       }
     }
   }
-  function fail(where, e) {
+  function fail(source, e) {
     var message = (e && e.message) || String(e);
-    if (w.console) console.warn("[guidepost] " + where + ": " + message);
+    if (w.console) console.warn("[guidepost] " + source + ": " + message);
+    emit("error", { message: message, source: source });
+  }
+  // The engine cannot run any more: report once, settle every pending promise, remove the
+  // overlay, and turn every later call into a no-op.
+  function die(source, message) {
+    if (dead) return;
+    dead = true;
+    engine = null;
+    var pending = queue.splice(0, queue.length);
+    for (var i = 0; i < pending.length; i++) if (pending[i][2]) pending[i][2](null);
     try {
-      emit("error", { message: where + ": " + message, source: where });
+      var roots = document.querySelectorAll("guidepost-root");
+      for (var j = 0; j < roots.length; j++) roots[j].remove();
     } catch (_) {}
+    fail(source, message);
+  }
+  function maybeReady() {
+    if (readyPayload || !engine || guidesPending) return;
+    readyPayload = { version: api.version, guides: guideCount };
+    emit("ready", readyPayload);
   }
   function call(name, args) {
+    if (dead) return undefined;
     if (!engine) {
-      var entry = [name, args];
-      queue.push(entry);
+      queue.push([name, args]);
       return undefined;
     }
     try {
-      return engine[name].apply(null, args);
+      var r = engine[name].apply(null, args);
+      // init answers true while it fetches guides from a URL: `ready` waits for them.
+      if (name === "init" && r === true) guidesPending = true;
+      return r;
     } catch (e) {
-      fail(name, e);
+      // A panic already reported itself through die(); anything else is reported here.
+      if (!dead) fail(name, e);
+      return undefined;
     }
   }
   function method(name) {
     return function () {
       return call(name, Array.prototype.slice.call(arguments));
+    };
+  }
+  // Calls that answer: before the engine runs they return a Promise of the answer, so
+  // `await Guidepost.validate(text)` works at any time; after a failure they answer `none`.
+  function answering(name, none, prepare) {
+    return function () {
+      var args = Array.prototype.slice.call(arguments);
+      if (prepare) args = prepare(args);
+      if (dead) return none;
+      if (!engine) {
+        return new Promise(function (resolve) {
+          queue.push([name, args, resolve]);
+        });
+      }
+      var r = call(name, args);
+      return r === undefined ? none : r;
     };
   }
   var api = {
@@ -57,34 +107,32 @@
     start: method("start"),
     end: method("end"),
     reset: method("reset"),
-    pick: method("pick"),
-    validate: function (text) {
-      if (!engine) return null;
-      try {
-        return engine.validate(typeof text === "string" ? text : JSON.stringify(text));
-      } catch (e) {
-        fail("validate", e);
-        return null;
-      }
-    },
-    debug: function () {
-      if (!engine) return [];
-      try {
-        return engine.debug();
-      } catch (e) {
-        fail("debug", e);
-        return [];
-      }
-    },
+    pick: answering("pick", null),
+    validate: answering("validate", null, function (a) {
+      return [typeof a[0] === "string" ? a[0] : JSON.stringify(a[0])];
+    }),
+    debug: answering("debug", []),
     on: function (name, handler) {
       if (typeof handler !== "function") return function () {};
       (handlers[name] = handlers[name] || []).push(handler);
+      if (name === "ready" && readyPayload) {
+        var payload = readyPayload;
+        Promise.resolve().then(function () {
+          try {
+            handler(payload, "ready");
+          } catch (e) {
+            if (w.console) console.error("[guidepost] an on('ready') handler threw", e);
+          }
+        });
+      }
       return function () {
         var l = handlers[name] || [];
         var i = l.indexOf(handler);
         if (i >= 0) l.splice(i, 1);
       };
     },
+    // Test hook: makes the engine panic, to exercise the path above in the shipped build.
+    __fault: method("fault"),
     version: "0.1.0",
   };
   // Unsubscribe calls made on the stub's `on` before load.
@@ -92,6 +140,12 @@
     if (entry && entry.unsub) entry.unsub();
   };
   for (var k in api) g[k] = api[k];
+  // Handlers registered through the stub hear everything from now on, a failed load too.
+  queue = queue.filter(function (item) {
+    if (item[0] !== "on") return true;
+    if (!item.off) item.unsub = api.on.apply(null, item[1]);
+    return false;
+  });
 
   // Single-page-app navigation: history API and popstate/hashchange.
   var lastUrl = location.href;
@@ -120,13 +174,15 @@
   // wasm-bindgen's no-modules output declares `let wasm_bindgen` in this same script.
   var boot = typeof wasm_bindgen !== "undefined" ? wasm_bindgen : undefined;
   if (typeof boot !== "function") {
-    fail("load", new Error("the wasm bindings are missing from guidepost.js"));
+    die("load", new Error("the wasm bindings are missing from guidepost.js"));
     return;
   }
   boot({ module_or_path: wasmUrl })
     .then(function () {
       var e = boot;
-      e.gp_boot(emit);
+      e.gp_boot(emit, function (message) {
+        die("panic", new Error("the engine stopped after an internal error and is off for this page view: " + message));
+      });
       engine = {
         init: e.gp_init,
         identify: e.gp_identify,
@@ -138,19 +194,17 @@
         debug: e.gp_debug,
         pick: e.gp_pick,
         validate: e.gp_validate,
+        fault: e.gp_fault,
       };
       var pending = queue.splice(0, queue.length);
       for (var i = 0; i < pending.length; i++) {
         var item = pending[i];
-        if (item[0] === "on") {
-          if (!item.off) item.unsub = api.on.apply(null, item[1]);
-        } else if (engine[item[0]]) {
-          call(item[0], item[1]);
-        }
+        var result = call(item[0], item[1]);
+        if (item[2]) item[2](dead || result === undefined ? null : result);
       }
-      emit("ready", { version: api.version });
+      maybeReady();
     })
     .catch(function (e) {
-      fail("load", e);
+      die("load", new Error("could not load " + wasmUrl + " (" + ((e && e.message) || e) + "); serve it next to guidepost.js, with CORS headers when it comes from another origin"));
     });
 })();

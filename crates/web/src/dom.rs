@@ -244,6 +244,9 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
         let finish = finish.clone();
         let target = target.clone();
         Closure::<dyn FnMut()>::new(move || {
+            if !crate::alive() {
+                return;
+            }
             if let Some(f) = find(&target) {
                 finish(Some(f));
             }
@@ -273,7 +276,11 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
     }
     let timeout = {
         let finish = finish.clone();
-        gloo_timers::callback::Timeout::new(timeout_ms, move || finish(None))
+        gloo_timers::callback::Timeout::new(timeout_ms, move || {
+            if crate::alive() {
+                finish(None)
+            }
+        })
     };
     WAITER.with(|w| *w.borrow_mut() = Some(Waiter { observer, callback: on_mutation, _timeout: timeout }));
 }
@@ -306,7 +313,7 @@ pub fn header_height() -> f64 {
 }
 
 /// Scrolls the target into view below any fixed header, if it is not fully visible.
-pub fn scroll_into_view(f: &Found, reduced_motion: bool) {
+pub fn scroll_into_view(f: &Found) {
     let vp = viewport();
     let header = header_height();
     let r = f.rect();
@@ -317,7 +324,8 @@ pub fn scroll_into_view(f: &Found, reduced_motion: bool) {
     let opts = web_sys::ScrollIntoViewOptions::new();
     opts.set_block(web_sys::ScrollLogicalPosition::Center);
     opts.set_inline(web_sys::ScrollLogicalPosition::Nearest);
-    opts.set_behavior(if reduced_motion { web_sys::ScrollBehavior::Instant } else { web_sys::ScrollBehavior::Instant });
+    // Instant, with or without reduced motion: the step is usable as soon as it shows.
+    opts.set_behavior(web_sys::ScrollBehavior::Instant);
     f.el.scroll_into_view_with_scroll_into_view_options(&opts);
     // A tall target centred under a fixed header: nudge it below the header.
     let r = f.rect();
@@ -326,10 +334,6 @@ pub fn scroll_into_view(f: &Found, reduced_motion: bool) {
             w.scroll_by_with_x_and_y(0.0, r.y - header - 8.0);
         }
     }
-}
-
-pub fn prefers_reduced_motion() -> bool {
-    web_sys::window().and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten()).map(|m| m.matches()).unwrap_or(false)
 }
 
 pub fn is_rtl() -> bool {
@@ -348,7 +352,7 @@ struct Picker {
     resolve: js_sys::Function,
     highlight: web_sys::HtmlElement,
     label: web_sys::HtmlElement,
-    listeners: Vec<(String, Closure<dyn FnMut(web_sys::Event)>)>,
+    listeners: Vec<(String, Listener)>,
 }
 
 thread_local! {
@@ -478,6 +482,8 @@ fn end_pick(result: JsValue) {
     let _ = p.resolve.call1(&JsValue::NULL, &result);
 }
 
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
 /// Enters picker mode. Resolves with `{ target, selector, matches }`, or `null` on Esc.
 pub fn pick(_options: JsValue) -> Result<JsValue, String> {
     end_pick(JsValue::NULL);
@@ -497,6 +503,9 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
         let lb = label.clone();
         let mut last: Option<Element> = None;
         let mv = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if !crate::alive() {
+                return;
+            }
             let Some(el) = event_element(&ev) else { return };
             // The label costs a scan of the page: only when the element changes.
             if el.has_attribute("data-guidepost-picker") || last.as_ref() == Some(&el) {
@@ -516,6 +525,9 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
             let _ = lb.style().set_property("top", &px((r.y() - 22.0).max(0.0)));
         });
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if !crate::alive() {
+                return;
+            }
             ev.prevent_default();
             ev.stop_immediate_propagation();
             let Some(el) = event_element(&ev) else { return };
@@ -526,6 +538,9 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
             gloo_timers::callback::Timeout::new(0, move || end_pick(js)).forget();
         });
         let key = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if !crate::alive() {
+                return;
+            }
             if ev.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
                 ev.prevent_default();
                 gloo_timers::callback::Timeout::new(0, || end_pick(JsValue::NULL)).forget();

@@ -1,9 +1,10 @@
 //! guidepost-web: the browser runtime.
 //!
 //! The JS API (`window.Guidepost`, set up by `js/loader.js`) calls the `gp_*` exports
-//! below. Each export catches panics and errors at the boundary: a broken guide or a
-//! bug in the engine is reported through `on('error')` and the console, and never
-//! throws into the host page.
+//! below. Errors become `on('error')` events at the boundary. Release wasm aborts on a
+//! panic (`panic = "abort"`: no unwinding), so a panic cannot be caught: the hook
+//! installed by `gp_boot` tells the loader once, the loader turns every later call into a
+//! no-op, and the runtime's own listeners and timers stop calling in (`alive`).
 //!
 //! The split follows the core/platform boundary: `guidepost-core` decides (rules,
 //! scheduling, the state machine, geometry); this crate reads the DOM, the clock and
@@ -25,35 +26,66 @@ pub mod view;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 
+/// Set by the panic hook: the module is about to abort, and every entry point from the
+/// page (exports, listeners, timers) returns at once from then on.
+#[cfg(target_arch = "wasm32")]
+static DEAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// False once the engine has panicked.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn alive() -> bool {
+    !DEAD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[cfg(target_arch = "wasm32")]
 mod exports {
     use wasm_bindgen::prelude::*;
 
     use crate::runtime;
 
-    /// Runs `f`, turning panics and errors into an `error` event instead of an exception.
+    /// Runs `f`, turning its error into an `error` event instead of an exception.
     fn guard<T: Default>(what: &str, f: impl FnOnce() -> Result<T, String>) -> T {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) => {
-                runtime::report_error(what, &e, JsValue::UNDEFINED);
-                T::default()
-            }
-            Err(_) => {
-                runtime::report_error(what, "internal error", JsValue::UNDEFINED);
-                T::default()
-            }
+        if !crate::alive() {
+            return T::default();
         }
+        f().unwrap_or_else(|e| {
+            runtime::report_error(what, &e, JsValue::UNDEFINED);
+            T::default()
+        })
     }
 
+    thread_local! {
+        /// The loader's `die` callback, taken by the first panic.
+        static ON_PANIC: std::cell::Cell<Option<js_sys::Function>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// `on_panic(message)` is called once, by the first panic, before the module aborts.
     #[wasm_bindgen]
-    pub fn gp_boot(emitter: js_sys::Function) {
+    pub fn gp_boot(emitter: js_sys::Function, on_panic: js_sys::Function) {
+        ON_PANIC.with(|p| p.set(Some(on_panic)));
+        std::panic::set_hook(Box::new(|info| {
+            crate::DEAD.store(true, std::sync::atomic::Ordering::Relaxed);
+            // Touches no runtime state: a RefCell may be borrowed where the panic struck.
+            if let Some(f) = ON_PANIC.with(|p| p.take()) {
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&info.to_string()));
+            }
+        }));
         runtime::boot(emitter);
     }
 
+    /// Answers true while guides are being fetched from a URL (`ready` then waits for them).
     #[wasm_bindgen]
-    pub fn gp_init(options: JsValue) {
-        guard("init", || runtime::init(options));
+    pub fn gp_init(options: JsValue) -> bool {
+        guard("init", || runtime::init(options))
+    }
+
+    /// Panics on purpose: the loader's `__fault()` test hook exercises panic containment
+    /// in the shipped build.
+    #[wasm_bindgen]
+    pub fn gp_fault() {
+        if crate::alive() {
+            panic!("fault requested through Guidepost.__fault()");
+        }
     }
 
     #[wasm_bindgen]

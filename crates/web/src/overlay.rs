@@ -74,6 +74,10 @@ pub fn mount(handler: impl Fn(UiEvent) + 'static) {
     let Some(doc) = crate::dom::document() else { return };
     let Some(body) = doc.body() else { return };
     let Ok(host) = doc.create_element("guidepost-root") else { return };
+    // A manual popover: shown, it sits in the browser's top layer, above every z-index of
+    // the page (chat widgets use 2147483647). Browsers without the Popover API keep the
+    // z-index of `:host`.
+    let _ = host.set_attribute("popover", "manual");
     let Ok(shadow) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) else { return };
     if let Ok(style) = doc.create_element("style") {
         style.set_text_content(Some(CSS));
@@ -107,6 +111,7 @@ pub fn set_step(vm: Option<StepVm>) {
     let is_hotspot = vm.as_ref().is_some_and(|v| v.kind == StepKind::Hotspot);
     s.open.set(!is_hotspot);
     s.geo.set(Geometry::default());
+    top_layer(vm.is_some());
     s.step.set(vm);
     if let Some(a) = announcement {
         s.announce.set(a);
@@ -137,6 +142,19 @@ pub fn rtl() -> bool {
     signals().is_some_and(|s| s.rtl.get_untracked())
 }
 
+/// Puts the host in the top layer (`showPopover`) while a step shows, out of it otherwise.
+fn top_layer(show: bool) {
+    let Some(host) = shadow().map(|s| s.host()) else { return };
+    let open = host.matches(":popover-open").unwrap_or(false);
+    if open == show {
+        return;
+    }
+    let method = if show { "showPopover" } else { "hidePopover" };
+    if let Ok(f) = js_sys::Reflect::get(&host, &JsValue::from_str(method)).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = f.call0(&host);
+    }
+}
+
 fn shadow() -> Option<web_sys::ShadowRoot> {
     SHADOW.with(|s| s.borrow().clone())
 }
@@ -151,6 +169,9 @@ pub fn floating_size() -> Option<FloatSize> {
 
 fn after_render(f: fn()) {
     let cb = Closure::once_into_js(move || {
+        if !crate::alive() {
+            return;
+        }
         // Two frames: leptos applies updates in a microtask, layout settles by the next frame.
         let cb2 = Closure::once_into_js(f);
         if let Some(w) = web_sys::window() {
@@ -193,6 +214,9 @@ fn focus_inside() -> bool {
 fn listen_keys() {
     let Some(doc) = crate::dom::document() else { return };
     let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
+        if !crate::alive() {
+            return;
+        }
         let Some(s) = signals() else { return };
         let Some(vm) = s.step.get_untracked() else { return };
         let rtl = s.rtl.get_untracked();
@@ -399,7 +423,6 @@ fn checklist_view(vm: &StepVm) -> impl IntoView {
     let items = vm
         .items
         .iter()
-        .cloned()
         .map(|it| {
             let start = it.start_guide.clone();
             view! {
@@ -415,7 +438,7 @@ fn checklist_view(vm: &StepVm) -> impl IntoView {
         .collect_view();
     view! {
         <div class="gp-checklist-progress" role="progressbar" aria-valuemin="0" aria-valuemax=total.to_string() aria-valuenow=done.to_string()>
-            <span style=format!("width:{}%", if total == 0 { 0 } else { done * 100 / total })></span>
+            <span style=format!("width:{}%", (done * 100).checked_div(total).unwrap_or(0))></span>
         </div>
         <p class="gp-count">{format!("{done} of {total} done")}</p>
         <ul class="gp-items">{items}</ul>

@@ -69,7 +69,15 @@ struct Runtime {
     /// The element focused before the guide took focus, restored on close.
     return_focus: Option<web_sys::HtmlElement>,
     booted: bool,
+    /// `start(id)` calls made before any guides were loaded, run once they are.
+    pending_starts: Vec<String>,
 }
+
+/// The longest event name `track` accepts.
+const MAX_EVENT_NAME: usize = 128;
+
+/// At most this many `start` calls wait for the guides to load.
+const MAX_PENDING_STARTS: usize = 8;
 
 thread_local! {
     static RT: RefCell<Runtime> = RefCell::new(Runtime::default());
@@ -100,7 +108,14 @@ fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
 }
 
 pub fn report_error(source: &str, message: &str, detail: JsValue) {
-    web_sys::console::warn_2(&JsValue::from_str(&format!("[guidepost] {source}: {message}")), &detail);
+    // Messages may already name their source (`track: ...`): say it once.
+    let message = message.strip_prefix(source).and_then(|m| m.strip_prefix(": ")).unwrap_or(message);
+    let line = JsValue::from_str(&format!("[guidepost] {source}: {message}"));
+    if detail.is_undefined() {
+        web_sys::console::warn_1(&line);
+    } else {
+        web_sys::console::warn_2(&line, &detail);
+    }
     let payload = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&payload, &"source".into(), &source.into());
     let _ = js_sys::Reflect::set(&payload, &"message".into(), &message.into());
@@ -141,7 +156,18 @@ pub fn boot(emitter: js_sys::Function) {
     listen_window();
 }
 
+/// At most this many users keep state in this browser (300 `identify` calls left 602
+/// keys); the least recently seen one's keys go first.
+const MAX_STORED_USERS: usize = 5;
+
 fn load_user(user: &str, traits: serde_json::Map<String, serde_json::Value>, anonymous: bool) {
+    let mut users: Vec<String> = store::get("users").unwrap_or_default();
+    users.retain(|u| u != user);
+    users.insert(0, user.to_string());
+    for gone in users.drain(MAX_STORED_USERS.min(users.len())..) {
+        store::remove_prefix(&user_key(&gone, ""));
+    }
+    store::set("users", &users);
     let sched: SchedulerState = store::get(&user_key(user, "sched")).unwrap_or_default();
     let events = store::get(&user_key(user, "events")).unwrap_or_default();
     with(|rt| {
@@ -161,7 +187,8 @@ fn save_user() {
     store::set(&user_key(&user, "events"), &events);
 }
 
-pub fn init(options: JsValue) -> Result<(), String> {
+/// Answers true while the guides are fetched from a URL.
+pub fn init(options: JsValue) -> Result<bool, String> {
     let opts: serde_json::Value = serde_wasm_bindgen::from_value(options).map_err(|e| format!("invalid options: {e}"))?;
     let opts = InitOptions::from_json(&opts, At::Root("options")).map_err(|e| format!("invalid options: {}: {}", e.path, e.message))?;
     delivery::configure(opts.endpoint.clone(), opts.write_key.clone());
@@ -178,15 +205,25 @@ pub fn init(options: JsValue) -> Result<(), String> {
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_text(&url).await {
                     Ok(text) => install_guides(load_guides(&text)),
-                    Err(e) => report_error("init", &format!("could not load guides from {url}: {e}"), JsValue::UNDEFINED),
+                    Err(e) => {
+                        report_error("init", &format!("could not load guides from {url}: {e}"), JsValue::UNDEFINED);
+                        // Settled all the same: `ready` fires, and queued starts report why.
+                        let count = with(|rt| rt.engine.as_ref().map_or(0, |e| e.guides().len()));
+                        if count == 0 {
+                            install_guides(load_guides_value(&serde_json::Value::Array(vec![])));
+                        } else {
+                            emit("guides_loaded", &JsValue::from_f64(count as f64));
+                        }
+                    }
                 }
             });
+            return Ok(true);
         }
         Some(v @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => install_guides(load_guides_value(&v)),
         Some(other) => return Err(format!("guides: expected an array of guides or a URL, found {other}")),
         None => install_guides(load_guides_value(&serde_json::Value::Array(vec![]))),
     }
-    Ok(())
+    Ok(false)
 }
 
 async fn fetch_text(url: &str) -> Result<String, String> {
@@ -213,6 +250,10 @@ fn install_guides(report: guidepost_core::LoadReport) {
     with(|rt| rt.engine = Some(Engine::new(report.guides)));
     emit("guides_loaded", &JsValue::from_f64(count as f64));
     resume_saved();
+    // `start(id)` calls made while the guides were loading.
+    for id in with(|rt| std::mem::take(&mut rt.pending_starts)) {
+        decide(TriggerInput::Manual(&id));
+    }
     schedule_eval();
 }
 
@@ -238,7 +279,7 @@ fn resume_saved() {
         return;
     }
     with(|rt| rt.active = Some(Active { guide, state: saved }));
-    dispatch(Input::Resume);
+    dispatch(Input::Resume { url: current_url() });
 }
 
 pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
@@ -252,16 +293,33 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
         let v: serde_json::Value = serde_wasm_bindgen::from_value(traits).map_err(|e| format!("identify: traits: {e}"))?;
         json::from_value(&v).map_err(|_| "identify: traits must be an object")?
     };
-    let same = with(|rt| rt.ctx.user_id == id);
+    let (same, was_anonymous) = with(|rt| (rt.ctx.user_id == id, rt.anonymous));
     if same {
         with(|rt| {
             rt.ctx.traits = traits;
             rt.anonymous = false;
         });
+    } else if was_anonymous {
+        // The visitor signed in: the same person, so a guide in progress goes on, and what
+        // they saw while anonymous counts for frequency rules.
+        save_user();
+        let (anon, history, running) = with(|rt| (rt.ctx.user_id.clone(), rt.sched.history.clone(), rt.active.is_some()));
+        store::remove(&user_key(&anon, "tour"));
+        load_user(&id, traits, false);
+        with(|rt| {
+            for (guide, h) in history {
+                rt.sched.history.entry(guide).or_insert(h);
+            }
+            rt.ctx.guides = rt.sched.history.clone();
+        });
+        if running {
+            persist();
+        } else {
+            resume_saved();
+        }
     } else {
-        // A different user: stop what the previous one was seeing.
-        hide_all();
-        with(|rt| rt.active = None);
+        // A different user: the previous one's guide ends (with its exit record).
+        end_for_user_change();
         save_user();
         load_user(&id, traits, false);
         resume_saved();
@@ -270,10 +328,20 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
     Ok(())
 }
 
+/// Ends the running guide because the user changed: an exit record, then hidden.
+fn end_for_user_change() {
+    let running = with(|rt| rt.active.as_ref().is_some_and(|a| !a.state.is_ended()));
+    if running {
+        dispatch(Input::UserChanged);
+    }
+    hide_all();
+    with(|rt| rt.active = None);
+}
+
 pub fn track(event: JsValue, _props: JsValue) -> Result<(), String> {
     let name = event.as_string().ok_or("track: event name must be a string")?;
-    if name.is_empty() {
-        return Err("track: empty event name".into());
+    if name.is_empty() || name.chars().count() > MAX_EVENT_NAME {
+        return Err(format!("track: event name must be 1–{MAX_EVENT_NAME} characters"));
     }
     let t = now();
     with(|rt| rt.ctx.record_event(&name, t));
@@ -295,7 +363,19 @@ pub fn page() -> Result<(), String> {
 
 pub fn start(guide_id: JsValue) -> Result<(), String> {
     let id = guide_id.as_string().ok_or("start: guideId must be a string")?;
-    decide(TriggerInput::Manual(&id));
+    let waiting = with(|rt| {
+        if rt.engine.is_some() {
+            return Ok(false);
+        }
+        if rt.pending_starts.len() >= MAX_PENDING_STARTS {
+            return Err(format!("start: \"{id}\" dropped: {MAX_PENDING_STARTS} starts already wait for init() to load guides"));
+        }
+        rt.pending_starts.push(id.clone());
+        Ok(true)
+    })?;
+    if !waiting {
+        decide(TriggerInput::Manual(&id));
+    }
     Ok(())
 }
 
@@ -305,11 +385,8 @@ pub fn end() -> Result<(), String> {
 }
 
 pub fn reset() -> Result<(), String> {
-    hide_all();
-    let user = with(|rt| {
-        rt.active = None;
-        rt.ctx.user_id.clone()
-    });
+    end_for_user_change();
+    let user = with(|rt| rt.ctx.user_id.clone());
     store::remove_prefix(&user_key(&user, ""));
     store::remove("anon");
     let anon = format!("anon-{}", store::random_id());
@@ -328,7 +405,8 @@ fn current_url() -> String {
     web_sys::window()
         .map(|w| {
             let l = w.location();
-            format!("{}{}", l.pathname().unwrap_or_default(), l.search().unwrap_or_default())
+            // The fragment too: hash-routed apps (`/#/settings`) are targeted by it.
+            format!("{}{}{}", l.pathname().unwrap_or_default(), l.search().unwrap_or_default(), l.hash().unwrap_or_default())
         })
         .unwrap_or_default()
 }
@@ -352,6 +430,9 @@ fn schedule_eval() {
         return;
     }
     gloo_timers::callback::Timeout::new(0, || {
+        if !crate::alive() {
+            return;
+        }
         EVAL_PENDING.with(|p| p.set(false));
         decide(TriggerInput::PageView);
     })
@@ -413,8 +494,7 @@ fn drain() {
     if DISPATCHING.with(|d| d.replace(true)) {
         return;
     }
-    loop {
-        let Some(input) = INPUTS.with(|q| q.borrow_mut().pop_front()) else { break };
+    while let Some(input) = INPUTS.with(|q| q.borrow_mut().pop_front()) {
         let t = now();
         let effects = with(|rt| {
             let a = rt.active.as_mut()?;
@@ -481,7 +561,7 @@ fn locate(step: usize, timeout_ms: u32) {
         }
         match found {
             Some(f) => {
-                dom::scroll_into_view(&f, dom::prefers_reduced_motion());
+                dom::scroll_into_view(&f);
                 with(|rt| rt.target = Some(f));
                 dispatch(Input::TargetFound);
             }
@@ -520,6 +600,9 @@ fn arm_step_timeout() {
     });
     let (Some(ms), Some(mark)) = (ms, mark) else { return };
     let timer = gloo_timers::callback::Timeout::new(ms, move || {
+        if !crate::alive() {
+            return;
+        }
         let same = with(|rt| {
             rt.idle_timer = None;
             rt.active
@@ -539,6 +622,9 @@ pub fn reposition_soon() {
         return;
     }
     let cb = Closure::once_into_js(|| {
+        if !crate::alive() {
+            return;
+        }
         FRAME_PENDING.with(|p| p.set(false));
         reposition();
     });
@@ -646,6 +732,9 @@ fn hide_all() {
 
 /// Events from the overlay's UI.
 fn on_ui(ev: UiEvent) {
+    if !crate::alive() {
+        return;
+    }
     let input = match ev {
         UiEvent::Button { index: Some(i), .. } => Input::Button { index: i },
         UiEvent::Button { index: None, action } => match action {
@@ -669,6 +758,9 @@ fn on_ui(ev: UiEvent) {
 fn listen_window() {
     let Some(w) = web_sys::window() else { return };
     let on_move = Closure::<dyn FnMut()>::new(|| {
+        if !crate::alive() {
+            return;
+        }
         if overlay::current_step().is_some() {
             reposition_soon();
         }
@@ -693,6 +785,9 @@ fn listen_window() {
     on_move.forget();
     // Clicks on the target advance `advance: click` steps.
     let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+        if !crate::alive() {
+            return;
+        }
         let hit = with(|rt| {
             let showing = rt.active.as_ref().is_some_and(|a| matches!(a.state.phase, Phase::Showing { centered: false }));
             let t = rt.target.as_ref()?;

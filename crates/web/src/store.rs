@@ -26,6 +26,22 @@ pub fn set<T: Serialize>(key: &str, value: &T) -> bool {
     s.set_item(&format!("{PREFIX}{key}"), &text).is_ok()
 }
 
+/// Saves text as it is; returns false when storage is unavailable or full.
+pub fn set_raw(key: &str, text: &str) -> bool {
+    local().is_some_and(|s| s.set_item(&format!("{PREFIX}{key}"), text).is_ok())
+}
+
+/// Every saved entry under `prefix`: (key without the prefix, text).
+pub fn entries(prefix: &str) -> Vec<(String, String)> {
+    let Some(s) = local() else { return Vec::new() };
+    let full = format!("{PREFIX}{prefix}");
+    let n = s.length().unwrap_or(0);
+    (0..n)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter_map(|k| Some((k.strip_prefix(&full)?.to_string(), s.get_item(&k).ok()??)))
+        .collect()
+}
+
 pub fn remove(key: &str) {
     if let Some(s) = local() {
         let _ = s.remove_item(&format!("{PREFIX}{key}"));
