@@ -175,8 +175,8 @@ fn body(texts: &[&str]) -> String {
 enum Outcome {
     /// The collector answered for these records (stored, duplicates or refused).
     Settled { rejected: Vec<(usize, String)> },
-    /// Too large or too fast: send fewer at a time.
-    Smaller { backoff: bool },
+    /// Too large (no wait) or too fast (wait this long, ms): send fewer at a time.
+    Smaller { wait_ms: Option<u32> },
     /// Keep them and try again later.
     Retry { problem: String },
 }
@@ -199,7 +199,7 @@ pub fn flush() {
     let text = body(&texts);
     wasm_bindgen_futures::spawn_local(async move {
         let outcome = match post(&url, &text).await {
-            Ok((status, answer)) => outcome(status, &answer, &endpoint),
+            Ok((status, answer, retry_after)) => outcome(status, &answer, retry_after, &endpoint),
             Err(_) => Outcome::Retry {
                 problem: format!(
                     "could not reach the collector at {endpoint} (offline, or a CORS refusal: a collector on another origin needs --allow-origin for this page's origin); records stay queued"
@@ -219,17 +219,20 @@ pub fn flush() {
                 });
                 true
             }
-            Outcome::Smaller { backoff: false } if batch.len() == 1 => {
+            Outcome::Smaller { wait_ms: None } if batch.len() == 1 => {
                 // One record over the collector's body limit: it will never be accepted.
                 settle(&batch, &[(0, "larger than the collector's body limit".into())]);
                 true
             }
-            Outcome::Smaller { backoff } => {
+            Outcome::Smaller { wait_ms } => {
                 with(|s| s.batch = (batch.len() / 2).max(1));
-                if backoff {
-                    back_off();
+                match wait_ms {
+                    Some(ms) => {
+                        wait(ms);
+                        false
+                    }
+                    None => true,
                 }
-                !backoff
             }
             Outcome::Retry { problem } => {
                 report_once("delivery", &problem);
@@ -244,8 +247,8 @@ pub fn flush() {
     });
 }
 
-/// What the collector's answer means for the batch.
-fn outcome(status: u16, answer: &str, endpoint: &str) -> Outcome {
+/// What the collector's answer means for the batch (`retry_after`: the header, seconds).
+fn outcome(status: u16, answer: &str, retry_after: Option<u32>, endpoint: &str) -> Outcome {
     match status {
         200..=299 => {
             let v: serde_json::Value = serde_json::from_str(answer).unwrap_or_default();
@@ -263,8 +266,8 @@ fn outcome(status: u16, answer: &str, endpoint: &str) -> Outcome {
                 .unwrap_or_default();
             Outcome::Settled { rejected }
         }
-        413 => Outcome::Smaller { backoff: false },
-        429 => Outcome::Smaller { backoff: true },
+        413 => Outcome::Smaller { wait_ms: None },
+        429 => Outcome::Smaller { wait_ms: Some(retry_after.map_or(1000, |s| s.saturating_mul(1000)).min(MAX_BACKOFF_MS)) },
         // The body was unreadable as a batch: nothing in it will ever be accepted.
         400 => Outcome::Settled { rejected: vec![(usize::MAX, error_text(answer))] },
         401 | 403 => Outcome::Retry {
@@ -305,11 +308,19 @@ fn settle(batch: &[(String, String)], rejected: &[(usize, String)]) {
     }
 }
 
+/// Waits exponentially longer after each failure in a row.
 fn back_off() {
-    with(|s| {
+    let failures = with(|s| {
         s.failures += 1;
-        let delay = (1000u32.saturating_mul(1 << s.failures.min(6))).min(MAX_BACKOFF_MS);
-        s.retry = Some(gloo_timers::callback::Timeout::new(delay, || {
+        s.failures
+    });
+    wait((1000u32.saturating_mul(1 << failures.min(6))).min(MAX_BACKOFF_MS));
+}
+
+/// Sends again after `ms`.
+fn wait(ms: u32) {
+    with(|s| {
+        s.retry = Some(gloo_timers::callback::Timeout::new(ms, || {
             if !crate::alive() {
                 return;
             }
@@ -319,7 +330,8 @@ fn back_off() {
     });
 }
 
-async fn post(url: &str, body: &str) -> Result<(u16, String), JsValue> {
+/// Posts a batch: the status, the answer's text and its `Retry-After` in seconds.
+async fn post(url: &str, body: &str) -> Result<(u16, String, Option<u32>), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -333,8 +345,9 @@ async fn post(url: &str, body: &str) -> Result<(u16, String), JsValue> {
     init.set_headers(&headers);
     let req = web_sys::Request::new_with_str_and_init(url, &init)?;
     let resp: web_sys::Response = JsFuture::from(window.fetch_with_request(&req)).await?.dyn_into()?;
+    let retry_after = resp.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
     let text = JsFuture::from(resp.text()?).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
-    Ok((resp.status(), text))
+    Ok((resp.status(), text, retry_after))
 }
 
 /// Hands what is queued to sendBeacon when the page goes away.
