@@ -192,6 +192,40 @@ impl FromJson for EventRecord {
 const MIN_TS: i64 = 946_684_800_000;
 const MAX_TS: i64 = 7_258_118_400_000;
 
+// Limits of a record's fields, checked by [`EventRecord::validate`] and applied by
+// [`EventRecord::fit`]. String lengths are in UTF-8 bytes (what is stored and held in
+// memory); `fit` cuts at a character boundary, so a cut string may be a few bytes shorter.
+
+/// Longest `event_id`, `guide_id`, `user_id` and `session_id`, bytes.
+pub const MAX_ID_LEN: usize = 128;
+/// Longest `url`, bytes.
+pub const MAX_URL_LEN: usize = 2048;
+/// Longest `step_id`, bytes.
+pub const MAX_STEP_ID_LEN: usize = 128;
+/// Longest `variant`, bytes.
+pub const MAX_VARIANT_LEN: usize = 64;
+/// Longest `answer.choice`, bytes.
+pub const MAX_CHOICE_LEN: usize = 256;
+/// Longest `answer.comment`, bytes.
+pub const MAX_COMMENT_LEN: usize = 4000;
+/// Largest `step_index` (a guide has at most 1000 steps).
+pub const MAX_STEP_INDEX: u32 = 999;
+/// Largest `duration_ms`: 30 days (a step open longer is a clock error, not a measurement).
+pub const MAX_DURATION_MS: u64 = 30 * 86_400_000;
+/// Largest `answer.score` in absolute value.
+pub const MAX_SCORE: i32 = 1000;
+
+/// Cuts `s` to at most `max` bytes, at a character boundary.
+fn cut(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
 impl EventRecord {
     pub fn from_draft(d: RecordDraft, e: &Envelope) -> EventRecord {
         EventRecord {
@@ -213,26 +247,81 @@ impl EventRecord {
         }
     }
 
-    /// Checks the invariants a collector relies on. The error names the field.
+    /// Cuts every string field to its limit (`MAX_*_LEN`, at a character boundary) and
+    /// caps `duration_ms` at [`MAX_DURATION_MS`], so that the record passes the length and
+    /// range checks of [`validate`](Self::validate). The runtime calls it before queueing a
+    /// record: a collector never refuses a record for its size. Nothing else is changed
+    /// (an empty id or a missing step is still refused by `validate`).
+    pub fn fit(&mut self) {
+        for id in [&mut self.event_id, &mut self.guide_id, &mut self.user_id, &mut self.session_id] {
+            cut(id, MAX_ID_LEN);
+        }
+        cut(&mut self.url, MAX_URL_LEN);
+        if let Some(s) = &mut self.step_id {
+            cut(s, MAX_STEP_ID_LEN);
+        }
+        if let Some(v) = &mut self.variant {
+            cut(v, MAX_VARIANT_LEN);
+        }
+        if let Some(d) = &mut self.duration_ms {
+            *d = (*d).min(MAX_DURATION_MS);
+        }
+        if let Some(a) = &mut self.answer {
+            if let Some(c) = &mut a.choice {
+                cut(c, MAX_CHOICE_LEN);
+            }
+            if let Some(c) = &mut a.comment {
+                cut(c, MAX_COMMENT_LEN);
+            }
+        }
+    }
+
+    /// The length limits alone: what [`fit`](Self::fit) guarantees. The error names the field.
+    pub fn check_lengths(&self) -> Result<(), String> {
+        let long = |field: &str, s: &str, max: usize| {
+            if s.len() > max {
+                Err(format!("{field}: {} bytes, at most {max}", s.len()))
+            } else {
+                Ok(())
+            }
+        };
+        long("event_id", &self.event_id, MAX_ID_LEN)?;
+        long("guide_id", &self.guide_id, MAX_ID_LEN)?;
+        long("user_id", &self.user_id, MAX_ID_LEN)?;
+        long("session_id", &self.session_id, MAX_ID_LEN)?;
+        long("url", &self.url, MAX_URL_LEN)?;
+        long("step_id", self.step_id.as_deref().unwrap_or(""), MAX_STEP_ID_LEN)?;
+        long("variant", self.variant.as_deref().unwrap_or(""), MAX_VARIANT_LEN)?;
+        if let Some(a) = &self.answer {
+            long("answer.choice", a.choice.as_deref().unwrap_or(""), MAX_CHOICE_LEN)?;
+            long("answer.comment", a.comment.as_deref().unwrap_or(""), MAX_COMMENT_LEN)?;
+        }
+        if let Some(d) = self.duration_ms.filter(|&d| d > MAX_DURATION_MS) {
+            return Err(format!("duration_ms: {d} is more than {MAX_DURATION_MS} (30 days)"));
+        }
+        Ok(())
+    }
+
+    /// Checks the invariants a collector relies on: the limits above (lengths, ranges) and
+    /// the shape each kind needs. The error names the field.
     pub fn validate(&self) -> Result<(), String> {
-        let id_ok = |s: &str| !s.is_empty() && s.len() <= 128 && !s.chars().any(char::is_control);
-        if !id_ok(&self.event_id) {
-            return Err("event_id: expected 1–128 printable characters".into());
-        }
-        if !id_ok(&self.guide_id) {
-            return Err("guide_id: expected 1–128 printable characters".into());
-        }
-        if !id_ok(&self.user_id) {
-            return Err("user_id: expected 1–128 printable characters".into());
-        }
-        if !id_ok(&self.session_id) {
-            return Err("session_id: expected 1–128 printable characters".into());
-        }
+        self.check_lengths()?;
+        let printable = |field: &str, s: &str| {
+            if s.is_empty() || s.chars().any(char::is_control) {
+                Err(format!("{field}: expected 1–{MAX_ID_LEN} bytes of printable characters"))
+            } else {
+                Ok(())
+            }
+        };
+        printable("event_id", &self.event_id)?;
+        printable("guide_id", &self.guide_id)?;
+        printable("user_id", &self.user_id)?;
+        printable("session_id", &self.session_id)?;
         if !(MIN_TS..MAX_TS).contains(&self.timestamp) {
             return Err(format!("timestamp: expected milliseconds since 1970 between 2000 and 2200, found {}", self.timestamp));
         }
-        if self.url.len() > 2048 {
-            return Err("url: longer than 2048 characters".into());
+        if let Some(i) = self.step_index.filter(|&i| i > MAX_STEP_INDEX) {
+            return Err(format!("step_index: {i} is more than {MAX_STEP_INDEX}"));
         }
         if self.kind.needs_step() && (self.step_id.is_none() || self.step_index.is_none()) {
             return Err(format!("step_id and step_index: required for {}", self.kind.as_str()));
@@ -257,11 +346,8 @@ impl EventRecord {
             if a.score.is_none() && a.choice.is_none() {
                 return Err("answer: expected a score or a choice".into());
             }
-            if a.score.is_some_and(|s| !(-1000..=1000).contains(&s)) {
-                return Err("answer.score: out of range".into());
-            }
-            if a.comment.as_ref().is_some_and(|c| c.len() > 4000) {
-                return Err("answer.comment: longer than 4000 characters".into());
+            if a.score.is_some_and(|s| !(-MAX_SCORE..=MAX_SCORE).contains(&s)) {
+                return Err(format!("answer.score: expected -{MAX_SCORE} to {MAX_SCORE}"));
             }
         } else if self.answer.is_some() {
             return Err(format!("answer: not allowed on {}", self.kind.as_str()));

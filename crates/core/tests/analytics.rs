@@ -1,9 +1,13 @@
 //! Funnel aggregation, fed by real state-machine runs so records look like the runtime's.
 
+use guidepost_core::analytics::{
+    MAX_CHOICE_LEN, MAX_COMMENT_LEN, MAX_DURATION_MS, MAX_ID_LEN, MAX_SCORE, MAX_STEP_ID_LEN, MAX_STEP_INDEX, MAX_URL_LEN, MAX_VARIANT_LEN,
+};
 use guidepost_core::{
     load_guides, transition, Effect, Envelope, EventKind, EventRecord, ExitReason, FunnelBuilder, FunnelReport, Guide, Input,
     SurveyAnswer as Answer, TourState,
 };
+use proptest::prelude::*;
 
 fn guide(name: &str) -> Guide {
     let path = format!("{}/../../guides/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -152,6 +156,14 @@ fn validation_names_the_field() {
             }),
             "answer",
         ),
+        // Regressions: these were stored, then read back wrapped or shown as the wrong step.
+        (Box::new(|r| r.step_index = Some(u32::MAX)), "step_index"),
+        (Box::new(|r| r.duration_ms = Some(1 << 63)), "duration_ms"),
+        (Box::new(|r| r.duration_ms = Some(MAX_DURATION_MS + 1)), "duration_ms"),
+        (Box::new(|r| r.url = "x".repeat(MAX_URL_LEN + 1)), "url"),
+        (Box::new(|r| r.user_id = "é".repeat(MAX_ID_LEN)), "user_id"),
+        (Box::new(|r| r.step_id = Some("s".repeat(MAX_STEP_ID_LEN + 1))), "step_id"),
+        (Box::new(|r| r.variant = Some("v".repeat(MAX_VARIANT_LEN + 1))), "variant"),
     ];
     for (edit, field) in cases {
         let mut bad = r.clone();
@@ -161,6 +173,70 @@ fn validation_names_the_field() {
     }
     r.url = "x".repeat(3000);
     assert!(r.validate().unwrap_err().starts_with("url"));
+}
+
+/// A survey answer as the runtime records it.
+fn survey_record() -> EventRecord {
+    static R: std::sync::OnceLock<EventRecord> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        let g = guide("nps-survey");
+        let base = run(&g, "u", &[SurveyAnswer { answer: Answer { score: Some(4), choice: None, comment: None } }], 10);
+        base.into_iter().find(|r| r.kind == EventKind::SurveyAnswered).unwrap()
+    })
+    .clone()
+}
+
+#[test]
+fn values_at_the_limits_are_accepted() {
+    let mut r = survey_record();
+    r.url = "u".repeat(MAX_URL_LEN);
+    r.user_id = "i".repeat(MAX_ID_LEN);
+    r.step_index = Some(MAX_STEP_INDEX);
+    r.step_id = Some("s".repeat(MAX_STEP_ID_LEN));
+    r.variant = Some("v".repeat(MAX_VARIANT_LEN));
+    r.duration_ms = Some(MAX_DURATION_MS);
+    r.answer =
+        Some(Answer { score: Some(MAX_SCORE), choice: Some("c".repeat(MAX_CHOICE_LEN)), comment: Some("k".repeat(MAX_COMMENT_LEN)) });
+    r.validate().unwrap();
+    let before = r.clone();
+    r.fit();
+    assert_eq!(r, before, "fit leaves a record within the limits unchanged");
+}
+
+/// Any text, mostly longer than the limits, with multi-byte characters so cuts fall inside them.
+fn text() -> impl Strategy<Value = String> {
+    (proptest::collection::vec(prop_oneof![Just('a'), Just('é'), Just('漢'), Just('🦀'), any::<char>()], 0..16), 0..600usize)
+        .prop_map(|(v, n)| v.into_iter().collect::<String>().repeat(n))
+}
+
+proptest! {
+    /// The runtime calls `fit` before queueing: a fitted record never fails a length or range check.
+    #[test]
+    fn fit_then_validate_passes_the_length_checks(
+        id in text(), url in text(), step in text(), variant in text(), choice in text(), comment in text(),
+        duration in any::<u64>(),
+    ) {
+        let mut r = survey_record();
+        r.event_id = id.clone();
+        r.user_id = id.clone();
+        r.url = url.clone();
+        r.step_id = Some(step);
+        r.variant = Some(variant);
+        r.duration_ms = Some(duration);
+        r.answer = Some(Answer { score: Some(1), choice: Some(choice), comment: Some(comment) });
+        r.fit();
+        prop_assert_eq!(r.check_lengths(), Ok(()));
+        // Cuts keep a prefix, and take no more than one character beyond what the limit needs.
+        prop_assert!(url.starts_with(&r.url));
+        prop_assert!(r.url.len() == url.len() || r.url.len() + 4 > MAX_URL_LEN);
+        prop_assert!(id.starts_with(&r.event_id));
+        if !r.event_id.is_empty() && !r.event_id.chars().any(char::is_control) {
+            prop_assert_eq!(r.validate().err().filter(|e| e.starts_with("event_id")), None);
+        }
+        let again = r.clone();
+        r.fit();
+        prop_assert_eq!(r, again, "fit is idempotent");
+    }
 }
 
 #[test]
