@@ -3,6 +3,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::*;
 use guidepost_collector::server::MAX_BATCH;
@@ -325,4 +326,191 @@ async fn acknowledged_records_survive_a_restart() {
     assert_eq!(f.steps.len(), 3);
     assert_eq!(f.steps[2].drop_reasons.get("dismissed"), Some(&1), "{:?}", f.steps[2]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A config with short connection timeouts, for the slow-client tests.
+fn short_timeouts() -> guidepost_collector::server::Config {
+    let mut cfg = config();
+    cfg.header_read_timeout = Duration::from_millis(300);
+    cfg.body_read_timeout = Duration::from_millis(300);
+    cfg
+}
+
+/// Regression (slowloris): without read timeouts, a client that never finished its
+/// headers, never sent the body it announced, or just stayed connected, held a connection
+/// (and its task) for ever.
+#[tokio::test]
+async fn slowloris_partial_headers_and_idle_connections_are_cut_off() {
+    let (srv, _) = start_memory(short_timeouts()).await;
+    // (case, what the client sends and then stalls on)
+    let cases: [(&str, &[u8]); 3] = [
+        ("nothing at all", b""),
+        ("partial headers", b"POST /v1/events?key=wk HTTP/1.1\r\nhost: x\r\ncontent-type: appl"),
+        ("idle after a complete request", b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n"),
+    ];
+    for (case, bytes) in cases {
+        let mut s = raw(&srv, bytes).await;
+        let sent = read_until_closed(&mut s, Duration::from_secs(5)).await;
+        let sent = sent.unwrap_or_else(|| panic!("{case}: the connection is still open after 5 s"));
+        if case.starts_with("idle") {
+            assert!(sent.starts_with("HTTP/1.1 200"), "{case}: the request itself is answered: {sent}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn slowloris_body_shorter_than_its_content_length_gets_408() {
+    let (srv, store) = start_memory(short_timeouts()).await;
+    let head = "POST /v1/events?key=wk HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+    let mut s = raw(&srv, format!("{head}{{\"batch\": [").as_bytes()).await;
+    let sent = read_until_closed(&mut s, Duration::from_secs(5)).await.expect("closed within 5 s");
+    assert!(sent.starts_with("HTTP/1.1 408"), "{sent}");
+    assert!(sent.contains("\"error\""), "{sent}");
+    assert_eq!(store.count().unwrap(), 0);
+}
+
+/// More connections than `max_connections` wait (in the listen backlog) until one closes.
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_for_a_free_slot() {
+    let mut cfg = config();
+    cfg.max_connections = 1;
+    let (srv, _) = start_memory(cfg).await;
+    let hog = raw(&srv, b"").await;
+    let mut waiting = raw(&srv, b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await;
+    assert_eq!(read_head(&mut waiting, Duration::from_millis(300)).await, None, "not served while the slot is taken");
+    drop(hog);
+    let head = read_head(&mut waiting, Duration::from_secs(5)).await.expect("served once the slot is free");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+}
+
+/// Regression: 413 was plain text, and 404, 405, 414 and 431 had empty bodies.
+#[tokio::test]
+async fn every_error_is_json() {
+    let www = std::env::temp_dir().join(format!("guidepost-www-{}", std::process::id()));
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("index.html"), "<p>hi</p>").unwrap();
+    let (api, _) = start_memory(config()).await;
+    let mut cfg = config();
+    cfg.www = Some(www.clone());
+    let (site, _) = start_memory(cfg).await;
+    let c = reqwest::Client::new();
+    let big = serde_json::json!({"batch": [], "pad": "x".repeat(70 * 1024)}).to_string();
+    let long_uri = format!("/healthz?{}", "q".repeat(9000));
+    let many = (0..120).map(|i| (format!("x-h{i}"), "v".to_string())).collect::<Vec<_>>();
+    let one_big = vec![("x-big".to_string(), "v".repeat(40 * 1024))];
+    // (case, server, method, path, extra headers, body, expected status)
+    type Case<'a> = (&'a str, &'a guidepost_collector::server::Running, reqwest::Method, String, Vec<(String, String)>, String, u16);
+    let cases: Vec<Case> = vec![
+        ("no such route", &api, reqwest::Method::GET, "/nope".into(), vec![], String::new(), 404),
+        ("no such file", &site, reqwest::Method::GET, "/nope.html".into(), vec![], String::new(), 404),
+        ("wrong method", &api, reqwest::Method::DELETE, "/v1/events".into(), vec![], String::new(), 405),
+        ("body too large", &api, reqwest::Method::POST, "/v1/events?key=wk".into(), vec![], big, 413),
+        ("URI too long", &api, reqwest::Method::GET, long_uri, vec![], String::new(), 414),
+        ("too many headers", &api, reqwest::Method::GET, "/healthz".into(), many, String::new(), 431),
+        ("headers too large", &site, reqwest::Method::GET, "/".into(), one_big, String::new(), 431),
+        ("query not understood", &api, reqwest::Method::GET, "/v1/guides?key=rk&key=rk".into(), vec![], String::new(), 400),
+        ("no guides dir", &api, reqwest::Method::GET, "/guides.json".into(), vec![], String::new(), 404),
+    ];
+    for (case, srv, method, path, headers, body, want) in cases {
+        let mut req = c.request(method, url(srv, &path)).body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), want, "{case}");
+        let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert!(ct.starts_with("application/json"), "{case}: content-type {ct:?}");
+        let v: Value = resp.json().await.unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{case}: {v}");
+    }
+    let _ = std::fs::remove_dir_all(&www);
+}
+
+/// A body sent in chunks, with no Content-Length to refuse up front, is cut at `max_body`.
+#[tokio::test]
+async fn chunked_body_over_the_limit_is_413() {
+    let (srv, store) = start_memory(config()).await;
+    let chunk = "x".repeat(16 * 1024);
+    let mut req = String::from("POST /v1/events?key=wk HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n");
+    for _ in 0..5 {
+        req.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    let mut s = raw(&srv, req.as_bytes()).await;
+    let head = read_head(&mut s, Duration::from_secs(5)).await.expect("an answer");
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert_eq!(store.count().unwrap(), 0);
+}
+
+/// Regression: `/guides.json` read and validated every file on every request, on the async
+/// workers (3.7 s per request with one pathological guide, and ingest waited).
+#[tokio::test]
+async fn guides_json_does_not_reread_files_per_request() {
+    let dir = std::env::temp_dir().join(format!("guidepost-guides-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let guide = |name: &str| format!(r#"{{"id":"g","name":"{name}","steps":[{{"id":"a","kind":"modal","body":"hi"}}]}}"#);
+    std::fs::write(dir.join("g.json"), guide("First")).unwrap();
+    std::fs::write(dir.join("broken.json"), "{not json").unwrap();
+    let names = |v: &Value| v.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let get = |srv: &guidepost_collector::server::Running| {
+        let u = url(srv, "/guides.json");
+        async move { reqwest::get(u).await.unwrap().json::<Value>().await.unwrap() }
+    };
+
+    // Checked on every request (interval 0): a change shows on the next request.
+    let mut cfg = config();
+    cfg.guides_dir = Some(dir.clone());
+    cfg.guides_check_interval = Duration::ZERO;
+    let (srv, _) = start_memory(cfg.clone()).await;
+    let cache = srv.guides.clone().unwrap();
+    for _ in 0..3 {
+        assert_eq!(names(&get(&srv).await), ["First"], "valid guides only");
+    }
+    assert_eq!(cache.loads(), 1, "loaded once at start; unchanged files are not read again");
+    std::fs::write(dir.join("g.json"), guide("Second version")).unwrap();
+    assert_eq!(names(&get(&srv).await), ["Second version"]);
+    assert_eq!(names(&get(&srv).await), ["Second version"]);
+    assert_eq!(cache.loads(), 2);
+
+    // Checked at most once an hour: a change does not show yet, nothing is read.
+    cfg.guides_check_interval = Duration::from_secs(3600);
+    let (slow, _) = start_memory(cfg).await;
+    std::fs::write(dir.join("g.json"), guide("Third")).unwrap();
+    assert_eq!(names(&get(&slow).await), ["Second version"]);
+    assert_eq!(slow.guides.as_ref().unwrap().loads(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Regression: `from`/`to` took `2026-02-31` (and overflowed on huge years) with the
+/// collector's own date code; now core's strict parser, and the parameter is named.
+#[tokio::test]
+async fn report_dates_are_real_days_and_to_includes_its_day() {
+    let (srv, store) = start_memory(config()).await;
+    store.insert(&journey("u1", 1, None, T0, &[100])).unwrap(); // T0 is 2025-11-23 12:13 UTC
+    let c = reqwest::Client::new();
+    // (query, expected status, shown users or the parameter the error names)
+    let cases = [
+        ("to=2025-11-23", 200, "1"),
+        ("from=2025-11-23&to=2025-11-23", 200, "1"),
+        ("to=2025-11-22", 200, "0"),
+        ("from=2025-11-24", 200, "0"),
+        (&*format!("from={T0}&to={}", T0 + 1), 200, "1"),
+        ("from=2025-02-31", 400, "from"),
+        ("to=2025-13-01", 400, "to"),
+        ("to=99999-01-01", 400, "to"),
+        ("to=99999999999999999999", 400, "to"),
+        ("from=-5", 400, "from"),
+        ("from=2026-01-0%C3%A9", 400, "from"),
+        ("to=2025-11-23T10:00", 400, "to"),
+    ];
+    for (q, want, what) in cases {
+        let resp = c.get(url(&srv, &format!("/v1/guides/tour/funnel?key=rk&{q}"))).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), want, "{q}");
+        let v: Value = resp.json().await.unwrap();
+        if want == 200 {
+            assert_eq!(v["shown_users"].to_string(), what, "{q}: {v}");
+        } else {
+            assert!(v["error"].as_str().unwrap().starts_with(&format!("{what}:")), "{q}: {v}");
+        }
+    }
 }
