@@ -110,7 +110,7 @@ fn bench_ingest(dir: &std::path::Path) {
     let batch = 500;
     let clients = env("INGEST_CLIENTS", 4);
     let records = generate(total, "ingest-guide", 7);
-    let bodies: Vec<String> = records.chunks(batch).map(|c| serde_json::json!({ "writeKey": "wk", "batch": c }).to_string()).collect();
+    let bodies: Vec<String> = records.chunks(batch).map(|c| serde_json::json!({ "batch": c }).to_string()).collect();
     let db = dir.join("ingest-bench.db");
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
@@ -126,7 +126,7 @@ fn bench_ingest(dir: &std::path::Path) {
             ..Config::default()
         };
         let srv = server::spawn("127.0.0.1:0", cfg, store.clone()).await.unwrap();
-        let url = format!("http://{}/v1/events", srv.addr);
+        let url = format!("http://{}/v1/events?key=wk", srv.addr);
         let bodies = Arc::new(bodies);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let start = Instant::now();

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use guidepost_core::{load_guides, Context, Device, Engine, Guide, SchedulerState, Size};
 
-use crate::server::{self, parse_time, Config};
-use crate::store::{FunnelQuery, SqliteStore, Store};
+use crate::server::{self, Config, FunnelParams};
+use crate::store::{SqliteStore, Store};
 
 #[derive(Parser)]
 #[command(name = "guidepost", version, about = "Guidepost: validate guides, simulate targeting, collect events and report drop-off")]
@@ -65,6 +65,15 @@ enum Command {
         rate_per_key: f64,
         #[arg(long, default_value_t = 1 << 20)]
         max_body: usize,
+        /// Seconds a client has to send a request's headers (also the idle keep-alive bound).
+        #[arg(long, default_value_t = 10)]
+        header_timeout_secs: u64,
+        /// Seconds a client has to send a whole request body.
+        #[arg(long, default_value_t = 30)]
+        body_timeout_secs: u64,
+        /// Connections served at once; more wait until one closes.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
         /// `sqlite` (default) or `clickhouse`.
         #[arg(long, default_value = "sqlite")]
         store: String,
@@ -79,8 +88,10 @@ enum Command {
         guide: String,
         #[arg(long, default_value = "data/guidepost.db")]
         db: PathBuf,
+        /// First day (`YYYY-MM-DD`, UTC) or milliseconds since 1970.
         #[arg(long)]
         from: Option<String>,
+        /// Last day, included (`YYYY-MM-DD`, UTC), or milliseconds since 1970, excluded.
         #[arg(long)]
         to: Option<String>,
         #[arg(long)]
@@ -104,14 +115,7 @@ enum Command {
 pub fn load_dir(path: &Path) -> (Vec<Guide>, Vec<String>) {
     let mut guides = Vec::new();
     let mut problems = Vec::new();
-    let files: Vec<PathBuf> = if path.is_dir() {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(path).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
-        v.retain(|p| p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().ends_with(".schema.json"));
-        v.sort();
-        v
-    } else {
-        vec![path.to_path_buf()]
-    };
+    let files = crate::guides::guide_files(path);
     for f in files {
         match std::fs::read_to_string(&f) {
             Ok(text) => {
@@ -173,6 +177,9 @@ fn run(cmd: Command) -> Result<i32, String> {
             allow_origins,
             rate_per_key,
             max_body,
+            header_timeout_secs,
+            body_timeout_secs,
+            max_connections,
             store,
             clickhouse_url,
             clickhouse_db,
@@ -203,6 +210,10 @@ fn run(cmd: Command) -> Result<i32, String> {
                 www: Some(www),
                 dist: Some(dist),
                 guides_dir: Some(guides),
+                header_read_timeout: std::time::Duration::from_secs(header_timeout_secs),
+                body_read_timeout: std::time::Duration::from_secs(body_timeout_secs),
+                max_connections,
+                ..Config::default()
             };
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(server::serve(addr, config, store)).map_err(|e| format!("server: {e}"))?;
@@ -213,13 +224,9 @@ fn run(cmd: Command) -> Result<i32, String> {
                 return Err(format!("no database at {}", db.display()));
             }
             let store = SqliteStore::open(&db)?;
-            let q = FunnelQuery {
-                guide_id: guide,
-                from_ms: from.as_deref().map(parse_time).transpose()?,
-                to_ms: to.as_deref().map(parse_time).transpose()?,
-                version,
-                variant,
-            };
+            // The HTTP API's parser: `--to 2026-11-23` includes that day.
+            let params = FunnelParams { key: None, from, to, version: version.map(|v| v.to_string()), variant };
+            let q = params.to_query(&guide).map_err(|e| format!("--{e}"))?;
             let r = store.funnel(&q)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
@@ -276,7 +283,12 @@ fn simulate(id: &str, user: &Path, url: &str, guide_paths: &[PathBuf], now: Opti
     let text = std::fs::read_to_string(user).map_err(|e| format!("{}: {e}", user.display()))?;
     let u: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", user.display()))?;
     let now_ms = match now {
-        Some(n) => parse_time(n)?,
+        Some(n) => n
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .or_else(|| guidepost_core::dates::parse_date_ms(n))
+            .ok_or_else(|| format!("--now: expected an ISO 8601 date or milliseconds, found {n:?}"))?,
         None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
     };
     let viewport: Size =

@@ -3,5 +3,6 @@
 pub mod check;
 pub mod cli;
 pub mod clickhouse;
+pub mod guides;
 pub mod server;
 pub mod store;

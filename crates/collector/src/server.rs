@@ -1,23 +1,43 @@
 //! The HTTP server: event ingest, reports, the dashboard and static files.
+//!
+//! Every input is untrusted, so every cost has a bound that holds before the work is done:
+//!
+//! - connections: at most [`Config::max_connections`] are served at once (more wait in the
+//!   listen backlog); a client has [`Config::header_read_timeout`] to send a request's
+//!   headers, counted from when the server starts waiting for them, so it also bounds an idle
+//!   kept-alive connection; and [`Config::body_read_timeout`] to send its whole body.
+//! - requests: URIs longer than [`MAX_URI_LEN`] get 414, headers beyond [`MAX_HEADERS`] or
+//!   [`MAX_HEADER_BYTES`] 431.
+//! - ingest (`POST /v1/events`): the write key (the `x-guidepost-key` header or `?key=`) is
+//!   checked, and the rate limit and `Content-Length` too, before the body is read; the body
+//!   is read up to [`Config::max_body`] bytes; records are validated one by one
+//!   ([`EventRecord::validate`]) and the valid ones stored, the others listed in `rejected`.
+//! - every error is JSON `{"error": "..."}`, including the ones axum or the static file
+//!   service produce (404, 405, 413...).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use guidepost_core::dates::DAY_MS;
 use guidepost_core::EventRecord;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
 use tower_http::services::ServeDir;
+use tower_http::timeout::RequestBodyDeadlineLayer;
 
+use crate::guides::GuideCache;
 use crate::store::{FunnelQuery, Store};
 
 /// Server settings.
@@ -31,18 +51,42 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// Largest accepted request body, bytes.
     pub max_body: usize,
-    /// Token bucket per write key: events per second (0 disables the limit); the burst is 2 s worth.
+    /// Token bucket per write key, charged one token per record: events per second (0
+    /// disables the limit). The burst is 2 s worth, and at least one full batch ([`MAX_BATCH`]).
     pub rate_per_key: f64,
     /// Static files served at `/` (the demo app and `/dashboard/`).
     pub www: Option<PathBuf>,
     /// The built bundle, served at `/dist/`.
     pub dist: Option<PathBuf>,
-    /// Guide files, served as one array at `/guides.json`.
+    /// Guide files, served as one array at `/guides.json`: loaded and validated at start,
+    /// reloaded when the files change.
     pub guides_dir: Option<PathBuf>,
+    /// Time a client has to send a request's headers, counted from when the server starts
+    /// waiting for them: on a new connection, and after each response on a kept-alive one (so
+    /// this is also the idle keep-alive bound). The connection is closed when it runs out.
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a whole request body, counted from when its headers
+    /// arrived; ingest answers 408 and closes the connection when it runs out.
+    pub body_read_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// `/guides.json` looks at the guide files' sizes and modification times at most this
+    /// often, and reloads them when they changed.
+    pub guides_check_interval: Duration,
 }
 
 /// Largest accepted batch, records.
 pub const MAX_BATCH: usize = 5000;
+/// Longest request URI (path and query), bytes: 414 beyond.
+pub const MAX_URI_LEN: usize = 8 * 1024;
+/// Most request headers: 431 beyond.
+pub const MAX_HEADERS: usize = 100;
+/// Largest total size of the request headers (names and values), bytes: 431 beyond.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// hyper's own limits, above ours so that ours answer (with JSON) first; a request beyond
+/// these gets hyper's bare 431 or 414.
+const HYPER_MAX_HEADERS: usize = 256;
+const HYPER_MAX_BUF: usize = 256 * 1024;
 
 impl Default for Config {
     fn default() -> Self {
@@ -55,6 +99,10 @@ impl Default for Config {
             www: None,
             dist: None,
             guides_dir: None,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            guides_check_interval: Duration::from_secs(1),
         }
     }
 }
@@ -76,22 +124,44 @@ impl RateLimiter {
         RateLimiter { rate, burst, buckets: Mutex::new(HashMap::new()) }
     }
 
-    /// Takes `cost` tokens from `key`'s bucket; false when there are not enough.
-    pub fn take(&self, key: &str, cost: f64, now: Instant) -> bool {
+    /// The limiter the server uses: `rate` per second, a burst of 2 s worth but at least
+    /// one full batch, so that a batch the server accepts is never refused for ever.
+    pub fn for_rate(rate: f64) -> Self {
+        RateLimiter::new(rate, (rate * 2.0).max(MAX_BATCH as f64))
+    }
+
+    fn refill(&self, key: &str, now: Instant, f: impl FnOnce(&mut Bucket) -> Result<(), Duration>) -> Result<(), Duration> {
         if self.rate <= 0.0 {
-            return true;
+            return Ok(());
         }
         let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let b = map.entry(key.to_string()).or_insert(Bucket { tokens: self.burst, at: now });
         let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
         b.tokens = (b.tokens + elapsed * self.rate).min(self.burst);
         b.at = now;
-        if b.tokens >= cost {
-            b.tokens -= cost;
-            true
-        } else {
-            false
-        }
+        f(b)
+    }
+
+    fn wait(&self, missing: f64) -> Duration {
+        Duration::from_secs_f64((missing / self.rate).clamp(0.0, 86_400.0))
+    }
+
+    /// Takes `cost` tokens from `key`'s bucket; when there are not enough, takes none and
+    /// says how long until there would be.
+    pub fn take(&self, key: &str, cost: f64, now: Instant) -> Result<(), Duration> {
+        self.refill(key, now, |b| {
+            if b.tokens >= cost {
+                b.tokens -= cost;
+                Ok(())
+            } else {
+                Err(self.wait(cost - b.tokens))
+            }
+        })
+    }
+
+    /// Whether `cost` tokens are there, without taking them.
+    pub fn check(&self, key: &str, cost: f64, now: Instant) -> Result<(), Duration> {
+        self.refill(key, now, |b| if b.tokens >= cost { Ok(()) } else { Err(self.wait(cost - b.tokens)) })
     }
 }
 
@@ -99,32 +169,100 @@ struct AppState {
     cfg: Config,
     store: Arc<dyn Store>,
     limiter: RateLimiter,
+    guides: Option<Arc<GuideCache>>,
 }
 
 type Shared = Arc<AppState>;
 
+/// The JSON error every failure answers with.
 fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, Json(json!({ "error": msg.into() }))).into_response()
 }
 
+/// An error after which the rest of the request is not read: the connection is closed.
+fn error_and_close(status: StatusCode, msg: impl Into<String>) -> Response {
+    let mut r = error(status, msg);
+    r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+/// Whether `given` is one of `keys`, compared in constant time (every key is compared, and
+/// each comparison takes the same time whatever the first differing byte).
+pub fn key_matches(keys: &[String], given: &str) -> bool {
+    keys.iter().fold(subtle::Choice::from(0), |found, k| found | k.as_bytes().ct_eq(given.as_bytes())).into()
+}
+
 /// Builds the router.
 pub fn router(cfg: Config, store: Arc<dyn Store>) -> Router {
-    let state =
-        Arc::new(AppState { limiter: RateLimiter::new(cfg.rate_per_key, (cfg.rate_per_key * 2.0).max(1.0)), cfg: cfg.clone(), store });
+    build(cfg, store).0
+}
+
+fn build(cfg: Config, store: Arc<dyn Store>) -> (Router, Option<Arc<GuideCache>>) {
+    let guides = cfg.guides_dir.as_ref().map(|dir| Arc::new(GuideCache::open(dir.clone(), cfg.guides_check_interval)));
+    let state = Arc::new(AppState { limiter: RateLimiter::for_rate(cfg.rate_per_key), cfg: cfg.clone(), store, guides: guides.clone() });
     let mut app = Router::new()
         .route("/v1/events", post(ingest))
         .route("/v1/guides", get(list_guides))
         .route("/v1/guides/{id}/funnel", get(funnel))
         .route("/healthz", get(|| async { "ok" }))
         .route("/guides.json", get(guides_json))
-        .layer(DefaultBodyLimit::max(cfg.max_body));
+        .method_not_allowed_fallback(method_not_allowed);
     if let Some(dist) = &cfg.dist {
         app = app.nest_service("/dist", ServeDir::new(dist));
     }
-    if let Some(www) = &cfg.www {
-        app = app.fallback_service(ServeDir::new(www).append_index_html_on_directories(true));
+    app = match &cfg.www {
+        Some(www) => app.fallback_service(ServeDir::new(www).append_index_html_on_directories(true)),
+        None => app.fallback(not_found),
+    };
+    let app = app
+        .layer(middleware::from_fn_with_state(state.clone(), cors))
+        .layer(RequestBodyDeadlineLayer::new(cfg.body_read_timeout))
+        .layer(middleware::from_fn(request_limits))
+        .layer(middleware::from_fn(json_errors))
+        .with_state(state);
+    (app, guides)
+}
+
+async fn not_found(uri: Uri) -> Response {
+    error(StatusCode::NOT_FOUND, format!("not found: {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} not allowed on {}", uri.path()))
+}
+
+/// 414 and 431 with JSON, before hyper's own (bare) limits are reached.
+async fn request_limits(req: Request, next: Next) -> Response {
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI_LEN {
+        return error_and_close(StatusCode::URI_TOO_LONG, format!("URI of {uri_len} bytes; at most {MAX_URI_LEN}"));
     }
-    app.layer(middleware::from_fn_with_state(state.clone(), cors)).with_state(state)
+    let count = req.headers().len();
+    let bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    if count > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        return error_and_close(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("{count} headers of {bytes} bytes; at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes"),
+        );
+    }
+    next.run(req).await
+}
+
+/// Turns any error response that is not JSON (axum's extractor rejections, the static file
+/// service's 404...) into `{"error": "..."}`, keeping its status and headers.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.ok().map(|b| String::from_utf8_lossy(&b).trim().to_string());
+    let msg = text.filter(|t| !t.is_empty()).unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Response::from_parts(parts, Body::from(json!({ "error": msg }).to_string()))
 }
 
 fn origin_allowed(cfg: &Config, origin: &str, host: Option<&str>) -> bool {
@@ -177,27 +315,25 @@ struct KeyQuery {
     key: Option<String>,
 }
 
-/// Why records of a batch were refused.
+/// A record of a batch that was not stored, and why.
 #[derive(serde::Serialize, Debug, PartialEq)]
 pub struct RecordError {
     pub index: usize,
     pub reason: String,
 }
 
-/// Parses a request body: `{"batch":[...], "writeKey"?}` or a bare array.
-/// Returns the records' JSON values and the key found in the body.
-pub fn split_body(body: &[u8]) -> Result<(Vec<Value>, Option<String>), String> {
+const SHAPE: &str = "expected {\"batch\": [records]} or an array of records";
+
+/// Parses a request body, `{"batch":[...]}` or a bare array, into the records' JSON values.
+pub fn split_body(body: &[u8]) -> Result<Vec<Value>, String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
     match v {
-        Value::Array(a) => Ok((a, None)),
-        Value::Object(mut m) => {
-            let key = ["writeKey", "write_key", "key"].iter().find_map(|k| m.get(*k).and_then(Value::as_str).map(str::to_string));
-            match m.remove("batch") {
-                Some(Value::Array(a)) => Ok((a, key)),
-                _ => Err("expected {\"batch\": [records]} or an array of records".into()),
-            }
-        }
-        _ => Err("expected {\"batch\": [records]} or an array of records".into()),
+        Value::Array(a) => Ok(a),
+        Value::Object(mut m) => match m.remove("batch") {
+            Some(Value::Array(a)) => Ok(a),
+            _ => Err(SHAPE.into()),
+        },
+        _ => Err(SHAPE.into()),
     }
 }
 
@@ -205,8 +341,6 @@ pub fn split_body(body: &[u8]) -> Result<(Vec<Value>, Option<String>), String> {
 #[derive(serde::Deserialize)]
 struct TypedBody {
     batch: Vec<EventRecord>,
-    #[serde(rename = "writeKey", alias = "write_key", alias = "key", default)]
-    write_key: Option<String>,
 }
 
 /// A body parsed either straight into records or, when that fails, into JSON values so
@@ -217,90 +351,134 @@ pub enum Parsed {
 }
 
 impl Parsed {
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         match self {
             Parsed::Typed(r) => r.len(),
             Parsed::Raw(v) => v.len(),
         }
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Validates every record: the valid ones, and the reasons for the others.
+    pub fn into_records(self) -> (Vec<EventRecord>, Vec<RecordError>) {
+        let mut out = Vec::with_capacity(self.len());
+        let mut rejected = Vec::new();
+        let mut check = |index: usize, r: Result<EventRecord, String>| match r.and_then(|r| r.validate().map(|()| r)) {
+            Ok(r) => out.push(r),
+            Err(reason) => rejected.push(RecordError { index, reason }),
+        };
+        match self {
+            Parsed::Typed(records) => records.into_iter().enumerate().for_each(|(i, r)| check(i, Ok(r))),
+            Parsed::Raw(values) => values
+                .into_iter()
+                .enumerate()
+                .for_each(|(i, v)| check(i, serde_json::from_value::<EventRecord>(v).map_err(|e| e.to_string()))),
+        }
+        (out, rejected)
+    }
 }
 
-/// Parses a body, trying the typed fast path first.
-pub fn parse_body(body: &[u8]) -> Result<(Parsed, Option<String>), String> {
+/// Parses a body, trying the typed fast path first. An error means the body is not JSON or
+/// not `{"batch": [...]}` / `[...]`; a record that does not decode is not an error here.
+pub fn parse_body(body: &[u8]) -> Result<Parsed, String> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let typed = if first == Some(&b'[') {
-        serde_json::from_slice::<Vec<EventRecord>>(body).ok().map(|r| (r, None))
+        serde_json::from_slice::<Vec<EventRecord>>(body).ok()
     } else {
-        serde_json::from_slice::<TypedBody>(body).ok().map(|b| (b.batch, b.write_key))
+        serde_json::from_slice::<TypedBody>(body).ok().map(|b| b.batch)
     };
     match typed {
-        Some((records, key)) => Ok((Parsed::Typed(records), key)),
-        None => split_body(body).map(|(v, k)| (Parsed::Raw(v), k)),
+        Some(records) => Ok(Parsed::Typed(records)),
+        None => split_body(body).map(Parsed::Raw),
     }
 }
 
-/// Validates decoded records; any failure refuses the whole batch.
-pub fn validate_batch(records: Vec<EventRecord>) -> Result<Vec<EventRecord>, Vec<RecordError>> {
-    let errors: Vec<RecordError> =
-        records.iter().enumerate().filter_map(|(index, r)| r.validate().err().map(|reason| RecordError { index, reason })).collect();
-    if errors.is_empty() {
-        Ok(records)
-    } else {
-        Err(errors)
-    }
+fn too_many(wait: Duration, rate: f64) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut r = error(StatusCode::TOO_MANY_REQUESTS, format!("rate limit of {rate} events per second for this key; retry in {secs} s"));
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    r
 }
 
-/// Decodes and validates every record; any failure refuses the whole batch.
-pub fn decode_batch(values: Vec<Value>) -> Result<Vec<EventRecord>, Vec<RecordError>> {
-    let mut out = Vec::with_capacity(values.len());
-    let mut errors = Vec::new();
-    for (index, v) in values.into_iter().enumerate() {
-        match serde_json::from_value::<EventRecord>(v) {
-            Ok(r) => match r.validate() {
-                Ok(()) => out.push(r),
-                Err(reason) => errors.push(RecordError { index, reason }),
-            },
-            Err(e) => errors.push(RecordError { index, reason: e.to_string() }),
+/// Whether `e` or any of its sources is an `E`.
+fn caused_by<E: std::error::Error + 'static>(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<E>() {
+            return true;
         }
+        cur = err.source();
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    false
 }
 
-async fn ingest(State(st): State<Shared>, Query(q): Query<KeyQuery>, headers: HeaderMap, body: Bytes) -> Response {
-    let (values, body_key) = match parse_body(&body) {
-        Ok(x) => x,
+/// Ingest. The body is read only for a request with a valid write key, within the rate
+/// limit, whose declared length fits; then up to `max_body` bytes within `body_read_timeout`.
+/// A well-formed body gets 200 `{"accepted", "duplicates", "rejected": [{"index", "reason"}]}`:
+/// the valid records are stored, the invalid ones listed (the client must not resend those).
+async fn ingest(State(st): State<Shared>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let query = match Query::<KeyQuery>::try_from_uri(&parts.uri) {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("query: {}", e.body_text())),
+    };
+    let key = match parts.headers.get("x-guidepost-key") {
+        Some(v) => Some(v.to_str().unwrap_or_default().to_string()),
+        None => query.key,
+    };
+    let Some(key) = key else {
+        return error_and_close(
+            StatusCode::UNAUTHORIZED,
+            "missing write key: send it in the x-guidepost-key header or the ?key= query parameter (a key in the body is not read)",
+        );
+    };
+    if !key_matches(&st.cfg.write_keys, &key) {
+        return error_and_close(StatusCode::UNAUTHORIZED, "wrong write key (from the x-guidepost-key header or ?key=)");
+    }
+    if let Err(wait) = st.limiter.check(&key, 1.0, Instant::now()) {
+        return too_many(wait, st.cfg.rate_per_key);
+    }
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|&n| n > st.cfg.max_body as u64) {
+        return error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body of {n} bytes; at most {}", st.cfg.max_body));
+    }
+    let bytes: Bytes = match axum::body::to_bytes(body, st.cfg.max_body).await {
+        Ok(b) => b,
+        Err(e) if caused_by::<http_body_util::LengthLimitError>(&e) => {
+            return error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {} bytes", st.cfg.max_body))
+        }
+        Err(e) if caused_by::<tower_http::timeout::TimeoutError>(&e) => {
+            return error_and_close(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("body not received within {} s", st.cfg.body_read_timeout.as_secs_f64()),
+            )
+        }
+        Err(e) => return error_and_close(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}")),
+    };
+    let parsed = match parse_body(&bytes) {
+        Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    let key = headers.get("x-guidepost-key").and_then(|v| v.to_str().ok()).map(str::to_string).or(q.key).or(body_key);
-    match key.clone() {
-        Some(k) if st.cfg.write_keys.contains(&k) => {}
-        Some(_) => return error(StatusCode::UNAUTHORIZED, "wrong write key"),
-        None => return error(StatusCode::UNAUTHORIZED, "missing write key (x-guidepost-key header, ?key= or writeKey in the body)"),
+    drop(bytes);
+    if parsed.len() > MAX_BATCH {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, format!("batch of {} records; at most {MAX_BATCH}", parsed.len()));
     }
-    if values.len() > MAX_BATCH {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, format!("batch of {} records; at most {MAX_BATCH}", values.len()));
+    if let Err(wait) = st.limiter.take(&key, parsed.len().max(1) as f64, Instant::now()) {
+        return too_many(wait, st.cfg.rate_per_key);
     }
-    if !st.limiter.take(&key.unwrap_or_default(), values.len().max(1) as f64, Instant::now()) {
-        let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded");
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return r;
-    }
-    let decoded = match values {
-        Parsed::Typed(records) => validate_batch(records),
-        Parsed::Raw(values) => decode_batch(values),
+    let (records, rejected) = parsed.into_records();
+    let n = if records.is_empty() {
+        Default::default()
+    } else {
+        match with_store(&st, move |store| store.insert(&records)).await {
+            Ok(n) => n,
+            Err(r) => return r,
+        }
     };
-    let records = match decoded {
-        Ok(r) => r,
-        Err(errors) => return (StatusCode::BAD_REQUEST, Json(json!({ "errors": errors }))).into_response(),
-    };
-    match with_store(&st, move |store| store.insert(&records)).await {
-        Ok(n) => Json(json!({ "accepted": n.accepted, "duplicates": n.duplicates })).into_response(),
-        Err(r) => r,
-    }
+    Json(json!({ "accepted": n.accepted, "duplicates": n.duplicates, "rejected": rejected })).into_response()
 }
 
 /// Runs a blocking store call off the async workers: a store error is a 503 (the client
@@ -317,17 +495,18 @@ async fn with_store<T: Send + 'static>(
     }
 }
 
-fn read_authorized(st: &AppState, headers: &HeaderMap, key: Option<&str>) -> Result<(), Response> {
+/// The 401 for a report request without a valid read key; `None` when the key is good.
+fn read_refused(st: &AppState, headers: &HeaderMap, key: Option<&str>) -> Option<Response> {
     let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ").map(str::trim));
     match bearer.or(key) {
-        Some(k) if st.cfg.read_keys.iter().any(|r| r == k) => Ok(()),
-        Some(_) => Err(error(StatusCode::UNAUTHORIZED, "wrong read key")),
-        None => Err(error(StatusCode::UNAUTHORIZED, "missing read key (authorization: Bearer <key> or ?key=)")),
+        Some(k) if key_matches(&st.cfg.read_keys, k) => None,
+        Some(_) => Some(error(StatusCode::UNAUTHORIZED, "wrong read key")),
+        None => Some(error(StatusCode::UNAUTHORIZED, "missing read key (authorization: Bearer <key> or ?key=)")),
     }
 }
 
-/// Query of the funnel endpoint; `from`/`to` are ms since the epoch or `YYYY-MM-DD` (UTC;
-/// `to` as a date includes that whole day).
+/// Query of the funnel endpoint (and the flags of `guidepost report`); `from`/`to` are
+/// parsed by [`parse_bound`].
 #[derive(Deserialize, Default, Debug)]
 pub struct FunnelParams {
     pub key: Option<String>,
@@ -337,46 +516,38 @@ pub struct FunnelParams {
     pub variant: Option<String>,
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
+/// Latest accepted bound, ms: 10000-01-01.
+const MAX_BOUND_MS: i64 = 253_402_300_800_000;
 
-/// Parses `1700000000000` or `2026-11-23` (midnight UTC).
-pub fn parse_time(s: &str) -> Result<i64, String> {
-    parse_time_at(s, false)
-}
-
-/// Parses `1700000000000` or `2026-11-23`; `end` makes a date mean the end of that day.
-pub fn parse_time_at(s: &str, end: bool) -> Result<i64, String> {
+/// Parses a report bound: milliseconds since 1970 (0 to year 10000), or a day `YYYY-MM-DD`
+/// (UTC, a real calendar day: `2026-02-31` is refused). A day as a start (`end` false) is
+/// its midnight; as an end, the whole day is included (the bound is the next midnight, and
+/// ends are exclusive). The one parser of both the HTTP API and `guidepost report`.
+pub fn parse_bound(s: &str, end: bool) -> Result<i64, String> {
     let s = s.trim();
-    if let Ok(ms) = s.parse::<i64>() {
-        return Ok(ms);
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .parse::<i64>()
+            .ok()
+            .filter(|ms| *ms <= MAX_BOUND_MS)
+            .ok_or_else(|| format!("milliseconds out of range (0 to {MAX_BOUND_MS}): {s}"));
     }
-    let parts: Vec<&str> = s.split('-').collect();
-    if parts.len() == 3 {
-        if let (Ok(y), Ok(m), Ok(d)) = (parts[0].parse::<i64>(), parts[1].parse::<i64>(), parts[2].parse::<i64>()) {
-            if (1..=12).contains(&m) && (1..=31).contains(&d) {
-                let day = days_from_civil(y, m, d) + if end { 1 } else { 0 };
-                return Ok(day * 86_400_000);
-            }
-        }
+    match guidepost_core::dates::parse_day(s) {
+        Some(day) => Ok((day + i64::from(end)) * DAY_MS),
+        None => Err(format!("expected YYYY-MM-DD (a real calendar day) or milliseconds since 1970, found {s:?}")),
     }
-    Err(format!("expected milliseconds or YYYY-MM-DD, found {s:?}"))
 }
 
 impl FunnelParams {
+    /// The store query; an error names the parameter.
     pub fn to_query(&self, guide_id: &str) -> Result<FunnelQuery, String> {
         let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let from_ms = nonempty(&self.from).map(|s| parse_bound(&s, false)).transpose().map_err(|e| format!("from: {e}"))?;
+        let to_ms = nonempty(&self.to).map(|s| parse_bound(&s, true)).transpose().map_err(|e| format!("to: {e}"))?;
         Ok(FunnelQuery {
             guide_id: guide_id.to_string(),
-            from_ms: nonempty(&self.from).map(|s| parse_time_at(&s, false)).transpose().map_err(|e| format!("from: {e}"))?,
-            to_ms: nonempty(&self.to).map(|s| parse_time_at(&s, true)).transpose().map_err(|e| format!("to: {e}"))?,
+            from_ms,
+            to_ms,
             version: nonempty(&self.version)
                 .map(|s| s.parse::<u32>().map_err(|_| format!("version: expected a number, found {s:?}")))
                 .transpose()?,
@@ -386,7 +557,7 @@ impl FunnelParams {
 }
 
 async fn funnel(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, headers: HeaderMap) -> Response {
-    if let Err(r) = read_authorized(&st, &headers, p.key.as_deref()) {
+    if let Some(r) = read_refused(&st, &headers, p.key.as_deref()) {
         return r;
     }
     let q = match p.to_query(&id) {
@@ -400,7 +571,7 @@ async fn funnel(State(st): State<Shared>, Path(id): Path<String>, Query(p): Quer
 }
 
 async fn list_guides(State(st): State<Shared>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Response {
-    if let Err(r) = read_authorized(&st, &headers, q.key.as_deref()) {
+    if let Some(r) = read_refused(&st, &headers, q.key.as_deref()) {
         return r;
     }
     match with_store(&st, |store| store.guides()).await {
@@ -409,23 +580,67 @@ async fn list_guides(State(st): State<Shared>, Query(q): Query<KeyQuery>, header
     }
 }
 
+/// The guides, from memory (see [`GuideCache`]).
 async fn guides_json(State(st): State<Shared>) -> Response {
-    let Some(dir) = st.cfg.guides_dir.clone() else {
+    let Some(cache) = &st.guides else {
         return error(StatusCode::NOT_FOUND, "no guides directory configured");
     };
-    let (guides, _) = crate::cli::load_dir(&dir);
-    Json(guides).into_response()
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], cache.get().await).into_response()
 }
 
 /// Serves until Ctrl-C.
 pub async fn serve(addr: SocketAddr, cfg: Config, store: Arc<dyn Store>) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     eprintln!("guidepost collector on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(cfg, store))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let (app, _) = build(cfg.clone(), store);
+    accept_loop(listener, &cfg, app, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Accepts connections until `shutdown`, at most `max_connections` at a time, each served
+/// by hyper with the header timeout; then waits for the open connections to finish.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    cfg: &Config,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(cfg.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(cfg.header_read_timeout).max_headers(HYPER_MAX_HEADERS).max_buf_size(HYPER_MAX_BUF);
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    eprintln!("guidepost: accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// A running server (tests, benchmarks, `guidepost serve`).
@@ -433,6 +648,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub shutdown: tokio::sync::oneshot::Sender<()>,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The guide cache behind `/guides.json`, when a guides directory is configured.
+    pub guides: Option<Arc<GuideCache>>,
 }
 
 /// Binds `addr` (port 0 for an ephemeral one) and serves in the background.
@@ -440,13 +657,12 @@ pub async fn spawn(addr: &str, cfg: Config, store: Arc<dyn Store>) -> std::io::R
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(cfg, store);
+    let (app, guides) = build(cfg.clone(), store);
     let handle = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        accept_loop(listener, &cfg, app, async {
+            let _ = rx.await;
+        })
+        .await
     });
-    Ok(Running { addr, shutdown: tx, handle })
+    Ok(Running { addr, shutdown: tx, handle, guides })
 }

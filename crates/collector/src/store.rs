@@ -5,6 +5,11 @@
 //! survives a crash. Raw records are kept (deduplicated by `event_id`); at ingest each
 //! new record also updates small per-day rollups, so a funnel over millions of events
 //! reads a few hundred rows instead of scanning the events.
+//!
+//! The values that make new counter rows are capped per guide (see [`MAX_STEPS_PER_GUIDE`],
+//! [`MAX_VARIANTS_PER_GUIDE`], [`MAX_CHOICES_PER_GUIDE`]): a record with a value beyond the
+//! cap is still stored whole, but counted under [`OTHER`], so that no client can make the
+//! rollups, and every report that reads them, grow without bound.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -54,8 +59,19 @@ pub trait Store: Send + Sync {
 }
 
 const DAY_MS: i64 = 86_400_000;
-/// Bumped whenever the tables change; a database from another version is refused.
-const SCHEMA_VERSION: i64 = 3;
+/// Bumped whenever the tables change; a database from another version is refused, except
+/// version 3, which is upgraded in place (the `dims` table is added and filled).
+const SCHEMA_VERSION: i64 = 4;
+
+/// Distinct steps, `(step_index, step_id)` pairs, counted per guide; the steps of later
+/// records are counted as the step [`OTHER`] at index `MAX_STEP_INDEX + 1`.
+pub const MAX_STEPS_PER_GUIDE: usize = 256;
+/// Distinct variants counted per guide (no variant is not one); later ones count as [`OTHER`].
+pub const MAX_VARIANTS_PER_GUIDE: usize = 32;
+/// Distinct survey choices counted per guide; later ones count as [`OTHER`].
+pub const MAX_CHOICES_PER_GUIDE: usize = 64;
+/// The bucket values beyond a cap are counted in.
+pub const OTHER: &str = "(other)";
 /// Time-on-step histogram: bucket b holds durations around 1.1^b ms (about ±5%).
 const BUCKET_BASE: f64 = 1.1;
 
@@ -227,6 +243,81 @@ pub struct SqliteStore {
 struct Uniq {
     set: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>>,
     last: i64,
+    /// The writer's copy of the `dims` table, per guide, loaded on first use.
+    dims: std::collections::HashMap<String, GuideDims>,
+}
+
+/// The step (`index:id`), variant and choice values of one guide that have counter rows.
+#[derive(Default)]
+struct GuideDims {
+    sets: [std::collections::HashSet<String>; 3],
+}
+
+/// The capped dimensions: (name in the `dims` table, cap).
+const DIMS: [(&str, usize); 3] = [("step", MAX_STEPS_PER_GUIDE), ("variant", MAX_VARIANTS_PER_GUIDE), ("choice", MAX_CHOICES_PER_GUIDE)];
+
+impl Uniq {
+    /// Whether `value` of dimension `d` may have counter rows for `guide`: yes when it has
+    /// them already or the guide is under the cap (it is then recorded in `dims`, in the
+    /// caller's transaction). Values are never removed, so a full set stays full; another
+    /// writer's additions are read from the table before deciding.
+    fn admit(&mut self, tx: &Connection, guide: &str, d: usize, value: &str) -> Result<bool, String> {
+        if !self.dims.contains_key(guide) {
+            self.dims.insert(guide.to_string(), GuideDims::default());
+        }
+        let g = self.dims.get_mut(guide).expect("inserted above");
+        if g.sets[d].contains(value) {
+            return Ok(true);
+        }
+        if g.sets[d].len() < DIMS[d].1 {
+            let fail = |e: rusqlite::Error| format!("cannot read the dims table: {e}");
+            let mut stmt = tx.prepare_cached("SELECT dim, value FROM dims WHERE guide_id = ?1").map_err(fail)?;
+            let rows = stmt.query_map([guide], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(fail)?;
+            for row in rows {
+                let (dim, v) = row.map_err(fail)?;
+                if let Some(i) = DIMS.iter().position(|(n, _)| *n == dim) {
+                    g.sets[i].insert(v);
+                }
+            }
+        }
+        if g.sets[d].contains(value) {
+            return Ok(true);
+        }
+        if g.sets[d].len() >= DIMS[d].1 {
+            return Ok(false);
+        }
+        tx.prepare_cached("INSERT OR IGNORE INTO dims(guide_id, dim, value) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![guide, DIMS[d].0, value]))
+            .map_err(|e| format!("cannot write the dims table: {e}"))?;
+        g.sets[d].insert(value.to_string());
+        Ok(true)
+    }
+
+    /// `r` as its counters see it: values beyond the caps replaced by [`OTHER`]; `None`
+    /// when nothing is replaced.
+    fn fold(&mut self, tx: &Connection, r: &EventRecord) -> Result<Option<EventRecord>, String> {
+        let mut out: Option<EventRecord> = None;
+        if let (Some(i), Some(id)) = (r.step_index, &r.step_id) {
+            if !self.admit(tx, &r.guide_id, 0, &format!("{i}:{id}"))? {
+                let f = out.get_or_insert_with(|| r.clone());
+                f.step_index = Some(guidepost_core::analytics::MAX_STEP_INDEX + 1);
+                f.step_id = Some(OTHER.into());
+            }
+        }
+        if let Some(v) = r.variant.as_deref().filter(|v| !v.is_empty()) {
+            if !self.admit(tx, &r.guide_id, 1, v)? {
+                out.get_or_insert_with(|| r.clone()).variant = Some(OTHER.into());
+            }
+        }
+        if let Some(c) = r.answer.as_ref().and_then(|a| a.choice.as_deref()) {
+            if !self.admit(tx, &r.guide_id, 2, c)? {
+                if let Some(a) = out.get_or_insert_with(|| r.clone()).answer.as_mut() {
+                    a.choice = Some(OTHER.into());
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The keys are already uniform hashes; hashing them again is wasted work.
@@ -251,7 +342,11 @@ impl Uniq {
         let n: i64 = conn
             .query_row("SELECT COALESCE(SUM(length(hashes)), 0) / 8 FROM uniq", [], |r| r.get(0))
             .map_err(|e| format!("cannot read the uniqueness table: {e}"))?;
-        let mut u = Uniq { set: std::collections::HashSet::with_capacity_and_hasher(n as usize, Default::default()), last: 0 };
+        let mut u = Uniq {
+            set: std::collections::HashSet::with_capacity_and_hasher(n as usize, Default::default()),
+            last: 0,
+            dims: Default::default(),
+        };
         u.catch_up(conn)?;
         Ok(u)
     }
@@ -304,7 +399,8 @@ impl SqliteStore {
         let has_tables: bool = conn
             .query_row("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'events')", [], |r| r.get(0))
             .map_err(|e| format!("cannot read the database: {e}"))?;
-        if has_tables && version != SCHEMA_VERSION {
+        let upgrade = has_tables && version == 3;
+        if has_tables && version != SCHEMA_VERSION && !upgrade {
             return Err(format!(
                 "the database has schema version {version}, this guidepost needs {SCHEMA_VERSION}; \
                  move it aside and start with a new database file (the old one stays readable with sqlite3)"
@@ -337,10 +433,23 @@ impl SqliteStore {
                step_index INTEGER NOT NULL, step_id TEXT NOT NULL, metric TEXT NOT NULL, n INTEGER NOT NULL,
                PRIMARY KEY(guide_id, day, version, variant, step_index, step_id, metric)) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS comments(guide_id TEXT NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL, ts INTEGER NOT NULL, comment TEXT NOT NULL);
-             CREATE INDEX IF NOT EXISTS comments_guide ON comments(guide_id, ts);",
+             CREATE INDEX IF NOT EXISTS comments_guide ON comments(guide_id, ts);
+             -- The values that have counter rows, per guide and capped dimension (see `DIMS`).
+             CREATE TABLE IF NOT EXISTS dims(guide_id TEXT NOT NULL, dim TEXT NOT NULL, value TEXT NOT NULL,
+               PRIMARY KEY(guide_id, dim, value)) WITHOUT ROWID;",
         )
         .and_then(|_| {
-            if has_tables {
+            if upgrade {
+                // Version 3 had no `dims`: fill it from the counters (a guide may start over a cap).
+                conn.execute_batch(
+                    "BEGIN IMMEDIATE;
+                     INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'step', step_index || ':' || step_id FROM counters WHERE step_index >= 0;
+                     INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'variant', variant FROM counters WHERE variant != '';
+                     INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'choice', substr(metric, 8) FROM counters WHERE metric LIKE 'choice:%';
+                     PRAGMA user_version = 4;
+                     COMMIT;",
+                )
+            } else if has_tables {
                 Ok(())
             } else {
                 conn.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -419,7 +528,7 @@ impl Row {
 
 impl SqliteStore {
     /// Writes several batches in one transaction; one `Inserted` per batch.
-    fn write_batches(&self, batches: &[(u64, Vec<Row>)]) -> Result<Vec<Inserted>, String> {
+    fn write_batches(&self, batches: &mut [(u64, Vec<Row>)]) -> Result<Vec<Inserted>, String> {
         // Lock order everywhere: `uniq`, then `conn`. While `warm` loads the set (holding
         // `uniq` only), writers wait without holding `conn`, so reports still run.
         let mut known = self.uniq.lock().map_err(|_| "store lock poisoned")?;
@@ -432,84 +541,112 @@ impl SqliteStore {
         // the catch-up below and this transaction's own writes.
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
         known.catch_up(&tx)?;
-        let mut outs = vec![Inserted::default(); batches.len()];
-        // Hashes first counted in this transaction; they join `known` after the commit.
-        let mut fresh: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>> = Default::default();
-        let mut fresh_row = None;
-        {
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO events(event_id, kind, guide_id, guide_version, step_id, step_index, user_id,
-                     anonymous, session_id, ts, url, variant, reason, duration_ms, answer)
-                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
-                )
-                .map_err(|e| e.to_string())?;
-            let mut uniq = tx.prepare_cached("INSERT INTO uniq(hashes) VALUES (?1)").map_err(|e| e.to_string())?;
-            let mut bump = tx
-                .prepare_cached(
-                    "INSERT INTO counters(guide_id, day, version, variant, step_index, step_id, metric, n) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
-                     ON CONFLICT DO UPDATE SET n = n + excluded.n",
-                )
-                .map_err(|e| e.to_string())?;
-            let mut comment = tx
-                .prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)")
-                .map_err(|e| e.to_string())?;
-            // Counter increments are summed per key over the transaction, then written once each.
-            type Key<'a> = (&'a str, i64, u32, &'a str, i64, &'a str, &'a str);
-            let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
-            for ((_, rows), out) in batches.iter().zip(outs.iter_mut()) {
-                for row in rows {
-                    let r = &row.rec;
-                    let answer = match &r.answer {
-                        Some(a) => Some(serde_json::to_string(a).map_err(|e| e.to_string())?),
-                        None => None,
-                    };
-                    let n = ins
-                        .execute(params![
-                            r.event_id,
-                            r.kind.as_str(),
-                            r.guide_id,
-                            r.guide_version,
-                            r.step_id,
-                            r.step_index,
-                            r.user_id,
-                            r.anonymous,
-                            r.session_id,
-                            r.timestamp,
-                            r.url,
-                            r.variant,
-                            r.reason.map(|x| x.as_str()),
-                            r.duration_ms.map(|d| d as i64),
-                            answer
-                        ])
-                        .map_err(|e| e.to_string())?;
-                    if n == 0 {
-                        out.duplicates += 1;
-                        continue;
-                    }
-                    out.accepted += 1;
-                    for (step, sid, metric, h) in &row.facts {
-                        if let Some(h) = *h {
-                            if known.set.contains(&h) || !fresh.insert(h) {
-                                continue;
-                            }
+        // Values beyond the per-guide caps are counted under OTHER. `dims` may now hold values
+        // this transaction added: if it does not commit, forget them (they are reloaded).
+        let folded: Result<(), String> = batches.iter_mut().flat_map(|(_, rows)| rows.iter_mut()).try_for_each(|row| {
+            if let Some(f) = known.fold(&tx, &row.rec)? {
+                let counted = Row::new(&f);
+                row.facts = counted.facts;
+                row.variant = counted.variant;
+            }
+            Ok(())
+        });
+        if let Err(e) = folded {
+            known.dims.clear();
+            return Err(e);
+        }
+        let batches = &*batches;
+        // Everything up to the commit; on failure the dims added above are forgotten.
+        let written = (|| -> Result<_, String> {
+            let mut outs = vec![Inserted::default(); batches.len()];
+            // Hashes first counted in this transaction; they join `known` after the commit.
+            let mut fresh: std::collections::HashSet<i64, std::hash::BuildHasherDefault<HashIsKey>> = Default::default();
+            let mut fresh_row = None;
+            {
+                let mut ins = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO events(event_id, kind, guide_id, guide_version, step_id, step_index, user_id,
+                         anonymous, session_id, ts, url, variant, reason, duration_ms, answer)
+                         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+                    )
+                    .map_err(|e| e.to_string())?;
+                let mut uniq = tx.prepare_cached("INSERT INTO uniq(hashes) VALUES (?1)").map_err(|e| e.to_string())?;
+                let mut bump = tx
+                    .prepare_cached(
+                        "INSERT INTO counters(guide_id, day, version, variant, step_index, step_id, metric, n) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
+                         ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                    )
+                    .map_err(|e| e.to_string())?;
+                let mut comment = tx
+                    .prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)")
+                    .map_err(|e| e.to_string())?;
+                // Counter increments are summed per key over the transaction, then written once each.
+                type Key<'a> = (&'a str, i64, u32, &'a str, i64, &'a str, &'a str);
+                let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
+                for ((_, rows), out) in batches.iter().zip(outs.iter_mut()) {
+                    for row in rows {
+                        let r = &row.rec;
+                        let answer = match &r.answer {
+                            Some(a) => Some(serde_json::to_string(a).map_err(|e| e.to_string())?),
+                            None => None,
+                        };
+                        let n = ins
+                            .execute(params![
+                                r.event_id,
+                                r.kind.as_str(),
+                                r.guide_id,
+                                r.guide_version,
+                                r.step_id,
+                                r.step_index,
+                                r.user_id,
+                                r.anonymous,
+                                r.session_id,
+                                r.timestamp,
+                                r.url,
+                                r.variant,
+                                r.reason.map(|x| x.as_str()),
+                                r.duration_ms.map(|d| d as i64),
+                                answer
+                            ])
+                            .map_err(|e| e.to_string())?;
+                        if n == 0 {
+                            out.duplicates += 1;
+                            continue;
                         }
-                        *bumps.entry((&r.guide_id, row.day, r.guide_version, &row.variant, *step, sid, metric)).or_default() += 1;
-                    }
-                    if let Some(text) = r.answer.as_ref().and_then(|a| a.comment.as_ref()).filter(|c| !c.trim().is_empty()) {
-                        comment.execute(params![r.guide_id, r.guide_version, row.variant, r.timestamp, text]).map_err(|e| e.to_string())?;
+                        out.accepted += 1;
+                        for (step, sid, metric, h) in &row.facts {
+                            if let Some(h) = *h {
+                                if known.set.contains(&h) || !fresh.insert(h) {
+                                    continue;
+                                }
+                            }
+                            *bumps.entry((&r.guide_id, row.day, r.guide_version, &row.variant, *step, sid, metric)).or_default() += 1;
+                        }
+                        if let Some(text) = r.answer.as_ref().and_then(|a| a.comment.as_ref()).filter(|c| !c.trim().is_empty()) {
+                            comment
+                                .execute(params![r.guide_id, r.guide_version, row.variant, r.timestamp, text])
+                                .map_err(|e| e.to_string())?;
+                        }
                     }
                 }
+                if !fresh.is_empty() {
+                    uniq.execute(params![Uniq::pack(&fresh)]).map_err(|e| e.to_string())?;
+                    fresh_row = Some(tx.last_insert_rowid());
+                }
+                for ((g, day, version, variant, step, sid, metric), n) in bumps {
+                    bump.execute(params![g, day, version, variant, step, sid, metric, n]).map_err(|e| e.to_string())?;
+                }
             }
-            if !fresh.is_empty() {
-                uniq.execute(params![Uniq::pack(&fresh)]).map_err(|e| e.to_string())?;
-                fresh_row = Some(tx.last_insert_rowid());
+            tx.commit().map_err(|e| e.to_string())?;
+            Ok((outs, fresh, fresh_row))
+        })();
+        let (outs, fresh, fresh_row) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                known.dims.clear();
+                return Err(e);
             }
-            for ((g, day, version, variant, step, sid, metric), n) in bumps {
-                bump.execute(params![g, day, version, variant, step, sid, metric, n]).map_err(|e| e.to_string())?;
-            }
-        }
-        tx.commit().map_err(|e| e.to_string())?;
+        };
         known.set.extend(fresh);
         if let Some(row) = fresh_row {
             // Every row before ours was merged by the catch-up (we held the write lock).
@@ -537,10 +674,10 @@ impl Store for SqliteStore {
             }
             // Become the writer for everything queued so far.
             g.writing = true;
-            let batches = std::mem::take(&mut g.queue);
+            let mut batches = std::mem::take(&mut g.queue);
             drop(g);
             // A panic must not leave `writing` set: every later caller would wait for ever.
-            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write_batches(&batches)))
+            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write_batches(&mut batches)))
                 .unwrap_or_else(|_| Err("internal error while writing; nothing was stored".into()));
             g = self.group.lock().unwrap_or_else(|e| e.into_inner());
             g.writing = false;
@@ -563,7 +700,7 @@ impl Store for SqliteStore {
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
         let c = self.conn.lock().map_err(|_| "store lock poisoned")?;
         let from_day = q.from_ms.map(|t| t.div_euclid(DAY_MS)).unwrap_or(i64::MIN);
-        let to_day = q.to_ms.map(|t| (t - 1).div_euclid(DAY_MS)).unwrap_or(i64::MAX);
+        let to_day = q.to_ms.map(|t| t.saturating_sub(1).div_euclid(DAY_MS)).unwrap_or(i64::MAX);
         let mut stmt = c
             .prepare_cached(
                 "SELECT step_index, step_id, metric, SUM(n) FROM counters

@@ -122,3 +122,29 @@ fn check_html_reports_missing_and_ambiguous_targets() {
     assert!(line("by-text").contains("fallback"), "{out}");
     assert!(!line("by-text").starts_with('✗'), "found by its text fallback: {out}");
 }
+
+/// Regression: `guidepost report --to 2026-11-23` stopped at the start of that day, while
+/// the HTTP API included it; both now use one parser (inclusive end days, real dates only).
+#[test]
+fn report_dates_match_the_http_api() {
+    let d = tmp("report-dates");
+    let db = d.join("events.db");
+    SqliteStore::open(&db).unwrap().insert(&journey("u1", 1, None, T0, &[100])).unwrap(); // 2025-11-23
+    let db = db.display().to_string();
+    // (flags, exit code, text expected in stdout or stderr)
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["--to", "2025-11-23"], 0, "1 shown"),
+        (vec!["--from", "2025-11-23", "--to", "2025-11-23"], 0, "1 shown"),
+        (vec!["--from", "2025-11-24"], 0, "0 shown"),
+        (vec!["--to", "2025-11-22"], 0, "0 shown"),
+        (vec!["--to", "2025-02-31"], 2, "--to:"),
+        (vec!["--from", "2025-1-1"], 2, "--from:"),
+    ];
+    for (flags, code, text) in cases {
+        let mut args = vec!["report", "--guide", "tour", "--db", &db];
+        args.extend(&flags);
+        let (c, out, err) = run(&args);
+        assert_eq!(c, code, "{flags:?}: {out}{err}");
+        assert!(out.contains(text) || err.contains(text), "{flags:?}: {out}{err}");
+    }
+}

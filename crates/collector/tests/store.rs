@@ -142,3 +142,94 @@ fn two_writers_on_one_database_count_each_user_once() {
     assert_eq!(funnel(&once).shown_users, 2);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// Regression: every distinct step id, variant and survey choice made new counter rows, so
+/// one client could grow the rollups (and every report reading them) without bound. Values
+/// beyond the per-guide caps are counted under "(other)"; the records are still stored.
+#[test]
+fn distinct_values_beyond_the_caps_are_counted_as_other() {
+    use guidepost_collector::store::{MAX_CHOICES_PER_GUIDE, MAX_STEPS_PER_GUIDE, MAX_VARIANTS_PER_GUIDE, OTHER};
+    let path = db_path("caps");
+    let extra = 5;
+    let mut recs = Vec::new();
+    for i in 0..(MAX_STEPS_PER_GUIDE + extra) {
+        recs.push(rec(&format!("step-{i}"), EventKind::StepViewed, &format!("u{i}"), Some((i as u32 % 10, &format!("s{i}"))), T0));
+    }
+    for i in 0..(MAX_VARIANTS_PER_GUIDE + extra) {
+        let mut r = rec(&format!("var-{i}"), EventKind::GuideShown, &format!("v{i}"), None, T0);
+        r.variant = Some(format!("variant-{i}"));
+        recs.push(r);
+    }
+    for i in 0..(MAX_CHOICES_PER_GUIDE + extra) {
+        let mut r = survey(&format!("choice-{i}"), &format!("c{i}"), None, Some(&format!("choice {i}")));
+        r.guide_id = "tour".into();
+        recs.push(r);
+    }
+    // Inserted in two parts across a restart: the values already counted are remembered.
+    let (first, second) = recs.split_at(recs.len() / 2);
+    SqliteStore::open(&path).unwrap().insert(first).unwrap();
+    let s = SqliteStore::open(&path).unwrap();
+    s.insert(second).unwrap();
+    assert_eq!(s.count().unwrap() as usize, recs.len(), "every record is stored whole");
+    let f = funnel(&s);
+    // (what, distinct values counted including OTHER, users counted under OTHER)
+    let steps: Vec<&str> = f.steps.iter().map(|st| st.step_id.as_str()).collect();
+    let other_step = f.steps.iter().find(|st| st.step_id == OTHER).expect("an (other) step");
+    let choices = &f.survey.as_ref().unwrap().choices;
+    let g = s.guides().unwrap();
+    let variants = &g.iter().find(|g| g.guide_id == "tour").unwrap().variants;
+    let other_variant = s.funnel(&FunnelQuery { guide_id: "tour".into(), variant: Some(OTHER.into()), ..Default::default() }).unwrap();
+    let cases = [
+        ("steps", steps.len(), other_step.viewed_users as usize),
+        ("choices", choices.len(), choices[OTHER] as usize),
+        ("variants", variants.len(), other_variant.shown_users as usize),
+    ];
+    for ((what, distinct, other), cap) in cases.into_iter().zip([MAX_STEPS_PER_GUIDE, MAX_CHOICES_PER_GUIDE, MAX_VARIANTS_PER_GUIDE]) {
+        assert_eq!(distinct, cap + 1, "{what}: the cap plus (other)");
+        assert_eq!(other, extra, "{what}: the values beyond the cap are in (other)");
+    }
+    assert_eq!(f.shown_users as usize, MAX_VARIANTS_PER_GUIDE + extra, "guide totals still count every user");
+    // A value counted before the cap was reached keeps its own row.
+    let mut again = rec("step-again", EventKind::StepViewed, "late", Some((3, "s3")), T0);
+    s.insert(std::slice::from_ref(&again)).unwrap();
+    assert_eq!(funnel(&s).steps.iter().find(|st| st.step_id == "s3").unwrap().viewed_users, 2);
+    again.event_id = "step-new".into();
+    again.step_id = Some("brand-new".into());
+    s.insert(&[again]).unwrap();
+    assert_eq!(funnel(&s).steps.len(), MAX_STEPS_PER_GUIDE + 1, "a new step after the cap adds no row");
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// Schema 3 had no `dims` table: it is added and filled from the counters on open.
+#[test]
+fn a_version_3_database_is_upgraded_in_place() {
+    let path = db_path("upgrade");
+    let mut recs = journey("u1", 2, None, T0, &[1, 2]);
+    recs[0].variant = Some("B".into());
+    recs.push(survey("nps-1", "u1", None, Some("yes")));
+    SqliteStore::open(&path).unwrap().insert(&recs).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DROP TABLE dims; PRAGMA user_version = 3;").unwrap();
+    drop(c);
+    let s = SqliteStore::open(&path).expect("version 3 opens");
+    let before = funnel(&s);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let mut stmt = c.prepare("SELECT guide_id, dim, value FROM dims ORDER BY 1, 2, 3").unwrap();
+    let dims: Vec<(String, String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let want: Vec<(String, String, String)> = [
+        ("nps", "choice", "yes"),
+        ("tour", "step", "0:welcome"),
+        ("tour", "step", "1:sidebar"),
+        ("tour", "step", "2:export"),
+        ("tour", "variant", "B"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!((version, dims), (4, want));
+    s.insert(&renamed(journey("u2", 1, None, T0, &[5]), "after")).unwrap();
+    assert_eq!(funnel(&s).shown_users, before.shown_users + 1);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

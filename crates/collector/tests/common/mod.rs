@@ -86,9 +86,7 @@ pub fn config() -> Config {
         allow_origins: vec!["https://app.example".into()],
         max_body: 64 * 1024,
         rate_per_key: 0.0,
-        www: None,
-        dist: None,
-        guides_dir: None,
+        ..Config::default()
     }
 }
 
@@ -107,4 +105,47 @@ pub fn url(r: &Running, path: &str) -> String {
 
 pub fn batch(records: &[EventRecord]) -> String {
     serde_json::json!({ "batch": records }).to_string()
+}
+
+/// Opens a raw connection and writes `bytes` (a request, maybe incomplete).
+pub async fn raw(r: &Running, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(r.addr).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    s
+}
+
+/// Reads until the server closes the connection, waiting at most `limit`: what the server
+/// sent, or `None` when the connection was still open at the limit.
+pub async fn read_until_closed(s: &mut tokio::net::TcpStream, limit: std::time::Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(limit, read).await.ok()?;
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Reads one response's status line and headers (up to the blank line), waiting at most `limit`.
+pub async fn read_head(s: &mut tokio::net::TcpStream, limit: std::time::Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    let read = async {
+        while !out.ends_with(b"\r\n\r\n") {
+            match s.read(&mut b).await {
+                Ok(1) => out.push(b[0]),
+                _ => break,
+            }
+        }
+    };
+    tokio::time::timeout(limit, read).await.ok()?;
+    Some(String::from_utf8_lossy(&out).into_owned()).filter(|h| !h.is_empty())
 }
