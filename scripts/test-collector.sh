@@ -26,7 +26,7 @@ GUIDEPOST_REQUIRE_CLICKHOUSE=1 cargo test -p guidepost-collector --test clickhou
 
 echo "== dashboard in headless Chromium"
 cargo build -q -p guidepost-collector --bin guidepost
-GUIDEPOST_BIN="$PWD/target/debug/guidepost" node --test --test-concurrency=1 tests/e2e/dashboard.test.mjs
+GUIDEPOST_BIN="$PWD/target/debug/guidepost" node --test --test-timeout=90000 --test-concurrency=1 tests/e2e/dashboard.test.mjs
 
 if [ "${GUIDEPOST_BENCH:-0}" = 1 ]; then
   echo "== collector benchmarks"

@@ -8,4 +8,4 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 bash scripts/build-web.sh
 # The dashboard's browser test runs in scripts/test-collector.sh.
-node --test --test-concurrency=1 $(ls tests/e2e/*.test.mjs | grep -v dashboard.test.mjs)
+node --test --test-timeout=90000 --test-concurrency=1 $(ls tests/e2e/*.test.mjs | grep -v dashboard.test.mjs)

@@ -49,7 +49,7 @@ export async function launch() {
 }
 
 /** A fresh page that collects Guidepost events into window.__events and page errors. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, init } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, init, before, waitUntil } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = [];
@@ -70,7 +70,8 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
     }
   });
   if (init) await page.addInitScript(init);
-  await page.goto(url);
+  if (before) await before(page);
+  await page.goto(url, waitUntil ? { waitUntil } : undefined);
   return { page, context, errors };
 }
 

@@ -95,3 +95,23 @@ test("the guides served by the collector are the example guides, and a bad key i
   const read = await fetch(`${base}/v1/guides/onboarding-tour/funnel`, { headers: { authorization: "Bearer demo-write-key" } });
   assert.ok(read.status === 401 || read.status === 403);
 });
+
+test("long page URLs do not lose the batch: records are cut to the collector's limits", async () => {
+  // 3 of 100 records had a URL over 2,048 characters: the collector refused the batch and
+  // the client dropped all 100.
+  const context = await browser.newContext();
+  await context.addInitScript(() => { window.GUIDEPOST_MANUAL_INIT = true; });
+  const page = await context.newPage();
+  await page.goto(`${base}/index.html?pad=${"x".repeat(3000)}`);
+  const g = { id: "long-url", name: "long-url", trigger: { type: "manual" }, steps: [{ id: "only", kind: "modal", title: "Long URL" }] };
+  await page.evaluate((g) => {
+    Guidepost.init({ guides: [g], endpoint: location.origin, writeKey: "demo-write-key" });
+    Guidepost.identify("long-url-user", {});
+    Guidepost.start("long-url");
+  }, g);
+  await dialog(page).getByRole("heading", { name: "Long URL" }).waitFor();
+  await page.keyboard.press("Escape");
+  const f = await waitFor(async () => { const x = await funnel("long-url"); return x.exits.dismissed === 1 ? x : null; }, 15000, "the records of a page with a long URL");
+  assert.equal(f.shown_users, 1);
+  await context.close();
+});
