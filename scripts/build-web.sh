@@ -8,7 +8,8 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 source scripts/wasm-pipeline.sh
 ensure_wasm_tools
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ]; then
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ] \
+  || [ ! -f node_modules/startbootstrap-sb-admin-2/index.html ] || [ ! -f node_modules/docsify/lib/docsify.min.js ]; then
   npm install --no-audit --no-fund
 fi
 

@@ -1,0 +1,110 @@
+// Guidepost on third-party apps installed from npm, embedded as a customer would: the stub
+// and the script tag pasted before </head>, nothing else changed.
+// - SB Admin 2 (startbootstrap-sb-admin-2): a multi-page Bootstrap/jQuery admin template;
+//   the tour crosses a full page load by a sidebar link, and its last target is created
+//   at run time by the DataTables plugin.
+// - docsify: a hash-routed documentation site (`/#/CHANGELOG`), rendered from markdown.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { serveStatic, launch, openPage, dialog, events, kinds, guide } from "./harness.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
+const apps = { "/sb/": "node_modules/startbootstrap-sb-admin-2/", "/docsify/": "node_modules/docsify/" };
+const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".md": "text/markdown", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2" };
+
+let server, browser;
+let guides = [];
+
+/** The customer's paste: the stub, the script tag and the setup calls. */
+function embed(setup) {
+  return `<script>\n${stub}</script>\n<script async src="/dist/guidepost.js"></script>\n<script>${setup}</script>\n`;
+}
+
+const SB_SETUP = 'Guidepost.init({ guides: "/app-guides.json" }); Guidepost.identify("sb-admin", { role: "admin" });';
+const DOCS_INDEX = `<!doctype html><html><head><meta charset="utf-8"><title>Docs</title>
+<link rel="stylesheet" href="/docsify/lib/themes/vue.css">
+${embed('Guidepost.init({ guides: "/app-guides.json" }); Guidepost.identify("reader", {});')}</head>
+<body><div id="app"></div><script>window.$docsify = { name: "docsify", basePath: "/docsify/" };</script>
+<script src="/docsify/lib/docsify.min.js"></script></body></html>`;
+
+before(async () => {
+  server = await serveStatic((req, res) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname === "/app-guides.json") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(guides));
+      return true;
+    }
+    if (url.pathname === "/docs/" || url.pathname === "/docs/index.html") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(DOCS_INDEX);
+      return true;
+    }
+    const prefix = Object.keys(apps).find((p) => url.pathname.startsWith(p));
+    if (!prefix) return false;
+    const file = path.join(root, apps[prefix], decodeURIComponent(url.pathname.slice(prefix.length)) || "index.html");
+    if (!file.startsWith(path.join(root, "node_modules")) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404);
+      res.end();
+      return true;
+    }
+    let body = fs.readFileSync(file);
+    if (file.endsWith(".html")) body = body.toString().replace("</head>", `${embed(SB_SETUP)}</head>`);
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
+    res.end(body);
+    return true;
+  });
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+test("SB Admin 2: a tour across a full page load ends on a target DataTables creates", async () => {
+  guides = [
+    guide("sb-tour", [
+      { id: "report", kind: "tooltip", title: "Reports", body: "Download this month's report.", target: { selector: "a.d-sm-inline-block.btn-primary" } },
+      { id: "tables", kind: "tooltip", title: "Your data", body: "Open the tables.", target: { selector: "#accordionSidebar a.nav-link[href='tables.html']" }, advance: { on: "click" } },
+      { id: "search", kind: "tooltip", title: "Search", body: "Filter any column.", target: { selector: "#dataTable_filter input" } },
+    ], { trigger: { type: "page_view" }, audience: { trait: "role", op: "eq", value: "admin" }, frequency: { type: "once" } }),
+  ];
+  const { page, errors } = await openPage(browser, `${server.base}/sb/index.html`);
+  await dialog(page).getByRole("heading", { name: "Reports" }).waitFor();
+  await dialog(page).getByRole("button", { name: "Next" }).click();
+  await dialog(page).getByRole("heading", { name: "Your data" }).waitFor();
+  // The user clicks the real sidebar link: a full page load to tables.html.
+  await Promise.all([page.waitForURL(/tables\.html/), page.locator("#accordionSidebar a.nav-link[href='tables.html']").click()]);
+  await dialog(page).getByRole("heading", { name: "Search" }).waitFor();
+  // Anchored next to the search box that the DataTables plugin inserted.
+  const [box, input] = await Promise.all([
+    dialog(page).evaluate((e) => e.getBoundingClientRect().toJSON()),
+    page.locator("#dataTable_filter input").evaluate((e) => e.getBoundingClientRect().toJSON()),
+  ]);
+  const gap = Math.min(Math.abs(box.top - input.bottom), Math.abs(input.top - box.bottom), Math.abs(box.left - input.right), Math.abs(input.left - box.right));
+  assert.ok(gap < 40, `tooltip ${JSON.stringify(box)} next to the input ${JSON.stringify(input)}`);
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(kinds(await events(page)), ["step_viewed:search", "step_completed:search", "guide_completed:search"]);
+  assert.deepEqual(errors, []);
+});
+
+test("docsify: a hash-routed site is targeted by its route and anchors to rendered markdown", async () => {
+  guides = [
+    guide("changelog-tip", [{ id: "h", kind: "tooltip", title: "What's new", body: "Every release is listed here.", target: { selector: ".markdown-section h2" } }], {
+      trigger: { type: "page_view" },
+      audience: { url: "/docs/#/CHANGELOG" },
+    }),
+  ];
+  const { page, errors } = await openPage(browser, `${server.base}/docs/#/`);
+  await page.locator(".markdown-section").waitFor();
+  await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  assert.equal((await page.evaluate(() => Guidepost.debug()))[0].eligible, false, "not on the home route");
+  // The reader moves to the changelog route; docsify fetches and renders it.
+  await page.evaluate(() => { location.hash = "#/CHANGELOG"; });
+  await dialog(page).getByRole("heading", { name: "What's new" }).waitFor();
+  const trace = (await page.evaluate(() => Guidepost.debug()))[0];
+  assert.equal(trace.eligible, true, JSON.stringify(trace));
+  assert.deepEqual(errors, []);
+});
