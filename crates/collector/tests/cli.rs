@@ -80,6 +80,22 @@ fn simulate_says_whether_the_guide_shows() {
 }
 
 #[test]
+fn simulate_url_targets_hash_routes() {
+    // `{"url": "/#/settings"}` never matched: the page URL lost its fragment.
+    let d = tmp("simulate-hash");
+    let guide = r#"{"id":"hash","name":"H","audience":{"url":"/#/settings"},"steps":[{"id":"a","kind":"modal","body":"hi"}]}"#;
+    std::fs::write(d.join("hash.json"), guide).unwrap();
+    std::fs::write(d.join("u.json"), r#"{"id":"u1","traits":{}}"#).unwrap();
+    let (dir, user) = (d.display().to_string(), d.join("u.json").display().to_string());
+    for (url, code) in [("/#/settings", 0), ("https://app.example/#/settings?tab=2", 0), ("/#/reports", 1), ("/settings", 1)] {
+        let (c, out, err) = run(&["simulate", "--guide", "hash", "--user", &user, "--url", url, "--guides", &dir]);
+        assert_eq!(c, code, "{url}: {out}{err}");
+    }
+    let (c, out, err) = run(&["validate", &d.join("hash.json").display().to_string()]);
+    assert_eq!(c, 0, "a hash-route rule is valid: {out}{err}");
+}
+
+#[test]
 fn report_prints_the_funnel_table() {
     let d = tmp("report");
     let db = d.join("events.db");
