@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launch, openPage, dialog, events, kinds, lab, guide } from "./harness.mjs";
+import { serveStatic, launch, openPage, dialog, events, kinds, lab, guide, frames, settled } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
@@ -40,7 +40,7 @@ test("targeting: the right user sees the guide and the wrong user doesn't", asyn
   await heading(admin.page, "Welcome to Acme Analytics").waitFor();
   const viewer = await openPage(browser, `${server.base}/index.html?user=vic-viewer`);
   await viewer.page.waitForFunction(() => Guidepost.debug().length > 0);
-  await viewer.page.waitForTimeout(300);
+  await settled(viewer.page);
   assert.equal(await dialog(viewer.page).count(), 0);
   const trace = await viewer.page.evaluate(() => Guidepost.debug().find((g) => g.guide_id === "onboarding-tour"));
   assert.equal(trace.eligible, false);
@@ -101,7 +101,8 @@ test("keyboard only: focus moves in, arrows step, Tab stays in the modal, Esc re
   await page.locator("#start-tour").focus();
   await page.keyboard.press("Enter");
   await heading(page, "Welcome to Acme Analytics").waitFor();
-  await page.waitForTimeout(100);
+  // Focus moves in two frames after the step renders.
+  await frames(page, 3);
   const focused = () => page.evaluate(() => { const r = document.querySelector("guidepost-root"); const a = document.activeElement === r ? r.shadowRoot.activeElement : document.activeElement; return a && (a.getAttribute("aria-label") || a.textContent.trim()); });
   assert.equal(await focused(), "Start the tour", "focus moved to the primary button");
   for (let i = 0; i < 5; i++) await page.keyboard.press("Tab");
@@ -159,17 +160,20 @@ test("a broken guide is reported and the rest still load", async () => {
 });
 
 test("a step left on screen past stepTimeoutMs ends the guide with reason timeout", async () => {
-  const { page } = await openPage(browser, `${server.base}/lab/lab.html`);
+  // Playwright's clock: time is moved on by the test, not waited for.
+  const { page } = await openPage(browser, `${server.base}/lab/lab.html`, { before: (p) => p.clock.install() });
   const g = guide("idle", [{ id: "s", kind: "modal", title: "Still there?" }, { id: "t", kind: "modal", title: "Next one" }], { trigger: { type: "manual" } });
   await page.evaluate((g) => { Guidepost.init({ guides: [g], stepTimeoutMs: 3000 }); Guidepost.start("idle"); }, g);
   await dialog(page).getByRole("heading", { name: "Still there?" }).waitFor();
   // Moving on restarts the clock for the new step: after 1 s on the first step, the second
-  // lives its full 3 s (without a restart it would end after about 2 s). The margins are
-  // wide so that a busy machine does not turn the click into a race with the timeout.
-  await page.waitForTimeout(1000);
+  // lives its full 3 s (without a restart it would end after 2 s).
+  await page.clock.runFor(1000);
   await dialog(page).getByRole("button", { name: "Next" }).click();
   await dialog(page).getByRole("heading", { name: "Next one" }).waitFor();
-  await dialog(page).waitFor({ state: "detached", timeout: 10000 });
+  await page.clock.runFor(2500);
+  assert.equal(await dialog(page).count(), 1, "still on screen 2.5 s into the second step");
+  await page.clock.runFor(600);
+  await dialog(page).waitFor({ state: "detached" });
   const last = (await events(page)).at(-1);
   assert.equal(last.kind, "guide_abandoned");
   assert.equal(last.reason, "timeout");

@@ -101,7 +101,8 @@ test("offline: records survive going offline and are sent when the browser is ba
   const { page, context } = await openPage(browser, `${server.base}/lab/lab.html`);
   await context.setOffline(true);
   const ids = await runGuide(page);
-  await page.waitForTimeout(500);
+  // The failed send is reported (once): a deterministic sign that delivery was tried.
+  await page.waitForFunction(() => window.__errors.some((e) => e.source === "delivery"));
   assert.equal(collector.accepted.length, 0);
   assert.deepEqual([...(await queued(page))].sort(), [...ids].sort());
   await context.setOffline(false);
@@ -124,8 +125,8 @@ test("offline tab close loses nothing: the next visit delivers what was queued",
   const ids = await runGuide(page);
   assert.deepEqual([...(await queued(page))].sort(), [...ids].sort());
   const next = await context.newPage();
-  await page.close({ runBeforeUnload: true }); // the tab closes while offline (pagehide -> beacon, which fails)
-  await next.waitForTimeout(300);
+  // The tab closes while offline (pagehide -> beacon, which fails).
+  await Promise.all([page.waitForEvent("close"), page.close({ runBeforeUnload: true })]);
   assert.equal(collector.accepted.length, 0);
   await context.setOffline(false);
   page = next;

@@ -98,3 +98,19 @@ export async function lab(browser, guides, { start, viewport, user = "lab-user",
 export async function rect(locator) {
   return locator.evaluate((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height, right: r.right, bottom: r.bottom }; });
 }
+
+/** Waits `n` animation frames in the page: repositioning runs on the next frame. */
+export async function frames(page, n = 2) {
+  await page.evaluate((n) => new Promise((done) => { const tick = (k) => (k ? requestAnimationFrame(() => tick(k - 1)) : done()); tick(n); }), n);
+}
+
+/**
+ * Waits until the engine has run and finished what it had scheduled: the sticky `ready`,
+ * then one task (the coalesced evaluation after init/identify/page is a zero-delay task
+ * queued before it), then two frames for rendering.
+ */
+export async function settled(page) {
+  await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  await frames(page);
+}

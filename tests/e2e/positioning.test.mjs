@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launch, dialog, lab, guide, rect, events, kinds } from "./harness.mjs";
+import { serveStatic, launch, dialog, lab, guide, rect, events, kinds, frames, settled } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
@@ -29,7 +29,7 @@ test("tooltip is placed against the target's bounding box, and follows a scroll"
   assert.ok(Math.abs(r.x - t.x) <= 1.5, "start-aligned");
   // Scroll the window: the tooltip moves with the target.
   await page.evaluate(() => { document.body.style.height = "4000px"; window.scrollBy(0, 40); });
-  await page.waitForTimeout(100);
+  await frames(page);
   const t2 = await rect(page.locator("#plain"));
   const r2 = await rect(d);
   assert.ok(Math.abs(t2.y - (t.y - 40)) <= 1, "target scrolled");
@@ -41,13 +41,13 @@ test("a target inside a scroll container is scrolled into view and followed", as
   const { page } = await lab(browser, [tip("t", "#far", "right")], { start: "t" });
   const d = dialog(page);
   await d.waitFor();
-  await page.waitForTimeout(100);
+  await frames(page);
   const box = await rect(page.locator("#scroller"));
   let t = await rect(page.locator("#far"));
   assert.ok(t.y >= box.y && t.bottom <= box.bottom, "scrolled into the container's view");
   check(t, await rect(d), "right");
   await page.evaluate(() => document.getElementById("scroller").scrollBy(0, 30));
-  await page.waitForTimeout(100);
+  await frames(page);
   t = await rect(page.locator("#far"));
   check(t, await rect(d), "right");
 });
@@ -56,7 +56,7 @@ test("flips when there is no room, and never goes under the fixed header", async
   const { page } = await lab(browser, [tip("t", "#plain", "top")], { start: "t" });
   const d = dialog(page);
   await d.waitFor();
-  await page.waitForTimeout(100);
+  await frames(page);
   const t = await rect(page.locator("#plain"));
   const r = await rect(d);
   // #plain sits just under the 60px fixed header: no room above, so it flips below.
@@ -69,7 +69,7 @@ test("targets inside open shadow roots and same-origin iframes are found", async
     const { page, context } = await lab(browser, [tip("t", sel, "bottom")], { start: "t" });
     const d = dialog(page);
     await d.waitFor();
-    await page.waitForTimeout(100);
+    await frames(page);
     const t = sel === "#in-shadow"
       ? await rect(page.locator("#shadow-host").locator("#in-shadow"))
       : await page.evaluate(() => { const f = document.getElementById("frame"); const fr = f.getBoundingClientRect(); const r = f.contentDocument.getElementById("in-frame").getBoundingClientRect(); return { x: fr.x + f.clientLeft + r.x, y: fr.y + f.clientTop + r.y, bottom: fr.y + f.clientTop + r.bottom, right: fr.x + f.clientLeft + r.right }; });
@@ -84,7 +84,7 @@ test("a late element is awaited, a missing one ends the guide with a reason", as
   const missing = tip("missing", "#nope", "bottom", { wait_ms: 300 });
   const centred = tip("centred", "#nope", "bottom", { wait_ms: 300, on_missing: "center" });
   const { page } = await lab(browser, [late, missing, centred], { start: "late" });
-  await page.waitForTimeout(400);
+  await settled(page);
   assert.equal(await dialog(page).count(), 0, "nothing shown before the element exists");
   await page.evaluate(() => { const b = document.createElement("button"); b.id = "late"; b.textContent = "Late"; document.querySelector("main").prepend(b); });
   await dialog(page).waitFor();
@@ -107,6 +107,6 @@ test("text fallbacks find the element when the selector breaks", async () => {
   const g = guide("fb", [{ id: "s1", kind: "tooltip", target: { selector: "#renamed", fallbacks: [{ text: "Other", tag: "button" }] }, placement: "bottom", title: "Fallback" }], { trigger: { type: "manual" } });
   const { page } = await lab(browser, [g], { start: "fb" });
   await dialog(page).waitFor();
-  await page.waitForTimeout(100);
+  await frames(page);
   check(await rect(page.locator("#other")), await rect(dialog(page)), "bottom");
 });

@@ -1,7 +1,7 @@
 // Right-to-left pages: placements mirror start and end (the step kinds are in steps.test.mjs).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launch, dialog, lab, guide, rect } from "./harness.mjs";
+import { serveStatic, launch, dialog, lab, guide, rect, frames } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
@@ -19,7 +19,7 @@ test("right-to-left pages mirror start and end, and the arrow keys", async () =>
   await page.evaluate(() => Guidepost.start("rtl"));
   const d = dialog(page);
   await d.getByRole("heading", { name: "First" }).waitFor();
-  await page.waitForTimeout(100);
+  await frames(page);
   const t = await rect(page.locator("#plain"));
   const r = await rect(d);
   assert.ok(Math.abs(r.right - t.right) <= 1.5, `bottom-start aligns to the right edge in RTL: ${r.right} vs ${t.right}`);

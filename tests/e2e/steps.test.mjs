@@ -2,7 +2,7 @@
 // and reduced motion, on the lab page with guides written for each case.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launch, openPage, dialog, events, kinds, lab, guide, rect } from "./harness.mjs";
+import { serveStatic, launch, openPage, dialog, events, kinds, lab, guide, rect, settled } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
@@ -113,7 +113,7 @@ test("SPA navigation (history.pushState, popstate) is detected without calling p
     { audience: { url: "/lab/settings" } });
   const { page } = await openPage(browser, `${server.base}/lab/lab.html`);
   await page.evaluate((gs) => { Guidepost.init({ guides: gs }); Guidepost.identify("spa-user", {}); }, [g]);
-  await page.waitForTimeout(500);
+  await settled(page);
   assert.equal(await dialog(page).count(), 0, "not on /lab/lab.html");
   await page.evaluate(() => history.pushState({}, "", "/lab/settings"));
   await dialog(page).getByRole("heading", { name: "Settings tip" }).waitFor();
