@@ -119,7 +119,7 @@ fn bench_ingest(dir: &std::path::Path) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (elapsed, accepted) = rt.block_on(async {
         let cfg = Config {
-            write_keys: vec!["wk".into()],
+            write_keys: vec![("wk".into(), guidepost_collector::guide_store::Env::Production)],
             read_keys: vec!["rk".into()],
             rate_per_key: 0.0,
             max_body: 8 << 20,

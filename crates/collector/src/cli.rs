@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use guidepost_core::{load_guides, Context, Device, Engine, Guide, SchedulerState, Size};
 
+use crate::guide_store::{same_content, valid_guide_id, Actor, Env, GuideStore};
 use crate::server::{self, Config, FunnelParams};
 use crate::store::{SqliteStore, Store};
 
@@ -17,6 +18,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Validate guide files; prints errors with JSON paths. Exit code 1 when any guide is invalid.
@@ -54,10 +57,17 @@ enum Command {
         dist: PathBuf,
         #[arg(long = "guides", default_value = "guides")]
         guides: PathBuf,
-        #[arg(long = "write-key", default_value = "demo-write-key")]
-        write_keys: Vec<String>,
+        /// A key that may send events and load its environment's published guides
+        /// (`GET /v1/config`): `KEY` (production) or `KEY=staging` / `KEY=production`.
+        /// Repeatable; public, it ships in the page.
+        #[arg(long = "write-key", value_parser = parse_write_key, default_values = ["demo-write-key", "demo-staging-key=staging"])]
+        write_keys: Vec<(String, Env)>,
+        /// A key that may read reports (`authorization: Bearer KEY` or `?key=`). Repeatable; secret.
         #[arg(long = "read-key", default_value = "demo-read-key")]
         read_keys: Vec<String>,
+        /// A key that may author and publish guides (`authorization: Bearer KEY`). Repeatable; secret.
+        #[arg(long = "admin-key", default_value = "demo-admin-key")]
+        admin_keys: Vec<String>,
         /// Origins allowed to post events (besides the server's own); `*` for any.
         #[arg(long = "allow-origin")]
         allow_origins: Vec<String>,
@@ -101,6 +111,26 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Import guide files into the guide store as drafts (author "import"); with --publish,
+    /// publish each to the listed environments unless it serves that content already. Exit
+    /// code 1 when a guide could not be published (its diagnostics are printed; the others
+    /// are still imported).
+    Import {
+        #[arg(long, default_value = "data/guidepost.db")]
+        db: PathBuf,
+        /// Environments to publish to, e.g. `staging,production`.
+        #[arg(long, value_delimiter = ',', value_parser = Env::parse)]
+        publish: Vec<Env>,
+        /// Files holding one guide or an array of guides.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write every draft of the guide store to DIR/<id>.json (pretty JSON).
+    Export {
+        #[arg(long, default_value = "data/guidepost.db")]
+        db: PathBuf,
+        dir: PathBuf,
     },
     /// Report steps whose targets match zero or several elements in a saved page.
     Check {
@@ -174,6 +204,7 @@ fn run(cmd: Command) -> Result<i32, String> {
             guides,
             write_keys,
             read_keys,
+            admin_keys,
             allow_origins,
             rate_per_key,
             max_body,
@@ -204,6 +235,7 @@ fn run(cmd: Command) -> Result<i32, String> {
             let config = Config {
                 write_keys,
                 read_keys,
+                admin_keys,
                 allow_origins,
                 max_body,
                 rate_per_key,
@@ -235,6 +267,8 @@ fn run(cmd: Command) -> Result<i32, String> {
             }
             Ok(0)
         }
+        Command::Import { db, publish, files } => import(&db, &publish, &files),
+        Command::Export { db, dir } => export(&db, &dir),
         Command::Check { html, files } => {
             let page = std::fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
             let mut guides = Vec::new();
@@ -353,4 +387,135 @@ pub fn render_funnel(r: &guidepost_core::FunnelReport) -> String {
         s.push('\n');
     }
     s
+}
+
+/// `KEY`, `KEY=staging` or `KEY=production`. A key may hold `=` itself (base64): only a
+/// suffix after the last `=` that is not empty names an environment.
+pub fn parse_write_key(s: &str) -> Result<(String, Env), String> {
+    let (key, env) = match s.rsplit_once('=') {
+        Some((k, e)) if !e.is_empty() => (k, Env::parse(e)?),
+        _ => (s, Env::Production),
+    };
+    if key.is_empty() {
+        return Err("empty key".into());
+    }
+    Ok((key.to_string(), env))
+}
+
+fn open_store(db: &Path) -> Result<SqliteStore, String> {
+    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    SqliteStore::open(db)
+}
+
+fn import(db: &Path, envs: &[Env], files: &[PathBuf]) -> Result<i32, String> {
+    let store = open_store(db)?;
+    let by = Actor {
+        who: "import",
+        at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
+    };
+    let mut failed = 0;
+    let mut count = 0;
+    for f in files {
+        if f.to_string_lossy().ends_with(".schema.json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let value: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                println!("✗ {}: invalid JSON: {e}", f.display());
+                failed += 1;
+                continue;
+            }
+        };
+        let guides = match value {
+            serde_json::Value::Array(a) => a,
+            v => vec![v],
+        };
+        for (i, g) in guides.into_iter().enumerate() {
+            let Some(id) = g.get("id").and_then(|v| v.as_str()).filter(|id| valid_guide_id(id)).map(str::to_string) else {
+                println!("✗ {} guide {i}: no valid \"id\" (1 to 128 letters, digits or -_.:); not imported", f.display());
+                failed += 1;
+                continue;
+            };
+            count += 1;
+            match import_one(&store, &id, &g, envs, &by) {
+                Ok(done) => println!("✓ {id}: {done}"),
+                Err(e) => {
+                    failed += 1;
+                    println!("✗ {id} ({}): {e}", f.display());
+                }
+            }
+        }
+    }
+    println!("{count} guide(s) imported, {failed} problem(s)");
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// Saves `g` as the draft of `id` (unless the draft holds it already) and publishes it to
+/// each of `envs` that does not serve this content yet: by promotion when an environment
+/// handled before serves it, else as a new version. What was done, in words.
+fn import_one(store: &SqliteStore, id: &str, g: &serde_json::Value, envs: &[Env], by: &Actor) -> Result<String, String> {
+    let mut said = Vec::new();
+    let current = store.draft(id).map_err(|e| e.to_string())?;
+    if current.as_ref().is_some_and(|d| same_content(&d.json, g)) {
+        said.push("draft unchanged".to_string());
+    } else {
+        let saved = store.save_draft(id, g, None, by).map_err(|e| e.to_string())?;
+        said.push(format!("draft revision {}", saved.revision));
+    }
+    let mut done: Vec<(Env, u32)> = Vec::new();
+    for &env in envs {
+        let serves = store.published(env).map_err(|e| e.to_string())?;
+        let served = serves.iter().find(|(gid, _)| gid == id).map(|(_, j)| serde_json::from_str::<serde_json::Value>(j));
+        let served_version = match served {
+            Some(Ok(v)) if same_content(&v, g) => v.get("version").and_then(|v| v.as_u64()).map(|v| v as u32),
+            _ => None,
+        };
+        if let Some(v) = served_version {
+            said.push(format!("{env} serves it already (version {v})"));
+            done.push((env, v));
+            continue;
+        }
+        let p = match done.first() {
+            Some(&(from, v)) => {
+                let p = store.promote(id, from, env, by).map_err(|e| e.to_string())?;
+                said.push(format!("promoted version {v} from {from} to {env}"));
+                p
+            }
+            None => {
+                let p = store.publish(id, env, by).map_err(|e| e.to_string())?;
+                said.push(format!("published version {} to {env}", p.version.unwrap_or(0)));
+                p
+            }
+        };
+        done.push((env, p.version.unwrap_or(0)));
+    }
+    Ok(said.join(", "))
+}
+
+fn export(db: &Path, dir: &Path) -> Result<i32, String> {
+    if !db.exists() {
+        return Err(format!("no database at {}", db.display()));
+    }
+    let store = SqliteStore::open(db)?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let guides = store.list().map_err(|e| e.to_string())?;
+    for g in &guides {
+        // Ids are checked when saved; a file name never leaves `dir`.
+        if !valid_guide_id(&g.id) || g.id.starts_with('.') {
+            eprintln!("skipped a guide with the id {:?}: not a safe file name", g.id);
+            continue;
+        }
+        let d = store.draft(&g.id).map_err(|e| e.to_string())?.ok_or_else(|| format!("the draft of {} vanished", g.id))?;
+        let path = dir.join(format!("{}.json", g.id));
+        let mut text = serde_json::to_string_pretty(&d.json).map_err(|e| e.to_string())?;
+        text.push('\n');
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("{}", path.display());
+    }
+    println!("{} guide(s) exported to {}", guides.len(), dir.display());
+    Ok(0)
 }

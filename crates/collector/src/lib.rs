@@ -1,8 +1,11 @@
 //! guidepost-collector: event ingest, drop-off reports, the dashboard, and the `guidepost` CLI.
 
+pub mod authoring;
 pub mod check;
 pub mod cli;
 pub mod clickhouse;
+pub mod guide_store;
 pub mod guides;
+pub mod published;
 pub mod server;
 pub mod store;

@@ -12,6 +12,10 @@
 //!   checked, and the rate limit and `Content-Length` too, before the body is read; the body
 //!   is read up to [`Config::max_body`] bytes; records are validated one by one
 //!   ([`EventRecord::validate`]) and the valid ones stored, the others listed in `rejected`.
+//! - authoring (`/v1/guides/{id}/draft`, `/publish`... see [`crate::authoring`]): the admin
+//!   key is checked (the [`Admin`] extractor) before the body is read; a guide body is read up
+//!   to [`crate::guide_store::MAX_GUIDE_BYTES`], other bodies up to [`MAX_SMALL_BODY`].
+//! - the embed's config (`GET /v1/config`) is answered from memory ([`PublishedCache`]).
 //! - every error is JSON `{"error": "..."}`, including the ones axum or the static file
 //!   service produce (404, 405, 413...).
 
@@ -37,16 +41,25 @@ use subtle::ConstantTimeEq;
 use tower_http::services::ServeDir;
 use tower_http::timeout::RequestBodyDeadlineLayer;
 
+pub use crate::authoring::Admin;
+use crate::guide_store::Env;
 use crate::guides::GuideCache;
+use crate::published::PublishedCache;
 use crate::store::{FunnelQuery, Store};
+
+/// Largest body of the small authoring requests (`{"environment": ...}` and the like), bytes.
+pub const MAX_SMALL_BODY: usize = 16 * 1024;
 
 /// Server settings.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Keys that may send events (public: they ship in the page).
-    pub write_keys: Vec<String>,
+    /// Keys that may send events and load the guides of their environment with
+    /// `GET /v1/config` (public: they ship in the page). Each belongs to one environment.
+    pub write_keys: Vec<(String, Env)>,
     /// Keys that may read reports (secret).
     pub read_keys: Vec<String>,
+    /// Keys that may author and publish guides (secret): `authorization: Bearer <key>`.
+    pub admin_keys: Vec<String>,
     /// Origins allowed to send events from a browser besides the server's own; `*` allows any.
     pub allow_origins: Vec<String>,
     /// Largest accepted request body, bytes.
@@ -73,6 +86,10 @@ pub struct Config {
     /// `/guides.json` looks at the guide files' sizes and modification times at most this
     /// often, and reloads them when they changed.
     pub guides_check_interval: Duration,
+    /// `GET /v1/config` asks the store whether what the environments serve changed (another
+    /// collector on the same database published) at most this often; changes made through
+    /// this collector are served at once.
+    pub store_check_interval: Duration,
 }
 
 /// Largest accepted batch, records.
@@ -91,8 +108,9 @@ const HYPER_MAX_BUF: usize = 256 * 1024;
 impl Default for Config {
     fn default() -> Self {
         Config {
-            write_keys: vec!["demo-write-key".into()],
+            write_keys: vec![("demo-write-key".into(), Env::Production), ("demo-staging-key".into(), Env::Staging)],
             read_keys: vec!["demo-read-key".into()],
+            admin_keys: vec!["demo-admin-key".into()],
             allow_origins: vec![],
             max_body: 1 << 20,
             rate_per_key: 100_000.0,
@@ -103,6 +121,7 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(30),
             max_connections: 1024,
             guides_check_interval: Duration::from_secs(1),
+            store_check_interval: Duration::from_secs(1),
         }
     }
 }
@@ -165,22 +184,23 @@ impl RateLimiter {
     }
 }
 
-struct AppState {
-    cfg: Config,
-    store: Arc<dyn Store>,
+pub(crate) struct AppState {
+    pub(crate) cfg: Config,
+    pub(crate) store: Arc<dyn Store>,
     limiter: RateLimiter,
     guides: Option<Arc<GuideCache>>,
+    pub(crate) published: PublishedCache,
 }
 
-type Shared = Arc<AppState>;
+pub(crate) type Shared = Arc<AppState>;
 
 /// The JSON error every failure answers with.
-fn error(status: StatusCode, msg: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, Json(json!({ "error": msg.into() }))).into_response()
 }
 
 /// An error after which the rest of the request is not read: the connection is closed.
-fn error_and_close(status: StatusCode, msg: impl Into<String>) -> Response {
+pub(crate) fn error_and_close(status: StatusCode, msg: impl Into<String>) -> Response {
     let mut r = error(status, msg);
     r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     r
@@ -192,6 +212,55 @@ pub fn key_matches(keys: &[String], given: &str) -> bool {
     keys.iter().fold(subtle::Choice::from(0), |found, k| found | k.as_bytes().ct_eq(given.as_bytes())).into()
 }
 
+/// What a key may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Send events; load the guides of this environment.
+    Write(Env),
+    /// Read reports.
+    Read,
+    /// Author and publish guides.
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Write(_) => "write",
+            Role::Read => "read",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// The role of `given`, every configured key compared in constant time (as in [`key_matches`]).
+pub fn key_role(cfg: &Config, given: &str) -> Option<Role> {
+    let mut write = subtle::Choice::from(0);
+    let mut staging = subtle::Choice::from(0);
+    for (k, env) in &cfg.write_keys {
+        let m = k.as_bytes().ct_eq(given.as_bytes());
+        write |= m;
+        staging |= m & subtle::Choice::from(u8::from(*env == Env::Staging));
+    }
+    let read = key_matches(&cfg.read_keys, given);
+    let admin = key_matches(&cfg.admin_keys, given);
+    // A key configured for several roles gets the most powerful one.
+    if admin {
+        Some(Role::Admin)
+    } else if read {
+        Some(Role::Read)
+    } else if bool::from(write) {
+        Some(Role::Write(if bool::from(staging) { Env::Staging } else { Env::Production }))
+    } else {
+        None
+    }
+}
+
+/// The `authorization: Bearer <key>` key.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ").map(str::trim))
+}
+
 /// Builds the router.
 pub fn router(cfg: Config, store: Arc<dyn Store>) -> Router {
     build(cfg, store).0
@@ -199,9 +268,16 @@ pub fn router(cfg: Config, store: Arc<dyn Store>) -> Router {
 
 fn build(cfg: Config, store: Arc<dyn Store>) -> (Router, Option<Arc<GuideCache>>) {
     let guides = cfg.guides_dir.as_ref().map(|dir| Arc::new(GuideCache::open(dir.clone(), cfg.guides_check_interval)));
-    let state = Arc::new(AppState { limiter: RateLimiter::for_rate(cfg.rate_per_key), cfg: cfg.clone(), store, guides: guides.clone() });
-    let mut app = Router::new()
+    let state = Arc::new(AppState {
+        limiter: RateLimiter::for_rate(cfg.rate_per_key),
+        published: PublishedCache::new(cfg.store_check_interval),
+        cfg: cfg.clone(),
+        store,
+        guides: guides.clone(),
+    });
+    let mut app = crate::authoring::routes()
         .route("/v1/events", post(ingest))
+        .route("/v1/config", get(crate::authoring::config))
         .route("/v1/guides", get(list_guides))
         .route("/v1/guides/{id}/funnel", get(funnel))
         .route("/healthz", get(|| async { "ok" }))
@@ -288,8 +364,11 @@ async fn cors(State(st): State<Shared>, req: Request, next: Next) -> Response {
                 let mut r = StatusCode::NO_CONTENT.into_response();
                 let h = r.headers_mut();
                 h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(&o).unwrap_or(HeaderValue::from_static("null")));
-                h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
-                h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, x-guidepost-key, authorization"));
+                h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, OPTIONS"));
+                h.insert(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    HeaderValue::from_static("content-type, x-guidepost-key, authorization, if-match, if-none-match, x-guidepost-author"),
+                );
                 h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
                 h.insert(header::VARY, HeaderValue::from_static("origin"));
                 r
@@ -305,14 +384,15 @@ async fn cors(State(st): State<Shared>, req: Request, next: Next) -> Response {
         if let Ok(v) = HeaderValue::from_str(&o) {
             resp.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
             resp.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));
+            resp.headers_mut().insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("etag"));
         }
     }
     resp
 }
 
 #[derive(Deserialize, Default)]
-struct KeyQuery {
-    key: Option<String>,
+pub(crate) struct KeyQuery {
+    pub(crate) key: Option<String>,
 }
 
 /// A record of a batch that was not stored, and why.
@@ -415,6 +495,26 @@ fn caused_by<E: std::error::Error + 'static>(e: &(dyn std::error::Error + 'stati
     false
 }
 
+/// Reads a body of at most `limit` bytes: a larger declared `Content-Length` is refused
+/// before any of it is read; a body not received within `body_read_timeout` is a 408.
+pub(crate) async fn read_body(st: &AppState, headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|&n| n > limit as u64) {
+        return Err(error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body of {n} bytes; at most {limit}")));
+    }
+    match axum::body::to_bytes(body, limit).await {
+        Ok(b) => Ok(b),
+        Err(e) if caused_by::<http_body_util::LengthLimitError>(&e) => {
+            Err(error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes")))
+        }
+        Err(e) if caused_by::<tower_http::timeout::TimeoutError>(&e) => Err(error_and_close(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("body not received within {} s", st.cfg.body_read_timeout.as_secs_f64()),
+        )),
+        Err(e) => Err(error_and_close(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}"))),
+    }
+}
+
 /// Ingest. The body is read only for a request with a valid write key, within the rate
 /// limit, whose declared length fits; then up to `max_body` bytes within `body_read_timeout`.
 /// A well-formed body gets 200 `{"accepted", "duplicates", "rejected": [{"index", "reason"}]}`:
@@ -435,28 +535,15 @@ async fn ingest(State(st): State<Shared>, req: Request) -> Response {
             "missing write key: send it in the x-guidepost-key header or the ?key= query parameter (a key in the body is not read)",
         );
     };
-    if !key_matches(&st.cfg.write_keys, &key) {
+    if !matches!(key_role(&st.cfg, &key), Some(Role::Write(_))) {
         return error_and_close(StatusCode::UNAUTHORIZED, "wrong write key (from the x-guidepost-key header or ?key=)");
     }
     if let Err(wait) = st.limiter.check(&key, 1.0, Instant::now()) {
         return too_many(wait, st.cfg.rate_per_key);
     }
-    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if let Some(n) = declared.filter(|&n| n > st.cfg.max_body as u64) {
-        return error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body of {n} bytes; at most {}", st.cfg.max_body));
-    }
-    let bytes: Bytes = match axum::body::to_bytes(body, st.cfg.max_body).await {
+    let bytes = match read_body(&st, &parts.headers, body, st.cfg.max_body).await {
         Ok(b) => b,
-        Err(e) if caused_by::<http_body_util::LengthLimitError>(&e) => {
-            return error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {} bytes", st.cfg.max_body))
-        }
-        Err(e) if caused_by::<tower_http::timeout::TimeoutError>(&e) => {
-            return error_and_close(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("body not received within {} s", st.cfg.body_read_timeout.as_secs_f64()),
-            )
-        }
-        Err(e) => return error_and_close(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}")),
+        Err(r) => return r,
     };
     let parsed = match parse_body(&bytes) {
         Ok(p) => p,
@@ -495,12 +582,15 @@ async fn with_store<T: Send + 'static>(
     }
 }
 
-/// The 401 for a report request without a valid read key; `None` when the key is good.
+/// The refusal of a report request without a read key: 401 for no key or an unknown one,
+/// 403 for a key of another role; `None` when the key is good.
 fn read_refused(st: &AppState, headers: &HeaderMap, key: Option<&str>) -> Option<Response> {
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ").map(str::trim));
-    match bearer.or(key) {
-        Some(k) if key_matches(&st.cfg.read_keys, k) => None,
-        Some(_) => Some(error(StatusCode::UNAUTHORIZED, "wrong read key")),
+    match bearer(headers).or(key) {
+        Some(k) => match key_role(&st.cfg, k) {
+            Some(Role::Read) => None,
+            Some(other) => Some(error(StatusCode::FORBIDDEN, format!("this is a {} key: reports need a read key", other.name()))),
+            None => Some(error(StatusCode::UNAUTHORIZED, "wrong read key")),
+        },
         None => Some(error(StatusCode::UNAUTHORIZED, "missing read key (authorization: Bearer <key> or ?key=)")),
     }
 }

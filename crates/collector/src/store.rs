@@ -56,12 +56,17 @@ pub trait Store: Send + Sync {
     fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String>;
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String>;
     fn guides(&self) -> Result<Vec<GuideSummary>, String>;
+    /// Where guides are authored and published, when this store keeps them.
+    fn guide_store(&self) -> Option<&dyn crate::guide_store::GuideStore> {
+        None
+    }
 }
 
 const DAY_MS: i64 = 86_400_000;
 /// Bumped whenever the tables change; a database from another version is refused, except
-/// version 3, which is upgraded in place (the `dims` table is added and filled).
-const SCHEMA_VERSION: i64 = 4;
+/// versions 3 (the `dims` table is added and filled) and 4 (the guide store's tables are
+/// added), which are upgraded in place.
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Distinct steps, `(step_index, step_id)` pairs, counted per guide; the steps of later
 /// records are counted as the step [`OTHER`] at index `MAX_STEP_INDEX + 1`.
@@ -225,7 +230,7 @@ pub fn report_from_counters(guide_id: &str, rows: &BTreeMap<(i64, String, String
 
 pub struct SqliteStore {
     path: Option<std::path::PathBuf>,
-    conn: Mutex<Connection>,
+    pub(crate) conn: Mutex<Connection>,
     /// Only the writer uses it, while it holds `conn`; loaded on the first write (or by
     /// `warm`), so read-only uses such as `guidepost report` never pay for it.
     uniq: Mutex<Option<Uniq>>,
@@ -399,7 +404,7 @@ impl SqliteStore {
         let has_tables: bool = conn
             .query_row("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'events')", [], |r| r.get(0))
             .map_err(|e| format!("cannot read the database: {e}"))?;
-        let upgrade = has_tables && version == 3;
+        let upgrade = has_tables && (version == 3 || version == 4);
         if has_tables && version != SCHEMA_VERSION && !upgrade {
             return Err(format!(
                 "the database has schema version {version}, this guidepost needs {SCHEMA_VERSION}; \
@@ -438,17 +443,21 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS dims(guide_id TEXT NOT NULL, dim TEXT NOT NULL, value TEXT NOT NULL,
                PRIMARY KEY(guide_id, dim, value)) WITHOUT ROWID;",
         )
+        .and_then(|_| conn.execute_batch(crate::guide_store::SQLITE_TABLES))
         .and_then(|_| {
-            if upgrade {
+            if upgrade && version == 3 {
                 // Version 3 had no `dims`: fill it from the counters (a guide may start over a cap).
                 conn.execute_batch(
                     "BEGIN IMMEDIATE;
                      INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'step', step_index || ':' || step_id FROM counters WHERE step_index >= 0;
                      INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'variant', variant FROM counters WHERE variant != '';
                      INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'choice', substr(metric, 8) FROM counters WHERE metric LIKE 'choice:%';
-                     PRAGMA user_version = 4;
+                     PRAGMA user_version = 5;
                      COMMIT;",
                 )
+            } else if upgrade {
+                // Version 4 had no guide store: its tables were created above.
+                conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             } else if has_tables {
                 Ok(())
             } else {
@@ -657,6 +666,10 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn guide_store(&self) -> Option<&dyn crate::guide_store::GuideStore> {
+        Some(self)
+    }
+
     fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String> {
         let poisoned = |_| "store lock poisoned".to_string();
         let rows: Vec<Row> = records.iter().map(Row::new).collect();

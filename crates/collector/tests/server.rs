@@ -99,8 +99,10 @@ async fn read_key_is_separate_from_write_key() {
     let cases = [
         ("bearer read key", "/v1/guides/tour/funnel", Some("Bearer rk"), 200),
         ("query read key", "/v1/guides/tour/funnel?key=rk", None, 200),
-        ("write key cannot read", "/v1/guides/tour/funnel?key=wk", None, 401),
-        ("bearer write key cannot read", "/v1/guides", Some("Bearer wk"), 401),
+        ("write key cannot read", "/v1/guides/tour/funnel?key=wk", None, 403),
+        ("bearer write key cannot read", "/v1/guides", Some("Bearer wk"), 403),
+        ("admin key cannot read reports", "/v1/guides", Some("Bearer ak"), 403),
+        ("unknown key", "/v1/guides?key=nope", None, 401),
         ("no key", "/v1/guides", None, 401),
         ("list with read key", "/v1/guides?key=rk", None, 200),
     ];
@@ -249,7 +251,7 @@ async fn a_full_batch_passes_a_fresh_bucket_at_a_low_rate() {
     let mut cfg = config();
     cfg.rate_per_key = 5.0;
     cfg.max_body = 8 << 20;
-    cfg.write_keys.push("wk2".into());
+    cfg.write_keys.push(("wk2".into(), guidepost_collector::guide_store::Env::Production));
     let (srv, store) = start_memory(cfg).await;
     let full: Vec<_> = (0..MAX_BATCH).map(|i| rec(&format!("rl-{i}"), EventKind::GuideShown, &format!("u{i}"), None, T0)).collect();
     let (status, body) = post(&srv, "/v1/events?key=wk", &[], batch(&full)).await;

@@ -228,7 +228,7 @@ fn a_version_3_database_is_upgraded_in_place() {
     .iter()
     .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
     .collect();
-    assert_eq!((version, dims), (4, want));
+    assert_eq!((version, dims), (guidepost_collector::store::SCHEMA_VERSION, want));
     s.insert(&renamed(journey("u2", 1, None, T0, &[5]), "after")).unwrap();
     assert_eq!(funnel(&s).shown_users, before.shown_users + 1);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use guidepost_collector::guide_store::Env;
 use guidepost_collector::server::{self, Config, Running};
 use guidepost_collector::store::{SqliteStore, Store};
 use guidepost_core::{EventKind, EventRecord, ExitReason, SurveyAnswer};
@@ -81,8 +82,9 @@ pub fn survey(id: &str, user: &str, score: Option<i32>, choice: Option<&str>) ->
 
 pub fn config() -> Config {
     Config {
-        write_keys: vec!["wk".into()],
+        write_keys: vec![("wk".into(), Env::Production), ("sk".into(), Env::Staging)],
         read_keys: vec!["rk".into()],
+        admin_keys: vec!["ak".into()],
         allow_origins: vec!["https://app.example".into()],
         max_body: 64 * 1024,
         rate_per_key: 0.0,
