@@ -9,12 +9,17 @@ ADDR="${GUIDEPOST_ADDR:-127.0.0.1:8787}"
 bash scripts/build-web.sh
 cargo build -p guidepost-collector --profile release-native
 mkdir -p data
+# The example guides become drafts in the guide store and are published to both
+# environments (an unchanged guide makes no new version, so restarts add nothing).
+target/release-native/guidepost import --db data/guidepost.db --publish staging,production guides/*.json
 cat <<MSG
 
   Demo app:    http://$ADDR/index.html        (switch persona in the header)
   Playground:  http://$ADDR/playground/
   Dashboard:   http://$ADDR/dashboard/?key=demo-read-key
-  Write key: demo-write-key   Read key: demo-read-key   Database: data/guidepost.db
+  Write key: demo-write-key (production)   Staging write key: demo-staging-key
+  Read key: demo-read-key   Admin key: demo-admin-key   Database: data/guidepost.db
 
 MSG
-exec target/release-native/guidepost serve --addr "$ADDR" --db data/guidepost.db --www www --dist dist --guides guides
+exec target/release-native/guidepost serve --addr "$ADDR" --db data/guidepost.db --www www --dist dist --guides guides \
+  --admin-key demo-admin-key --write-key demo-write-key --write-key demo-staging-key=staging

@@ -164,3 +164,96 @@ fn report_dates_match_the_http_api() {
         assert!(out.contains(text) || err.contains(text), "{flags:?}: {out}{err}");
     }
 }
+
+/// What the store says of each guide: (id, staging version, production version, number of
+/// versions).
+fn store_state(db: &std::path::Path) -> Vec<(String, Option<u32>, Option<u32>, usize)> {
+    use guidepost_collector::guide_store::GuideStore;
+    let s = SqliteStore::open(db).unwrap();
+    s.list()
+        .unwrap()
+        .into_iter()
+        .map(|g| {
+            let n = s.versions(&g.id).unwrap().unwrap().len();
+            (g.id, g.published.staging, g.published.production, n)
+        })
+        .collect()
+}
+
+/// `import --publish staging,production` drafts and publishes every valid guide (one
+/// version served by both environments), reports invalid ones with their diagnostics (exit
+/// code 1, the valid ones still imported); importing unchanged files again makes no new
+/// version, a changed guide makes one; `export` writes the drafts back as files.
+#[test]
+fn import_publishes_once_and_export_round_trips() {
+    let d = tmp("import");
+    let db = d.join("guidepost.db").display().to_string();
+    let one = serde_json::json!({"id": "one", "name": "One", "steps": [{"id": "a", "kind": "modal", "body": "hi"}]});
+    let pair = serde_json::json!([
+        {"id": "two", "name": "Two", "steps": [{"id": "a", "kind": "modal", "body": "2"}]},
+        {"id": "three", "name": "Three", "version": 7, "steps": [{"id": "a", "kind": "modal", "body": "3"}]}
+    ]);
+    std::fs::write(d.join("one.json"), one.to_string()).unwrap();
+    std::fs::write(d.join("pair.json"), pair.to_string()).unwrap();
+    std::fs::write(d.join("bad.json"), BAD.replace("\"g\"", "\"bad\"")).unwrap();
+    let file = |n: &str| d.join(n).display().to_string();
+    let (one_f, pair_f, bad_f) = (file("one.json"), file("pair.json"), file("bad.json"));
+    let import = ["import", "--db", &db, "--publish", "staging,production", &one_f, &pair_f, &bad_f];
+
+    let (c, out, err) = run(&import);
+    assert_eq!(c, 1, "an invalid guide: exit 1: {out}{err}");
+    assert!(out.contains("steps[0].placement"), "its diagnostics are printed: {out}");
+    let s = |id: &str, st: Option<u32>, pr: Option<u32>, n: usize| (id.to_string(), st, pr, n);
+    let first =
+        vec![s("bad", None, None, 0), s("one", Some(1), Some(1), 1), s("three", Some(1), Some(1), 1), s("two", Some(1), Some(1), 1)];
+    assert_eq!(store_state(std::path::Path::new(&db)), first, "one version each, served by both: {out}");
+
+    let (c, out, err) = run(&["import", "--db", &db, "--publish", "staging,production", &one_f, &pair_f]);
+    assert_eq!(c, 0, "{out}{err}");
+    assert_eq!(store_state(std::path::Path::new(&db)), first, "unchanged guides make no new version: {out}");
+
+    let mut changed = one.clone();
+    changed["steps"][0]["body"] = "changed".into();
+    std::fs::write(d.join("one.json"), changed.to_string()).unwrap();
+    let (c, out, err) = run(&["import", "--db", &db, "--publish", "staging", &one_f]);
+    assert_eq!(c, 0, "{out}{err}");
+    assert_eq!(store_state(std::path::Path::new(&db))[1], s("one", Some(2), Some(1), 2), "a change is a new version, staging only: {out}");
+
+    let out_dir = d.join("exported");
+    let (c, out, err) = run(&["export", "--db", &db, &out_dir.display().to_string()]);
+    assert_eq!(c, 0, "{out}{err}");
+    let read = |n: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(out_dir.join(n)).unwrap()).unwrap() };
+    // (file, expected content: the draft as imported)
+    let cases = [("one.json", changed.clone()), ("two.json", pair[0].clone()), ("three.json", pair[1].clone())];
+    for (name, want) in cases {
+        assert_eq!(read(name), want, "{name}");
+    }
+    assert!(std::fs::read_to_string(out_dir.join("one.json")).unwrap().contains("\n  \"id\""), "pretty JSON");
+    let (c, out, err) = run(&["import", "--db", &db, "--publish", "staging", &out_dir.join("one.json").display().to_string()]);
+    assert_eq!((c, store_state(std::path::Path::new(&db))[1].clone()), (0, s("one", Some(2), Some(1), 2)), "round trip: {out}{err}");
+}
+
+#[test]
+fn write_keys_name_their_environment() {
+    use guidepost_collector::cli::parse_write_key;
+    use guidepost_collector::guide_store::Env;
+    /// The key and its environment, or the error text.
+    type Want<'a> = Result<(&'a str, Env), &'a str>;
+    // (flag value, expected)
+    let cases: Vec<(&str, Want)> = vec![
+        ("k", Ok(("k", Env::Production))),
+        ("k=staging", Ok(("k", Env::Staging))),
+        ("k=production", Ok(("k", Env::Production))),
+        ("a2V5==", Ok(("a2V5==", Env::Production))),
+        ("a=b=staging", Ok(("a=b", Env::Staging))),
+        ("k=prod", Err("unknown environment \"prod\": expected staging or production")),
+        ("=staging", Err("empty key")),
+    ];
+    for (given, want) in cases {
+        let got = parse_write_key(given);
+        match want {
+            Ok((k, e)) => assert_eq!(got, Ok((k.to_string(), e)), "{given}"),
+            Err(text) => assert!(got.as_ref().is_err_and(|g| g.contains(text)), "{given}: {got:?}"),
+        }
+    }
+}

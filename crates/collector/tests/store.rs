@@ -233,3 +233,55 @@ fn a_version_3_database_is_upgraded_in_place() {
     assert_eq!(funnel(&s).shown_users, before.shown_users + 1);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// Schema 4 had no guide store: its tables are added on open, the events kept.
+#[test]
+fn a_version_4_database_gets_the_guide_store() {
+    use guidepost_collector::guide_store::{Actor, Env, GuideStore};
+    let path = db_path("upgrade-4");
+    SqliteStore::open(&path).unwrap().insert(&journey("u1", 2, None, T0, &[1, 2])).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE guide_drafts; DROP TABLE guide_versions; DROP TABLE publications; DROP TABLE publish_log; PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(c);
+    let s = SqliteStore::open(&path).expect("version 4 opens");
+    assert_eq!(funnel(&s).shown_users, 1, "the events are kept");
+    let by = Actor { who: "t", at: T0 };
+    let g = serde_json::json!({"id": "g", "name": "G", "steps": [{"id": "a", "kind": "modal", "body": "hi"}]});
+    assert_eq!(s.save_draft("g", &g, None, &by).unwrap().revision, 1);
+    assert_eq!(s.publish("g", Env::Production, &by).unwrap().version, Some(1));
+    let version: i64 = rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, guidepost_collector::store::SCHEMA_VERSION);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// A published version is never rewritten: later drafts, publishes and rollbacks leave its
+/// stored JSON as it was.
+#[test]
+fn published_versions_never_change() {
+    use guidepost_collector::guide_store::{Actor, Env, GuideError, GuideStore};
+    let s = SqliteStore::in_memory().unwrap();
+    let by = Actor { who: "t", at: T0 };
+    let g = |body: &str| serde_json::json!({"id": "g", "name": "G", "steps": [{"id": "a", "kind": "modal", "body": body}]});
+    s.save_draft("g", &g("one"), None, &by).unwrap();
+    s.publish("g", Env::Staging, &by).unwrap();
+    let v1 = s.version("g", 1).unwrap().unwrap();
+    type Action<'a> = Box<dyn Fn() -> Result<(), GuideError> + 'a>;
+    // (step, action)
+    let steps: Vec<(&str, Action)> = vec![
+        ("a new draft", Box::new(|| s.save_draft("g", &g("two"), None, &by).map(|_| ()))),
+        ("a new version", Box::new(|| s.publish("g", Env::Staging, &by).map(|_| ()))),
+        ("a promotion", Box::new(|| s.promote("g", Env::Staging, Env::Production, &by).map(|_| ()))),
+        ("a rollback", Box::new(|| s.rollback("g", Env::Production, 1, &by).map(|_| ()))),
+        ("an unpublish", Box::new(|| s.unpublish("g", Env::Staging, &by).map(|_| ()))),
+    ];
+    for (step, act) in steps {
+        act().unwrap_or_else(|e| panic!("{step}: {e}"));
+        assert_eq!(s.version("g", 1).unwrap().as_ref(), Some(&v1), "after {step}");
+    }
+    assert_eq!(v1["version"], 1);
+    assert_eq!(s.versions("g").unwrap().unwrap().iter().map(|v| v.version).collect::<Vec<_>>(), vec![3, 2, 1]);
+    assert_eq!(s.version("g", 3).unwrap().unwrap()["steps"][0]["body"], "one", "the rollback holds version 1's content");
+}
