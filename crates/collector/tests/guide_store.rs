@@ -130,6 +130,10 @@ async fn drafts_are_saved_even_invalid_with_diagnostics_and_revisions() {
     assert!(r.json["updated_at"].as_i64().unwrap() > T0);
     let r = admin(&srv, "PUT", "/v1/guides/tour/draft", guide("tour", "by ana")).await;
     assert_eq!(admin(&srv, "GET", "/v1/guides/tour/draft", Value::Null).await.json["updated_by"], "ana", "{}", r.text);
+    let long = "a".repeat(129);
+    let r = call(&srv, "PUT", "/v1/guides/tour/draft", Some(ADMIN), &[("x-guidepost-author", &long)], Some(guide("tour", "z").to_string()))
+        .await;
+    assert_eq!(r.status, 400, "an author name over 128 characters: {}", r.text);
     let r = admin(&srv, "GET", "/v1/guides/nope/draft", Value::Null).await;
     assert_eq!(r.status, 404, "{}", r.text);
     assert!(r.json["error"].is_string());

@@ -285,3 +285,24 @@ fn published_versions_never_change() {
     assert_eq!(s.versions("g").unwrap().unwrap().iter().map(|v| v.version).collect::<Vec<_>>(), vec![3, 2, 1]);
     assert_eq!(s.version("g", 3).unwrap().unwrap()["steps"][0]["body"], "one", "the rollback holds version 1's content");
 }
+
+/// At most `MAX_GUIDES` guides: a new one beyond is refused, the existing ones still save.
+#[test]
+fn the_store_holds_at_most_max_guides() {
+    use guidepost_collector::guide_store::{Actor, GuideError, GuideStore, MAX_GUIDES};
+    let s = SqliteStore::in_memory().unwrap();
+    let by = Actor { who: "t", at: T0 };
+    let g = |id: &str| serde_json::json!({"id": id, "name": "G", "steps": [{"id": "a", "kind": "modal", "body": "hi"}]});
+    for i in 0..MAX_GUIDES {
+        s.save_draft(&format!("g{i}"), &g(&format!("g{i}")), None, &by).unwrap();
+    }
+    // (case, guide id, expected revision or refusal)
+    let cases = [("a new guide beyond the cap", "new", None), ("an existing guide", "g0", Some(2))];
+    for (case, id, want) in cases {
+        match (s.save_draft(id, &g(id), None, &by), want) {
+            (Ok(saved), Some(rev)) => assert_eq!(saved.revision, rev, "{case}"),
+            (Err(GuideError::Conflict(m)), None) => assert!(m.contains(&MAX_GUIDES.to_string()), "{case}: {m}"),
+            (got, _) => panic!("{case}: {got:?}"),
+        }
+    }
+}
