@@ -42,7 +42,9 @@
   document.body.insertBefore(aside, header.nextSibling);
   // The playground's preview (?preview=1) drives Guidepost itself.
   if (!window.GUIDEPOST_MANUAL_INIT && !params.has("preview")) {
-    Guidepost.init({ guides: "/guides.json", endpoint: location.origin, writeKey: "demo-write-key" });
+    // No `guides`: the engine loads the guides published to the write key's environment
+    // from the collector's guide store.
+    Guidepost.init({ endpoint: location.origin, writeKey: "demo-write-key" });
     Guidepost.identify(user, personas[user] || {});
   }
   window.demo = { personas: personas, user: user };

@@ -16,7 +16,11 @@ export function allGuides() {
     .flatMap((f) => { const v = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")); return Array.isArray(v) ? v : [v]; });
 }
 
-/** Serves www/ at /, dist/ at /dist/, and /guides.json. `extra(req, res)` may answer first. */
+/**
+ * Serves www/ at /, dist/ at /dist/, /guides.json, and stands in for the collector's
+ * `/v1/config` (the example guides, published) and `/v1/events` (accepts and forgets).
+ * `extra(req, res)` may answer first.
+ */
 export async function serveStatic(extra) {
   const server = http.createServer((req, res) => {
     if (extra && extra(req, res)) return;
@@ -25,6 +29,16 @@ export async function serveStatic(extra) {
     if (p === "/guides.json") {
       res.writeHead(200, { "content-type": "application/json" });
       return res.end(JSON.stringify(allGuides()));
+    }
+    // What the collector's guide store answers the embed: every example guide published.
+    if (p === "/v1/config") {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+      return res.end(JSON.stringify({ environment: "production", guides: allGuides() }));
+    }
+    if (p === "/v1/events" && req.method === "POST") {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end('{"accepted":0,"duplicates":0,"rejected":[]}');
     }
     let file = p.startsWith("/dist/") ? path.join(root, p)
       : p.startsWith("/lab/") ? path.join(root, "tests/e2e/pages", p.slice(5))

@@ -14,6 +14,10 @@ import { launch, dialog } from "./harness.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 let collector, base, browser, tmp;
 
+function allGuideFiles() {
+  return fs.readdirSync(path.join(root, "guides")).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => path.join("guides", f));
+}
+
 async function freePort() {
   return new Promise((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 }
@@ -28,6 +32,9 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-product-"));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  // The demo app loads what the guide store publishes: the example guides, as run.sh does.
+  const imported = spawnSync(bin, ["import", "--db", path.join(tmp, "events.db"), "--publish", "staging,production", ...allGuideFiles()], { cwd: root, stdio: "inherit" });
+  assert.equal(imported.status, 0, "guidepost import");
   collector = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--db", path.join(tmp, "events.db"), "--www", "www", "--dist", "dist", "--guides", "guides"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }

@@ -11,6 +11,8 @@
 //! storage, feeds facts in as inputs, and carries out the effects.
 
 #[cfg(target_arch = "wasm32")]
+mod config;
+#[cfg(target_arch = "wasm32")]
 mod delivery;
 #[cfg(target_arch = "wasm32")]
 mod dom;

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use crate::dom::{self, Found};
 use crate::overlay::{self, Geometry, UiEvent};
 use crate::view::step_vm;
-use crate::{delivery, store};
+use crate::{config, delivery, store};
 
 #[derive(Default)]
 struct InitOptions {
@@ -48,6 +48,9 @@ impl FromJson for InitOptions {
 struct Active {
     guide: Guide,
     state: TourState,
+    /// The guide as it was when the tour started is saved beside the tour, so a reload
+    /// resumes the version the user started even after a new one is published.
+    snapshot_saved: bool,
 }
 
 #[derive(Default)]
@@ -71,6 +74,9 @@ struct Runtime {
     booted: bool,
     /// `start(id)` calls made before any guides were loaded, run once they are.
     pending_starts: Vec<String>,
+    /// False while the guides on hand are a cached copy the store has not confirmed yet:
+    /// guides then start only when asked to (`start`), not by themselves.
+    stale: bool,
 }
 
 /// The longest event name `track` accepts.
@@ -221,12 +227,40 @@ pub fn init(options: JsValue) -> Result<bool, String> {
         }
         Some(v @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => install_guides(load_guides_value(&v)),
         Some(other) => return Err(format!("guides: expected an array of guides or a URL, found {other}")),
-        None => install_guides(load_guides_value(&serde_json::Value::Array(vec![]))),
+        // The guide store: the published guides of the write key's environment.
+        None => match (opts.endpoint, opts.write_key) {
+            (Some(endpoint), Some(key)) => {
+                with(|rt| rt.stale = true);
+                let from_cache = config::load(endpoint.trim_end_matches('/').to_string(), key);
+                return Ok(!from_cache);
+            }
+            _ => install_guides(load_guides_value(&serde_json::Value::Array(vec![]))),
+        },
     }
     Ok(false)
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
+/// Installs guides published in the store; `fresh` when they come from the store itself
+/// rather than the cached copy.
+pub fn install_published(guides: &serde_json::Value, fresh: bool) {
+    if fresh {
+        with(|rt| rt.stale = false);
+    }
+    install_guides(load_guides_value(guides));
+}
+
+/// The store answered without new guides (unchanged, or unreachable): the guides on hand
+/// may start by themselves now. `none` when there were no guides at all yet.
+pub fn config_settled(none: bool) {
+    with(|rt| rt.stale = false);
+    if none {
+        install_guides(load_guides_value(&serde_json::Value::Array(vec![])));
+    } else {
+        schedule_eval();
+    }
+}
+
+pub async fn fetch_text(url: &str) -> Result<String, String> {
     let w = web_sys::window().ok_or("no window")?;
     let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?;
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response")?;
@@ -269,7 +303,10 @@ fn resume_saved() {
         store::remove(&user_key(&user, "tour"));
         return;
     }
-    let guide = with(|rt| rt.engine.as_ref().and_then(|e| e.guide(&saved.guide_id).cloned()));
+    // The version the user started, when it was saved; else the loaded one, by step id.
+    let snapshot = store::get::<Guide>(&user_key(&user, "tourguide")).filter(|g| g.id == saved.guide_id);
+    let saved_snapshot = snapshot.is_some();
+    let guide = snapshot.or_else(|| with(|rt| rt.engine.as_ref().and_then(|e| e.guide(&saved.guide_id).cloned())));
     let Some(guide) = guide else {
         store::remove(&user_key(&user, "tour"));
         return;
@@ -278,7 +315,7 @@ fn resume_saved() {
     if already {
         return;
     }
-    with(|rt| rt.active = Some(Active { guide, state: saved }));
+    with(|rt| rt.active = Some(Active { guide, state: saved, snapshot_saved: saved_snapshot }));
     dispatch(Input::Resume { url: current_url() });
 }
 
@@ -305,6 +342,7 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
         save_user();
         let (anon, history, running) = with(|rt| (rt.ctx.user_id.clone(), rt.sched.history.clone(), rt.active.is_some()));
         store::remove(&user_key(&anon, "tour"));
+        store::remove(&user_key(&anon, "tourguide"));
         load_user(&id, traits, false);
         with(|rt| {
             for (guide, h) in history {
@@ -313,6 +351,11 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> Result<(), String> {
             rt.ctx.guides = rt.sched.history.clone();
         });
         if running {
+            with(|rt| {
+                if let Some(a) = rt.active.as_mut() {
+                    a.snapshot_saved = false;
+                }
+            });
             persist();
         } else {
             resume_saved();
@@ -441,6 +484,10 @@ fn schedule_eval() {
 
 /// Asks the core which guide shows now, and starts it.
 fn decide(trigger: TriggerInput) {
+    if !matches!(trigger, TriggerInput::Manual(_)) && with(|rt| rt.stale) {
+        // A cached copy the store has not confirmed: wait for its answer.
+        return;
+    }
     refresh_context();
     let decision = with(|rt| {
         let engine = rt.engine.as_ref()?;
@@ -474,7 +521,7 @@ fn start_guide(id: &str, variant: Option<String>) {
         let (state, effects) = TourState::start(&guide, variant, t);
         rt.sched.record_shown(id, t);
         rt.ctx.guides = rt.sched.history.clone();
-        rt.active = Some(Active { guide, state });
+        rt.active = Some(Active { guide, state, snapshot_saved: false });
         Some(effects)
     });
     if let Some(effects) = started {
@@ -697,12 +744,27 @@ fn record(d: guidepost_core::RecordDraft) {
 }
 
 fn persist() {
-    let (user, state) = with(|rt| (rt.ctx.user_id.clone(), rt.active.as_ref().map(|a| a.state.clone())));
+    let (user, state, snapshot) = with(|rt| {
+        let a = rt.active.as_mut();
+        let state = a.as_ref().map(|a| a.state.clone());
+        // The guide itself once per tour (it does not change while the tour runs).
+        let snapshot = a.filter(|a| !a.snapshot_saved).map(|a| {
+            a.snapshot_saved = true;
+            a.guide.clone()
+        });
+        (rt.ctx.user_id.clone(), state, snapshot)
+    });
     match state {
         Some(s) if !s.is_ended() => {
             store::set(&user_key(&user, "tour"), &s);
+            if let Some(g) = snapshot {
+                store::set(&user_key(&user, "tourguide"), &g);
+            }
         }
-        _ => store::remove(&user_key(&user, "tour")),
+        _ => {
+            store::remove(&user_key(&user, "tour"));
+            store::remove(&user_key(&user, "tourguide"));
+        }
     }
 }
 
