@@ -74,6 +74,9 @@ struct Runtime {
     booted: bool,
     /// `start(id)` calls made before any guides were loaded, run once they are.
     pending_starts: Vec<String>,
+    /// The JSON of each loaded guide, by id: what a tour saves beside itself (writing it
+    /// back from the JSON costs no serialiser for the guide model in the bundle).
+    sources: Vec<(String, serde_json::Value)>,
     /// False while the guides on hand are a cached copy the store has not confirmed yet:
     /// guides then start only when asked to (`start`), not by themselves.
     stale: bool,
@@ -210,13 +213,18 @@ pub fn init(options: JsValue) -> Result<bool, String> {
         Some(serde_json::Value::String(url)) => {
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_text(&url).await {
-                    Ok(text) => install_guides(load_guides(&text)),
+                    // Parsed here so the guides' JSON is kept; a text that is not JSON goes
+                    // through the loader for its line and column.
+                    Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                        Ok(v) => install_guides_value(&v),
+                        Err(_) => install_guides(load_guides(&text)),
+                    },
                     Err(e) => {
                         report_error("init", &format!("could not load guides from {url}: {e}"), JsValue::UNDEFINED);
                         // Settled all the same: `ready` fires, and queued starts report why.
                         let count = with(|rt| rt.engine.as_ref().map_or(0, |e| e.guides().len()));
                         if count == 0 {
-                            install_guides(load_guides_value(&serde_json::Value::Array(vec![])));
+                            install_guides_value(&serde_json::Value::Array(vec![]));
                         } else {
                             emit("guides_loaded", &JsValue::from_f64(count as f64));
                         }
@@ -225,7 +233,7 @@ pub fn init(options: JsValue) -> Result<bool, String> {
             });
             return Ok(true);
         }
-        Some(v @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => install_guides(load_guides_value(&v)),
+        Some(v @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => install_guides_value(&v),
         Some(other) => return Err(format!("guides: expected an array of guides or a URL, found {other}")),
         // The guide store: the published guides of the write key's environment.
         None => match (opts.endpoint, opts.write_key) {
@@ -234,7 +242,7 @@ pub fn init(options: JsValue) -> Result<bool, String> {
                 let from_cache = config::load(endpoint.trim_end_matches('/').to_string(), key);
                 return Ok(!from_cache);
             }
-            _ => install_guides(load_guides_value(&serde_json::Value::Array(vec![]))),
+            _ => install_guides_value(&serde_json::Value::Array(vec![])),
         },
     }
     Ok(false)
@@ -246,7 +254,7 @@ pub fn install_published(guides: &serde_json::Value, fresh: bool) {
     if fresh {
         with(|rt| rt.stale = false);
     }
-    install_guides(load_guides_value(guides));
+    install_guides_value(guides);
 }
 
 /// The store answered without new guides (unchanged, or unreachable): the guides on hand
@@ -254,7 +262,7 @@ pub fn install_published(guides: &serde_json::Value, fresh: bool) {
 pub fn config_settled(none: bool) {
     with(|rt| rt.stale = false);
     if none {
-        install_guides(load_guides_value(&serde_json::Value::Array(vec![])));
+        install_guides_value(&serde_json::Value::Array(vec![]));
     } else {
         schedule_eval();
     }
@@ -269,6 +277,15 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
     }
     let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
     text.as_string().ok_or_else(|| "not text".into())
+}
+
+/// Loads guides from JSON, keeping each guide's JSON by id (the snapshot a tour saves).
+fn install_guides_value(v: &serde_json::Value) {
+    let one = std::slice::from_ref(v);
+    let list = v.as_array().map_or(one, Vec::as_slice);
+    let sources = list.iter().filter_map(|g| Some((g.get("id")?.as_str()?.to_string(), g.clone()))).collect();
+    with(|rt| rt.sources = sources);
+    install_guides(load_guides_value(v));
 }
 
 fn install_guides(report: guidepost_core::LoadReport) {
@@ -748,10 +765,11 @@ fn persist() {
         let a = rt.active.as_mut();
         let state = a.as_ref().map(|a| a.state.clone());
         // The guide itself once per tour (it does not change while the tour runs).
-        let snapshot = a.filter(|a| !a.snapshot_saved).map(|a| {
+        let id = a.filter(|a| !a.snapshot_saved).map(|a| {
             a.snapshot_saved = true;
-            a.guide.clone()
+            a.guide.id.clone()
         });
+        let snapshot = id.and_then(|id| rt.sources.iter().find(|(s, _)| *s == id).map(|(_, v)| v.clone()));
         (rt.ctx.user_id.clone(), state, snapshot)
     });
     match state {
