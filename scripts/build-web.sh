@@ -9,7 +9,8 @@ source scripts/wasm-pipeline.sh
 ensure_wasm_tools
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ] \
-  || [ ! -f node_modules/startbootstrap-sb-admin-2/index.html ] || [ ! -f node_modules/docsify/lib/docsify.min.js ]; then
+  || [ ! -f node_modules/startbootstrap-sb-admin-2/index.html ] || [ ! -f node_modules/docsify/lib/docsify.min.js ] \
+  || [ ! -f node_modules/react-router-dom/dist/umd/react-router-dom.production.min.js ]; then
   npm install --no-audit --no-fund
 fi
 

@@ -4,6 +4,8 @@
 //   the tour crosses a full page load by a sidebar link, and its last target is created
 //   at run time by the DataTables plugin.
 // - docsify: a hash-routed documentation site (`/#/CHANGELOG`), rendered from markdown.
+// - React 18 with React Router 6 (the libraries' own UMD builds): the anchor element is
+//   replaced by a re-render while its step shows, and the tour follows a client-side route.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -13,7 +15,7 @@ import { serveStatic, launch, openPage, dialog, events, kinds, guide } from "./h
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
-const apps = { "/sb/": "node_modules/startbootstrap-sb-admin-2/", "/docsify/": "node_modules/docsify/" };
+const apps = { "/sb/": "node_modules/startbootstrap-sb-admin-2/", "/docsify/": "node_modules/docsify/", "/nm/": "node_modules/" };
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".md": "text/markdown", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2" };
 
 let server, browser;
@@ -31,12 +33,40 @@ ${embed('Guidepost.init({ guides: "/app-guides.json" }); Guidepost.identify("rea
 <body><div id="app"></div><script>window.$docsify = { name: "docsify", basePath: "/docsify/" };</script>
 <script src="/docsify/lib/docsify.min.js"></script></body></html>`;
 
+// A small React Router app: Home has a button React re-creates on every refresh (a new
+// key), Settings is a client-side route (history.pushState).
+const REACT_APP = `<!doctype html><html><head><meta charset="utf-8"><title>React app</title>
+${embed('Guidepost.init({ guides: "/app-guides.json" }); Guidepost.identify("react-user", {});')}</head><body><div id="root"></div>
+<script src="/nm/react/umd/react.production.min.js"></script>
+<script src="/nm/react-dom/umd/react-dom.production.min.js"></script>
+<script src="/nm/@remix-run/router/dist/router.umd.min.js"></script>
+<script src="/nm/react-router/dist/umd/react-router.production.min.js"></script>
+<script src="/nm/react-router-dom/dist/umd/react-router-dom.production.min.js"></script>
+<script>
+  const h = React.createElement, { BrowserRouter, Routes, Route, Link } = ReactRouterDOM;
+  function Home() {
+    const [n, setN] = React.useState(0);
+    return h("main", null, h("button", { "data-testid": "refresh", onClick: () => setN(n + 1) }, "Refresh"), h("h1", null, "Home"),
+      h("button", { key: "create-" + n, "data-testid": "create" }, "Create project " + n));
+  }
+  const Settings = () => h("main", null, h("h1", null, "Settings"), h("button", { "data-testid": "save" }, "Save settings"));
+  const App = () => h(BrowserRouter, null,
+    h("nav", null, h(Link, { to: "/react/", "data-testid": "home-link" }, "Home"), " ", h(Link, { to: "/react/settings", "data-testid": "settings-link" }, "Settings")),
+    h(Routes, null, h(Route, { path: "/react/", element: h(Home) }), h(Route, { path: "/react/settings", element: h(Settings) })));
+  ReactDOM.createRoot(document.getElementById("root")).render(h(App));
+</script></body></html>`;
+
 before(async () => {
   server = await serveStatic((req, res) => {
     const url = new URL(req.url, "http://x");
     if (url.pathname === "/app-guides.json") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(guides));
+      return true;
+    }
+    if (url.pathname.startsWith("/react/")) {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(REACT_APP);
       return true;
     }
     if (url.pathname === "/docs/" || url.pathname === "/docs/index.html") {
@@ -106,5 +136,41 @@ test("docsify: a hash-routed site is targeted by its route and anchors to render
   await dialog(page).getByRole("heading", { name: "What's new" }).waitFor();
   const trace = (await page.evaluate(() => Guidepost.debug()))[0];
   assert.equal(trace.eligible, true, JSON.stringify(trace));
+  assert.deepEqual(errors, []);
+});
+
+test("React: a step follows its element through a re-render, and the tour a client-side route", async () => {
+  guides = [
+    guide("react-tour", [
+      { id: "create", kind: "tooltip", title: "New project", body: "Start here.", target: { selector: "[data-testid=create]" }, placement: "bottom" },
+      { id: "nav", kind: "tooltip", title: "Settings live here", body: "Open them.", target: { selector: "[data-testid=settings-link]" }, advance: { on: "click" } },
+      { id: "save", kind: "tooltip", title: "Save", body: "Keep your changes.", target: { selector: "[data-testid=save]" } },
+    ], { trigger: { type: "page_view" }, audience: { url: "/react/" } }),
+  ];
+  const { page, errors } = await openPage(browser, `${server.base}/react/`);
+  await dialog(page).getByRole("heading", { name: "New project" }).waitFor();
+  // React replaces the anchored button: the step finds the new one and stays on it.
+  await page.locator("[data-testid=refresh]").click();
+  await page.locator("[data-testid=create]", { hasText: "Create project 1" }).waitFor();
+  await dialog(page).getByRole("heading", { name: "New project" }).waitFor();
+  await page.waitForFunction(() => {
+    const d = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]");
+    const b = document.querySelector("[data-testid=create]");
+    if (!d || !b) return false;
+    const r = d.getBoundingClientRect(), t = b.getBoundingClientRect();
+    return getComputedStyle(d).visibility === "visible" && Math.abs(r.top - t.bottom) < 40;
+  });
+  await dialog(page).getByRole("button", { name: "Next" }).click();
+  await dialog(page).getByRole("heading", { name: "Settings live here" }).waitFor();
+  // The link navigates with history.pushState: no page load.
+  await page.locator("[data-testid=settings-link]").click();
+  await page.waitForURL(/\/react\/settings$/);
+  await dialog(page).getByRole("heading", { name: "Save" }).waitFor();
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  const ev = kinds(await events(page));
+  assert.deepEqual(ev.filter((k) => k.startsWith("step_completed") || k.startsWith("guide_")), [
+    "guide_shown:", "step_completed:create", "step_completed:nav", "step_completed:save", "guide_completed:save",
+  ]);
   assert.deepEqual(errors, []);
 });
