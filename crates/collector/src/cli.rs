@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use guidepost_core::{load_guides, Context, Device, Engine, Guide, SchedulerState, Size};
+use guidepost_core::{load_guides, Context, Device, Engine, SchedulerState, Size};
 
 use crate::guide_store::{same_content, valid_guide_id, Actor, Env, GuideStore};
 use crate::server::{self, Config, FunnelParams};
@@ -141,24 +141,6 @@ enum Command {
     },
 }
 
-/// Loads every valid guide in a directory (or file), with the diagnostics as text.
-pub fn load_dir(path: &Path) -> (Vec<Guide>, Vec<String>) {
-    let mut guides = Vec::new();
-    let mut problems = Vec::new();
-    let files = crate::guides::guide_files(path);
-    for f in files {
-        match std::fs::read_to_string(&f) {
-            Ok(text) => {
-                let r = load_guides(&text);
-                problems.extend(r.diagnostics.iter().map(|d| format!("{}: {d}", f.display())));
-                guides.extend(r.guides);
-            }
-            Err(e) => problems.push(format!("{}: cannot read: {e}", f.display())),
-        }
-    }
-    (guides, problems)
-}
-
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -273,7 +255,7 @@ fn run(cmd: Command) -> Result<i32, String> {
             let page = std::fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
             let mut guides = Vec::new();
             for f in &files {
-                let (g, problems) = load_dir(f);
+                let (g, problems) = crate::guides::load_dir(f);
                 for p in problems {
                     eprintln!("{p}");
                 }
@@ -302,7 +284,7 @@ fn run(cmd: Command) -> Result<i32, String> {
 fn simulate(id: &str, user: &Path, url: &str, guide_paths: &[PathBuf], now: Option<&str>) -> Result<i32, String> {
     let mut guides = Vec::new();
     for p in guide_paths {
-        let (g, problems) = load_dir(p);
+        let (g, problems) = crate::guides::load_dir(p);
         for pr in problems.iter().filter(|p| p.contains("error:")) {
             eprintln!("{pr}");
         }

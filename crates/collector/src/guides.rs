@@ -1,6 +1,6 @@
 //! The guides served at `/guides.json`, kept in memory.
 //!
-//! The files are loaded and validated (core's `load_guides`, through [`crate::cli::load_dir`])
+//! The files are loaded and validated (core's `load_guides`, through [`load_dir`], which the CLI's `validate` and `simulate` use too)
 //! once at start, and the JSON array is kept as bytes. A request looks at the files' names,
 //! sizes and modification times at most once per check interval, on a blocking thread, and
 //! reloads them there when they changed; every request is answered from memory, and a slow
@@ -16,6 +16,24 @@ use axum::body::Bytes;
 
 /// What a directory's guide files looked like: (path, size, modification time) per file.
 type Stamp = Vec<(PathBuf, u64, Option<SystemTime>)>;
+
+/// Loads every valid guide in a directory (or file), with the diagnostics as text.
+pub fn load_dir(path: &Path) -> (Vec<guidepost_core::Guide>, Vec<String>) {
+    let mut guides = Vec::new();
+    let mut problems = Vec::new();
+    let files = guide_files(path);
+    for f in files {
+        match std::fs::read_to_string(&f) {
+            Ok(text) => {
+                let r = guidepost_core::load_guides(&text);
+                problems.extend(r.diagnostics.iter().map(|d| format!("{}: {d}", f.display())));
+                guides.extend(r.guides);
+            }
+            Err(e) => problems.push(format!("{}: cannot read: {e}", f.display())),
+        }
+    }
+    (guides, problems)
+}
 
 /// The guide files of `path`: its `*.json` files but schemas, sorted; or `path` itself when
 /// it is a file.
@@ -75,7 +93,7 @@ impl GuideCache {
     }
 
     fn load(&self) {
-        let (guides, problems) = crate::cli::load_dir(&self.dir);
+        let (guides, problems) = load_dir(&self.dir);
         for p in problems.iter().filter(|p| p.contains("error")) {
             eprintln!("guidepost: {p}");
         }
