@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod dates;
 pub mod engine;
+pub mod experiment;
 pub mod geometry;
 pub mod json;
 pub mod load;
