@@ -68,6 +68,28 @@ fn send(ev: UiEvent) {
 
 const CSS: &str = include_str!("overlay.css");
 
+/// Styles the shadow root with a constructed stylesheet, which a strict
+/// Content-Security-Policy (`style-src` without `'unsafe-inline'`) allows; a `<style>`
+/// element is the fallback for browsers without constructable stylesheets. Dynamic styles
+/// (positions) are set through the CSSOM (`prop:style`), never as `style` attributes.
+fn adopt_css(doc: &web_sys::Document, shadow: &web_sys::ShadowRoot) {
+    let adopted = (|| -> Result<(), JsValue> {
+        let window = web_sys::window().ok_or(JsValue::NULL)?;
+        let ctor: js_sys::Function = js_sys::Reflect::get(&window, &"CSSStyleSheet".into())?.dyn_into()?;
+        let sheet = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())?;
+        let replace: js_sys::Function = js_sys::Reflect::get(&sheet, &"replaceSync".into())?.dyn_into()?;
+        replace.call1(&sheet, &JsValue::from_str(CSS))?;
+        js_sys::Reflect::set(shadow, &"adoptedStyleSheets".into(), &js_sys::Array::of1(&sheet))?;
+        Ok(())
+    })();
+    if adopted.is_err() {
+        if let Ok(style) = doc.create_element("style") {
+            style.set_text_content(Some(CSS));
+            let _ = shadow.append_child(&style);
+        }
+    }
+}
+
 /// Creates `<guidepost-root>` with an open shadow root and mounts the view in it.
 pub fn mount(handler: impl Fn(UiEvent) + 'static) {
     HANDLER.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
@@ -79,10 +101,7 @@ pub fn mount(handler: impl Fn(UiEvent) + 'static) {
     // z-index of `:host`.
     let _ = host.set_attribute("popover", "manual");
     let Ok(shadow) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) else { return };
-    if let Ok(style) = doc.create_element("style") {
-        style.set_text_content(Some(CSS));
-        let _ = shadow.append_child(&style);
-    }
+    adopt_css(&doc, &shadow);
     let Ok(container) = doc.create_element("div") else { return };
     let _ = shadow.append_child(&container);
     let _ = body.append_child(&host);
@@ -438,7 +457,7 @@ fn checklist_view(vm: &StepVm) -> impl IntoView {
         .collect_view();
     view! {
         <div class="gp-checklist-progress" role="progressbar" aria-valuemin="0" aria-valuemax=total.to_string() aria-valuenow=done.to_string()>
-            <span style=format!("width:{}%", (done * 100).checked_div(total).unwrap_or(0))></span>
+            <span prop:style=format!("width:{}%", (done * 100).checked_div(total).unwrap_or(0))></span>
         </div>
         <p class="gp-count">{format!("{done} of {total} done")}</p>
         <ul class="gp-items">{items}</ul>
@@ -455,7 +474,7 @@ fn dialog_view(vm: StepVm, s: Signals) -> impl IntoView {
     let tooltip_attr = matches!(kind, StepKind::Tooltip | StepKind::Hotspot).then_some("");
     view! {
         <div class=kind_class role="dialog" aria-modal=modal.to_string() aria-labelledby="gp-title" aria-describedby="gp-body"
-            tabindex="-1" data-guide-tooltip=tooltip_attr style=move || float_style(&s.geo.get())>
+            tabindex="-1" data-guide-tooltip=tooltip_attr prop:style=move || float_style(&s.geo.get())>
             <button type="button" class="gp-close" aria-label="Close" on:click=move |_| send(UiEvent::Close)>"×"</button>
             {(!title.is_empty()).then(|| view! { <h2 id="gp-title" class="gp-title">{title.clone()}</h2> })}
             <div id="gp-body" class="gp-body">{body_view(vm.body.clone())}</div>
@@ -466,7 +485,7 @@ fn dialog_view(vm: StepVm, s: Signals) -> impl IntoView {
                 <span class="gp-spacer"></span>
                 {buttons_view(&vm)}
             </div>
-            {move || arrow_style(&s.geo.get()).map(|st| view! { <div class="gp-arrow" style=st></div> })}
+            {move || arrow_style(&s.geo.get()).map(|st| view! { <div class="gp-arrow" prop:style=st></div> })}
         </div>
     }
 }
@@ -496,7 +515,7 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
                 g.target.filter(|_| g.visible).map(|t| {
                     let style = format!("left:{};top:{}", px(t.right() - 8.0), px(t.y - 8.0));
                     view! {
-                        <button type="button" class="gp-beacon" style=style aria-label="Open hint"
+                        <button type="button" class="gp-beacon" prop:style=style aria-label="Open hint"
                             aria-expanded=move || s.open.get().to_string() on:click=move |_| s.open.update(|o| *o = !*o)>
                             <span></span>
                         </button>
