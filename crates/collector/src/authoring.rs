@@ -137,7 +137,7 @@ async fn with_guides<T: Send + 'static>(
     f: impl FnOnce(&dyn GuideStore) -> Result<T, GuideError> + Send + 'static,
 ) -> Result<T, Response> {
     if st.store.guide_store().is_none() {
-        return Err(error(StatusCode::NOT_IMPLEMENTED, "this collector's store does not keep guides (use the sqlite store)"));
+        return Err(error(StatusCode::NOT_IMPLEMENTED, "this collector's store does not keep guides"));
     }
     let store = st.store.clone();
     let run = move || match store.guide_store() {
@@ -352,7 +352,7 @@ pub(crate) async fn config(State(st): State<Shared>, Query(q): Query<KeyQuery>, 
         None => return Err(error(StatusCode::UNAUTHORIZED, "wrong write key")),
     };
     if st.store.guide_store().is_none() {
-        return Err(error(StatusCode::NOT_IMPLEMENTED, "this collector's store does not keep guides (use the sqlite store)"));
+        return Err(error(StatusCode::NOT_IMPLEMENTED, "this collector's store does not keep guides"));
     }
     let served = st.published.get(&st.store, env).await.map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}")))?;
     let tag = HeaderValue::from_str(&served.etag).expect("hex digits are a valid header value");

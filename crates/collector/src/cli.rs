@@ -84,7 +84,8 @@ enum Command {
         /// Connections served at once; more wait until one closes.
         #[arg(long, default_value_t = 1024)]
         max_connections: usize,
-        /// `sqlite` (default) or `clickhouse`.
+        /// `sqlite` (default) or `clickhouse` (events and the guide store; several collectors
+        /// can share one ClickHouse database).
         #[arg(long, default_value = "sqlite")]
         store: String,
         #[arg(long, default_value = "http://127.0.0.1:8123")]

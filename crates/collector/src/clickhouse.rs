@@ -23,7 +23,7 @@ use crate::store::{FunnelQuery, GuideSummary, Inserted, Store};
 pub struct ClickHouseStore {
     host: String,
     port: u16,
-    db: String,
+    pub(crate) db: String,
 }
 
 fn percent_encode(s: &str) -> String {
@@ -58,7 +58,8 @@ pub fn quote(s: &str) -> String {
 }
 
 impl ClickHouseStore {
-    /// `url` is `http://host:port`; `db` is created when missing, with the events table.
+    /// `url` is `http://host:port`; `db` is created when missing, with the events table and
+    /// the guide store's tables (see [`crate::clickhouse_guides`]).
     pub fn connect(url: &str, db: &str) -> Result<ClickHouseStore, String> {
         let rest = url.strip_prefix("http://").ok_or_else(|| format!("clickhouse url {url:?}: expected http://host:port"))?;
         let hostport = rest.trim_end_matches('/');
@@ -80,6 +81,9 @@ impl ClickHouseStore {
             ),
             "",
         )?;
+        for table in crate::clickhouse_guides::tables(db) {
+            s.exec(&table, "")?;
+        }
         Ok(s)
     }
 
@@ -115,7 +119,7 @@ impl ClickHouseStore {
         Ok(body.to_string())
     }
 
-    fn rows(&self, query: &str) -> Result<Vec<Value>, String> {
+    pub(crate) fn rows(&self, query: &str) -> Result<Vec<Value>, String> {
         let out = self.exec(&format!("{query} FORMAT JSONEachRow"), "")?;
         out.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).map_err(|e| format!("clickhouse row: {e}"))).collect()
     }
@@ -150,6 +154,10 @@ impl ClickHouseStore {
 }
 
 impl Store for ClickHouseStore {
+    fn guide_store(&self) -> Option<&dyn crate::guide_store::GuideStore> {
+        Some(self)
+    }
+
     fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String> {
         if records.is_empty() {
             return Ok(Inserted::default());

@@ -9,9 +9,13 @@
 //!   Otherwise it becomes version N+1 (its JSON gets `"version": N+1`), which is never
 //!   changed nor deleted afterwards.
 //! - An environment serves at most one version of each guide ([`GuideStore::published`]);
-//!   every change of what it serves is logged ([`GuideStore::log`]), and the log's newest
-//!   sequence number is the store's [`GuideStore::generation`], which collectors sharing a
-//!   database compare to know when to rebuild what they serve.
+//!   every change of what it serves is logged ([`GuideStore::log`]), and changes the
+//!   store's [`GuideStore::generation`], which collectors sharing a database compare to know
+//!   when to rebuild what they serve.
+//!
+//! Two implementations: [`SqliteStore`] (below; transactions make every operation atomic)
+//! and the ClickHouse store ([`crate::clickhouse_guides`]; insert-only tables, checked
+//! claims instead of transactions, see its caveats).
 
 use std::fmt;
 
@@ -211,7 +215,8 @@ pub trait GuideStore: Send + Sync {
     fn list(&self) -> Result<Vec<StoredGuide>, GuideError>;
     /// The JSON texts of the versions `env` serves, sorted by guide id.
     fn published(&self, env: Env) -> Result<Vec<(String, String)>, GuideError>;
-    /// Changes whenever what any environment serves changes (the newest log entry).
+    /// Changes whenever what any environment serves changes: only compared for equality
+    /// (SQLite: the newest log entry's seq; ClickHouse: the count of log and withdrawn rows).
     fn generation(&self) -> Result<i64, GuideError>;
 }
 
@@ -234,8 +239,17 @@ pub fn diagnose(id: &str, json: &Value) -> Vec<Diagnostic> {
     d
 }
 
+/// The stored text of a draft: refused when larger than [`MAX_GUIDE_BYTES`].
+pub(crate) fn draft_text(json: &Value) -> Result<String, GuideError> {
+    let text = serde_json::to_string(json).map_err(|e| GuideError::BadRequest(e.to_string()))?;
+    if text.len() > MAX_GUIDE_BYTES {
+        return Err(GuideError::BadRequest(format!("guide of {} bytes; at most {MAX_GUIDE_BYTES}", text.len())));
+    }
+    Ok(text)
+}
+
 /// `json` with `"version": version`.
-fn with_version(json: &Value, version: u32) -> Value {
+pub(crate) fn with_version(json: &Value, version: u32) -> Value {
     let mut v = json.clone();
     if let Value::Object(m) = &mut v {
         m.insert("version".into(), Value::from(version));
@@ -255,7 +269,7 @@ pub fn same_content(a: &Value, b: &Value) -> bool {
     strip(a) == strip(b)
 }
 
-fn parse_json(text: &str, what: &str) -> Result<Value, GuideError> {
+pub(crate) fn parse_json(text: &str, what: &str) -> Result<Value, GuideError> {
     serde_json::from_str(text).map_err(|e| GuideError::Store(format!("stored {what} is not JSON: {e}")))
 }
 
@@ -334,10 +348,7 @@ impl SqliteStore {
 
 impl GuideStore for SqliteStore {
     fn save_draft(&self, id: &str, json: &Value, if_match: Option<i64>, by: &Actor) -> Result<Saved, GuideError> {
-        let text = serde_json::to_string(json).map_err(|e| GuideError::BadRequest(e.to_string()))?;
-        if text.len() > MAX_GUIDE_BYTES {
-            return Err(GuideError::BadRequest(format!("guide of {} bytes; at most {MAX_GUIDE_BYTES}", text.len())));
-        }
+        let text = draft_text(json)?;
         let diagnostics = diagnose(id, json);
         let revision = self.guide_tx(|tx| {
             let current: Option<i64> =

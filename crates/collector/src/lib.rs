@@ -4,6 +4,7 @@ pub mod authoring;
 pub mod check;
 pub mod cli;
 pub mod clickhouse;
+pub mod clickhouse_guides;
 pub mod guide_store;
 pub mod guides;
 pub mod published;

@@ -211,3 +211,117 @@ async fn collector_over_clickhouse_ingests_and_reports() {
     .await
     .unwrap();
 }
+
+/// A fresh database `db` on `ch`.
+fn fresh(ch: &ClickHouse, db: &str) -> ClickHouseStore {
+    let s = ClickHouseStore::connect(&ch.url, db).unwrap();
+    s.drop_database().unwrap();
+    ClickHouseStore::connect(&ch.url, db).unwrap()
+}
+
+/// The same store-level checks as the SQLite guide store (tests/store.rs), then writers
+/// racing through two stores on one database.
+#[test]
+fn clickhouse_guide_store_behaves_as_sqlite() {
+    let Some(ch) = start_clickhouse("guides") else {
+        return;
+    };
+    let store = fresh(&ch, "guidepost_test_guides");
+    common::guide_checks::check_guide_store(&store);
+    store.drop_database().unwrap();
+
+    let a = Arc::new(fresh(&ch, "guidepost_test_guide_race"));
+    let b = Arc::new(ClickHouseStore::connect(&ch.url, "guidepost_test_guide_race").unwrap());
+    common::guide_checks::check_concurrent_writers(a.clone(), b);
+    a.drop_database().unwrap();
+}
+
+/// Two collectors on one ClickHouse database: a change made through the first is served by
+/// the second's `/v1/config` after its generation check (interval zero here).
+#[tokio::test]
+async fn a_second_collector_on_the_same_clickhouse_sees_a_publish() {
+    let Some(ch) = start_clickhouse("two") else {
+        return;
+    };
+    let ch_url = ch.url.clone();
+    let (s1, s2) = tokio::task::spawn_blocking(move || {
+        let s1 = ClickHouseStore::connect(&ch_url, "guidepost_test_two").unwrap();
+        s1.drop_database().unwrap();
+        let s1 = ClickHouseStore::connect(&ch_url, "guidepost_test_two").unwrap();
+        (s1, ClickHouseStore::connect(&ch_url, "guidepost_test_two").unwrap())
+    })
+    .await
+    .unwrap();
+    let mut cfg = config();
+    cfg.store_check_interval = Duration::ZERO;
+    let one = start(cfg.clone(), Arc::new(s1)).await;
+    let two = start(cfg, Arc::new(s2)).await;
+    let c = reqwest::Client::new();
+    let config_of = |srv: &guidepost_collector::server::Running| {
+        let req = c.get(url(srv, "/v1/config?key=wk"));
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            let v: serde_json::Value = r.json().await.unwrap();
+            v["guides"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| (g["id"].as_str().unwrap().to_string(), g["version"].as_u64().unwrap(), g["steps"][0]["body"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let admin = |srv: &guidepost_collector::server::Running, method: reqwest::Method, path: &str, body: serde_json::Value| {
+        c.request(method, url(srv, path))
+            .header("authorization", "Bearer ak")
+            .header("x-guidepost-author", "ana")
+            .body(body.to_string())
+            .send()
+    };
+    assert_eq!(config_of(&two).await, vec![], "nothing yet");
+    let draft = common::guide_checks::guide("tour", common::guide_checks::NASTY);
+    let r = admin(&one, reqwest::Method::PUT, "/v1/guides/tour/draft", draft).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body = serde_json::json!(common::guide_checks::NASTY);
+    // (case, path on the first, body, expected production on the second)
+    type Step<'a> = (&'a str, &'a str, serde_json::Value, Vec<(String, u64, serde_json::Value)>);
+    let steps: Vec<Step> = vec![
+        ("publish", "/v1/guides/tour/publish", serde_json::json!({"environment": "production"}), vec![("tour".into(), 1, body.clone())]),
+        (
+            "publish again",
+            "/v1/guides/tour/publish",
+            serde_json::json!({"environment": "production"}),
+            vec![("tour".into(), 2, body.clone())],
+        ),
+        (
+            "rollback",
+            "/v1/guides/tour/rollback",
+            serde_json::json!({"environment": "production", "version": 1}),
+            vec![("tour".into(), 3, body.clone())],
+        ),
+        ("unpublish", "/v1/guides/tour/unpublish", serde_json::json!({"environment": "production"}), vec![]),
+    ];
+    for (case, path, b, want) in steps {
+        let r = admin(&one, reqwest::Method::POST, path, b).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{case}");
+        assert_eq!(config_of(&two).await, want, "{case}: seen by the second collector");
+        assert_eq!(config_of(&one).await, want, "{case}: and by the first");
+    }
+    // And the other way round: authoring through the second, the log read through the first.
+    let r = admin(&two, reqwest::Method::POST, "/v1/guides/tour/promote", serde_json::json!({"from": "staging", "to": "production"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 409, "staging serves nothing of it");
+    let r = admin(&two, reqwest::Method::GET, "/v1/publish-log?guide=tour", serde_json::Value::Null).await.unwrap();
+    let log: serde_json::Value = r.json().await.unwrap();
+    let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["unpublish", "rollback", "publish", "publish"]);
+    let _ = one.shutdown.send(());
+    let _ = two.shutdown.send(());
+    tokio::task::spawn_blocking(move || {
+        ClickHouseStore::connect(&ch.url, "guidepost_test_two").unwrap().drop_database().unwrap();
+        drop(ch);
+    })
+    .await
+    .unwrap();
+}

@@ -306,3 +306,20 @@ fn the_store_holds_at_most_max_guides() {
         }
     }
 }
+
+/// The store-level behaviour of the guide store (the same checks run against ClickHouse in
+/// tests/clickhouse.rs).
+#[test]
+fn the_guide_store_behaves() {
+    common::guide_checks::check_guide_store(&SqliteStore::in_memory().unwrap());
+}
+
+/// Writers racing through two handles on one database file.
+#[test]
+fn concurrent_guide_writers_on_one_database() {
+    let path = db_path("guide-race");
+    let a = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
+    let b = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
+    common::guide_checks::check_concurrent_writers(a, b);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

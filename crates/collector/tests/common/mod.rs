@@ -1,6 +1,8 @@
 //! Shared helpers: records, a server on an ephemeral port, HTTP calls.
 #![allow(dead_code)]
 
+pub mod guide_checks;
+
 use std::sync::Arc;
 
 use guidepost_collector::guide_store::Env;
