@@ -10,7 +10,7 @@ ensure_wasm_tools
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ] \
   || [ ! -f node_modules/startbootstrap-sb-admin-2/index.html ] || [ ! -f node_modules/docsify/lib/docsify.min.js ] \
-  || [ ! -f node_modules/react-router-dom/dist/umd/react-router-dom.production.min.js ]; then
+  || [ ! -f node_modules/react-router-dom/dist/umd/react-router-dom.production.min.js ] || [ ! -x node_modules/.bin/tsc ]; then
   npm install --no-audit --no-fund
 fi
 
@@ -23,6 +23,14 @@ cp "$out/guidepost.opt.wasm" dist/guidepost_bg.wasm
 # nothing else (no global `wasm_bindgen`), then minified with terser (npm).
 { echo '(function () {'; cat "$out/guidepost.js" crates/web/js/loader.js; echo '})();'; } > "$out/bundle.js"
 node_modules/.bin/terser "$out/bundle.js" --compress passes=2 --mangle --comments false -o dist/guidepost.js
+# The ESM entry for bundlers (`import { Guidepost } from "guidepost"`): the same bundle,
+# told where its wasm is by `import.meta.url`, exporting the API the bundle puts on window.
+{
+  echo 'const __gp_wasm_url = new URL("guidepost_bg.wasm", import.meta.url).href;'
+  cat dist/guidepost.js
+  echo 'export const Guidepost = window.Guidepost; export default Guidepost;'
+} > dist/guidepost.mjs
+cp crates/web/js/guidepost.d.ts dist/guidepost.d.ts
 cp crates/web/js/snippet.html dist/snippet.html
 
 js=$(wc -c < dist/guidepost.js); wasm=$(wc -c < dist/guidepost_bg.wasm)

@@ -10,7 +10,9 @@
   g.__loaded = true;
   var script = document.currentScript;
   var base = (script && script.src) || document.baseURI || location.href;
-  var wasmUrl = base.replace(/[^\/?#]*([?#].*)?$/, "guidepost_bg.wasm");
+  // The ESM entry (dist/guidepost.mjs) names the wasm next to itself, in a form bundlers
+  // recognise as an asset: `new URL("guidepost_bg.wasm", import.meta.url)`.
+  var wasmUrl = typeof __gp_wasm_url === "string" ? __gp_wasm_url : base.replace(/[^\/?#]*([?#].*)?$/, "guidepost_bg.wasm");
   var queue = g.__queue || [];
   var handlers = {};
   var engine = null;
