@@ -19,11 +19,10 @@
 //!   `GET /v1/publish-log[?guide=id][&limit=n]`, `GET /v1/store/guides`.
 //!
 //! No key or an unknown one is a 401, a key of another role a 403; both are answered before
-//! any body is read.
-
-// Helpers answer `Result<_, Response>` so that handlers can `?` a refusal; a Response is
-// built at most once per refused request, its size does not matter.
-#![allow(clippy::result_large_err)]
+//! any body is read: the keys are checked by extractors on the request head ([`Admin`]
+//! here, [`crate::server::WriteKey`] for `/v1/config`). Handlers answer
+//! [`AppResult`]: every refusal is an [`AppError`] (a guide store error converts into one,
+//! e.g. 409 with `revision`, 422 with `diagnostics`).
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -35,12 +34,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::error::{AppError, AppResult};
 use crate::guide_store::{
     valid_guide_id, Actor, Env, GuideError, GuideStore, Published, MAX_AUTHOR_CHARS, MAX_GUIDE_BYTES, MAX_LOG_ENTRIES,
 };
-use crate::server::{bearer, error, error_and_close, key_role, read_body, AppState, KeyQuery, Role, Shared, MAX_SMALL_BODY};
-
-type Answer = Result<Response, Response>;
+use crate::server::{bearer, key_role, read_body, AppState, Role, Shared, WriteKey, MAX_SMALL_BODY};
 
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
@@ -65,34 +63,30 @@ pub struct Admin {
 }
 
 impl FromRequestParts<Shared> for Admin {
-    type Rejection = Response;
+    type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> AppResult<Self> {
         let Some(key) = bearer(&parts.headers) else {
-            return Err(error_and_close(StatusCode::UNAUTHORIZED, "missing admin key (authorization: Bearer <key>)"));
+            return Err(AppError::unauthorized("missing admin key (authorization: Bearer <key>)").close());
         };
         match key_role(&st.cfg, key) {
             Some(Role::Admin) => {}
             Some(other) => {
-                return Err(error_and_close(
-                    StatusCode::FORBIDDEN,
-                    format!("this is a {} key: authoring guides needs an admin key", other.name()),
-                ))
+                return Err(AppError::forbidden(format!("this is a {} key: authoring guides needs an admin key", other.name())).close())
             }
-            None => return Err(error_and_close(StatusCode::UNAUTHORIZED, "wrong admin key")),
+            None => return Err(AppError::unauthorized("wrong admin key").close()),
         }
         let who = match parts.headers.get("x-guidepost-author") {
             None => "admin".to_string(),
             Some(v) => {
-                let Ok(s) = std::str::from_utf8(v.as_bytes()) else {
-                    return Err(error_and_close(StatusCode::BAD_REQUEST, "x-guidepost-author is not UTF-8"));
-                };
-                let s = s.trim();
+                let s =
+                    std::str::from_utf8(v.as_bytes()).map_err(|_| AppError::bad_request("x-guidepost-author is not UTF-8").close())?.trim();
                 if s.chars().count() > MAX_AUTHOR_CHARS {
-                    return Err(error_and_close(
-                        StatusCode::BAD_REQUEST,
-                        format!("x-guidepost-author of {} characters; at most {MAX_AUTHOR_CHARS}", s.chars().count()),
-                    ));
+                    return Err(AppError::bad_request(format!(
+                        "x-guidepost-author of {} characters; at most {MAX_AUTHOR_CHARS}",
+                        s.chars().count()
+                    ))
+                    .close());
                 }
                 if s.is_empty() {
                     "admin".to_string()
@@ -109,65 +103,44 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-fn etag(revision: i64) -> HeaderValue {
+pub(crate) fn etag(revision: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{revision}\"")).expect("digits are a valid header value")
 }
 
-/// The answer of a guide store error.
-fn refused(e: GuideError) -> Response {
-    match e {
-        GuideError::NotFound(m) => error(StatusCode::NOT_FOUND, m),
-        GuideError::Stale { revision } => {
-            let mut r = (StatusCode::CONFLICT, Json(json!({ "error": "stale revision", "revision": revision }))).into_response();
-            r.headers_mut().insert(header::ETAG, etag(revision));
-            r
-        }
-        GuideError::Conflict(m) => error(StatusCode::CONFLICT, m),
-        GuideError::Invalid(d) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "error": "the draft has errors", "diagnostics": d }))).into_response()
-        }
-        GuideError::BadRequest(m) => error(StatusCode::BAD_REQUEST, m),
-        GuideError::Store(m) => error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {m}")),
-    }
-}
-
-/// Runs a blocking guide store call off the async workers.
+/// Runs a blocking guide store call off the async workers; a guide store error becomes its
+/// [`AppError`].
 async fn with_guides<T: Send + 'static>(
     st: &AppState,
     f: impl FnOnce(&dyn GuideStore) -> Result<T, GuideError> + Send + 'static,
-) -> Result<T, Response> {
+) -> AppResult<T> {
     if st.store.guide_store().is_none() {
-        return Err(error(StatusCode::NOT_IMPLEMENTED, "this collector's store does not keep guides"));
+        return Err(AppError::no_guide_store());
     }
     let store = st.store.clone();
     let run = move || match store.guide_store() {
         Some(gs) => f(gs),
         None => Err(GuideError::Store("this store does not keep guides".into())),
     };
-    match tokio::task::spawn_blocking(run).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(refused(e)),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-    }
+    Ok(tokio::task::spawn_blocking(run).await.map_err(AppError::internal)??)
 }
 
-fn check_id(id: &str) -> Result<(), Response> {
+fn check_id(id: &str) -> AppResult<()> {
     if valid_guide_id(id) {
         Ok(())
     } else {
-        Err(error(
-            StatusCode::BAD_REQUEST,
-            format!("invalid guide id {}: 1 to 128 letters, digits or -_.:", Value::String(id.chars().take(200).collect())),
-        ))
+        Err(AppError::bad_request(format!(
+            "invalid guide id {}: 1 to 128 letters, digits or -_.:",
+            Value::String(id.chars().take(200).collect())
+        )))
     }
 }
 
-fn env(s: &str) -> Result<Env, Response> {
-    Env::parse(s).map_err(|e| error(StatusCode::BAD_REQUEST, e))
+fn env(s: &str) -> AppResult<Env> {
+    Env::parse(s).map_err(AppError::bad_request)
 }
 
 /// `If-Match: "3"` or `If-Match: 3`; `*` and no header ask for nothing.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Response> {
+fn if_match(headers: &HeaderMap) -> AppResult<Option<i64>> {
     let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let s = v.to_str().unwrap_or("").trim();
     if s == "*" {
@@ -179,13 +152,13 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Response> {
         .ok()
         .filter(|n| *n >= 0)
         .map(Some)
-        .ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("If-Match: expected a draft revision such as \"3\", found {s:?}")))
+        .ok_or_else(|| AppError::bad_request(format!("If-Match: expected a draft revision such as \"3\", found {s:?}")))
 }
 
 /// A small JSON body, read after the key was checked.
-async fn small_body<T: serde::de::DeserializeOwned>(st: &AppState, headers: &HeaderMap, body: Body) -> Result<T, Response> {
+async fn small_body<T: serde::de::DeserializeOwned>(st: &AppState, headers: &HeaderMap, body: Body) -> AppResult<T> {
     let bytes = read_body(st, headers, body, MAX_SMALL_BODY).await?;
-    serde_json::from_slice(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("body: {e}")))
 }
 
 /// Rebuilds what `/v1/config` serves after a change of publication.
@@ -193,13 +166,13 @@ async fn changed(st: &Shared) {
     st.published.changed(&st.store).await;
 }
 
-async fn put_draft(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+async fn put_draft(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> AppResult {
     check_id(&id)?;
     let if_match = if_match(&headers)?;
     let bytes = read_body(&st, &headers, body, MAX_GUIDE_BYTES).await?;
-    let json: Value = serde_json::from_slice(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))?;
+    let json: Value = serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("body is not JSON: {e}")))?;
     if !json.is_object() {
-        return Err(error(StatusCode::BAD_REQUEST, "expected one guide object"));
+        return Err(AppError::bad_request("expected one guide object"));
     }
     let by = by(&admin);
     let saved = with_guides(&st, move |gs| gs.save_draft(&id, &json, if_match, &by.actor())).await?;
@@ -208,10 +181,10 @@ async fn put_draft(State(st): State<Shared>, admin: Admin, Path(id): Path<String
     Ok(r)
 }
 
-async fn get_draft(State(st): State<Shared>, _: Admin, Path(id): Path<String>) -> Answer {
+async fn get_draft(State(st): State<Shared>, _: Admin, Path(id): Path<String>) -> AppResult {
     check_id(&id)?;
     let msg = format!("no draft of guide \"{id}\"");
-    let d = with_guides(&st, move |gs| gs.draft(&id)).await?.ok_or_else(|| error(StatusCode::NOT_FOUND, msg))?;
+    let d = with_guides(&st, move |gs| gs.draft(&id)).await?.ok_or_else(|| AppError::not_found(msg))?;
     let mut r = Json(&d).into_response();
     r.headers_mut().insert(header::ETAG, etag(d.revision));
     Ok(r)
@@ -257,7 +230,7 @@ fn answer(p: &Published) -> Response {
     Json(json!({ "version": p.version, "environment": p.environment })).into_response()
 }
 
-async fn publish(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+async fn publish(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> AppResult {
     check_id(&id)?;
     let b: EnvBody = small_body(&st, &headers, body).await?;
     let e = env(&b.environment)?;
@@ -267,7 +240,7 @@ async fn publish(State(st): State<Shared>, admin: Admin, Path(id): Path<String>,
     Ok(answer(&p))
 }
 
-async fn promote(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+async fn promote(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> AppResult {
     check_id(&id)?;
     let b: PromoteBody = small_body(&st, &headers, body).await?;
     let (from, to) = (env(&b.from)?, env(&b.to)?);
@@ -277,7 +250,7 @@ async fn promote(State(st): State<Shared>, admin: Admin, Path(id): Path<String>,
     Ok(answer(&p))
 }
 
-async fn unpublish(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+async fn unpublish(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> AppResult {
     check_id(&id)?;
     let b: EnvBody = small_body(&st, &headers, body).await?;
     let e = env(&b.environment)?;
@@ -287,7 +260,7 @@ async fn unpublish(State(st): State<Shared>, admin: Admin, Path(id): Path<String
     Ok(answer(&p))
 }
 
-async fn rollback(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+async fn rollback(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> AppResult {
     check_id(&id)?;
     let b: RollbackBody = small_body(&st, &headers, body).await?;
     let e = env(&b.environment)?;
@@ -298,18 +271,17 @@ async fn rollback(State(st): State<Shared>, admin: Admin, Path(id): Path<String>
     Ok(Json(json!({ "version": p.version, "environment": p.environment, "from_version": from_version })).into_response())
 }
 
-async fn versions(State(st): State<Shared>, _: Admin, Path(id): Path<String>) -> Answer {
+async fn versions(State(st): State<Shared>, _: Admin, Path(id): Path<String>) -> AppResult {
     check_id(&id)?;
     let key = id.clone();
-    let v =
-        with_guides(&st, move |gs| gs.versions(&key)).await?.ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no guide \"{id}\"")))?;
+    let v = with_guides(&st, move |gs| gs.versions(&key)).await?.ok_or_else(|| AppError::not_found(format!("no guide \"{id}\"")))?;
     Ok(Json(json!({ "guide_id": id, "versions": v })).into_response())
 }
 
-async fn version(State(st): State<Shared>, _: Admin, Path((id, n)): Path<(String, u32)>) -> Answer {
+async fn version(State(st): State<Shared>, _: Admin, Path((id, n)): Path<(String, u32)>) -> AppResult {
     check_id(&id)?;
     let msg = format!("guide \"{id}\" has no version {n}");
-    let v = with_guides(&st, move |gs| gs.version(&id, n)).await?.ok_or_else(|| error(StatusCode::NOT_FOUND, msg))?;
+    let v = with_guides(&st, move |gs| gs.version(&id, n)).await?.ok_or_else(|| AppError::not_found(msg))?;
     Ok(Json(v).into_response())
 }
 
@@ -319,7 +291,7 @@ struct LogQuery {
     limit: Option<usize>,
 }
 
-async fn publish_log(State(st): State<Shared>, _: Admin, Query(q): Query<LogQuery>) -> Answer {
+async fn publish_log(State(st): State<Shared>, _: Admin, Query(q): Query<LogQuery>) -> AppResult {
     if let Some(g) = &q.guide {
         check_id(g)?;
     }
@@ -328,7 +300,7 @@ async fn publish_log(State(st): State<Shared>, _: Admin, Query(q): Query<LogQuer
     Ok(Json(json!({ "entries": entries })).into_response())
 }
 
-async fn store_guides(State(st): State<Shared>, _: Admin) -> Answer {
+async fn store_guides(State(st): State<Shared>, _: Admin) -> AppResult {
     let guides = with_guides(&st, |gs| gs.list()).await?;
     Ok(Json(json!({ "guides": guides })).into_response())
 }
@@ -336,25 +308,11 @@ async fn store_guides(State(st): State<Shared>, _: Admin) -> Answer {
 /// `GET /v1/config?key=<write key>` (or the `x-guidepost-key` header): the guides the key's
 /// environment serves, `{"environment", "guides": [...]}` sorted by id, from memory, with an
 /// ETag (`If-None-Match` equal → 304) and `Cache-Control: no-cache`.
-pub(crate) async fn config(State(st): State<Shared>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Answer {
-    let key = match headers.get("x-guidepost-key") {
-        Some(v) => Some(v.to_str().unwrap_or_default().to_string()),
-        None => q.key,
-    };
-    let Some(key) = key else {
-        return Err(error(StatusCode::UNAUTHORIZED, "missing write key: send it as ?key= or in the x-guidepost-key header"));
-    };
-    let env = match key_role(&st.cfg, &key) {
-        Some(Role::Write(env)) => env,
-        Some(other) => {
-            return Err(error(StatusCode::FORBIDDEN, format!("this is a {} key: the config is loaded with a write key", other.name())))
-        }
-        None => return Err(error(StatusCode::UNAUTHORIZED, "wrong write key")),
-    };
+pub(crate) async fn config(State(st): State<Shared>, WriteKey { env }: WriteKey, headers: HeaderMap) -> AppResult {
     if st.store.guide_store().is_none() {
-        return Err(error(StatusCode::NOT_IMPLEMENTED, "this collector's store does not keep guides"));
+        return Err(AppError::no_guide_store());
     }
-    let served = st.published.get(&st.store, env).await.map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}")))?;
+    let served = st.published.get(&st.store, env).await.map_err(AppError::store)?;
     let tag = HeaderValue::from_str(&served.etag).expect("hex digits are a valid header value");
     let fresh = headers
         .get_all(header::IF_NONE_MATCH)

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod clickhouse;
 pub mod clickhouse_guides;
+pub mod error;
 pub mod guide_store;
 pub mod guides;
 pub mod published;

@@ -20,6 +20,7 @@
 //!   service produce (404, 405, 413...).
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,8 +28,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -38,10 +40,13 @@ use guidepost_core::EventRecord;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
+use tower::{Layer, ServiceExt};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::timeout::RequestBodyDeadlineLayer;
 
 pub use crate::authoring::Admin;
+pub use crate::error::{AppError, AppResult};
 use crate::guide_store::Env;
 use crate::guides::GuideCache;
 use crate::published::PublishedCache;
@@ -190,21 +195,10 @@ pub(crate) struct AppState {
     limiter: RateLimiter,
     guides: Option<Arc<GuideCache>>,
     pub(crate) published: PublishedCache,
+    cors: CorsLayer,
 }
 
 pub(crate) type Shared = Arc<AppState>;
-
-/// The JSON error every failure answers with.
-pub(crate) fn error(status: StatusCode, msg: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": msg.into() }))).into_response()
-}
-
-/// An error after which the rest of the request is not read: the connection is closed.
-pub(crate) fn error_and_close(status: StatusCode, msg: impl Into<String>) -> Response {
-    let mut r = error(status, msg);
-    r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-    r
-}
 
 /// Whether `given` is one of `keys`, compared in constant time (every key is compared, and
 /// each comparison takes the same time whatever the first differing byte).
@@ -274,6 +268,7 @@ fn build(cfg: Config, store: Arc<dyn Store>) -> (Router, Option<Arc<GuideCache>>
         cfg: cfg.clone(),
         store,
         guides: guides.clone(),
+        cors: cors_layer(&cfg),
     });
     let mut app = crate::authoring::routes()
         .route("/v1/events", post(ingest))
@@ -291,7 +286,7 @@ fn build(cfg: Config, store: Arc<dyn Store>) -> (Router, Option<Arc<GuideCache>>
         None => app.fallback(not_found),
     };
     let app = app
-        .layer(middleware::from_fn_with_state(state.clone(), cors))
+        .layer(middleware::from_fn_with_state(state.clone(), api_cors))
         .layer(RequestBodyDeadlineLayer::new(cfg.body_read_timeout))
         .layer(middleware::from_fn(request_limits))
         .layer(middleware::from_fn(json_errors))
@@ -299,27 +294,29 @@ fn build(cfg: Config, store: Arc<dyn Store>) -> (Router, Option<Arc<GuideCache>>
     (app, guides)
 }
 
-async fn not_found(uri: Uri) -> Response {
-    error(StatusCode::NOT_FOUND, format!("not found: {}", uri.path()))
+async fn not_found(uri: Uri) -> AppError {
+    AppError::not_found(format!("not found: {}", uri.path()))
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    error(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} not allowed on {}", uri.path()))
+async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
+    AppError::new(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} not allowed on {}", uri.path()))
 }
 
 /// 414 and 431 with JSON, before hyper's own (bare) limits are reached.
 async fn request_limits(req: Request, next: Next) -> Response {
     let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if uri_len > MAX_URI_LEN {
-        return error_and_close(StatusCode::URI_TOO_LONG, format!("URI of {uri_len} bytes; at most {MAX_URI_LEN}"));
+        return AppError::new(StatusCode::URI_TOO_LONG, format!("URI of {uri_len} bytes; at most {MAX_URI_LEN}")).close().into_response();
     }
     let count = req.headers().len();
     let bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
     if count > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
-        return error_and_close(
+        return AppError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!("{count} headers of {bytes} bytes; at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes"),
-        );
+        )
+        .close()
+        .into_response();
     }
     next.run(req).await
 }
@@ -341,51 +338,60 @@ async fn json_errors(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(json!({ "error": msg }).to_string()))
 }
 
-fn origin_allowed(cfg: &Config, origin: &str, host: Option<&str>) -> bool {
+/// Whether a browser page of `origin` may call the API: its own origin (the `Host` the
+/// request was sent to), or one of `allow_origins` (`*` allows any).
+fn origin_allowed(allow_origins: &[String], origin: &str, host: Option<&str>) -> bool {
     let own = host.is_some_and(|h| {
         origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).is_some_and(|o| o.eq_ignore_ascii_case(h))
     });
-    own || cfg.allow_origins.iter().any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    own || allow_origins.iter().any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
-/// CORS for the API: preflights are answered here; requests from origins outside the
-/// allow-list are refused; allowed ones get `access-control-allow-origin`.
-async fn cors(State(st): State<Shared>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string);
-    if !path.starts_with("/v1/") {
+fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The CORS headers of the API (`/v1/`): an allowed origin (see [`origin_allowed`]) is
+/// echoed in `access-control-allow-origin`, with `vary: origin`; preflights get the methods
+/// and headers the API uses; responses expose `etag` (`GET /v1/config`).
+fn cors_layer(cfg: &Config) -> CorsLayer {
+    let allow = cfg.allow_origins.clone();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, parts| {
+            origin.to_str().is_ok_and(|o| origin_allowed(&allow, o, header_str(&parts.headers, &header::HOST)))
+        }))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-guidepost-key"),
+            header::AUTHORIZATION,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("x-guidepost-author"),
+        ])
+        .max_age(Duration::from_secs(86_400))
+        .expose_headers([header::ETAG])
+}
+
+/// CORS for the API (`/v1/` paths; the static files and `/guides.json` are left alone): a
+/// request from an origin outside the allow-list, and a preflight without an allowed origin,
+/// are refused with 403 `origin not allowed` (a [`CorsLayer`] only leaves the headers out);
+/// the others go through the [`CorsLayer`] of [`cors_layer`], which answers preflights
+/// itself, with 204 here.
+async fn api_cors(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/v1/") {
         return next.run(req).await;
     }
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
-    let allowed = origin.as_deref().map(|o| origin_allowed(&st.cfg, o, host));
-    if req.method() == Method::OPTIONS {
-        return match (origin, allowed) {
-            (Some(o), Some(true)) => {
-                let mut r = StatusCode::NO_CONTENT.into_response();
-                let h = r.headers_mut();
-                h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(&o).unwrap_or(HeaderValue::from_static("null")));
-                h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, OPTIONS"));
-                h.insert(
-                    header::ACCESS_CONTROL_ALLOW_HEADERS,
-                    HeaderValue::from_static("content-type, x-guidepost-key, authorization, if-match, if-none-match, x-guidepost-author"),
-                );
-                h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
-                h.insert(header::VARY, HeaderValue::from_static("origin"));
-                r
-            }
-            _ => error(StatusCode::FORBIDDEN, "origin not allowed"),
-        };
+    let preflight = req.method() == Method::OPTIONS;
+    let allowed = header_str(req.headers(), &header::ORIGIN)
+        .map(|o| origin_allowed(&st.cfg.allow_origins, o, header_str(req.headers(), &header::HOST)));
+    if allowed == Some(false) || (preflight && allowed.is_none()) {
+        return AppError::forbidden("origin not allowed").into_response();
     }
-    if allowed == Some(false) {
-        return error(StatusCode::FORBIDDEN, "origin not allowed");
-    }
-    let mut resp = next.run(req).await;
-    if let Some(o) = origin {
-        if let Ok(v) = HeaderValue::from_str(&o) {
-            resp.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
-            resp.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));
-            resp.headers_mut().insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("etag"));
-        }
+    let answered: Result<Response, Infallible> = st.cors.layer(next).oneshot(req).await;
+    let Ok(mut resp) = answered;
+    if preflight {
+        *resp.status_mut() = StatusCode::NO_CONTENT;
     }
     resp
 }
@@ -476,11 +482,10 @@ pub fn parse_body(body: &[u8]) -> Result<Parsed, String> {
     }
 }
 
-fn too_many(wait: Duration, rate: f64) -> Response {
+fn too_many(wait: Duration, rate: f64) -> AppError {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let mut r = error(StatusCode::TOO_MANY_REQUESTS, format!("rate limit of {rate} events per second for this key; retry in {secs} s"));
-    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    r
+    AppError::new(StatusCode::TOO_MANY_REQUESTS, format!("rate limit of {rate} events per second for this key; retry in {secs} s"))
+        .header(header::RETRY_AFTER, HeaderValue::from(secs))
 }
 
 /// Whether `e` or any of its sources is an `E`.
@@ -497,102 +502,125 @@ fn caused_by<E: std::error::Error + 'static>(e: &(dyn std::error::Error + 'stati
 
 /// Reads a body of at most `limit` bytes: a larger declared `Content-Length` is refused
 /// before any of it is read; a body not received within `body_read_timeout` is a 408.
-pub(crate) async fn read_body(st: &AppState, headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+pub(crate) async fn read_body(st: &AppState, headers: &HeaderMap, body: Body, limit: usize) -> AppResult<Bytes> {
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(n) = declared.filter(|&n| n > limit as u64) {
-        return Err(error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body of {n} bytes; at most {limit}")));
+        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("body of {n} bytes; at most {limit}")).close());
     }
-    match axum::body::to_bytes(body, limit).await {
-        Ok(b) => Ok(b),
-        Err(e) if caused_by::<http_body_util::LengthLimitError>(&e) => {
-            Err(error_and_close(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes")))
-        }
-        Err(e) if caused_by::<tower_http::timeout::TimeoutError>(&e) => Err(error_and_close(
-            StatusCode::REQUEST_TIMEOUT,
-            format!("body not received within {} s", st.cfg.body_read_timeout.as_secs_f64()),
-        )),
-        Err(e) => Err(error_and_close(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}"))),
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let refusal = if caused_by::<http_body_util::LengthLimitError>(&e) {
+            AppError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("body larger than {limit} bytes"))
+        } else if caused_by::<tower_http::timeout::TimeoutError>(&e) {
+            AppError::new(StatusCode::REQUEST_TIMEOUT, format!("body not received within {} s", st.cfg.body_read_timeout.as_secs_f64()))
+        } else {
+            AppError::bad_request(format!("cannot read the body: {e}"))
+        };
+        refusal.close()
+    })
+}
+
+/// The key of a request: the `x-guidepost-key` header, else `?key=`.
+fn header_or_query_key(parts: &Parts, query: KeyQuery) -> Option<String> {
+    match parts.headers.get("x-guidepost-key") {
+        Some(v) => Some(v.to_str().unwrap_or_default().to_string()),
+        None => query.key,
     }
 }
 
-/// Ingest. The body is read only for a request with a valid write key, within the rate
-/// limit, whose declared length fits; then up to `max_body` bytes within `body_read_timeout`.
-/// A well-formed body gets 200 `{"accepted", "duplicates", "rejected": [{"index", "reason"}]}`:
-/// the valid records are stored, the invalid ones listed (the client must not resend those).
-async fn ingest(State(st): State<Shared>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let query = match Query::<KeyQuery>::try_from_uri(&parts.uri) {
-        Ok(Query(q)) => q,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("query: {}", e.body_text())),
-    };
-    let key = match parts.headers.get("x-guidepost-key") {
-        Some(v) => Some(v.to_str().unwrap_or_default().to_string()),
-        None => query.key,
-    };
-    let Some(key) = key else {
-        return error_and_close(
-            StatusCode::UNAUTHORIZED,
-            "missing write key: send it in the x-guidepost-key header or the ?key= query parameter (a key in the body is not read)",
-        );
-    };
-    if !matches!(key_role(&st.cfg, &key), Some(Role::Write(_))) {
-        return error_and_close(StatusCode::UNAUTHORIZED, "wrong write key (from the x-guidepost-key header or ?key=)");
+/// The write key of an ingest request (`x-guidepost-key` header or `?key=`; a key in the
+/// body is not read: the extractor runs on the request head, before the body is read).
+/// Rejections: 400 for a query that does not parse, 401 (and the connection closed) without
+/// a write key.
+pub struct IngestKey(pub String);
+
+impl FromRequestParts<Shared> for IngestKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> AppResult<Self> {
+        let query = Query::<KeyQuery>::try_from_uri(&parts.uri).map_err(|e| AppError::bad_request(format!("query: {}", e.body_text())))?.0;
+        let Some(key) = header_or_query_key(parts, query) else {
+            return Err(AppError::unauthorized(
+                "missing write key: send it in the x-guidepost-key header or the ?key= query parameter (a key in the body is not read)",
+            )
+            .close());
+        };
+        if !matches!(key_role(&st.cfg, &key), Some(Role::Write(_))) {
+            return Err(AppError::unauthorized("wrong write key (from the x-guidepost-key header or ?key=)").close());
+        }
+        Ok(IngestKey(key))
     }
-    if let Err(wait) = st.limiter.check(&key, 1.0, Instant::now()) {
-        return too_many(wait, st.cfg.rate_per_key);
+}
+
+/// A request made with a write key (`?key=` or the `x-guidepost-key` header), and the
+/// environment it belongs to: `GET /v1/config`. Rejections: 400 for a query that does not
+/// parse, 401 without a key or with an unknown one, 403 with a read or admin key.
+#[derive(Clone, Copy, Debug)]
+pub struct WriteKey {
+    pub env: Env,
+}
+
+impl FromRequestParts<Shared> for WriteKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> AppResult<Self> {
+        let Query(query) = Query::<KeyQuery>::try_from_uri(&parts.uri)?;
+        let Some(key) = header_or_query_key(parts, query) else {
+            return Err(AppError::unauthorized("missing write key: send it as ?key= or in the x-guidepost-key header"));
+        };
+        match key_role(&st.cfg, &key) {
+            Some(Role::Write(env)) => Ok(WriteKey { env }),
+            Some(other) => Err(AppError::forbidden(format!("this is a {} key: the config is loaded with a write key", other.name()))),
+            None => Err(AppError::unauthorized("wrong write key")),
+        }
     }
-    let bytes = match read_body(&st, &parts.headers, body, st.cfg.max_body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let parsed = match parse_body(&bytes) {
-        Ok(p) => p,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
-    };
+}
+
+/// A request made with a read key (`authorization: Bearer <key>`, else `?key=`): the
+/// reports. Rejections: 400 for a query that does not parse, 401 without a key or with an
+/// unknown one, 403 with a write or admin key.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadKey;
+
+impl FromRequestParts<Shared> for ReadKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> AppResult<Self> {
+        let Query(query) = Query::<KeyQuery>::try_from_uri(&parts.uri)?;
+        match bearer(&parts.headers).or(query.key.as_deref()) {
+            Some(k) => match key_role(&st.cfg, k) {
+                Some(Role::Read) => Ok(ReadKey),
+                Some(other) => Err(AppError::forbidden(format!("this is a {} key: reports need a read key", other.name()))),
+                None => Err(AppError::unauthorized("wrong read key")),
+            },
+            None => Err(AppError::unauthorized("missing read key (authorization: Bearer <key> or ?key=)")),
+        }
+    }
+}
+
+/// Ingest. The body is read only for a request with a valid write key ([`IngestKey`]),
+/// within the rate limit, whose declared length fits; then up to `max_body` bytes within
+/// `body_read_timeout`. A well-formed body gets 200 `{"accepted", "duplicates", "rejected":
+/// [{"index", "reason"}]}`: the valid records are stored, the invalid ones listed (the
+/// client must not resend those).
+async fn ingest(State(st): State<Shared>, IngestKey(key): IngestKey, headers: HeaderMap, body: Body) -> AppResult {
+    st.limiter.check(&key, 1.0, Instant::now()).map_err(|wait| too_many(wait, st.cfg.rate_per_key))?;
+    let bytes = read_body(&st, &headers, body, st.cfg.max_body).await?;
+    let parsed = parse_body(&bytes).map_err(AppError::bad_request)?;
     drop(bytes);
     if parsed.len() > MAX_BATCH {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, format!("batch of {} records; at most {MAX_BATCH}", parsed.len()));
+        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("batch of {} records; at most {MAX_BATCH}", parsed.len())));
     }
-    if let Err(wait) = st.limiter.take(&key, parsed.len().max(1) as f64, Instant::now()) {
-        return too_many(wait, st.cfg.rate_per_key);
-    }
+    st.limiter.take(&key, parsed.len().max(1) as f64, Instant::now()).map_err(|wait| too_many(wait, st.cfg.rate_per_key))?;
     let (records, rejected) = parsed.into_records();
-    let n = if records.is_empty() {
-        Default::default()
-    } else {
-        match with_store(&st, move |store| store.insert(&records)).await {
-            Ok(n) => n,
-            Err(r) => return r,
-        }
-    };
-    Json(json!({ "accepted": n.accepted, "duplicates": n.duplicates, "rejected": rejected })).into_response()
+    let n = if records.is_empty() { Default::default() } else { with_store(&st, move |store| store.insert(&records)).await? };
+    Ok(Json(json!({ "accepted": n.accepted, "duplicates": n.duplicates, "rejected": rejected })).into_response())
 }
 
 /// Runs a blocking store call off the async workers: a store error is a 503 (the client
 /// retries), a call that panicked a 500.
-async fn with_store<T: Send + 'static>(
-    st: &AppState,
-    f: impl FnOnce(&dyn Store) -> Result<T, String> + Send + 'static,
-) -> Result<T, Response> {
+async fn with_store<T: Send + 'static>(st: &AppState, f: impl FnOnce(&dyn Store) -> Result<T, String> + Send + 'static) -> AppResult<T> {
     let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(error(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}"))),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-    }
-}
-
-/// The refusal of a report request without a read key: 401 for no key or an unknown one,
-/// 403 for a key of another role; `None` when the key is good.
-fn read_refused(st: &AppState, headers: &HeaderMap, key: Option<&str>) -> Option<Response> {
-    match bearer(headers).or(key) {
-        Some(k) => match key_role(&st.cfg, k) {
-            Some(Role::Read) => None,
-            Some(other) => Some(error(StatusCode::FORBIDDEN, format!("this is a {} key: reports need a read key", other.name()))),
-            None => Some(error(StatusCode::UNAUTHORIZED, "wrong read key")),
-        },
-        None => Some(error(StatusCode::UNAUTHORIZED, "missing read key (authorization: Bearer <key> or ?key=)")),
-    }
+    tokio::task::spawn_blocking(move || f(store.as_ref())).await.map_err(AppError::internal)?.map_err(AppError::store)
 }
 
 /// Query of the funnel endpoint (and the flags of `guidepost report`); `from`/`to` are
@@ -646,36 +674,20 @@ impl FunnelParams {
     }
 }
 
-async fn funnel(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, headers: HeaderMap) -> Response {
-    if let Some(r) = read_refused(&st, &headers, p.key.as_deref()) {
-        return r;
-    }
-    let q = match p.to_query(&id) {
-        Ok(q) => q,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
-    };
-    match with_store(&st, move |store| store.funnel(&q)).await {
-        Ok(r) => Json(r).into_response(),
-        Err(r) => r,
-    }
+async fn funnel(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, _: ReadKey) -> AppResult {
+    let q = p.to_query(&id).map_err(AppError::bad_request)?;
+    Ok(Json(with_store(&st, move |store| store.funnel(&q)).await?).into_response())
 }
 
-async fn list_guides(State(st): State<Shared>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Response {
-    if let Some(r) = read_refused(&st, &headers, q.key.as_deref()) {
-        return r;
-    }
-    match with_store(&st, |store| store.guides()).await {
-        Ok(g) => Json(json!({ "guides": g })).into_response(),
-        Err(r) => r,
-    }
+async fn list_guides(State(st): State<Shared>, _: ReadKey) -> AppResult {
+    let g = with_store(&st, |store| store.guides()).await?;
+    Ok(Json(json!({ "guides": g })).into_response())
 }
 
 /// The guides, from memory (see [`GuideCache`]).
-async fn guides_json(State(st): State<Shared>) -> Response {
-    let Some(cache) = &st.guides else {
-        return error(StatusCode::NOT_FOUND, "no guides directory configured");
-    };
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], cache.get().await).into_response()
+async fn guides_json(State(st): State<Shared>) -> AppResult {
+    let cache = st.guides.as_ref().ok_or_else(|| AppError::not_found("no guides directory configured"))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], cache.get().await).into_response())
 }
 
 /// Serves until Ctrl-C.
