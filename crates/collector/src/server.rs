@@ -602,9 +602,10 @@ impl FromRequestParts<Shared> for ReadKey {
 /// `body_read_timeout`. A well-formed body gets 200 `{"accepted", "duplicates", "rejected":
 /// [{"index", "reason"}]}`: the valid records are stored, the invalid ones listed (the
 /// client must not resend those).
-async fn ingest(State(st): State<Shared>, IngestKey(key): IngestKey, headers: HeaderMap, body: Body) -> AppResult {
+async fn ingest(State(st): State<Shared>, IngestKey(key): IngestKey, req: Request) -> AppResult {
     st.limiter.check(&key, 1.0, Instant::now()).map_err(|wait| too_many(wait, st.cfg.rate_per_key))?;
-    let bytes = read_body(&st, &headers, body, st.cfg.max_body).await?;
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(&st, &parts.headers, body, st.cfg.max_body).await?;
     let parsed = parse_body(&bytes).map_err(AppError::bad_request)?;
     drop(bytes);
     if parsed.len() > MAX_BATCH {

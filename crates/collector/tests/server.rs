@@ -149,6 +149,49 @@ async fn cors_allow_list_and_preflight() {
     }
 }
 
+/// The CORS headers (from tower-http's CorsLayer) and their scope: the API (`/v1/`) only; a
+/// preflight without an origin is refused like one from a refused origin.
+#[tokio::test]
+async fn cors_headers_and_scope() {
+    let (srv, _) = start_memory(config()).await;
+    let c = reqwest::Client::new();
+    let resp = c
+        .request(reqwest::Method::OPTIONS, url(&srv, "/v1/guides/tour/draft"))
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "PUT")
+        .header("access-control-request-headers", "authorization,if-match,x-guidepost-author")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    let h = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_ascii_lowercase()).unwrap_or_default();
+    assert_eq!(h("access-control-allow-origin"), "https://app.example");
+    for m in ["get", "post", "put", "options"] {
+        assert!(h("access-control-allow-methods").contains(m), "allow-methods {}", h("access-control-allow-methods"));
+    }
+    for name in ["content-type", "x-guidepost-key", "authorization", "if-match", "if-none-match", "x-guidepost-author"] {
+        assert!(h("access-control-allow-headers").contains(name), "allow-headers {}", h("access-control-allow-headers"));
+    }
+    assert_eq!(h("access-control-max-age"), "86400");
+    assert!(h("vary").contains("origin"), "vary {}", h("vary"));
+
+    let resp = c.request(reqwest::Method::OPTIONS, url(&srv, "/v1/events")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 403, "a preflight without an origin");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "origin not allowed");
+
+    let resp = c.get(url(&srv, "/v1/guides?key=rk")).header("origin", "https://app.example").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers().get("access-control-allow-origin").unwrap(), "https://app.example");
+    assert_eq!(resp.headers().get("access-control-expose-headers").unwrap(), "etag");
+
+    // Outside the API, origins are not checked and no CORS header is added.
+    let resp = c.get(url(&srv, "/healthz")).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+    assert!(resp.headers().get("vary").is_none());
+}
+
 /// Posts `body` and checks the status, the counts and the indexes of the rejected records.
 async fn check_ingest(
     srv: &guidepost_collector::server::Running,
