@@ -80,6 +80,31 @@ async fn key_and_length_are_checked_before_the_body_is_read() {
     }
 }
 
+/// A refusal answered before the body is read closes the connection (the body is not read
+/// either): ingest without a key, authoring without an admin key, a declared length too big.
+#[tokio::test]
+async fn refusals_before_the_body_close_the_connection() {
+    let (srv, _) = start_memory(config()).await;
+    // (case, request head, expected status)
+    let cases = [
+        ("ingest, no key", "POST /v1/events HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n", 401),
+        ("ingest, read key", "POST /v1/events?key=rk HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n", 401),
+        ("draft, no key", "PUT /v1/guides/tour/draft HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n", 401),
+        (
+            "draft, write key",
+            "PUT /v1/guides/tour/draft HTTP/1.1\r\nhost: x\r\nauthorization: Bearer wk\r\ncontent-length: 100\r\n\r\n",
+            403,
+        ),
+        ("ingest, 51 MB declared", "POST /v1/events?key=wk HTTP/1.1\r\nhost: x\r\ncontent-length: 53477376\r\n\r\n", 413),
+    ];
+    for (case, head, want) in cases {
+        let mut s = raw(&srv, head.as_bytes()).await;
+        let got = read_head(&mut s, std::time::Duration::from_secs(5)).await.unwrap_or_else(|| panic!("{case}: no answer without a body"));
+        assert!(got.starts_with(&format!("HTTP/1.1 {want}")), "{case}: {got}");
+        assert!(got.to_ascii_lowercase().contains("connection: close"), "{case}: {got}");
+    }
+}
+
 #[test]
 fn keys_are_compared_whole() {
     use guidepost_collector::server::key_matches;
