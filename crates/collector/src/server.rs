@@ -9,15 +9,29 @@
 //! - requests: URIs longer than [`MAX_URI_LEN`] get 414, headers beyond [`MAX_HEADERS`] or
 //!   [`MAX_HEADER_BYTES`] 431.
 //! - ingest (`POST /v1/events`): the write key (the `x-guidepost-key` header or `?key=`) is
-//!   checked, and the rate limit and `Content-Length` too, before the body is read; the body
-//!   is read up to [`Config::max_body`] bytes; records are validated one by one
+//!   checked by the [`IngestKey`] extractor, which runs on the request head, so before the
+//!   body is read; the rate limit and `Content-Length` are checked before the body is read
+//!   too; the body is read up to [`Config::max_body`] bytes; records are validated one by one
 //!   ([`EventRecord::validate`]) and the valid ones stored, the others listed in `rejected`.
 //! - authoring (`/v1/guides/{id}/draft`, `/publish`... see [`crate::authoring`]): the admin
 //!   key is checked (the [`Admin`] extractor) before the body is read; a guide body is read up
 //!   to [`crate::guide_store::MAX_GUIDE_BYTES`], other bodies up to [`MAX_SMALL_BODY`].
-//! - the embed's config (`GET /v1/config`) is answered from memory ([`PublishedCache`]).
-//! - every error is JSON `{"error": "..."}`, including the ones axum or the static file
-//!   service produce (404, 405, 413...).
+//! - reports (`GET /v1/guides`, `GET /v1/guides/{id}/funnel`) need a read key (the
+//!   [`ReadKey`] extractor).
+//! - the embed's config (`GET /v1/config`) needs a write key (the [`WriteKey`] extractor, which
+//!   gives the key's environment) and is answered from memory ([`PublishedCache`]).
+//!
+//! Keys are refused with 401 (none, or an unknown one) or 403 (a key of another role); when
+//! the refused request has a body (ingest, authoring), the connection is closed unread.
+//!
+//! CORS, on the API (`/v1/`) only: tower-http's [`CorsLayer`] (built by `cors_layer`) allows the
+//! origins of [`Config::allow_origins`] and the server's own (the `Origin` equal to the
+//! `Host`), answers preflights (204) and exposes `etag`; a small middleware in front of it
+//! refuses other origins (and preflights without an origin) with 403 `origin not allowed`.
+//!
+//! Every error is JSON `{"error": "..."}`: handlers and extractors refuse with an
+//! [`AppError`] (see [`crate::error`]); the ones axum or the static file service produce
+//! (404, 405, 413...) are rewritten to JSON by a middleware.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
