@@ -127,7 +127,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Write every draft of the guide store to DIR/<id>.json (pretty JSON).
+    /// Write every draft of the guide store to `DIR/<id>.json` (pretty JSON).
     Export {
         #[arg(long, default_value = "data/guidepost.db")]
         db: PathBuf,
