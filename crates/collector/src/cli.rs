@@ -118,8 +118,8 @@ enum Command {
     /// code 1 when a guide could not be published (its diagnostics are printed; the others
     /// are still imported).
     Import {
-        #[arg(long, default_value = "data/guidepost.db")]
-        db: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Environments to publish to, e.g. `staging,production`.
         #[arg(long, value_delimiter = ',', value_parser = Env::parse)]
         publish: Vec<Env>,
@@ -129,8 +129,8 @@ enum Command {
     },
     /// Write every draft of the guide store to `DIR/<id>.json` (pretty JSON).
     Export {
-        #[arg(long, default_value = "data/guidepost.db")]
-        db: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         dir: PathBuf,
     },
     /// Report steps whose targets match zero or several elements in a saved page.
@@ -250,8 +250,8 @@ fn run(cmd: Command) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Command::Import { db, publish, files } => import(&db, &publish, &files),
-        Command::Export { db, dir } => export(&db, &dir),
+        Command::Import { store, publish, files } => import(store.open()?.as_ref(), &publish, &files),
+        Command::Export { store, dir } => export(store.open_existing()?.as_ref(), &dir),
         Command::Check { html, files } => {
             let page = std::fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
             let mut guides = Vec::new();
@@ -385,15 +385,51 @@ pub fn parse_write_key(s: &str) -> Result<(String, Env), String> {
     Ok((key.to_string(), env))
 }
 
-fn open_store(db: &Path) -> Result<SqliteStore, String> {
-    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    SqliteStore::open(db)
+/// Which guide store `import` and `export` work on: the SQLite file, or ClickHouse.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// `sqlite` (default) or `clickhouse`.
+    #[arg(long, default_value = "sqlite")]
+    store: String,
+    #[arg(long, default_value = "data/guidepost.db")]
+    db: PathBuf,
+    #[arg(long, default_value = "http://127.0.0.1:8123")]
+    clickhouse_url: String,
+    #[arg(long, default_value = "guidepost")]
+    clickhouse_db: String,
 }
 
-fn import(db: &Path, envs: &[Env], files: &[PathBuf]) -> Result<i32, String> {
-    let store = open_store(db)?;
+impl StoreArgs {
+    /// Opens the store, creating the SQLite file (and its folder) when missing.
+    fn open(&self) -> Result<Box<dyn Store>, String> {
+        match self.store.as_str() {
+            "sqlite" => {
+                if let Some(parent) = self.db.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+                }
+                Ok(Box::new(SqliteStore::open(&self.db)?))
+            }
+            "clickhouse" => Ok(Box::new(crate::clickhouse::ClickHouseStore::connect(&self.clickhouse_url, &self.clickhouse_db)?)),
+            other => Err(format!("unknown store \"{other}\": expected sqlite or clickhouse")),
+        }
+    }
+
+    /// Opens a store that must exist already (a missing SQLite file is an error).
+    fn open_existing(&self) -> Result<Box<dyn Store>, String> {
+        if self.store == "sqlite" && !self.db.exists() {
+            return Err(format!("no database at {}", self.db.display()));
+        }
+        self.open()
+    }
+}
+
+/// The guide store of `store`.
+fn guides_of(store: &dyn Store) -> Result<&dyn GuideStore, String> {
+    store.guide_store().ok_or_else(|| "this store has no guide store".to_string())
+}
+
+fn import(store: &dyn Store, envs: &[Env], files: &[PathBuf]) -> Result<i32, String> {
+    let store = guides_of(store)?;
     let by = Actor {
         who: "import",
         at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
@@ -424,7 +460,7 @@ fn import(db: &Path, envs: &[Env], files: &[PathBuf]) -> Result<i32, String> {
                 continue;
             };
             count += 1;
-            match import_one(&store, &id, &g, envs, &by) {
+            match import_one(store, &id, &g, envs, &by) {
                 Ok(done) => println!("✓ {id}: {done}"),
                 Err(e) => {
                     failed += 1;
@@ -440,7 +476,7 @@ fn import(db: &Path, envs: &[Env], files: &[PathBuf]) -> Result<i32, String> {
 /// Saves `g` as the draft of `id` (unless the draft holds it already) and publishes it to
 /// each of `envs` that does not serve this content yet: by promotion when an environment
 /// handled before serves it, else as a new version. What was done, in words.
-fn import_one(store: &SqliteStore, id: &str, g: &serde_json::Value, envs: &[Env], by: &Actor) -> Result<String, String> {
+fn import_one(store: &dyn GuideStore, id: &str, g: &serde_json::Value, envs: &[Env], by: &Actor) -> Result<String, String> {
     let mut said = Vec::new();
     let current = store.draft(id).map_err(|e| e.to_string())?;
     if current.as_ref().is_some_and(|d| same_content(&d.json, g)) {
@@ -479,11 +515,8 @@ fn import_one(store: &SqliteStore, id: &str, g: &serde_json::Value, envs: &[Env]
     Ok(said.join(", "))
 }
 
-fn export(db: &Path, dir: &Path) -> Result<i32, String> {
-    if !db.exists() {
-        return Err(format!("no database at {}", db.display()));
-    }
-    let store = SqliteStore::open(db)?;
+fn export(store: &dyn Store, dir: &Path) -> Result<i32, String> {
+    let store = guides_of(store)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let guides = store.list().map_err(|e| e.to_string())?;
     for g in &guides {

@@ -325,3 +325,52 @@ async fn a_second_collector_on_the_same_clickhouse_sees_a_publish() {
     .await
     .unwrap();
 }
+
+/// `guidepost import` and `export` on the ClickHouse store: files become drafts published
+/// to both environments, an unchanged import makes no version, and export writes the drafts.
+#[test]
+fn import_and_export_work_on_clickhouse() {
+    use guidepost_collector::guide_store::{Env, GuideStore};
+    let Some(ch) = start_clickhouse("import") else {
+        return;
+    };
+    let db = "guidepost_test_import";
+    fresh(&ch, db).drop_database().unwrap();
+    let dir = std::env::temp_dir().join(format!("guidepost-ch-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tips.json");
+    std::fs::write(
+        &file,
+        r#"[{"id":"tip-a","name":"A","steps":[{"id":"s","kind":"modal","title":"A"}]},
+            {"id":"tip-b","name":"B","steps":[{"id":"s","kind":"modal","title":"B"}]}]"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_guidepost"))
+            .args(args)
+            .args(["--store", "clickhouse", "--clickhouse-url", &ch.url, "--clickhouse-db", db])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let f = file.display().to_string();
+    let (code, out) = run(&["import", "--publish", "staging,production", &f]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["import", "--publish", "staging,production", &f]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("draft unchanged") && out.contains("serves it already"), "a second import changes nothing: {out}");
+    let store = ClickHouseStore::connect(&ch.url, db).unwrap();
+    for env in [Env::Staging, Env::Production] {
+        let served: Vec<String> = store.published(env).unwrap().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(served, ["tip-a", "tip-b"], "{env}");
+    }
+    assert_eq!(store.versions("tip-a").unwrap().map(|v| v.len()), Some(1), "one version, served by both environments");
+    let out_dir = dir.join("export");
+    let (code, out) = run(&["export", &out_dir.display().to_string()]);
+    assert_eq!(code, Some(0), "{out}");
+    let exported: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("tip-b.json")).unwrap()).unwrap();
+    assert_eq!(exported["steps"][0]["title"], "B");
+    store.drop_database().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
