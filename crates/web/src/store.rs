@@ -21,9 +21,7 @@ pub fn get<T: FromJson>(key: &str) -> Option<T> {
 
 /// Saves a value; returns false when storage is unavailable or full.
 pub fn set<T: Serialize>(key: &str, value: &T) -> bool {
-    let Some(s) = local() else { return false };
-    let Ok(text) = serde_json::to_string(value) else { return false };
-    s.set_item(&format!("{PREFIX}{key}"), &text).is_ok()
+    serde_json::to_string(value).is_ok_and(|text| set_raw(key, &text))
 }
 
 /// Saves text as it is; returns false when storage is unavailable or full.
@@ -35,11 +33,13 @@ pub fn set_raw(key: &str, text: &str) -> bool {
 pub fn entries(prefix: &str) -> Vec<(String, String)> {
     let Some(s) = local() else { return Vec::new() };
     let full = format!("{PREFIX}{prefix}");
+    keys(&s, &full).into_iter().filter_map(|k| Some((k[full.len()..].to_string(), s.get_item(&k).ok()??))).collect()
+}
+
+/// The full names of the keys that start with `full`.
+fn keys(s: &web_sys::Storage, full: &str) -> Vec<String> {
     let n = s.length().unwrap_or(0);
-    (0..n)
-        .filter_map(|i| s.key(i).ok().flatten())
-        .filter_map(|k| Some((k.strip_prefix(&full)?.to_string(), s.get_item(&k).ok()??)))
-        .collect()
+    (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(full)).collect()
 }
 
 pub fn remove(key: &str) {
@@ -48,13 +48,10 @@ pub fn remove(key: &str) {
     }
 }
 
-/// Removes every key under `prefix` (used by `reset()`).
+/// Removes every key under `prefix` (`reset()`, and users evicted from storage).
 pub fn remove_prefix(prefix: &str) {
     let Some(s) = local() else { return };
-    let full = format!("{PREFIX}{prefix}");
-    let n = s.length().unwrap_or(0);
-    let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(&full)).collect();
-    for k in keys {
+    for k in keys(&s, &format!("{PREFIX}{prefix}")) {
         let _ = s.remove_item(&k);
     }
 }
