@@ -5,54 +5,29 @@
 // app would), so the config and the records cross origins (`--allow-origin`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import net from "node:net";
-import { fileURLToPath } from "node:url";
-import { serveStatic, launch, dialog, events } from "./harness.mjs";
+import { serveStatic, launch, openPage, dialog, events, settled, startCollector } from "./harness.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ADMIN = "demo-admin-key";
 const WRITE = "demo-write-key";
-let app, collector, base, browser, tmp, bin, port;
+let app, collector, base, browser, tmp;
 
-async function freePort() {
-  return new Promise((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); }); });
-}
-
-async function startCollector() {
-  collector = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--db", path.join(tmp, "store.db"), "--www", "www", "--dist", "dist",
-    "--admin-key", ADMIN, "--write-key", WRITE, "--write-key", "demo-staging-key=staging", "--allow-origin", app.base], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${base}/healthz`)).ok) return; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail("the collector did not start");
-}
-
-async function stopCollector() {
-  const exited = new Promise((r) => collector.once("exit", r));
-  collector.kill();
-  await exited;
+/** Starts the collector on `port` (the same one again after a stop: pages keep its URL). */
+async function startStore(port) {
+  collector = await startCollector(["--db", path.join(tmp, "store.db"), "--www", "www", "--dist", "dist",
+    "--admin-key", ADMIN, "--write-key", WRITE, "--write-key", "demo-staging-key=staging", "--allow-origin", app.base], port);
+  base = collector.base;
 }
 
 before(async () => {
-  bin = process.env.GUIDEPOST_BIN;
-  if (!bin) {
-    const r = spawnSync("cargo", ["build", "-q", "-p", "guidepost-collector", "--bin", "guidepost"], { cwd: root, stdio: "inherit" });
-    assert.equal(r.status, 0, "cargo build of the collector");
-    bin = path.join(root, "target/debug/guidepost");
-  }
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-store-"));
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   app = await serveStatic();
-  await startCollector();
+  await startStore();
   browser = await launch();
 });
-after(async () => { await browser?.close(); collector?.kill(); await app?.close(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+after(async () => { await browser?.close(); await collector?.stop(); await app?.close(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
 /** An authoring call with the admin key; answers the parsed JSON and checks the status. */
 async function api(method, url, body, status = 200) {
@@ -75,21 +50,9 @@ const tip = (id, title, frequency, group) => ({
 
 /** A page of the customer's app (another origin) set up with the store's endpoint. */
 async function visit(context, user, group) {
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    window.__events = []; window.__errors = [];
-    const hook = () => window.Guidepost && window.Guidepost.on && (Guidepost.on("event", (e) => window.__events.push(e)), Guidepost.on("error", (e) => window.__errors.push(e)), true);
-    if (!hook()) { const id = setInterval(() => hook() && clearInterval(id), 1); }
-  });
-  await page.goto(`${app.base}/lab/lab.html`);
+  const { page } = await openPage(browser, `${app.base}/lab/lab.html`, { context });
   await page.evaluate(([endpoint, key, user, group]) => { Guidepost.init({ endpoint, writeKey: key }); Guidepost.identify(user, { group }); }, [base, WRITE, user, group]);
   return page;
-}
-
-/** Resolves once the engine runs with the store's answer and has evaluated the page. */
-async function settled(page) {
-  await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
-  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
 }
 
 test("a guide published through the API shows on the next page view", async () => {
@@ -159,7 +122,8 @@ test("with the collector down, the cached guides still show and records queue", 
   await page.keyboard.press("Escape");
   await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith("guidepost:q:")));
   await page.close();
-  await stopCollector();
+  const port = collector.port;
+  await collector.stop();
   try {
     page = await visit(context, "store-user-4", G);
     await dialog(page).getByRole("heading", { name: "Works offline" }).waitFor();
@@ -168,7 +132,7 @@ test("with the collector down, the cached guides still show and records queue", 
     await page.keyboard.press("Escape");
     await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("guidepost:q:")));
   } finally {
-    await startCollector();
+    await startStore(port);
   }
   // Back up: the queue drains into the store's collector.
   await page.evaluate(() => window.dispatchEvent(new Event("online")));

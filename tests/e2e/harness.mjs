@@ -1,6 +1,8 @@
 // Shared harness for the browser tests: a static file server for www/, dist/ and the
 // example guides, and a Chromium launched through playwright-core (Debian's chromium).
 import http from "node:http";
+import net from "node:net";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,8 +65,9 @@ export async function launch() {
 }
 
 /** A fresh page that collects Guidepost events into window.__events and page errors. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, init, before, waitUntil } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, init, before, waitUntil, context: shared } = {}) {
+  // A shared context keeps localStorage across page views of one visitor.
+  const context = shared || (await browser.newContext({ viewport }));
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -127,4 +130,33 @@ export async function settled(page) {
   await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
   await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
   await frames(page);
+}
+
+/** The collector binary: $GUIDEPOST_BIN, else a debug build made once here. */
+export function collectorBin() {
+  if (process.env.GUIDEPOST_BIN) return process.env.GUIDEPOST_BIN;
+  const r = spawnSync("cargo", ["build", "-q", "-p", "guidepost-collector", "--bin", "guidepost"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("cargo build of the collector failed");
+  return (process.env.GUIDEPOST_BIN = path.join(root, "target/debug/guidepost"));
+}
+
+async function freePort() {
+  return new Promise((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+}
+
+/**
+ * Starts `guidepost serve` with `args` (after `--addr`) on `port` (a free one by default),
+ * answers once `/healthz` does: `{ base, port, stop() }`, where `stop` resolves on exit.
+ */
+export async function startCollector(args, port) {
+  port = port || (await freePort());
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(collectorBin(), ["serve", "--addr", `127.0.0.1:${port}`, ...args], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const exited = new Promise((r) => child.once("exit", r));
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${base}/healthz`)).ok) return { base, port, stop: () => { child.kill(); return exited; } }; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`the collector did not start on ${base}`);
 }

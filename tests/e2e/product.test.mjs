@@ -3,13 +3,12 @@
 // offline), and the funnel read back from the report API.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { launch, dialog } from "./harness.mjs";
+import { launch, dialog, collectorBin, startCollector } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 let collector, base, browser, tmp;
@@ -18,31 +17,16 @@ function allGuideFiles() {
   return fs.readdirSync(path.join(root, "guides")).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => path.join("guides", f));
 }
 
-async function freePort() {
-  return new Promise((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); }); });
-}
-
 before(async () => {
-  let bin = process.env.GUIDEPOST_BIN;
-  if (!bin) {
-    const r = spawnSync("cargo", ["build", "-q", "-p", "guidepost-collector", "--bin", "guidepost"], { cwd: root, stdio: "inherit" });
-    assert.equal(r.status, 0, "cargo build of the collector");
-    bin = path.join(root, "target/debug/guidepost");
-  }
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-product-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   // The demo app loads what the guide store publishes: the example guides, as run.sh does.
-  const imported = spawnSync(bin, ["import", "--db", path.join(tmp, "events.db"), "--publish", "staging,production", ...allGuideFiles()], { cwd: root, stdio: "inherit" });
+  const imported = spawnSync(collectorBin(), ["import", "--db", path.join(tmp, "events.db"), "--publish", "staging,production", ...allGuideFiles()], { cwd: root, stdio: "inherit" });
   assert.equal(imported.status, 0, "guidepost import");
-  collector = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--db", path.join(tmp, "events.db"), "--www", "www", "--dist", "dist", "--guides", "guides"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  collector = await startCollector(["--db", path.join(tmp, "events.db"), "--www", "www", "--dist", "dist", "--guides", "guides"]);
+  base = collector.base;
   browser = await launch();
 });
-after(async () => { await browser?.close(); collector?.kill(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+after(async () => { await browser?.close(); await collector?.stop(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
 async function funnel(id) {
   const r = await fetch(`${base}/v1/guides/${id}/funnel`, { headers: { authorization: "Bearer demo-read-key" } });

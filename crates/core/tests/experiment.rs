@@ -6,6 +6,9 @@
 use guidepost_core::experiment::{compare, difference, relative_lift, Proportion, Verdict, Z95};
 use proptest::prelude::*;
 
+mod common;
+use common::Rng;
+
 /// Checks an interval against published bounds, to the 4 decimals they are given with.
 fn check(what: &str, got: Option<(f64, f64)>, want: (f64, f64)) {
     let (lo, hi) = got.unwrap_or_else(|| panic!("{what}: no interval"));
@@ -71,19 +74,6 @@ proptest! {
         if let (Some(d), Some(m)) = (difference(a, b, Z95), difference(b, a, Z95)) {
             prop_assert!((d.low + m.high).abs() < 1e-9 && (d.high + m.low).abs() < 1e-9);
         }
-    }
-}
-
-/// splitmix64, for reproducible synthetic users.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

@@ -14,6 +14,9 @@ use guidepost_core::{
     TourState, TriggerInput,
 };
 use proptest::prelude::*;
+
+mod common;
+use common::Rng;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 
@@ -190,22 +193,6 @@ fn field_name() -> impl Strategy<Value = String> {
         .prop_map(str::to_string),
         nasty_string(),
     ]
-}
-
-/// A tiny deterministic generator for mutations (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 const REPLACEMENTS: &[&str] = &[
