@@ -60,6 +60,15 @@ fn start_clickhouse(name: &str) -> Option<ClickHouse> {
     panic!("clickhouse-server did not start after 3 attempts: {why}");
 }
 
+/// Whether the server on `port` answers `GET /ping` with `Ok.`.
+fn pings(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut answer = String::new();
+    c.write_all(b"GET /ping HTTP/1.0\r\n\r\n").is_ok() && c.read_to_string(&mut answer).is_ok() && answer.ends_with("Ok.\n")
+}
+
 fn try_start(name: &str, attempt: u32) -> Result<ClickHouse, String> {
     let dir = std::env::temp_dir().join(format!("guidepost-ch-{}-{name}-{attempt}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -100,7 +109,9 @@ fn try_start(name: &str, attempt: u32) -> Result<ClickHouse, String> {
         .expect("clickhouse-server starts");
     let mut ch = ClickHouse { child, dir, url: format!("http://127.0.0.1:{http}") };
     let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", http)).is_err() {
+    // Ready when `/ping` answers `Ok.`: the port listens before the server serves (an early
+    // query could be reset while it still starts up).
+    while !pings(http) {
         let log = || std::fs::read_to_string(ch.dir.join("log/err.log")).unwrap_or_default();
         if let Ok(Some(status)) = ch.child.try_wait() {
             return Err(format!("it exited ({status}); err.log: {}", log()));
