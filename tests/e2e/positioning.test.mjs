@@ -64,19 +64,50 @@ test("flips when there is no room, and never goes under the fixed header", async
   assert.ok(r.y >= 60);
 });
 
+/** The in-frame target's rectangle in the top viewport (the frame's offset plus its border). */
+const inFrameRect = () => {
+  const f = document.getElementById("frame"), fr = f.getBoundingClientRect(), r = f.contentDocument.getElementById("in-frame").getBoundingClientRect();
+  return { x: fr.x + f.clientLeft + r.x, y: fr.y + f.clientTop + r.y, bottom: fr.y + f.clientTop + r.bottom, right: fr.x + f.clientLeft + r.right };
+};
+
+/** Waits until the tooltip's top edge sits 12px below the in-frame target (the engine follows it). */
+async function followsInFrame(page) {
+  await page.waitForFunction(`(() => {
+    const t = (${inFrameRect})();
+    const d = document.querySelector("guidepost-root").shadowRoot.querySelector("[data-guide-tooltip]").getBoundingClientRect();
+    return Math.abs(d.y - (t.bottom + 12)) <= 1.5;
+  })()`);
+}
+
 test("targets inside open shadow roots and same-origin iframes are found", async () => {
   for (const sel of ["#in-shadow", "#in-frame"]) {
     const { page, context } = await lab(browser, [tip("t", sel, "bottom")], { start: "t" });
     const d = dialog(page);
     await d.waitFor();
     await frames(page);
-    const t = sel === "#in-shadow"
-      ? await rect(page.locator("#shadow-host").locator("#in-shadow"))
-      : await page.evaluate(() => { const f = document.getElementById("frame"); const fr = f.getBoundingClientRect(); const r = f.contentDocument.getElementById("in-frame").getBoundingClientRect(); return { x: fr.x + f.clientLeft + r.x, y: fr.y + f.clientTop + r.y, bottom: fr.y + f.clientTop + r.bottom, right: fr.x + f.clientLeft + r.right }; });
+    if (sel === "#in-frame") {
+      // The frame's document lays out on its own schedule: wait for the box to settle against it.
+      await followsInFrame(page);
+    }
+    const t = sel === "#in-shadow" ? await rect(page.locator("#shadow-host").locator("#in-shadow")) : await page.evaluate(inFrameRect);
     check(t, await rect(d), "bottom");
     assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:s1"], sel);
     await context.close();
   }
+});
+
+test("regression: a target in a frame that grows (no mutation in the top document) is followed", async () => {
+  const { page, context } = await lab(browser, [tip("t", "#in-frame", "bottom")], { start: "t" });
+  await dialog(page).waitFor();
+  await followsInFrame(page);
+  const before = await page.evaluate(inFrameRect);
+  // Only the frame's document changes: the top page's observers see nothing.
+  await page.evaluate(() => { document.getElementById("frame").contentDocument.getElementById("in-frame").style.padding = "20px"; });
+  const after = await page.evaluate(inFrameRect);
+  assert.ok(after.bottom - before.bottom > 30, `the target grew: ${before.bottom} -> ${after.bottom}`);
+  await followsInFrame(page);
+  check(after, await rect(dialog(page)), "bottom");
+  await context.close();
 });
 
 test("a late element is awaited, a missing one ends the guide with a reason", async () => {

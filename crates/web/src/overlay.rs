@@ -178,10 +178,14 @@ fn shadow() -> Option<web_sys::ShadowRoot> {
     SHADOW.with(|s| s.borrow().clone())
 }
 
+/// The floating box, while a step shows.
+pub fn floating() -> Option<web_sys::HtmlElement> {
+    shadow()?.query_selector(".gp-float").ok()??.dyn_into().ok()
+}
+
 /// The rendered size of the floating box.
 pub fn floating_size() -> Option<FloatSize> {
-    let el = shadow()?.query_selector(".gp-float").ok()??;
-    let el: web_sys::HtmlElement = el.dyn_into().ok()?;
+    let el = floating()?;
     let (w, h) = (el.offset_width() as f64, el.offset_height() as f64);
     (w > 0.0).then_some(FloatSize { width: w, height: h })
 }

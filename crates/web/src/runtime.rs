@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use crate::dom::{self, Found};
 use crate::overlay::{self, Geometry, UiEvent};
 use crate::view::step_vm;
-use crate::{config, delivery, store};
+use crate::{config, delivery, follow, store};
 
 #[derive(Default)]
 struct InitOptions {
@@ -626,6 +626,7 @@ fn locate(step: usize, timeout_ms: u32) {
         match found {
             Some(f) => {
                 dom::scroll_into_view(&f);
+                follow::watch_target(&f);
                 with(|rt| rt.target = Some(f));
                 dispatch(Input::TargetFound);
             }
@@ -699,6 +700,9 @@ pub fn reposition_soon() {
 
 fn reposition() {
     let Some(vm) = overlay::current_step() else { return };
+    if let Some(el) = overlay::floating() {
+        follow::watch_box(&el);
+    }
     let target = with(|rt| rt.target.clone());
     let vp = dom::viewport();
     let rtl = overlay::rtl();
@@ -796,6 +800,7 @@ fn ended(reason: guidepost_core::ExitReason) {
         rt.target = None;
         rt.return_focus.take()
     });
+    follow::forget_target();
     dom::cancel_wait();
     persist();
     save_user();
@@ -836,11 +841,7 @@ fn on_ui(ev: UiEvent) {
 }
 
 fn listen_window() {
-    let Some(w) = web_sys::window() else { return };
-    let on_move = Closure::<dyn FnMut()>::new(|| {
-        if !crate::alive() {
-            return;
-        }
+    follow::install(|| {
         if overlay::current_step().is_some() {
             reposition_soon();
         }
@@ -848,21 +849,6 @@ fn listen_window() {
     let capture = web_sys::AddEventListenerOptions::new();
     capture.set_capture(true);
     capture.set_passive(true);
-    // Capture catches scrolling inside scroll containers too.
-    let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", on_move.as_ref().unchecked_ref(), &capture);
-    let _ = w.add_event_listener_with_callback("resize", on_move.as_ref().unchecked_ref());
-    // Re-renders of the host app: follow the target, or notice it vanished.
-    if let (Ok(obs), Some(root)) =
-        (web_sys::MutationObserver::new(on_move.as_ref().unchecked_ref()), dom::document().and_then(|d| d.document_element()))
-    {
-        let opts = web_sys::MutationObserverInit::new();
-        opts.set_child_list(true);
-        opts.set_subtree(true);
-        opts.set_attributes(true);
-        let _ = obs.observe_with_options(&root, &opts);
-        std::mem::forget(obs);
-    }
-    on_move.forget();
     // Clicks on the target advance `advance: click` steps.
     let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
         if !crate::alive() {

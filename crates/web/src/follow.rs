@@ -1,0 +1,100 @@
+//! Keeps the floating box with its target. Whatever can move or resize the target or the box
+//! asks for one reposition on the next animation frame: window scrolls (captured, so scroll
+//! containers count) and resizes, mutations of the host page, size changes of the target and
+//! of the box (a `ResizeObserver`: a font that loads late, an image in the step), and scrolls
+//! inside the same-origin frames that hold the target.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::dom::{self, Found};
+
+thread_local! {
+    static FOLLOW: RefCell<Option<Follow>> = const { RefCell::new(None) };
+}
+
+struct Follow {
+    /// The one listener every source calls; adding it twice to one target is a no-op.
+    on_move: js_sys::Function,
+    resize: Option<web_sys::ResizeObserver>,
+}
+
+fn capture() -> web_sys::AddEventListenerOptions {
+    let o = web_sys::AddEventListenerOptions::new();
+    o.set_capture(true);
+    o.set_passive(true);
+    o
+}
+
+/// Installs the page-wide sources once; `moved` runs (on the next frame at the latest) after
+/// anything that may have moved the target.
+pub fn install(moved: fn()) {
+    let Some(w) = web_sys::window() else { return };
+    let on_move = Closure::<dyn FnMut()>::new(move || {
+        if crate::alive() {
+            moved();
+        }
+    })
+    .into_js_value()
+    .unchecked_into::<js_sys::Function>();
+    let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_move, &capture());
+    let _ = w.add_event_listener_with_callback("resize", &on_move);
+    // Re-renders of the host app: follow the target, or notice it vanished.
+    if let (Ok(obs), Some(root)) = (web_sys::MutationObserver::new(&on_move), dom::document().and_then(|d| d.document_element())) {
+        let opts = web_sys::MutationObserverInit::new();
+        opts.set_child_list(true);
+        opts.set_subtree(true);
+        opts.set_attributes(true);
+        let _ = obs.observe_with_options(&root, &opts);
+        std::mem::forget(obs);
+    }
+    let resize = web_sys::ResizeObserver::new(&on_move).ok();
+    FOLLOW.with(|f| *f.borrow_mut() = Some(Follow { on_move, resize }));
+}
+
+/// Border boxes: padding and borders move the box's edges too.
+fn observe(ro: &web_sys::ResizeObserver, el: &web_sys::Element) {
+    let o = web_sys::ResizeObserverOptions::new();
+    o.set_box(web_sys::ResizeObserverBoxOptions::BorderBox);
+    ro.observe_with_options(el, &o);
+}
+
+/// Watches a newly found target: its size, the frames that hold it and their scrolling.
+pub fn watch_target(found: &Found) {
+    FOLLOW.with(|f| {
+        let f = f.borrow();
+        let Some(f) = f.as_ref() else { return };
+        if let Some(ro) = &f.resize {
+            ro.disconnect();
+            observe(ro, &found.el);
+            for frame in &found.frames {
+                observe(ro, frame);
+            }
+        }
+        for frame in &found.frames {
+            if let Some(w) = frame.content_window() {
+                let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &f.on_move, &capture());
+            }
+        }
+    });
+}
+
+/// Watches the floating box's size (observing the same element again is a no-op).
+pub fn watch_box(el: &web_sys::Element) {
+    FOLLOW.with(|f| {
+        if let Some(ro) = f.borrow().as_ref().and_then(|f| f.resize.as_ref()) {
+            observe(ro, el);
+        }
+    });
+}
+
+/// Stops watching the last target (the step ended).
+pub fn forget_target() {
+    FOLLOW.with(|f| {
+        if let Some(ro) = f.borrow().as_ref().and_then(|f| f.resize.as_ref()) {
+            ro.disconnect();
+        }
+    });
+}
