@@ -109,9 +109,12 @@ enum Command {
         version: Option<u32>,
         #[arg(long)]
         variant: Option<String>,
-        /// Print JSON instead of a table.
+        /// Print JSON instead of a table (`{"funnel": ..., "goals": ...}`).
         #[arg(long)]
         json: bool,
+        /// Where to read the guide's goal when the database's guide store does not hold it.
+        #[arg(long, default_value = "guides")]
+        guides: PathBuf,
     },
     /// Import guide files into the guide store as drafts (author "import"); with --publish,
     /// publish each to the listed environments unless it serves that content already. Exit
@@ -234,7 +237,7 @@ fn run(cmd: Command) -> Result<i32, String> {
             rt.block_on(server::serve(addr, config, store)).map_err(|e| format!("server: {e}"))?;
             Ok(0)
         }
-        Command::Report { guide, db, from, to, version, variant, json } => {
+        Command::Report { guide, db, from, to, version, variant, json, guides } => {
             if !db.exists() {
                 return Err(format!("no database at {}", db.display()));
             }
@@ -243,10 +246,14 @@ fn run(cmd: Command) -> Result<i32, String> {
             let params = FunnelParams { key: None, from, to, version: version.map(|v| v.to_string()), variant };
             let q = params.to_query(&guide).map_err(|e| format!("--{e}"))?;
             let r = store.funnel(&q)?;
+            let dir = guides_json(&guides);
+            let goals = crate::goal_report::goal_report(&store, dir.as_deref(), &q)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+                let both = serde_json::json!({ "funnel": r, "goals": goals });
+                println!("{}", serde_json::to_string_pretty(&both).map_err(|e| e.to_string())?);
             } else {
                 print!("{}", render_funnel(&r));
+                print!("{}", crate::goal_report::render_goal(&goals));
             }
             Ok(0)
         }
@@ -534,4 +541,10 @@ fn export(store: &dyn Store, dir: &Path) -> Result<i32, String> {
     }
     println!("{} guide(s) exported to {}", guides.len(), dir.display());
     Ok(0)
+}
+
+/// The valid guides of a directory as the JSON array `/guides.json` serves; `None` when
+/// there is no such directory.
+fn guides_json(dir: &Path) -> Option<Vec<u8>> {
+    dir.exists().then(|| serde_json::to_vec(&crate::guides::load_dir(dir).0).ok()).flatten()
 }

@@ -18,7 +18,8 @@ use std::time::Duration;
 use guidepost_core::{EventKind, EventRecord, FunnelBuilder, FunnelReport};
 use serde_json::{json, Value};
 
-use crate::store::{FunnelQuery, GuideSummary, Inserted, Store};
+use crate::store::{add_goal_row, FunnelQuery, GuideSummary, Inserted, Store};
+use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 
 pub struct ClickHouseStore {
     host: String,
@@ -210,6 +211,48 @@ impl Store for ClickHouseStore {
             b.add(&rec);
         }
         Ok(b.finish())
+    }
+
+    fn goals(&self, guide_id: &str, slice: &GoalSlice, within_days: u32) -> Result<GoalCounts, String> {
+        // The same semantics as the SQLite store's query (see `guidepost_core::goals`),
+        // aggregated by ClickHouse: one row per (group, day) reaches the collector.
+        let db = &self.db;
+        let g = quote(guide_id);
+        let version = slice.version.map(|v| format!(" AND guide_version = {v}")).unwrap_or_default();
+        let mut range = String::from("1");
+        if let Some(f) = slice.from_ms {
+            range.push_str(&format!(" AND t >= {f}"));
+        }
+        if let Some(t) = slice.to_ms {
+            range.push_str(&format!(" AND t < {t}"));
+        }
+        let window = i64::from(within_days) * guidepost_core::dates::DAY_MS;
+        let key = "ts * 2 + (kind = 'guide_shown')";
+        let rows = self.rows(&format!(
+            "SELECT grp, intDiv(t, 86400000) AS day, toUInt64(count()) AS n, toUInt64(sum(conv)) AS conv, toUInt64(sum(done)) AS done FROM (
+               SELECT user_id, grp, t, arrayExists(x -> x >= t AND x <= t + {window}, goals) AS conv FROM (
+                 SELECT user_id, intDiv(min({key}), 2) AS t,
+                   argMin(multiIf(kind = 'guide_held_out', {held}, variant = '', {shown}, variant), {key}) AS grp
+                 FROM {db}.events FINAL WHERE guide_id = {g} AND kind IN ('guide_shown', 'guide_held_out'){version}
+                 GROUP BY user_id
+               ) ANY LEFT JOIN (
+                 SELECT user_id, groupArray(ts) AS goals FROM {db}.events FINAL WHERE guide_id = {g} AND kind = 'goal_reached' GROUP BY user_id
+               ) USING user_id
+               WHERE {range}
+             ) ANY LEFT JOIN (
+               SELECT user_id, toUInt8(1) AS done FROM {db}.events FINAL WHERE guide_id = {g} AND kind = 'guide_completed'{version} GROUP BY user_id
+             ) USING user_id
+             GROUP BY grp, day",
+            held = quote(HELD_OUT),
+            shown = quote(SHOWN),
+        ))?;
+        let num = |v: &Value| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
+        let mut out = GoalCounts::default();
+        for r in rows {
+            let grp = r["grp"].as_str().unwrap_or("");
+            add_goal_row(&mut out, grp, num(&r["day"]), num(&r["n"]) as u64, num(&r["conv"]) as u64, num(&r["done"]) as u64);
+        }
+        Ok(out)
     }
 
     fn guides(&self) -> Result<Vec<GuideSummary>, String> {

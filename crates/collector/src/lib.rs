@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clickhouse;
 pub mod clickhouse_guides;
 pub mod error;
+pub mod goal_report;
 pub mod guide_store;
 pub mod guides;
 pub mod published;

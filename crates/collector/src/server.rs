@@ -289,6 +289,7 @@ fn build(cfg: Config, store: Arc<dyn Store>) -> (Router, Option<Arc<GuideCache>>
         .route("/v1/config", get(crate::authoring::config))
         .route("/v1/guides", get(list_guides))
         .route("/v1/guides/{id}/funnel", get(funnel))
+        .route("/v1/guides/{id}/goals", get(goals))
         .route("/healthz", get(|| async { "ok" }))
         .route("/guides.json", get(guides_json))
         .method_not_allowed_fallback(method_not_allowed);
@@ -692,6 +693,16 @@ impl FunnelParams {
 async fn funnel(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, _: ReadKey) -> AppResult {
     let q = p.to_query(&id).map_err(AppError::bad_request)?;
     Ok(Json(with_store(&st, move |store| store.funnel(&q)).await?).into_response())
+}
+
+async fn goals(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, _: ReadKey) -> AppResult {
+    let q = p.to_query(&id).map_err(AppError::bad_request)?;
+    let dir = match &st.guides {
+        Some(c) => Some(c.get().await),
+        None => None,
+    };
+    let answer = with_store(&st, move |store| crate::goal_report::goal_report(store, dir.as_deref(), &q)).await?;
+    Ok(Json(answer).into_response())
 }
 
 async fn list_guides(State(st): State<Shared>, _: ReadKey) -> AppResult {

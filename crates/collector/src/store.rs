@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use guidepost_core::analytics::{ratio, StepFunnel, SurveySummary};
+use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 use guidepost_core::rules::stable_hash;
 use guidepost_core::{EventKind, EventRecord, ExitReason, FunnelReport};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -56,6 +57,8 @@ pub trait Store: Send + Sync {
     fn insert(&self, records: &[EventRecord]) -> Result<Inserted, String>;
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String>;
     fn guides(&self) -> Result<Vec<GuideSummary>, String>;
+    /// The counts of a guide's goal report (see `guidepost_core::goals` for what they mean).
+    fn goals(&self, guide_id: &str, slice: &GoalSlice, within_days: u32) -> Result<GoalCounts, String>;
     /// Where guides are authored and published, when this store keeps them.
     fn guide_store(&self) -> Option<&dyn crate::guide_store::GuideStore> {
         None
@@ -64,9 +67,16 @@ pub trait Store: Send + Sync {
 
 const DAY_MS: i64 = 86_400_000;
 /// Bumped whenever the tables change; a database from another version is refused, except
-/// versions 3 (the `dims` table is added and filled) and 4 (the guide store's tables are
-/// added), which are upgraded in place.
-pub const SCHEMA_VERSION: i64 = 5;
+/// versions 3 (the `dims` table is added and filled), 4 (the guide store's tables are
+/// added) and 5 (`experiment_facts` is added and filled), which are upgraded in place.
+pub const SCHEMA_VERSION: i64 = 6;
+
+/// The record kinds goal reports read, copied to `experiment_facts` at ingest.
+const EXPERIMENT_KINDS: &str = "'guide_shown', 'guide_held_out', 'guide_completed', 'goal_reached'";
+
+fn is_experiment_fact(k: EventKind) -> bool {
+    matches!(k, EventKind::GuideShown | EventKind::GuideHeldOut | EventKind::GuideCompleted | EventKind::GoalReached)
+}
 
 /// Distinct steps, `(step_index, step_id)` pairs, counted per guide; the steps of later
 /// records are counted as the step [`OTHER`] at index `MAX_STEP_INDEX + 1`.
@@ -137,6 +147,8 @@ pub fn facts(r: &EventRecord) -> Vec<(i64, String, String, Option<String>)> {
                 }
             }
         }
+        // Experiments read `experiment_facts`, not the funnel's counters.
+        EventKind::GuideHeldOut | EventKind::GoalReached => {}
     }
     out
 }
@@ -389,6 +401,32 @@ struct Group {
     next: u64,
 }
 
+/// Adds one (group, day) row of a store's goal query to the counts.
+pub fn add_goal_row(out: &mut GoalCounts, group: &str, day: i64, exposed: u64, converted: u64, completed: u64) {
+    let g = out.groups.entry(group.to_string()).or_default();
+    g.exposed += exposed;
+    g.converted += converted;
+    let d = out.days.entry(day).or_default();
+    if group == HELD_OUT {
+        d.held_out += exposed;
+    } else {
+        d.shown += exposed;
+        d.completed += completed;
+    }
+    d.converted += converted;
+}
+
+/// Fills `experiment_facts` from the stored events (an upgrade from a version without it).
+fn backfill_experiment_facts(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE;
+         INSERT INTO experiment_facts SELECT guide_id, user_id, kind, ts, guide_version, COALESCE(variant, '') FROM events
+           WHERE kind IN ({EXPERIMENT_KINDS});
+         PRAGMA user_version = {SCHEMA_VERSION};
+         COMMIT;"
+    ))
+}
+
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, String> {
         let conn = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -404,7 +442,7 @@ impl SqliteStore {
         let has_tables: bool = conn
             .query_row("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'events')", [], |r| r.get(0))
             .map_err(|e| format!("cannot read the database: {e}"))?;
-        let upgrade = has_tables && (version == 3 || version == 4);
+        let upgrade = has_tables && (3..=5).contains(&version);
         if has_tables && version != SCHEMA_VERSION && !upgrade {
             return Err(format!(
                 "the database has schema version {version}, this guidepost needs {SCHEMA_VERSION}; \
@@ -441,7 +479,12 @@ impl SqliteStore {
              CREATE INDEX IF NOT EXISTS comments_guide ON comments(guide_id, ts);
              -- The values that have counter rows, per guide and capped dimension (see `DIMS`).
              CREATE TABLE IF NOT EXISTS dims(guide_id TEXT NOT NULL, dim TEXT NOT NULL, value TEXT NOT NULL,
-               PRIMARY KEY(guide_id, dim, value)) WITHOUT ROWID;",
+               PRIMARY KEY(guide_id, dim, value)) WITHOUT ROWID;
+             -- The records goal reports read (exposures, completions, goals), a small copy
+             -- of `events` indexed by user (see `goals`).
+             CREATE TABLE IF NOT EXISTS experiment_facts(guide_id TEXT NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL,
+               ts INTEGER NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS experiment_facts_user ON experiment_facts(guide_id, user_id, kind, ts);",
         )
         .and_then(|_| conn.execute_batch(crate::guide_store::SQLITE_TABLES))
         .and_then(|_| {
@@ -452,12 +495,13 @@ impl SqliteStore {
                      INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'step', step_index || ':' || step_id FROM counters WHERE step_index >= 0;
                      INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'variant', variant FROM counters WHERE variant != '';
                      INSERT OR IGNORE INTO dims SELECT DISTINCT guide_id, 'choice', substr(metric, 8) FROM counters WHERE metric LIKE 'choice:%';
-                     PRAGMA user_version = 5;
                      COMMIT;",
                 )
+                .and_then(|_| backfill_experiment_facts(&conn))
             } else if upgrade {
-                // Version 4 had no guide store: its tables were created above.
-                conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+                // Version 4 had no guide store (its tables were created above); 4 and 5 had
+                // no experiment facts.
+                backfill_experiment_facts(&conn)
             } else if has_tables {
                 Ok(())
             } else {
@@ -589,6 +633,11 @@ impl SqliteStore {
                 let mut comment = tx
                     .prepare_cached("INSERT INTO comments(guide_id, version, variant, ts, comment) VALUES (?1,?2,?3,?4,?5)")
                     .map_err(|e| e.to_string())?;
+                let mut fact = tx
+                    .prepare_cached(
+                        "INSERT INTO experiment_facts(guide_id, user_id, kind, ts, version, variant) VALUES (?1,?2,?3,?4,?5,?6)",
+                    )
+                    .map_err(|e| e.to_string())?;
                 // Counter increments are summed per key over the transaction, then written once each.
                 type Key<'a> = (&'a str, i64, u32, &'a str, i64, &'a str, &'a str);
                 let mut bumps: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
@@ -623,6 +672,11 @@ impl SqliteStore {
                             continue;
                         }
                         out.accepted += 1;
+                        if is_experiment_fact(r.kind) {
+                            let variant = r.variant.as_deref().unwrap_or("");
+                            fact.execute(params![r.guide_id, r.user_id, r.kind.as_str(), r.timestamp, r.guide_version, variant])
+                                .map_err(|e| e.to_string())?;
+                        }
                         for (step, sid, metric, h) in &row.facts {
                             if let Some(h) = *h {
                                 if known.set.contains(&h) || !fresh.insert(h) {
@@ -745,6 +799,48 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
         Ok(report_from_counters(&q.guide_id, &rows, comments))
+    }
+
+    fn goals(&self, guide_id: &str, slice: &GoalSlice, within_days: u32) -> Result<GoalCounts, String> {
+        let c = self.conn.lock().map_err(|_| "store lock poisoned")?;
+        let fail = |e: rusqlite::Error| format!("cannot read the experiment facts: {e}");
+        // Each user's exposure: the earliest shown or held-out record (held out first on a
+        // tie), then the group of that record; the cohort is filtered by the exposure's time.
+        let mut stmt = c
+            .prepare_cached(
+                "WITH exp AS (
+                   SELECT user_id, MIN(ts * 2 + (kind = 'guide_shown')) AS k FROM experiment_facts
+                   WHERE guide_id = ?1 AND kind IN ('guide_shown', 'guide_held_out') AND (?2 IS NULL OR version = ?2)
+                   GROUP BY user_id),
+                 cohort AS (
+                   SELECT user_id, k / 2 AS t,
+                     (SELECT CASE WHEN f.kind = 'guide_held_out' THEN ?6 WHEN f.variant = '' THEN ?7 ELSE f.variant END
+                      FROM experiment_facts f WHERE f.guide_id = ?1 AND f.user_id = exp.user_id
+                        AND f.kind IN ('guide_shown', 'guide_held_out') AND (?2 IS NULL OR f.version = ?2)
+                        AND f.ts * 2 + (f.kind = 'guide_shown') = exp.k LIMIT 1) AS grp
+                   FROM exp WHERE (?3 IS NULL OR k / 2 >= ?3) AND (?4 IS NULL OR k / 2 < ?4)),
+                 marked AS (
+                   SELECT grp, t / 86400000 AS day,
+                     EXISTS(SELECT 1 FROM experiment_facts g WHERE g.guide_id = ?1 AND g.user_id = cohort.user_id
+                       AND g.kind = 'goal_reached' AND g.ts >= cohort.t AND g.ts <= cohort.t + ?5) AS conv,
+                     EXISTS(SELECT 1 FROM experiment_facts d WHERE d.guide_id = ?1 AND d.user_id = cohort.user_id
+                       AND d.kind = 'guide_completed' AND (?2 IS NULL OR d.version = ?2)) AS done
+                   FROM cohort)
+                 SELECT grp, day, COUNT(*), SUM(conv), SUM(done) FROM marked GROUP BY grp, day",
+            )
+            .map_err(fail)?;
+        let window = i64::from(within_days) * DAY_MS;
+        let rows = stmt
+            .query_map(params![guide_id, slice.version, slice.from_ms, slice.to_ms, window, HELD_OUT, SHOWN], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+            })
+            .map_err(fail)?;
+        let mut out = GoalCounts::default();
+        for row in rows {
+            let (grp, day, n, conv, done) = row.map_err(fail)?;
+            add_goal_row(&mut out, &grp, day, n as u64, conv as u64, done as u64);
+        }
+        Ok(out)
     }
 
     fn guides(&self) -> Result<Vec<GuideSummary>, String> {

@@ -185,6 +185,16 @@ fn clickhouse_store_matches_core_and_sqlite() {
     let summary: Vec<(String, u64, u64)> = list.iter().map(|g| (g.guide_id.clone(), g.shown_users, g.completed_users)).collect();
     assert_eq!(summary, vec![("nps".into(), 0, 0), ("tour".into(), 4, 1)]);
     store.drop_database().unwrap();
+
+    // Goal reports, aggregated by ClickHouse: the same counts as core and SQLite.
+    let goals = fresh(&ch, "guidepost_test_goals");
+    goal_checks::check_goal_store(&goals);
+    goals.drop_database().unwrap();
+    for seed in [3, 4] {
+        let goals = fresh(&ch, "guidepost_test_goals");
+        goal_checks::check_goals_agree(&goals, &goal_checks::experiment(seed, 300));
+        goals.drop_database().unwrap();
+    }
 }
 
 #[tokio::test]

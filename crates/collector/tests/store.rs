@@ -323,3 +323,35 @@ fn concurrent_guide_writers_on_one_database() {
     common::guide_checks::check_concurrent_writers(a, b);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// Goal reports: the hand-computed scenario, then random experiments under every filter,
+/// equal to core's `GoalBuilder` (the same checks run on ClickHouse).
+#[test]
+fn goal_reports_agree_with_core() {
+    goal_checks::check_goal_store(&SqliteStore::in_memory().unwrap());
+    for seed in 1..=4 {
+        goal_checks::check_goals_agree(&SqliteStore::in_memory().unwrap(), &goal_checks::experiment(seed, 300));
+    }
+}
+
+/// Schema 5 had no `experiment_facts`: it is added and filled from the events on open, so
+/// goal reports cover what was stored before the upgrade.
+#[test]
+fn a_version_5_database_gets_its_experiment_facts() {
+    use guidepost_core::goals::{GoalBuilder, GoalSlice};
+    let path = db_path("upgrade-5");
+    let recs = goal_checks::experiment(9, 50);
+    SqliteStore::open(&path).unwrap().insert(&recs).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DROP TABLE experiment_facts; PRAGMA user_version = 5;").unwrap();
+    drop(c);
+    let s = SqliteStore::open(&path).expect("version 5 opens");
+    let mut b = GoalBuilder::new("tour", GoalSlice::default());
+    for r in &recs {
+        b.add(r);
+    }
+    assert_eq!(s.goals("tour", &GoalSlice::default(), 7).unwrap(), b.counts(7));
+    let version: i64 = rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, guidepost_collector::store::SCHEMA_VERSION);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

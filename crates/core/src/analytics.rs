@@ -20,10 +20,14 @@ pub enum EventKind {
     StepTargetMissing,
     GuideAbandoned,
     SurveyAnswered,
+    /// The user was deliberately not shown the guide: its control group.
+    GuideHeldOut,
+    /// The user reached the guide's goal (within its window after the first exposure).
+    GoalReached,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::GuideShown,
         EventKind::StepViewed,
         EventKind::StepCompleted,
@@ -32,6 +36,8 @@ impl EventKind {
         EventKind::StepTargetMissing,
         EventKind::GuideAbandoned,
         EventKind::SurveyAnswered,
+        EventKind::GuideHeldOut,
+        EventKind::GoalReached,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +50,8 @@ impl EventKind {
             EventKind::StepTargetMissing => "step_target_missing",
             EventKind::GuideAbandoned => "guide_abandoned",
             EventKind::SurveyAnswered => "survey_answered",
+            EventKind::GuideHeldOut => "guide_held_out",
+            EventKind::GoalReached => "goal_reached",
         }
     }
 
@@ -323,6 +331,9 @@ impl EventRecord {
         if let Some(i) = self.step_index.filter(|&i| i > MAX_STEP_INDEX) {
             return Err(format!("step_index: {i} is more than {MAX_STEP_INDEX}"));
         }
+        if matches!(self.kind, EventKind::GuideHeldOut | EventKind::GoalReached) && (self.step_id.is_some() || self.step_index.is_some()) {
+            return Err(format!("step_id and step_index: not allowed on {}", self.kind.as_str()));
+        }
         if self.kind.needs_step() && (self.step_id.is_none() || self.step_index.is_none()) {
             return Err(format!("step_id and step_index: required for {}", self.kind.as_str()));
         }
@@ -552,6 +563,8 @@ impl FunnelBuilder {
                     }
                 }
             }
+            // Experiments, not the funnel: see `goals`.
+            EventKind::GuideHeldOut | EventKind::GoalReached => {}
         }
         self
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Guide, Trigger};
-use crate::rules::{pick_variant, rollout_bucket, Compiled, Context, Names, Prepared, Trace};
+use crate::rules::{holdout_bucket, pick_variant, rollout_bucket, Compiled, Context, Names, Prepared, Trace};
 use crate::scheduler::{budget_allows, frequency_allows, Budget, SchedulerState};
 
 /// Guides with their rules compiled once.
@@ -40,9 +40,19 @@ pub enum Decision {
         /// The running guide this one replaces (exit reason `displaced`).
         displaces: Option<String>,
     },
+    /// The guide would show, but the user falls in its holdout: record `guide_held_out`,
+    /// remember it (`SchedulerState::record_held_out`) and decide again.
+    HoldOut {
+        guide_id: String,
+    },
     Nothing {
         reason: String,
     },
+}
+
+/// Whether the user falls in the guide's holdout (its control group).
+pub fn in_holdout(g: &Guide, user_id: &str) -> bool {
+    g.holdout.is_some_and(|h| holdout_bucket(user_id, &g.id) < h)
 }
 
 impl Engine {
@@ -84,6 +94,7 @@ impl Engine {
             .filter(|(g, rule)| {
                 rule.eval(p)
                     && self.rollout_ok(g, &ctx.user_id)
+                    && !state.history.get(&g.id).is_some_and(|h| h.held_out)
                     && frequency_allows(&g.frequency, state.history.get(&g.id), &state.session_id, ctx.now_ms).is_ok()
             })
             .map(|(g, _)| g)
@@ -118,6 +129,19 @@ impl Engine {
                 )
             }
         };
+        let holdout = match g.holdout {
+            None => Trace::leaf(true, "holdout", "no holdout"),
+            Some(h) => {
+                let b = holdout_bucket(&ctx.user_id, &g.id);
+                let out = state.history.get(&g.id).is_some_and(|x| x.held_out) || b < h;
+                let detail = if out { "in the control group: never shown automatically" } else { "in the shown group" };
+                Trace::leaf(
+                    !out,
+                    format!("holdout {}%", crate::num::show(h)),
+                    format!("user bucket is {}: {detail}", crate::num::fixed(b, 2)),
+                )
+            }
+        };
         let freq = frequency_allows(&g.frequency, state.history.get(&g.id), &state.session_id, ctx.now_ms);
         let frequency = Trace::leaf(freq.is_ok(), format!("frequency {}", frequency_label(g)), freq.unwrap_or_else(|e| e));
         let trigger = Trace::leaf(
@@ -129,7 +153,7 @@ impl Engine {
                 Trigger::Manual => "starts only through Guidepost.start()".to_string(),
             },
         );
-        let children = vec![audience, rollout, frequency, trigger];
+        let children = vec![audience, rollout, holdout, frequency, trigger];
         let eligible = children.iter().all(|c| c.passed);
         let detail = if eligible {
             "would show".to_string()
@@ -189,14 +213,20 @@ impl Engine {
         // Highest priority first; ids are unique, so the order is total and deterministic.
         crate::sort::sort_by(&mut candidates, |a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         for g in candidates {
-            match active_guide {
+            let displaces = match active_guide {
                 Some(a) if g.is_modal_class() && a.is_modal_class() => {
-                    if g.priority > a.priority {
-                        return Decision::Show { guide_id: g.id.clone(), variant: variant_of(g), displaces: Some(a.id.clone()) };
+                    if g.priority <= a.priority {
+                        continue;
                     }
+                    Some(a.id.clone())
                 }
-                _ => return Decision::Show { guide_id: g.id.clone(), variant: variant_of(g), displaces: None },
+                _ => None,
+            };
+            // Held out exactly where it would have shown, so the two groups are comparable.
+            if in_holdout(g, &ctx.user_id) {
+                return Decision::HoldOut { guide_id: g.id.clone() };
             }
+            return Decision::Show { guide_id: g.id.clone(), variant: variant_of(g), displaces };
         }
         Decision::Nothing { reason: format!("guide \"{}\" is showing and has equal or higher priority", active.unwrap_or("")) }
     }

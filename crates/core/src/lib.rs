@@ -9,6 +9,7 @@ pub mod dates;
 pub mod engine;
 pub mod experiment;
 pub mod geometry;
+pub mod goals;
 pub mod json;
 pub mod load;
 pub mod machine;
@@ -24,7 +25,7 @@ pub mod sort;
 pub use analytics::{
     median, ratio, Envelope, EventKind, EventRecord, FunnelBuilder, FunnelReport, RecordDraft, StepFunnel, SurveyAnswer, SurveySummary,
 };
-pub use engine::{Decision, Engine, GuideExplanation, TriggerInput};
+pub use engine::{in_holdout, Decision, Engine, GuideExplanation, TriggerInput};
 pub use geometry::{center_position, compute_position, spotlight_path, Arrow, FloatSize, Mode, Position, PositionOptions, Rect};
 pub use json::{FromJson, JsonError};
 pub use load::{

@@ -65,7 +65,7 @@ impl LoadReport {
 
 // Known fields of every object in a guide; a test keeps them equal to the schema.
 pub(crate) const GUIDE_FIELDS: &[&str] =
-    &["id", "name", "version", "priority", "audience", "trigger", "frequency", "rollout", "steps", "locales"];
+    &["id", "name", "version", "priority", "audience", "trigger", "frequency", "rollout", "goal", "holdout", "steps", "locales"];
 pub const STEP_FIELDS: &[&str] = &[
     "id",
     "kind",
@@ -89,6 +89,8 @@ pub(crate) const ADVANCE_FIELDS: &[&str] = &["on", "name", "pattern"];
 pub(crate) const TRIGGER_FIELDS: &[&str] = &["type", "name"];
 pub(crate) const FREQUENCY_FIELDS: &[&str] = &["type", "n", "days", "max"];
 pub(crate) const ROLLOUT_FIELDS: &[&str] = &["percent", "variants"];
+pub(crate) const GOAL_FIELDS: &[&str] = &["event", "where", "url", "match", "within_days"];
+pub(crate) const PROPERTY_FIELDS: &[&str] = &["property", "op", "value"];
 pub(crate) const VARIANT_FIELDS: &[&str] = &["name", "weight"];
 pub(crate) const BRANCH_FIELDS: &[&str] = &["to", "when"];
 pub(crate) const WHEN_FIELDS: &[&str] = &["score_min", "score_max", "choice"];
@@ -232,6 +234,24 @@ pub fn load_guide_at(v: &Value, path: &str) -> (Option<Guide>, Vec<Diagnostic>) 
     (ok.then_some(guide), out)
 }
 
+fn check_goal(cx: &mut Ctx, goal: &crate::model::Goal, path: &str) {
+    match (&goal.event, &goal.url) {
+        (Some(_), Some(_)) => cx.error(path, "a goal names either an \"event\" or a \"url\", not both"),
+        (None, None) => cx.error(path, "expected an \"event\" or a \"url\" in the goal"),
+        (Some(e), None) if e.trim().is_empty() => cx.error(format!("{path}.event"), "empty event name"),
+        (None, Some(u)) if !u.starts_with('/') && !u.starts_with('*') => {
+            cx.error(format!("{path}.url"), format!("expected a path pattern starting with \"/\", found \"{u}\""))
+        }
+        _ => {}
+    }
+    if goal.url.is_some() && !goal.conditions.is_empty() {
+        cx.error(format!("{path}.where"), "property conditions apply to an event goal, not a url goal");
+    }
+    if !(1..=365).contains(&goal.within_days) {
+        cx.error(format!("{path}.within_days"), format!("expected 1 to 365 days, found {}", goal.within_days));
+    }
+}
+
 /// Structural checks on raw JSON: unknown fields and enum names, with suggestions.
 fn check_shape(cx: &mut Ctx, g: &Value, path: &str) {
     cx.fields(g, path, GUIDE_FIELDS, "a guide");
@@ -246,6 +266,13 @@ fn check_shape(cx: &mut Ctx, g: &Value, path: &str) {
         cx.fields(r, &rp, ROLLOUT_FIELDS, "a rollout");
         for (p, v) in cx.each(r, "variants", &rp) {
             cx.fields(v, &p, VARIANT_FIELDS, "a variant");
+        }
+    }
+    if let Some(goal) = g.get("goal") {
+        let gp = format!("{path}.goal");
+        cx.fields(goal, &gp, GOAL_FIELDS, "a goal");
+        for (p, c) in cx.each(goal, "where", &gp) {
+            cx.fields(c, &p, PROPERTY_FIELDS, "a property condition");
         }
     }
     if let Some(Value::Object(locales)) = g.get("locales") {
@@ -418,6 +445,14 @@ fn check_semantics(cx: &mut Ctx, g: &Guide, path: &str) {
                 cx.error(format!("{path}.rollout.variants[{i}].name"), format!("duplicate variant \"{}\"", v.name));
             }
         }
+    }
+    if let Some(h) = g.holdout {
+        if !(0.0..100.0).contains(&h) {
+            cx.error(format!("{path}.holdout"), format!("expected a percentage from 0 to less than 100, found {}", crate::num::show(h)));
+        }
+    }
+    if let Some(goal) = &g.goal {
+        check_goal(cx, goal, &format!("{path}.goal"));
     }
     check_rule_values(cx, &g.audience, &format!("{path}.audience"));
 

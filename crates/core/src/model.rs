@@ -46,6 +46,14 @@ pub struct Guide {
     /// Optional percentage rollout and A/B variants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<Rollout>,
+    /// What the guide is meant to make users do, counted after they were exposed to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
+    /// Share (0 to less than 100) of the eligible audience deliberately not shown the guide:
+    /// the control group its goal is compared against. Chosen by the same kind of
+    /// deterministic hash as the rollout, so a user stays in the same group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<f64>,
     /// The steps, shown in order unless a step branches.
     pub steps: Vec<Step>,
     /// Translations: locale tag -> step id -> replacement texts.
@@ -83,6 +91,41 @@ pub enum Frequency {
     },
     /// At most once per browser session, any number of sessions.
     OncePerSession,
+}
+
+/// A guide's goal: an event tracked with `Guidepost.track()` (optionally with conditions on
+/// its properties) or a URL reached, within `within_days` after the user was first shown the
+/// guide or held out from it. Exactly one of `event` and `url`.
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Conditions on the event's properties, all of which must hold (the trait operators).
+    #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<PropertyCond>,
+    /// A page path pattern, as in a `url` rule (`*`, `:name`, hash routes with `/#/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, rename = "match")]
+    pub mode: crate::rules::UrlMatch,
+    /// Days after the first exposure in which reaching the goal counts (1–365).
+    #[serde(default = "seven")]
+    pub within_days: u32,
+}
+
+fn seven() -> u32 {
+    7
+}
+
+/// A condition on one property of a goal event.
+#[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyCond {
+    pub property: String,
+    pub op: crate::rules::TraitOp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
 }
 
 /// Percentage rollout and variants. Deterministic per user and guide.
@@ -534,6 +577,8 @@ impl FromJson for Guide {
             trigger: o.or_default("trigger")?,
             frequency: o.or_default("frequency")?,
             rollout: o.opt("rollout")?,
+            goal: o.opt("goal")?,
+            holdout: o.opt("holdout")?,
             steps: o.req("steps")?,
             locales: o.or_default("locales")?,
         })
@@ -560,6 +605,28 @@ impl FromJson for Frequency {
             "cooldown" => Frequency::Cooldown { days: o.req("days")?, max: o.opt("max")? },
             _ => Frequency::OncePerSession,
         })
+    }
+}
+
+impl FromJson for Goal {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a goal object")?;
+        Ok(Goal {
+            event: o.opt("event")?,
+            conditions: o.or_default("where")?,
+            url: o.opt("url")?,
+            mode: o.or_default("match")?,
+            within_days: o.or("within_days", seven())?,
+        })
+    }
+}
+
+impl FromJson for PropertyCond {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = Obj::new(v, at, "a property condition object")?;
+        let c = PropertyCond { property: o.req("property")?, op: o.req("op")?, value: o.opt("value")? };
+        crate::rules::check_property_operand(&c).map_err(|m| at.key("value").error(m))?;
+        Ok(c)
     }
 }
 

@@ -408,6 +408,19 @@ impl FromJson for ViewportRange {
     }
 }
 
+/// A goal's property condition is checked like a trait condition.
+pub(crate) fn check_property_operand(c: &crate::model::PropertyCond) -> Result<(), String> {
+    check_trait_operand(&TraitCond { name: c.property.clone(), op: c.op, value: c.value.clone() })
+}
+
+/// Whether an event's properties satisfy a goal's condition (the trait operators and their
+/// coercions; dates are compared against `now_ms`).
+pub fn property_matches(c: &crate::model::PropertyCond, props: &serde_json::Map<String, Value>, now_ms: i64) -> bool {
+    let op = compile_op(&TraitCond { name: c.property.clone(), op: c.op, value: c.value.clone() });
+    let v = props.get(&c.property).and_then(TraitVal::from_value);
+    eval_trait(v.as_ref(), &op, now_ms)
+}
+
 fn check_trait_operand(t: &TraitCond) -> Result<(), String> {
     use TraitOp::*;
     let v = t.value.as_ref();
@@ -1247,6 +1260,12 @@ pub fn stable_hash(s: &str) -> u64 {
 /// The user's rollout bucket for a guide, in [0, 100).
 pub fn rollout_bucket(user_id: &str, guide_id: &str) -> f64 {
     (stable_hash(&format!("{user_id}\u{1f}{guide_id}")) % 10_000) as f64 / 100.0
+}
+
+/// The user's holdout bucket for a guide, 0–100: held out when below the guide's `holdout`.
+/// Independent of the rollout bucket and the variant.
+pub fn holdout_bucket(user_id: &str, guide_id: &str) -> f64 {
+    (stable_hash(&format!("{user_id}\u{1f}{guide_id}\u{1f}holdout")) % 10_000) as f64 / 100.0
 }
 
 /// Picks a variant by weight, deterministically.

@@ -21,6 +21,13 @@ pub struct GuideHistory {
     pub last_exit: Option<ExitReason>,
     /// The session in which it was last shown.
     pub last_session: Option<String>,
+    /// When the user was first exposed to the guide: shown, or held out. A goal counts
+    /// within its window after this.
+    pub first_exposed_ms: Option<i64>,
+    /// The user is in the guide's control group: never shown automatically.
+    pub held_out: bool,
+    /// When the guide's goal was reported reached (once per user and guide).
+    pub goal_ms: Option<i64>,
 }
 
 /// The scheduler's persisted state for one user.
@@ -40,8 +47,17 @@ impl SchedulerState {
         let h = self.history.entry(guide_id.to_string()).or_default();
         h.seen += 1;
         h.last_shown_ms = Some(now_ms);
+        h.first_exposed_ms.get_or_insert(now_ms);
         h.last_session = Some(self.session_id.clone());
         self.last_shown_ms = Some(now_ms);
+    }
+
+    /// Records that the user was held out of a guide (its control group). This is not a
+    /// start: the display budget is untouched.
+    pub fn record_held_out(&mut self, guide_id: &str, now_ms: i64) {
+        let h = self.history.entry(guide_id.to_string()).or_default();
+        h.held_out = true;
+        h.first_exposed_ms.get_or_insert(now_ms);
     }
 
     /// Records how a guide ended.
@@ -86,6 +102,9 @@ impl FromJson for GuideHistory {
             last_shown_ms: o.opt("last_shown_ms")?,
             last_exit: o.opt("last_exit")?,
             last_session: o.opt("last_session")?,
+            first_exposed_ms: o.opt("first_exposed_ms")?,
+            held_out: o.or_default("held_out")?,
+            goal_ms: o.opt("goal_ms")?,
         })
     }
 }

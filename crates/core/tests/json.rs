@@ -94,6 +94,9 @@ fn persisted_state_round_trips() {
             last_shown_ms: Some(1_700_000_000_000),
             last_exit: Some(ExitReason::NavigatedAway),
             last_session: Some("s1".into()),
+            first_exposed_ms: Some(1_699_000_000_000),
+            held_out: true,
+            goal_ms: Some(1_700_000_100_000),
         },
     );
     round_trip(&SchedulerState { history, last_shown_ms: Some(5), last_dismissed_ms: None, session_id: "s1".into() });

@@ -44,7 +44,11 @@ export type RecordKind =
   | "survey_answered"
   | "guide_completed"
   | "guide_dismissed"
-  | "guide_abandoned";
+  | "guide_abandoned"
+  /** The user falls in the guide's holdout (its control group) and was not shown it. */
+  | "guide_held_out"
+  /** The user reached the guide's goal within its window after the first exposure. */
+  | "goal_reached";
 
 export interface SurveyAnswer {
   score?: number;
@@ -139,6 +143,8 @@ export interface EventMap {
   guide_completed: GuideRecord;
   guide_dismissed: GuideRecord;
   guide_abandoned: GuideRecord;
+  guide_held_out: GuideRecord;
+  goal_reached: GuideRecord;
 }
 
 /** Answered at once once the engine runs, as a Promise before; `await` works in both cases. */

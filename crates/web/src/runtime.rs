@@ -398,14 +398,23 @@ fn end_for_user_change() {
     with(|rt| rt.active = None);
 }
 
-pub fn track(event: JsValue, _props: JsValue) -> Result<(), String> {
+pub fn track(event: JsValue, props: JsValue) -> Result<(), String> {
     let name = event.as_string().ok_or("track: event name must be a string")?;
     if name.is_empty() || name.chars().count() > MAX_EVENT_NAME {
         return Err(format!("track: event name must be 1–{MAX_EVENT_NAME} characters"));
     }
+    let props = if props.is_undefined() || props.is_null() {
+        serde_json::Map::new()
+    } else {
+        match serde_wasm_bindgen::from_value::<serde_json::Value>(props) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err("track: properties must be a plain object".into()),
+        }
+    };
     let t = now();
     with(|rt| rt.ctx.record_event(&name, t));
     save_user();
+    check_goals(guidepost_core::goals::GoalInput::Event { name: &name, props: &props });
     dispatch(Input::Event { name: name.clone() });
     decide(TriggerInput::Event(&name));
     Ok(())
@@ -494,6 +503,8 @@ fn schedule_eval() {
             return;
         }
         EVAL_PENDING.with(|p| p.set(false));
+        let url = guidepost_core::rules::NormalUrl::new(&current_url());
+        check_goals(guidepost_core::goals::GoalInput::Page(&url));
         decide(TriggerInput::PageView);
     })
     .forget();
@@ -521,6 +532,12 @@ fn decide(trigger: TriggerInput) {
                 dispatch(Input::Displaced);
             }
             start_guide(&guide_id, variant);
+        }
+        // Held out where it would have shown; the same trigger may start another guide.
+        Some(Decision::HoldOut { .. }) if busy => {}
+        Some(Decision::HoldOut { guide_id }) => {
+            hold_out(&guide_id);
+            decide(trigger);
         }
         Some(Decision::Nothing { reason }) => {
             if let TriggerInput::Manual(id) = trigger {
@@ -744,24 +761,81 @@ fn reposition() {
 fn record(d: guidepost_core::RecordDraft) {
     let env = with(|rt| {
         let a = rt.active.as_ref()?;
-        Some(Envelope {
-            event_id: store::random_id(),
-            guide_id: a.guide.id.clone(),
-            guide_version: a.guide.version,
-            user_id: rt.ctx.user_id.clone(),
-            anonymous: rt.anonymous,
-            session_id: rt.sched.session_id.clone(),
-            timestamp: now(),
-            url: current_url(),
-            variant: a.state.variant.clone(),
-        })
+        Some(envelope(rt, &a.guide.id, a.guide.version, a.state.variant.clone()))
     });
-    let Some(env) = env else { return };
-    let r = EventRecord::from_draft(d, &env);
+    if let Some(env) = env {
+        send(EventRecord::from_draft(d, &env));
+    }
+}
+
+/// Who, where and when, for a record of guide `guide_id`.
+fn envelope(rt: &Runtime, guide_id: &str, version: u32, variant: Option<String>) -> Envelope {
+    Envelope {
+        event_id: store::random_id(),
+        guide_id: guide_id.to_string(),
+        guide_version: version,
+        user_id: rt.ctx.user_id.clone(),
+        anonymous: rt.anonymous,
+        session_id: rt.sched.session_id.clone(),
+        timestamp: now(),
+        url: current_url(),
+        variant,
+    }
+}
+
+/// Hands a record to the `on()` handlers and the delivery queue.
+fn send(r: EventRecord) {
     let js = to_js(&r);
     emit("event", &js);
     emit(r.kind.as_str(), &js);
     delivery::enqueue(r);
+}
+
+/// A record about a guide that is not running (held out, goal reached).
+fn record_about(guide_id: &str, version: u32, kind: guidepost_core::EventKind) {
+    let draft = guidepost_core::RecordDraft { kind, step_id: None, step_index: None, reason: None, duration_ms: None, answer: None };
+    let env = with(|rt| envelope(rt, guide_id, version, None));
+    send(EventRecord::from_draft(draft, &env));
+}
+
+/// The user falls in the guide's holdout: recorded once, never shown automatically.
+fn hold_out(id: &str) {
+    let t = now();
+    let version = with(|rt| {
+        let v = rt.engine.as_ref()?.guide(id)?.version;
+        rt.sched.record_held_out(id, t);
+        rt.ctx.guides = rt.sched.history.clone();
+        Some(v)
+    });
+    if let Some(v) = version {
+        save_user();
+        record_about(id, v, guidepost_core::EventKind::GuideHeldOut);
+    }
+}
+
+/// Reports `goal_reached` for each guide whose goal `input` reaches for this user (once
+/// per user and guide, within the goal's window after the first exposure).
+fn check_goals(input: guidepost_core::goals::GoalInput) {
+    let t = now();
+    let hits: Vec<(String, u32)> = with(|rt| {
+        let Some(engine) = rt.engine.as_ref() else { return vec![] };
+        let hits: Vec<(String, u32)> =
+            guidepost_core::goals::reached(engine.guides(), &input, &rt.sched, t).into_iter().map(|g| (g.id.clone(), g.version)).collect();
+        for (id, _) in &hits {
+            if let Some(h) = rt.sched.history.get_mut(id) {
+                h.goal_ms = Some(t);
+            }
+        }
+        rt.ctx.guides = rt.sched.history.clone();
+        hits
+    });
+    if hits.is_empty() {
+        return;
+    }
+    save_user();
+    for (id, v) in hits {
+        record_about(&id, v, guidepost_core::EventKind::GoalReached);
+    }
 }
 
 fn persist() {

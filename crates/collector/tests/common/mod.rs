@@ -1,6 +1,7 @@
 //! Shared helpers: records, a server on an ephemeral port, HTTP calls.
 #![allow(dead_code)]
 
+pub mod goal_checks;
 pub mod guide_checks;
 
 use std::sync::Arc;
