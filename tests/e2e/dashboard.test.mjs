@@ -65,6 +65,12 @@ before(async () => {
     ...journey("a1", 3, null), ...journey("a2", 3, null), ...journey("a3", 1, "dismissed"), ...journey("a4", 0, "target_missing"),
     ...journey("b1", 3, null, { variant: "B", day: 2, version: 2 }), ...journey("b2", 2, "navigated_away", { variant: "B", day: 2, version: 2 }),
     nps("p1", 10, "speed"), nps("p2", 9, "speed"), nps("p3", 3, "price"), nps("p4", 8),
+    // The experiment: three users held out; goals reached by a1, a2 (variant A), b1 (B) and
+    // h1 (held out) within the window, h2's too late (8 days), a3's before being shown.
+    ...["h1", "h2", "h3"].map((u) => ({ event_id: u + "-held", kind: "guide_held_out", guide_id: "tour", guide_version: 1, user_id: u,
+      session_id: "s-" + u, url: "/", timestamp: T0 })),
+    ...[["a1", 1], ["a2", 2], ["b1", 3], ["h1", 1], ["h2", 8], ["a3", -1]].map(([u, d]) => ({ event_id: u + "-goal", kind: "goal_reached",
+      guide_id: "tour", guide_version: 1, user_id: u, session_id: "s-" + u, url: "/", timestamp: T0 + d * DAY })),
   ];
   const r = await fetch(base + "/v1/events?key=wk", { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ batch }) });
   assert.equal(r.status, 200, await r.text());
@@ -158,5 +164,35 @@ test("a wrong read key says so", async () => {
   await page.goto(base + "/dashboard/?key=nope");
   await page.waitForFunction(() => /wrong read key/.test(document.getElementById("status").textContent));
   assert.equal(await page.locator("#guides tbody tr").count(), 0);
+  await page.close();
+});
+
+test("goal panel: conversion per group, lift with its interval, verdict and trend", async () => {
+  const { page, errors } = await open();
+  await page.locator('#goal-groups .goal-group[data-group="held_out"]').waitFor();
+  const group = async (g) => {
+    const row = page.locator(`#goal-groups .goal-group[data-group="${g}"]`);
+    return [await row.getAttribute("data-exposed"), await row.getAttribute("data-converted")];
+  };
+  // A: a1-a4 shown (a1, a2 convert; a3's goal came before); B: b1, b2 (b1 converts, day 2 exposure + 3 days);
+  // held out: h1-h3 (h1 converts, h2 too late).
+  assert.deepEqual(await group("A"), ["4", "2"]);
+  assert.deepEqual(await group("B"), ["2", "1"]);
+  assert.deepEqual(await group("held_out"), ["3", "1"]);
+  const verdict = page.locator('#goal-verdicts li[data-group="A"]');
+  assert.equal(await verdict.getAttribute("data-verdict"), "not_enough_data");
+  assert.match(await verdict.textContent(), /variant A vs held out \(control\): \+16\.7 points \(95% CI -?\d+\.\d to \+\d+\.\d\).*not enough data \(\d+ more outcomes needed\)/);
+  // The trend: by day of first exposure.
+  const point = (series, day) => page.locator(`#goal-trend circle[data-series="${series}"][data-day="${day}"]`).getAttribute("data-n");
+  assert.equal(await point("shown", "2026-11-20"), "4");
+  assert.equal(await point("completed", "2026-11-20"), "2");
+  assert.equal(await point("converted", "2026-11-20"), "3");
+  assert.equal(await point("shown", "2026-11-22"), "2");
+  // A version filter narrows the cohort: version 2 holds only b1 and b2.
+  await page.selectOption("#version", "2");
+  await page.click("#filters button[type=submit]");
+  await page.waitForFunction(() => !document.querySelector('#goal-groups .goal-group[data-group="held_out"]'));
+  assert.deepEqual(await group("B"), ["2", "1"]);
+  assert.deepEqual(errors, []);
   await page.close();
 });

@@ -93,9 +93,95 @@
     if (!g) return Promise.resolve();
     var q = new URLSearchParams();
     ["from", "to", "version", "variant"].forEach(function (f) { if ($(f).value) q.set(f, $(f).value); });
-    return api("/v1/guides/" + encodeURIComponent(g.guide_id) + "/funnel?" + q.toString())
+    var funnel = api("/v1/guides/" + encodeURIComponent(g.guide_id) + "/funnel?" + q.toString())
       .then(renderFunnel)
       .catch(function (e) { status("Could not load the funnel: " + e.message); });
+    // The goal report compares every group: the variant filter does not apply to it.
+    q.delete("variant");
+    var goals = api("/v1/guides/" + encodeURIComponent(g.guide_id) + "/goals?" + q.toString())
+      .then(renderGoals)
+      .catch(function (e) { status("Could not load the goal report: " + e.message); });
+    return Promise.all([funnel, goals]);
+  }
+
+  var GROUP_NAMES = { held_out: "held out (control)", shown: "shown" };
+  function groupName(g) { return GROUP_NAMES[g] || "variant " + g; }
+  function signed(x) { return (x >= 0 ? "+" : "") + (Math.round(x * 1000) / 10).toFixed(1); }
+
+  function renderGoals(r) {
+    var goal = r.goal;
+    $("goal-what").textContent = goal
+      ? (goal.event ? "Event \u201c" + goal.event + "\u201d" : "Page " + goal.url) + " within " + r.within_days +
+        " days of a user's first exposure (shown or held out)."
+      : "This guide names no goal: exposures are counted, conversions need a goal.";
+    var box = $("goal-groups");
+    box.textContent = "";
+    if (!r.groups.length) box.appendChild(el("p", { class: "hint" }, "No user was shown or held out yet."));
+    r.groups.forEach(function (g) {
+      var row = el("div", { class: "goal-group", "data-group": g.group, "data-exposed": g.exposed_users, "data-converted": g.converted_users });
+      row.appendChild(el("span", { class: "name" }, groupName(g.group)));
+      var bar = el("div", { class: "goal-bar", title: "conversion with its 95% interval" });
+      var fill = el("div", { class: "fill" });
+      fill.style.width = ((g.rate || 0) * 100) + "%";
+      bar.appendChild(fill);
+      if (g.low !== null && g.high !== null) {
+        var ci = el("div", { class: "ci" });
+        ci.style.left = (g.low * 100) + "%";
+        ci.style.width = Math.max(0.5, (g.high - g.low) * 100) + "%";
+        bar.appendChild(ci);
+      }
+      row.appendChild(bar);
+      row.appendChild(el("span", { class: "numbers" }, g.converted_users + " of " + g.exposed_users + " converted" +
+        (g.rate === null ? "" : " · " + pct(g.rate) + " (95% CI " + pct(g.low) + "–" + pct(g.high) + ")")));
+      box.appendChild(row);
+    });
+    var ul = $("goal-verdicts");
+    ul.textContent = "";
+    r.comparisons.forEach(function (c) {
+      var verdict = c.verdict || {};
+      var li = el("li", { "data-group": c.group, "data-verdict": verdict.verdict });
+      var d = c.absolute;
+      var text = groupName(c.group) + " vs " + groupName(c.baseline) + ": " +
+        (d ? signed(d.estimate) + " points (95% CI " + signed(d.low) + " to " + signed(d.high) + ")" : "no estimate yet");
+      if (c.relative) text += ", relative " + signed(c.relative.estimate) + "%";
+      li.appendChild(document.createTextNode(text + " \u2014 "));
+      var v = c.says + (verdict.verdict === "not_enough_data" ? " (" + verdict.missing + " more outcomes needed)" : "");
+      li.appendChild(el("span", { class: "verdict verdict-" + c.says.replace(/ /g, "-") }, v));
+      ul.appendChild(li);
+    });
+    renderTrend(r.series || []);
+  }
+
+  var TREND = [["shown", "#3e63dd"], ["completed", "#344054"], ["converted", "#12b76a"]];
+  function renderTrend(series) {
+    var legend = $("goal-legend");
+    legend.textContent = "";
+    TREND.forEach(function (t) {
+      var s = el("span", {}); s.appendChild(el("i", { style: "background:" + t[1] })); s.appendChild(document.createTextNode(t[0])); legend.appendChild(s);
+    });
+    var svg = $("goal-trend");
+    svg.textContent = "";
+    var W = 900, H = 180, pad = 30;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    if (!series.length) { svg.appendChild(el("svg:text", { x: pad, y: H / 2 }, "No exposures in this range.")); return; }
+    var max = 1;
+    series.forEach(function (d) { TREND.forEach(function (t) { max = Math.max(max, d[t[0]]); }); });
+    var step = series.length > 1 ? (W - 2 * pad) / (series.length - 1) : 0;
+    var x = function (i) { return pad + i * step; };
+    var y = function (n) { return H - pad - n / max * (H - 2 * pad); };
+    TREND.forEach(function (t) {
+      var pts = series.map(function (d, i) { return x(i) + "," + y(d[t[0]]); }).join(" ");
+      svg.appendChild(el("svg:polyline", { points: pts, fill: "none", stroke: t[1], "stroke-width": 2, "data-series": t[0] }));
+      series.forEach(function (d, i) {
+        var c = el("svg:circle", { cx: x(i), cy: y(d[t[0]]), r: 3, fill: t[1], "data-series": t[0], "data-day": d.day, "data-n": d[t[0]] });
+        c.appendChild(el("svg:title", {}, d.day + ": " + d[t[0]] + " " + t[0]));
+        svg.appendChild(c);
+      });
+    });
+    series.forEach(function (d, i) {
+      var anchor = series.length === 1 || (i > 0 && i < series.length - 1) ? "middle" : i === 0 ? "start" : "end";
+      svg.appendChild(el("svg:text", { x: x(i), y: H - 8, "text-anchor": anchor }, d.day));
+    });
   }
 
   function card(parent, value, label, cls) {
