@@ -257,3 +257,32 @@ fn write_keys_name_their_environment() {
         }
     }
 }
+
+/// `guidepost report` follows the funnel with the goal section: the guide's goal (from the
+/// guides directory here), each group's conversion and the comparison with its verdict.
+#[test]
+fn report_prints_the_goal_section() {
+    let d = tmp("report-goals");
+    let db = d.join("events.db");
+    let (records, _) = goal_checks::known_scenario();
+    SqliteStore::open(&db).unwrap().insert(&records).unwrap();
+    let guides = d.join("guides");
+    std::fs::create_dir_all(&guides).unwrap();
+    let g = serde_json::json!([{"id": "tour", "name": "Tour", "goal": {"event": "exported", "within_days": 7},
+        "steps": [{"id": "a", "kind": "modal", "body": "Hi"}]}]);
+    std::fs::write(guides.join("tour.json"), g.to_string()).unwrap();
+    let db = db.display().to_string();
+    let (c, out, err) = run(&["report", "--guide", "tour", "--db", &db, "--guides", &guides.display().to_string()]);
+    assert_eq!(c, 0, "{err}");
+    assert!(out.contains("Goal: event \"exported\", within 7 days"), "{out}");
+    let row = |g: &str| out.lines().find(|l| l.trim_start().starts_with(g)).unwrap_or_else(|| panic!("no {g} row: {out}")).to_string();
+    assert!(row("held_out").split_whitespace().take(3).eq(["held_out", "2", "1"]), "{out}");
+    assert!(row("shown ").split_whitespace().take(3).eq(["shown", "2", "1"]), "{out}");
+    assert!(out.contains("shown vs held_out: +0.0 points") && out.contains("not enough data"), "{out}");
+    let (c, json, _) = run(&["report", "--guide", "tour", "--db", &db, "--json", "--guides", &guides.display().to_string()]);
+    assert_eq!(c, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["goals"]["groups"][0]["group"], "held_out", "{json}");
+    // The funnel counts every user shown, u3 too (held out first, then started by hand).
+    assert_eq!(v["funnel"]["shown_users"], 3, "{json}");
+}

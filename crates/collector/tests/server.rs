@@ -130,6 +130,9 @@ async fn read_key_is_separate_from_write_key() {
         ("unknown key", "/v1/guides?key=nope", None, 401),
         ("no key", "/v1/guides", None, 401),
         ("list with read key", "/v1/guides?key=rk", None, 200),
+        ("goal report with read key", "/v1/guides/tour/goals?key=rk", None, 200),
+        ("write key cannot read goals", "/v1/guides/tour/goals?key=wk", None, 403),
+        ("goals without a key", "/v1/guides/tour/goals", None, 401),
     ];
     for (case, path, auth, want) in cases {
         let mut req = c.get(url(&srv, path));
@@ -581,6 +584,16 @@ async fn report_dates_are_real_days_and_to_includes_its_day() {
             assert_eq!(v["shown_users"].to_string(), what, "{q}: {v}");
         } else {
             assert!(v["error"].as_str().unwrap().starts_with(&format!("{what}:")), "{q}: {v}");
+        }
+        // The goal report reads the same parameters with the same parser.
+        let resp = c.get(url(&srv, &format!("/v1/guides/tour/goals?key=rk&{q}"))).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), want, "goals {q}");
+        let v: Value = resp.json().await.unwrap();
+        if want == 200 {
+            let shown = v["groups"].as_array().unwrap().iter().map(|g| g["exposed_users"].as_u64().unwrap()).sum::<u64>();
+            assert_eq!(shown.to_string(), what, "goals {q}: {v}");
+        } else {
+            assert!(v["error"].as_str().unwrap().starts_with(&format!("{what}:")), "goals {q}: {v}");
         }
     }
 }
