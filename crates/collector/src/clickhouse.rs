@@ -39,18 +39,10 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-/// `YYYY-MM-DD` (UTC) of a timestamp in ms.
+/// `YYYY-MM-DD` (UTC) of a timestamp in ms: core's calendar (`dates::format_ms`).
 pub fn date_of(ms: i64) -> String {
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!("{y:04}-{m:02}-{d:02}")
+    use guidepost_core::dates::{format_ms, DAY_MS};
+    format_ms(ms.div_euclid(DAY_MS) * DAY_MS)
 }
 
 /// A ClickHouse string literal.
