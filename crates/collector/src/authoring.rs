@@ -34,6 +34,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::design::Author;
 use crate::error::{AppError, AppResult};
 use crate::guide_store::{
     valid_guide_id, Actor, Env, GuideError, GuideStore, Published, MAX_AUTHOR_CHARS, MAX_GUIDE_BYTES, MAX_LOG_ENTRIES,
@@ -124,7 +125,7 @@ async fn with_guides<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(run).await.map_err(AppError::internal)??)
 }
 
-fn check_id(id: &str) -> AppResult<()> {
+pub(crate) fn check_id(id: &str) -> AppResult<()> {
     if valid_guide_id(id) {
         Ok(())
     } else {
@@ -166,23 +167,25 @@ async fn changed(st: &Shared) {
     st.published.changed(&st.store).await;
 }
 
-async fn put_draft(State(st): State<Shared>, admin: Admin, Path(id): Path<String>, headers: HeaderMap, body: Body) -> AppResult {
+async fn put_draft(State(st): State<Shared>, author: Author, Path(id): Path<String>, headers: HeaderMap, body: Body) -> AppResult {
     check_id(&id)?;
+    author.may_edit(&id)?;
     let if_match = if_match(&headers)?;
     let bytes = read_body(&st, &headers, body, MAX_GUIDE_BYTES).await?;
     let json: Value = serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("body is not JSON: {e}")))?;
     if !json.is_object() {
         return Err(AppError::bad_request("expected one guide object"));
     }
-    let by = by(&admin);
+    let by = By { who: author.who(), at: now_ms() };
     let saved = with_guides(&st, move |gs| gs.save_draft(&id, &json, if_match, &by.actor())).await?;
     let mut r = Json(&saved).into_response();
     r.headers_mut().insert(header::ETAG, etag(saved.revision));
     Ok(r)
 }
 
-async fn get_draft(State(st): State<Shared>, _: Admin, Path(id): Path<String>) -> AppResult {
+async fn get_draft(State(st): State<Shared>, author: Author, Path(id): Path<String>) -> AppResult {
     check_id(&id)?;
+    author.may_edit(&id)?;
     let msg = format!("no draft of guide \"{id}\"");
     let d = with_guides(&st, move |gs| gs.draft(&id)).await?.ok_or_else(|| AppError::not_found(msg))?;
     let mut r = Json(&d).into_response();

@@ -71,6 +71,10 @@ enum Command {
         /// Origins allowed to post events (besides the server's own); `*` for any.
         #[arg(long = "allow-origin")]
         allow_origins: Vec<String>,
+        /// Origins of apps the in-app designer may open on (besides this server's own),
+        /// e.g. `https://app.example.com`. Repeatable.
+        #[arg(long = "design-origin")]
+        design_origins: Vec<String>,
         #[arg(long, default_value_t = 100_000.0)]
         rate_per_key: f64,
         #[arg(long, default_value_t = 1 << 20)]
@@ -192,6 +196,7 @@ fn run(cmd: Command) -> Result<i32, String> {
             read_keys,
             admin_keys,
             allow_origins,
+            design_origins,
             rate_per_key,
             max_body,
             header_timeout_secs,
@@ -223,6 +228,7 @@ fn run(cmd: Command) -> Result<i32, String> {
                 read_keys,
                 admin_keys,
                 allow_origins,
+                design_origins,
                 max_body,
                 rate_per_key,
                 www: Some(www),

@@ -472,7 +472,7 @@ impl GuideStore for ClickHouseStore {
         }
         let drafts = self.select(format!(
             "SELECT guide_id, argMax(name, (revision, nonce)) AS n, argMax(has_name, (revision, nonce)) AS has,
-               max(revision) AS rev, argMax(updated_at, (revision, nonce)) AS at
+               max(revision) AS rev, argMax(updated_at, (revision, nonce)) AS at, argMax(json, (revision, nonce)) AS json
              FROM {}.guide_drafts WHERE {} GROUP BY guide_id ORDER BY guide_id",
             self.db,
             self.live()
@@ -486,6 +486,7 @@ impl GuideStore for ClickHouseStore {
                     draft_revision: int(&r["rev"]),
                     updated_at: int(&r["at"]),
                     published: published.remove(&id).unwrap_or_default(),
+                    kind: crate::guide_store::kind_of_draft(&serde_json::from_str(&text(&r["json"])).unwrap_or(Value::Null)),
                     id,
                 }
             })

@@ -181,6 +181,8 @@ pub struct StoredGuide {
     pub draft_revision: i64,
     pub updated_at: i64,
     pub published: PublishedIn,
+    /// The kind of the draft's first step (`tour` when it has several steps), for lists.
+    pub kind: Option<String>,
 }
 
 /// Who did something, and when (milliseconds since 1970).
@@ -237,6 +239,16 @@ pub fn diagnose(id: &str, json: &Value) -> Vec<Diagnostic> {
         }
     }
     d
+}
+
+/// What a list calls a draft: the kind of its only step, or `tour` for several steps.
+pub fn kind_of_draft(json: &Value) -> Option<String> {
+    let steps = json.get("steps")?.as_array()?;
+    match steps.len() {
+        0 => None,
+        1 => steps[0].get("kind").and_then(Value::as_str).map(str::to_string),
+        _ => Some("tour".into()),
+    }
 }
 
 /// The stored text of a draft: refused when larger than [`MAX_GUIDE_BYTES`].
@@ -490,7 +502,7 @@ impl GuideStore for SqliteStore {
     fn list(&self) -> Result<Vec<StoredGuide>, GuideError> {
         self.guide_read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT d.guide_id, json_extract(d.json, '$.name'), d.revision, d.updated_at,
+                "SELECT d.guide_id, json_extract(d.json, '$.name'), d.revision, d.updated_at, d.json,
                    (SELECT version FROM publications WHERE environment = 'staging' AND guide_id = d.guide_id),
                    (SELECT version FROM publications WHERE environment = 'production' AND guide_id = d.guide_id)
                  FROM guide_drafts d ORDER BY d.guide_id",
@@ -505,7 +517,8 @@ impl GuideStore for SqliteStore {
                     name,
                     draft_revision: r.get(2)?,
                     updated_at: r.get(3)?,
-                    published: PublishedIn { staging: r.get(4)?, production: r.get(5)? },
+                    published: PublishedIn { staging: r.get(5)?, production: r.get(6)? },
+                    kind: kind_of_draft(&serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null)),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

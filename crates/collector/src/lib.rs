@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod clickhouse;
 pub mod clickhouse_guides;
+pub mod design;
 pub mod error;
 pub mod goal_report;
 pub mod guide_store;

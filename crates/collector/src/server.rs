@@ -81,6 +81,9 @@ pub struct Config {
     pub admin_keys: Vec<String>,
     /// Origins allowed to send events from a browser besides the server's own; `*` allows any.
     pub allow_origins: Vec<String>,
+    /// Origins of apps the in-app designer may open on, besides the server's own (see
+    /// [`crate::design`]); they may also call the API from a browser.
+    pub design_origins: Vec<String>,
     /// Largest accepted request body, bytes.
     pub max_body: usize,
     /// Token bucket per write key, charged one token per record: events per second (0
@@ -131,6 +134,7 @@ impl Default for Config {
             read_keys: vec!["demo-read-key".into()],
             admin_keys: vec!["demo-admin-key".into()],
             allow_origins: vec![],
+            design_origins: vec![],
             max_body: 1 << 20,
             rate_per_key: 100_000.0,
             www: None,
@@ -210,6 +214,7 @@ pub(crate) struct AppState {
     guides: Option<Arc<GuideCache>>,
     pub(crate) published: PublishedCache,
     cors: CorsLayer,
+    pub(crate) design: crate::design::DesignState,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -283,8 +288,10 @@ fn build(cfg: Config, store: Arc<dyn Store>) -> (Router, Option<Arc<GuideCache>>
         store,
         guides: guides.clone(),
         cors: cors_layer(&cfg),
+        design: Default::default(),
     });
     let mut app = crate::authoring::routes()
+        .merge(crate::design::routes())
         .route("/v1/events", post(ingest))
         .route("/v1/config", get(crate::authoring::config))
         .route("/v1/guides", get(list_guides))
@@ -370,7 +377,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> 
 /// echoed in `access-control-allow-origin`, with `vary: origin`; preflights get the methods
 /// and headers the API uses; responses expose `etag` (`GET /v1/config`).
 fn cors_layer(cfg: &Config) -> CorsLayer {
-    let allow = cfg.allow_origins.clone();
+    let allow: Vec<String> = cfg.allow_origins.iter().chain(&cfg.design_origins).cloned().collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin, parts| {
             origin.to_str().is_ok_and(|o| origin_allowed(&allow, o, header_str(&parts.headers, &header::HOST)))
@@ -399,7 +406,10 @@ async fn api_cors(State(st): State<Shared>, req: Request, next: Next) -> Respons
     }
     let preflight = req.method() == Method::OPTIONS;
     let allowed = header_str(req.headers(), &header::ORIGIN)
-        .map(|o| origin_allowed(&st.cfg.allow_origins, o, header_str(req.headers(), &header::HOST)));
+        .map(|o| {
+            let host = header_str(req.headers(), &header::HOST);
+            origin_allowed(&st.cfg.allow_origins, o, host) || origin_allowed(&st.cfg.design_origins, o, host)
+        });
     if allowed == Some(false) || (preflight && allowed.is_none()) {
         return AppError::forbidden("origin not allowed").into_response();
     }
@@ -603,7 +613,7 @@ impl FromRequestParts<Shared> for ReadKey {
         let Query(query) = Query::<KeyQuery>::try_from_uri(&parts.uri)?;
         match bearer(&parts.headers).or(query.key.as_deref()) {
             Some(k) => match key_role(&st.cfg, k) {
-                Some(Role::Read) => Ok(ReadKey),
+                Some(Role::Read | Role::Admin) => Ok(ReadKey),
                 Some(other) => Err(AppError::forbidden(format!("this is a {} key: reports need a read key", other.name()))),
                 None => Err(AppError::unauthorized("wrong read key")),
             },

@@ -165,8 +165,12 @@ export interface GuidepostApi {
   debug(): Answer<GuideExplanation[]>;
   /** `null` when the engine cannot run. */
   validate(json: string | GuideJson | GuideJson[]): Answer<ValidationReport | null>;
-  /** Resolves with the picked element's target, or `null` on Esc. */
-  pick(): Promise<PickResult | null>;
+  /** Resolves with the picked element's target, or `null` on Esc. `prefer` orders (and
+   * limits) the attribute families the selector may use. */
+  pick(options?: { prefer?: Array<"data-tour" | "data-testid" | "id" | "aria-label" | "text"> }): Promise<PickResult | null>;
+  /** Shows one step of a guide in the real overlay without recording anything (the in-app
+   * designer's preview): `true`, or the problem as text. */
+  preview(options: { guide: GuideJson; step: number }): true | string | undefined;
 }
 
 export declare const Guidepost: GuidepostApi;

@@ -100,9 +100,74 @@
       return r === undefined ? none : r;
     };
   }
+  // The in-app designer (see crates/collector/src/design.rs): a one-time token in the
+  // fragment is exchanged for a designer session, kept in sessionStorage so the session
+  // survives navigation and reloads in this tab; only then is the designer's module loaded,
+  // from the collector's session-gated route. End users never download it.
+  var DESIGN_KEY = "guidepost-design-session";
+  function loadDesigner(endpoint, session, guide) {
+    var base = endpoint + "/v1/design/assets/";
+    var q = "?session=" + encodeURIComponent(session);
+    return import(base + "studio.js" + q).then(function (mod) {
+      return mod.default({ module_or_path: base + "studio_bg.wasm" + q }).then(function () {
+        mod.designer_main(endpoint || location.origin, session, guide);
+      });
+    });
+  }
+  function design(options) {
+    var endpoint = String((options && options.endpoint) || "").replace(/\/+$/, "");
+    var ss = null;
+    try {
+      ss = w.sessionStorage;
+    } catch (_) {}
+    var m = /(^#|&)guidepost-design=([A-Za-z0-9_]+)/.exec(location.hash);
+    var failed = function (e) {
+      fail("designer", e);
+    };
+    if (m) {
+      var rest = location.hash.replace(/(^#|&)guidepost-design=[A-Za-z0-9_]+/, "$1").replace(/^#&/, "#");
+      history.replaceState(history.state, "", location.pathname + location.search + (rest === "#" ? "" : rest));
+      fetch(endpoint + "/v1/design/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: m[2] }) })
+        .then(function (r) {
+          return r.json().then(function (b) {
+            if (!r.ok) throw new Error("designer token refused: " + (b.error || r.status));
+            return b;
+          });
+        })
+        .then(function (s) {
+          if (ss) ss.setItem(DESIGN_KEY, JSON.stringify({ endpoint: endpoint, session: s.session, guide: s.guide_id }));
+          return loadDesigner(endpoint, s.session, s.guide_id);
+        })
+        .catch(failed);
+      return;
+    }
+    var saved = null;
+    try {
+      saved = ss && JSON.parse(ss.getItem(DESIGN_KEY) || "null");
+    } catch (_) {}
+    if (!saved || !saved.session) return;
+    fetch(saved.endpoint + "/v1/design/session", { headers: { authorization: "Bearer " + saved.session } })
+      .then(function (r) {
+        if (!r.ok) {
+          ss.removeItem(DESIGN_KEY);
+          return;
+        }
+        return loadDesigner(saved.endpoint, saved.session, saved.guide);
+      })
+      .catch(failed);
+  }
   var api = {
     __loaded: true,
-    init: method("init"),
+    init: function (options) {
+      var r = call("init", [options]);
+      try {
+        design(options);
+      } catch (e) {
+        fail("designer", e);
+      }
+      return r;
+    },
+    preview: method("preview"),
     identify: method("identify"),
     track: method("track"),
     page: method("page"),
@@ -142,6 +207,17 @@
     if (entry && entry.unsub) entry.unsub();
   };
   for (var k in api) g[k] = api[k];
+  // An `init` queued by the stub before this script loaded opens designer mode too.
+  for (var qi = 0; qi < queue.length; qi++) {
+    if (queue[qi][0] === "init") {
+      try {
+        design(queue[qi][1][0]);
+      } catch (e) {
+        fail("designer", e);
+      }
+      break;
+    }
+  }
   // Handlers registered through the stub hear everything from now on, a failed load too.
   queue = queue.filter(function (item) {
     if (item[0] !== "on") return true;
@@ -191,6 +267,7 @@
         track: e.gp_track,
         page: e.gp_page,
         start: e.gp_start,
+        preview: e.gp_preview,
         end: e.gp_end,
         reset: e.gp_reset,
         debug: e.gp_debug,

@@ -359,14 +359,48 @@ thread_local! {
     static PICKER: RefCell<Option<Picker>> = const { RefCell::new(None) };
 }
 
-/// A robust target for `el`: data attributes, id, accessible name, then text; a short
-/// structural path only as a last resort.
+/// The picker's attribute families, in its default order of preference: `data-tour`
+/// (with `data-guide`), `data-testid` (with `data-test`, `data-cy`, `data-qa`), `id`,
+/// `aria-label` (with `name`), and `text` (a text fallback beside the selector).
+pub const PREFERENCES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label", "text"];
+
+/// A robust target for `el` with the default preferences.
 pub fn robust_target(el: &Element) -> (Target, usize) {
+    let all: Vec<String> = PREFERENCES.iter().map(|s| s.to_string()).collect();
+    robust_target_with(el, &all)
+}
+
+/// A robust target for `el`: the attribute families of `prefer`, in that order (see
+/// [`PREFERENCES`]), then other `data-` attributes; a short structural path only as a last
+/// resort.
+pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     let tag = el.tag_name().to_ascii_lowercase();
     let mut candidates: Vec<String> = Vec::new();
-    for attr in ["data-tour", "data-guide", "data-testid", "data-test", "data-cy", "data-qa"] {
-        if let Some(v) = el.get_attribute(attr).filter(|v| !v.is_empty()) {
-            candidates.push(format!("[{attr}={}]", css_string(&v)));
+    let attr = |name: &str| el.get_attribute(name).filter(|v| !v.is_empty());
+    for family in prefer {
+        match family.as_str() {
+            "data-tour" | "data-testid" => {
+                let names: &[&str] = if family == "data-tour" { &["data-tour", "data-guide"] } else { &["data-testid", "data-test", "data-cy", "data-qa"] };
+                for a in names {
+                    if let Some(v) = attr(a) {
+                        candidates.push(format!("[{a}={}]", css_string(&v)));
+                    }
+                }
+            }
+            "id" => {
+                if let Some(id) = attr("id").filter(|id| !looks_generated(id)) {
+                    candidates.push(format!("#{}", css_ident(&id)));
+                }
+            }
+            "aria-label" => {
+                if let Some(label) = attr("aria-label") {
+                    candidates.push(format!("{tag}[aria-label={}]", css_string(&label)));
+                }
+                if let Some(name) = attr("name") {
+                    candidates.push(format!("{tag}[name={}]", css_string(&name)));
+                }
+            }
+            _ => {}
         }
     }
     let names = el.get_attribute_names();
@@ -374,21 +408,15 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
         let n = names.get(i).as_string().unwrap_or_default();
         if n.starts_with("data-") && !n.starts_with("data-v-") {
             if let Some(v) = el.get_attribute(&n).filter(|v| !v.is_empty() && v.len() < 60) {
-                candidates.push(format!("[{n}={}]", css_string(&v)));
+                let c = format!("[{n}={}]", css_string(&v));
+                if !candidates.contains(&c) {
+                    candidates.push(c);
+                }
             }
         }
     }
-    if let Some(id) = el.get_attribute("id").filter(|id| !id.is_empty() && !looks_generated(id)) {
-        candidates.push(format!("#{}", css_ident(&id)));
-    }
-    if let Some(label) = el.get_attribute("aria-label").filter(|l| !l.is_empty()) {
-        candidates.push(format!("{tag}[aria-label={}]", css_string(&label)));
-    }
-    if let Some(name) = el.get_attribute("name").filter(|l| !l.is_empty()) {
-        candidates.push(format!("{tag}[name={}]", css_string(&name)));
-    }
     let text = el.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
-    let fallbacks = if !text.is_empty() && text.len() <= 60 {
+    let fallbacks = if prefer.iter().any(|p| p == "text") && !text.is_empty() && text.len() <= 60 {
         vec![guidepost_core::Fallback { text: Some(text.clone()), tag: Some(tag.clone()), attribute: None, value: None }]
     } else {
         vec![]
@@ -406,6 +434,11 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
     let sel = structural_path(el);
     let n = count(&sel);
     (Target { selector: sel, fallbacks }, n)
+}
+
+/// Whether `el` belongs to Guidepost's own UI (the overlay, the designer's panel).
+fn is_own_ui(el: &Element) -> bool {
+    el.closest("guidepost-root, guidepost-designer").ok().flatten().is_some()
 }
 
 /// How many elements `sel` matches where the runtime looks for targets: the document, open
@@ -485,8 +518,15 @@ fn end_pick(result: JsValue) {
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
 
 /// Enters picker mode. Resolves with `{ target, selector, matches }`, or `null` on Esc.
-pub fn pick(_options: JsValue) -> Result<JsValue, String> {
+pub fn pick(options: JsValue) -> Result<JsValue, String> {
     end_pick(JsValue::NULL);
+    // `{ prefer: ["data-tour", "id", ...] }` orders (and limits) the attribute families.
+    let prefer: Vec<String> = js_sys::Reflect::get(&options, &"prefer".into())
+        .ok()
+        .filter(|v| js_sys::Array::is_array(v))
+        .map(|v| js_sys::Array::from(&v).iter().filter_map(|x| x.as_string()).filter(|x| PREFERENCES.contains(&x.as_str())).collect())
+        .unwrap_or_else(|| PREFERENCES.iter().map(|s| s.to_string()).collect());
+    let prefer2 = prefer.clone();
     let doc = document().ok_or("no document")?;
     let body = doc.body().ok_or("no body")?;
     let mk = |style: &str| -> Result<web_sys::HtmlElement, String> {
@@ -502,6 +542,8 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let hl = highlight.clone();
         let lb = label.clone();
+        let prefer = prefer.clone();
+        let prefer2 = prefer2.clone();
         let mut last: Option<Element> = None;
         let mv = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             if !crate::alive() {
@@ -509,7 +551,7 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
             }
             let Some(el) = event_element(&ev) else { return };
             // The label costs a scan of the page: only when the element changes.
-            if el.has_attribute("data-guidepost-picker") || last.as_ref() == Some(&el) {
+            if el.has_attribute("data-guidepost-picker") || last.as_ref() == Some(&el) || is_own_ui(&el) {
                 return;
             }
             last = Some(el.clone());
@@ -519,7 +561,7 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
             let _ = hl.style().set_property("top", &px(r.y()));
             let _ = hl.style().set_property("width", &px(r.width()));
             let _ = hl.style().set_property("height", &px(r.height()));
-            let (t, n) = robust_target(&el);
+            let (t, n) = robust_target_with(&el, &prefer);
             lb.set_text_content(Some(&format!("{} · {} match{}", t.selector, n, if n == 1 { "" } else { "es" })));
             let _ = lb.style().set_property("display", "block");
             let _ = lb.style().set_property("left", &px(r.x()));
@@ -529,10 +571,14 @@ pub fn pick(_options: JsValue) -> Result<JsValue, String> {
             if !crate::alive() {
                 return;
             }
+            let Some(el) = event_element(&ev) else { return };
+            // The designer's panel and the overlay are not the app: clicks there work as usual.
+            if is_own_ui(&el) {
+                return;
+            }
             ev.prevent_default();
             ev.stop_immediate_propagation();
-            let Some(el) = event_element(&ev) else { return };
-            let (t, n) = robust_target(&el);
+            let (t, n) = robust_target_with(&el, &prefer2);
             let result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
             let js = js_sys::JSON::parse(&result.to_string()).unwrap_or(JsValue::NULL);
             // Resolve after this event finishes dispatching.

@@ -113,6 +113,21 @@ mod exports {
     }
 
     #[wasm_bindgen]
+    pub fn gp_preview(arg: JsValue) -> JsValue {
+        // `true`, or the problem (also reported through `on('error')`) for the designer.
+        if !crate::alive() {
+            return JsValue::NULL;
+        }
+        match crate::runtime::preview(arg) {
+            Ok(()) => JsValue::TRUE,
+            Err(e) => {
+                runtime::report_error("preview", &e, JsValue::UNDEFINED);
+                JsValue::from_str(&e)
+            }
+        }
+    }
+
+    #[wasm_bindgen]
     pub fn gp_end() {
         guard("end", runtime::end);
     }

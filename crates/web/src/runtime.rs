@@ -51,6 +51,8 @@ struct Active {
     /// The guide as it was when the tour started is saved beside the tour, so a reload
     /// resumes the version the user started even after a new one is published.
     snapshot_saved: bool,
+    /// A designer's preview: nothing is recorded, saved or counted in the user's history.
+    preview: bool,
 }
 
 #[derive(Default)]
@@ -332,7 +334,7 @@ fn resume_saved() {
     if already {
         return;
     }
-    with(|rt| rt.active = Some(Active { guide, state: saved, snapshot_saved: saved_snapshot }));
+    with(|rt| rt.active = Some(Active { guide, state: saved, snapshot_saved: saved_snapshot, preview: false }));
     dispatch(Input::Resume { url: current_url() });
 }
 
@@ -448,6 +450,41 @@ pub fn start(guide_id: JsValue) -> Result<(), String> {
     Ok(())
 }
 
+/// `preview({guide, step})`: shows step `step` of `guide` (guide JSON, validated by core) in
+/// the real overlay, for the in-app designer. Nothing is recorded or saved, and the user's
+/// history is left alone; a preview replaces a running preview, and ends a running tour.
+pub fn preview(arg: JsValue) -> Result<(), String> {
+    let text = js_sys::JSON::stringify(&arg).ok().and_then(|s| s.as_string()).ok_or("preview: expected { guide, step }")?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("preview: {e}"))?;
+    let step = v.get("step").and_then(serde_json::Value::as_u64).unwrap_or(0) as usize;
+    let (guide, diags) = guidepost_core::load::load_guide_at(&v["guide"], "$.guide");
+    let Some(mut guide) = guide else {
+        let first = diags.iter().find(|d| d.severity == guidepost_core::load::Severity::Error);
+        return Err(format!("preview: {}", first.map(|d| format!("{}: {}", d.path, d.message)).unwrap_or_default()));
+    };
+    if step >= guide.steps.len() {
+        return Err(format!("preview: the guide has {} steps, no step {step}", guide.steps.len()));
+    }
+    // The one step alone: its buttons end the preview instead of moving on.
+    let mut one = guide.steps.swap_remove(step);
+    one.branch.clear();
+    guide.steps = vec![one];
+    let running = with(|rt| rt.active.as_ref().map(|a| a.preview));
+    match running {
+        Some(true) => {
+            with(|rt| rt.active = None);
+            hide_all();
+        }
+        Some(false) => dispatch(Input::Close),
+        None => {}
+    }
+    let (state, effects) = TourState::start(&guide, None, now());
+    with(|rt| rt.active = Some(Active { guide, state, snapshot_saved: true, preview: true }));
+    run_effects(effects);
+    drain();
+    Ok(())
+}
+
 pub fn end() -> Result<(), String> {
     dispatch(Input::Close);
     Ok(())
@@ -555,7 +592,7 @@ fn start_guide(id: &str, variant: Option<String>) {
         let (state, effects) = TourState::start(&guide, variant, t);
         rt.sched.record_shown(id, t);
         rt.ctx.guides = rt.sched.history.clone();
-        rt.active = Some(Active { guide, state, snapshot_saved: false });
+        rt.active = Some(Active { guide, state, snapshot_saved: false, preview: false });
         Some(effects)
     });
     if let Some(effects) = started {
@@ -760,7 +797,7 @@ fn reposition() {
 
 fn record(d: guidepost_core::RecordDraft) {
     let env = with(|rt| {
-        let a = rt.active.as_ref()?;
+        let a = rt.active.as_ref().filter(|a| !a.preview)?;
         Some(envelope(rt, &a.guide.id, a.guide.version, a.state.variant.clone()))
     });
     if let Some(env) = env {
@@ -839,6 +876,9 @@ fn check_goals(input: guidepost_core::goals::GoalInput) {
 }
 
 fn persist() {
+    if with(|rt| rt.active.as_ref().is_some_and(|a| a.preview)) {
+        return;
+    }
     let (user, state, snapshot) = with(|rt| {
         let a = rt.active.as_mut();
         let state = a.as_ref().map(|a| a.state.clone());
@@ -867,7 +907,7 @@ fn persist() {
 fn ended(reason: guidepost_core::ExitReason) {
     let t = now();
     let focus = with(|rt| {
-        if let Some(a) = rt.active.take() {
+        if let Some(a) = rt.active.take().filter(|a| !a.preview) {
             rt.sched.record_exit(&a.guide.id, reason, t);
             rt.ctx.guides = rt.sched.history.clone();
         }

@@ -1,0 +1,272 @@
+//! The in-app designer: a panel on the customer's real app, in its own shadow root in the
+//! top layer, movable and collapsible. It lists the guide's steps, edits titles and bodies in
+//! place, adds steps by picking elements (the embed's picker, with the author's preferred
+//! attributes), previews a step in the real overlay (`Guidepost.preview`), and saves the
+//! draft with the designer session.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::api::{enc, Api};
+use crate::doc::{self, k, Seg};
+
+const PREFS_KEY: &str = "guidepost-designer-prefer";
+const POS_KEY: &str = "guidepost-designer-pos";
+/// The attributes the picker may prefer, in its default order.
+pub const ATTRIBUTES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label", "text"];
+
+const CSS: &str = r#"
+:host { all: initial; }
+.panel { position: fixed; z-index: 2147483647; width: 340px; max-height: 80vh; overflow: auto; background: #fff; color: #1c2024;
+  font: 13px/1.45 system-ui, sans-serif; border: 1px solid #d0d5dd; border-radius: 10px; box-shadow: 0 12px 32px rgba(0,0,0,.22); }
+.head { display: flex; align-items: center; gap: 8px; padding: 8px 10px; background: #1c2024; color: #fff; cursor: move; border-radius: 9px 9px 0 0; user-select: none; }
+.head strong { flex: 1; }
+.head button { background: transparent; color: #fff; border: 1px solid #555; border-radius: 6px; padding: 2px 8px; cursor: pointer; font: inherit; }
+.body { padding: 10px; display: grid; gap: 8px; }
+ol { margin: 0; padding: 0; list-style: none; display: grid; gap: 8px; }
+li { border: 1px solid #e4e7ec; border-radius: 8px; padding: 8px; display: grid; gap: 4px; }
+li.current { border-color: #3e63dd; }
+input, textarea { font: inherit; border: 1px solid #d0d5dd; border-radius: 6px; padding: 4px 6px; width: 100%; box-sizing: border-box; }
+.row { display: flex; gap: 6px; flex-wrap: wrap; }
+button { font: inherit; border: 1px solid #d0d5dd; background: #f8f9fa; border-radius: 6px; padding: 3px 8px; cursor: pointer; }
+button.primary { background: #3e63dd; color: #fff; border-color: #3e63dd; }
+.target { font-family: ui-monospace, monospace; font-size: 12px; color: #555; word-break: break-all; }
+.warn { color: #b54708; } .ok { color: #067647; } .err { color: #d92d20; }
+.msg { min-height: 1.2em; }
+fieldset { border: 1px solid #e4e7ec; border-radius: 8px; }
+"#;
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a window")
+}
+
+fn local(key: &str) -> Option<String> {
+    window().local_storage().ok().flatten()?.get_item(key).ok().flatten()
+}
+
+fn set_local(key: &str, v: &str) {
+    if let Some(s) = window().local_storage().ok().flatten() {
+        let _ = s.set_item(key, v);
+    }
+}
+
+/// Calls `Guidepost[method](arg)` on the host page and awaits it when it is a Promise;
+/// the answer as JSON.
+async fn embed_call(method: &str, arg: &Value) -> Result<Value, String> {
+    let gp = js_sys::Reflect::get(&window(), &"Guidepost".into()).map_err(|_| "no Guidepost on this page")?;
+    let f: js_sys::Function = js_sys::Reflect::get(&gp, &method.into()).ok().and_then(|f| f.dyn_into().ok()).ok_or(format!("Guidepost.{method} is missing: update the embed"))?;
+    let js_arg = js_sys::JSON::parse(&arg.to_string()).unwrap_or(JsValue::NULL);
+    let out = f.call1(&gp, &js_arg).map_err(|e| format!("Guidepost.{method}: {e:?}"))?;
+    let out = match out.dyn_into::<js_sys::Promise>() {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.map_err(|e| format!("Guidepost.{method}: {e:?}"))?,
+        Err(v) => v,
+    };
+    let text = js_sys::JSON::stringify(&out).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into());
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// Mounts the panel.
+pub fn mount(base: String, session: String, guide_id: String) {
+    let doc_ = window().document().expect("a document");
+    if doc_.query_selector("guidepost-designer").ok().flatten().is_some() {
+        return;
+    }
+    let Ok(host) = doc_.create_element("guidepost-designer") else { return };
+    let _ = host.set_attribute("popover", "manual");
+    let _ = host.set_attribute("style", "all: initial; position: fixed; inset: auto; margin: 0; padding: 0; border: 0; background: transparent; overflow: visible;");
+    let Ok(shadow) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) else { return };
+    if let Ok(style) = doc_.create_element("style") {
+        style.set_text_content(Some(CSS));
+        let _ = shadow.append_child(&style);
+    }
+    let Ok(container) = doc_.create_element("div") else { return };
+    let _ = shadow.append_child(&container);
+    if let Some(b) = doc_.body() {
+        let _ = b.append_child(&host);
+    }
+    // Shown as a popover, the panel sits in the top layer, above any z-index of the page.
+    if let Some(h) = host.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = js_sys::Reflect::get(h, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(h));
+    }
+    let api = Api { base, credential: session };
+    let container: web_sys::HtmlElement = container.unchecked_into();
+    leptos::mount::mount_to(container, move || view! { <Panel api=api guide_id=guide_id /> }).forget();
+}
+
+#[component]
+fn Panel(api: Api, guide_id: String) -> impl IntoView {
+    let doc = RwSignal::new(Value::Null);
+    let revision = RwSignal::new(0i64);
+    let msg = RwSignal::new(("".to_string(), "ok"));
+    let collapsed = RwSignal::new(false);
+    let current = RwSignal::new(None::<usize>);
+    let dirty = RwSignal::new(false);
+    let (x0, y0) = local(POS_KEY)
+        .and_then(|s| s.split_once(',').and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?))))
+        .unwrap_or((window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1200.0) - 360.0, 16.0));
+    let pos = RwSignal::new((x0.max(0.0), y0.max(0.0)));
+    let prefer = RwSignal::new(
+        local(PREFS_KEY).map(|s| s.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect::<Vec<_>>()).unwrap_or_else(|| ATTRIBUTES.iter().map(|s| s.to_string()).collect()),
+    );
+    let load_api = api.clone();
+    let gid = guide_id.clone();
+    spawn_local(async move {
+        match load_api.get(&format!("/v1/guides/{}/draft", enc(&gid))).await {
+            Ok(v) => {
+                revision.set(v["revision"].as_i64().unwrap_or(0));
+                doc.set(v["json"].clone());
+            }
+            Err(e) => msg.set((format!("Cannot load the draft: {e}"), "err")),
+        }
+    });
+    let edit = move |f: &dyn Fn(&mut Value)| {
+        doc.update(|d| f(d));
+        dirty.set(true);
+    };
+    let pick = move |step: Option<usize>| {
+        let opts = json!({ "prefer": prefer.get_untracked() });
+        msg.set(("Click an element of the page (Esc cancels).".into(), "ok"));
+        spawn_local(async move {
+            match embed_call("pick", &opts).await {
+                Ok(Value::Null) => msg.set(("Picking cancelled.".into(), "ok")),
+                Ok(r) => {
+                    let n = r["matches"].as_u64().unwrap_or(0);
+                    let target = r["target"].clone();
+                    let sel = r["selector"].as_str().unwrap_or("").to_string();
+                    let i = match step {
+                        Some(i) => {
+                            edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k("target")], target.clone()));
+                            i
+                        }
+                        None => {
+                            let mut at = 0;
+                            doc.update(|d| at = doc::add_step(d, "tooltip", Some(target.clone())));
+                            dirty.set(true);
+                            at
+                        }
+                    };
+                    current.set(Some(i));
+                    let (text, class) = match n {
+                        1 => (format!("Picked {sel}: 1 element matches."), "ok"),
+                        0 => (format!("{sel} matches no element now: pick another one."), "warn"),
+                        n => (format!("{sel} matches {n} elements: the first one is used. Pick a more specific element."), "warn"),
+                    };
+                    msg.set((text, class));
+                }
+                Err(e) => msg.set((e, "err")),
+            }
+        });
+    };
+    let save_api = api.clone();
+    let save_id = guide_id.clone();
+    let save = move || {
+        let api = save_api.clone();
+        let id = save_id.clone();
+        let body = doc.get_untracked();
+        spawn_local(async move {
+            match api.put(&format!("/v1/guides/{}/draft", enc(&id)), &body, Some(revision.get_untracked())).await {
+                Ok(v) => {
+                    revision.set(v["revision"].as_i64().unwrap_or(0));
+                    dirty.set(false);
+                    let errors = v["diagnostics"].as_array().map_or(0, |a| a.iter().filter(|d| d["severity"] == "error").count());
+                    if errors == 0 {
+                        msg.set(("Saved to the draft.".into(), "ok"));
+                    } else {
+                        msg.set((format!("Saved, with {errors} error(s) to fix in the Studio before publishing."), "warn"));
+                    }
+                }
+                Err(e) => msg.set((format!("Not saved: {e}"), "err")),
+            }
+        });
+    };
+    let preview = move |i: usize| {
+        let g = doc.get_untracked();
+        spawn_local(async move {
+            if let Err(e) = embed_call("preview", &json!({ "guide": g, "step": i })).await {
+                msg.set((e, "err"));
+            }
+        });
+    };
+    // Moving the panel by its header.
+    let drag_from = StoredValue::new(None::<(f64, f64)>);
+    let on_move = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+        if let Some((dx, dy)) = drag_from.get_value() {
+            pos.set(((ev.client_x() as f64 - dx).max(0.0), (ev.client_y() as f64 - dy).max(0.0)));
+        }
+    });
+    let on_up = Closure::<dyn FnMut()>::new(move || {
+        if drag_from.get_value().is_some() {
+            drag_from.set_value(None);
+            let (x, y) = pos.get_untracked();
+            set_local(POS_KEY, &format!("{x},{y}"));
+        }
+    });
+    let _ = window().add_event_listener_with_callback("mousemove", on_move.as_ref().unchecked_ref());
+    let _ = window().add_event_listener_with_callback("mouseup", on_up.as_ref().unchecked_ref());
+    on_move.forget();
+    on_up.forget();
+    let steps = Memo::new(move |_| doc.with(|d| doc::steps(d).len()));
+    let name = move || doc.with(|d| d["name"].as_str().unwrap_or("").to_string());
+    view! {
+        <div class="panel" role="dialog" aria-label="Guidepost designer" data-guide=guide_id.clone()
+            style=move || { let (x, y) = pos.get(); format!("left:{x}px;top:{y}px") }>
+            <div class="head" on:mousedown=move |ev: web_sys::MouseEvent| {
+                let (x, y) = pos.get_untracked();
+                drag_from.set_value(Some((ev.client_x() as f64 - x, ev.client_y() as f64 - y)));
+            }>
+                <strong>"Designer · "{name}</strong>
+                <button aria-label="Collapse or expand" on:click=move |_| collapsed.update(|c| *c = !*c)>{move || if collapsed.get() { "▸" } else { "▾" }}</button>
+            </div>
+            <div class="body" hidden=move || collapsed.get()>
+                <p class=move || format!("msg {}", msg.get().1) role="status" aria-live="polite">{move || msg.get().0}</p>
+                <ol>
+                    {move || (0..steps.get()).map(|i| {
+                        let tp = vec![k("steps"), Seg::I(i), k("title")];
+                        let bp = vec![k("steps"), Seg::I(i), k("body")];
+                        let (tp2, bp2) = (tp.clone(), bp.clone());
+                        let sel = move || doc.with(|d| d.pointer(&format!("/steps/{i}/target/selector")).and_then(Value::as_str).map(str::to_string));
+                        let kind = move || doc.with(|d| d.pointer(&format!("/steps/{i}/kind")).and_then(Value::as_str).unwrap_or("").to_string());
+                        view! {
+                            <li class:current=move || current.get() == Some(i) data-step-index=i.to_string()>
+                                <div class="row"><strong>{format!("{}.", i + 1)}</strong><span>{kind}</span></div>
+                                <input type="text" aria-label="Title" name="designer-title" prop:value=move || doc.with(|d| doc::get_str(d, &tp))
+                                    on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &tp2, &s, true)); } />
+                                <textarea aria-label="Body" rows="2" name="designer-body" prop:value=move || doc.with(|d| doc::get_str(d, &bp))
+                                    on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &bp2, &s, true)); }></textarea>
+                                {move || sel().map(|s| view! { <span class="target">{s}</span> })}
+                                <div class="row">
+                                    <button on:click=move |_| pick(Some(i))>"Pick target"</button>
+                                    <button on:click=move |_| { current.set(Some(i)); preview(i); }>"Preview"</button>
+                                    <button on:click=move |_| { edit(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+                <div class="row">
+                    <button class="add" on:click=move |_| pick(None)>"Add step"</button>
+                    <button class="primary save" on:click=move |_| save()>{move || if dirty.get() { "Save" } else { "Saved" }}</button>
+                </div>
+                <fieldset>
+                    <legend>"Picker prefers"</legend>
+                    {ATTRIBUTES.iter().map(|a| {
+                        let a = a.to_string();
+                        let a1 = a.clone();
+                        let a2 = a.clone();
+                        view! {
+                            <label><input type="checkbox" prop:checked=move || prefer.with(|p| p.contains(&a1))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    prefer.update(|p| { p.retain(|x| x != &a2); if on { p.push(a2.clone()); p.sort_by_key(|x| ATTRIBUTES.iter().position(|y| y == x)); } });
+                                    set_local(PREFS_KEY, &prefer.get_untracked().join(","));
+                                } />{a.clone()}" "</label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            </div>
+        </div>
+    }
+}
