@@ -36,9 +36,22 @@ pub struct Studio {
     pub status: RwSignal<String>,
 }
 
+thread_local! {
+    /// The status line, reachable from async tasks (which run outside the reactive owner
+    /// that holds the context).
+    static STATUS: std::cell::Cell<Option<RwSignal<String>>> = const { std::cell::Cell::new(None) };
+    static STUDIO: std::cell::RefCell<Option<Studio>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The signed-in Studio: usable from event handlers and async tasks alike.
+pub fn studio() -> Studio {
+    STUDIO.with(|s| s.borrow().clone()).expect("the Studio is signed in")
+}
+
+/// Shows `s` in the status line.
 pub fn say(s: impl Into<String>) {
-    if let Some(st) = use_context::<Studio>() {
-        st.status.set(s.into());
+    if let Some(sig) = STATUS.with(|c| c.get()) {
+        sig.set(s.into());
     }
 }
 
@@ -58,6 +71,8 @@ pub fn App() -> impl IntoView {
                 view! { <SignIn key=key /> }.into_any()
             } else {
                 let studio = Studio { api: Api { base: origin(), credential: k }, status: RwSignal::new(String::new()) };
+                STATUS.with(|c| c.set(Some(studio.status)));
+                STUDIO.with(|c| *c.borrow_mut() = Some(studio.clone()));
                 provide_context(studio.clone());
                 view! { <Shell route=route key=key status=studio.status /> }.into_any()
             }
@@ -106,6 +121,10 @@ fn SignIn(key: RwSignal<String>) -> impl IntoView {
 
 #[component]
 fn Shell(route: RwSignal<String>, key: RwSignal<String>, status: RwSignal<String>) -> impl IntoView {
+    let parsed = Memo::new(move |_| parse_route(&route.get()));
+    // The editor stays mounted while only its tab changes, so unsaved edits stay.
+    let screen = Memo::new(move |_| parsed.with(|p| (p.0, p.1.clone())));
+    let tab = Memo::new(move |_| parsed.with(|p| p.2.clone()));
     let sign_out = move |_| {
         if let Some(s) = session_storage() {
             let _ = s.remove_item(KEY_STORAGE);
@@ -123,21 +142,35 @@ fn Shell(route: RwSignal<String>, key: RwSignal<String>, status: RwSignal<String
             <span class="status" role="status" aria-live="polite">{move || status.get()}</span>
             <button class="link" on:click=sign_out>"Sign out"</button>
         </header>
-        {move || {
-            let r = route.get();
-            let parts: Vec<String> = r.trim_start_matches('#').trim_start_matches('/').split('/').map(|s| {
-                js_sys::decode_uri_component(s).ok().and_then(|x| x.as_string()).unwrap_or_default()
-            }).collect();
-            match parts.first().map(String::as_str) {
-                Some("new") => view! { <NewGuide /> }.into_any(),
-                Some("guide") if parts.len() >= 2 => {
-                    let id = parts[1].clone();
-                    let tab = parts.get(2).cloned().unwrap_or_else(|| "steps".into());
-                    view! { <crate::editor::Editor id=id tab=tab /> }.into_any()
-                }
-                _ => view! { <GuideList /> }.into_any(),
-            }
+        {move || match screen.get() {
+            (Screen::New, _) => view! { <NewGuide /> }.into_any(),
+            (Screen::Guide, id) => view! { <crate::editor::Editor id=id tab=tab /> }.into_any(),
+            (Screen::List, _) => view! { <GuideList /> }.into_any(),
         }}
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Screen {
+    List,
+    New,
+    Guide,
+}
+
+/// `#/`, `#/new`, `#/guide/<id>[/<tab>]` → (screen, guide id, tab).
+fn parse_route(r: &str) -> (Screen, String, String) {
+    let parts: Vec<String> = r
+        .trim_start_matches('#')
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| js_sys::decode_uri_component(s).ok().and_then(|x| x.as_string()).unwrap_or_default())
+        .collect();
+    match parts.first().map(String::as_str) {
+        Some("new") => (Screen::New, String::new(), String::new()),
+        Some("guide") if parts.len() >= 2 && !parts[1].is_empty() => {
+            (Screen::Guide, parts[1].clone(), parts.get(2).cloned().filter(|t| !t.is_empty()).unwrap_or_else(|| "steps".into()))
+        }
+        _ => (Screen::List, String::new(), String::new()),
     }
 }
 
@@ -176,7 +209,7 @@ fn date(ms: i64) -> String {
 
 #[component]
 fn GuideList() -> impl IntoView {
-    let st = expect_context::<Studio>();
+    let st = studio();
     let rows = RwSignal::new(Vec::<Row>::new());
     let loaded = RwSignal::new(false);
     let query = RwSignal::new(String::new());
@@ -291,7 +324,7 @@ pub fn id_from_name(name: &str) -> String {
 
 #[component]
 fn NewGuide() -> impl IntoView {
-    let st = expect_context::<Studio>();
+    let st = studio();
     let template = RwSignal::new("tour".to_string());
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(String::new());

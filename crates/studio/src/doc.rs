@@ -211,7 +211,7 @@ pub fn at<'a>(d: &'a [Diagnostic], path: &str) -> Vec<&'a Diagnostic> {
 // Templates.
 
 pub const TEMPLATES: [(&str, &str, &str); 7] = [
-    ("tour", "Product tour", "A welcome modal, then tooltips on three elements of your app."),
+    ("tour", "Product tour", "Three tooltips on elements of your app, with Back and Next."),
     ("modal", "Announcement modal", "One centred message with a call to action."),
     ("hotspot", "Hotspot", "A pulsing beacon on an element; a tooltip opens on click."),
     ("banner", "Banner", "A bar at the top of the page."),
@@ -225,11 +225,9 @@ pub fn template(t: &str, id: &str, name: &str) -> Value {
     let next = json!([{ "label": "Next", "action": "next" }]);
     let steps = match t {
         "tour" => json!([
-            { "id": "welcome", "kind": "modal", "title": "Welcome!", "body": "Let's take **one minute** to find your way around.",
-              "buttons": [{ "label": "Start the tour", "action": "next" }, { "label": "Not now", "action": "dismiss" }] },
-            { "id": "step-2", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "First stop", "body": "Pick this step's element in your app.", "buttons": next },
-            { "id": "step-3", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Second stop", "body": "Pick this step's element in your app.", "buttons": [{ "label": "Back", "action": "back" }, { "label": "Next", "action": "next" }] },
-            { "id": "step-4", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Last stop", "body": "Pick this step's element in your app.", "buttons": [{ "label": "Back", "action": "back" }, { "label": "Done", "action": "next" }] }
+            { "id": "step-1", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "First stop", "body": "Pick this step's element in your app.", "buttons": next },
+            { "id": "step-2", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Second stop", "body": "Pick this step's element in your app.", "buttons": [{ "label": "Back", "action": "back" }, { "label": "Next", "action": "next" }] },
+            { "id": "step-3", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Last stop", "body": "Pick this step's element in your app.", "buttons": [{ "label": "Back", "action": "back" }, { "label": "Done", "action": "next" }] }
         ]),
         "modal" => json!([
             { "id": "announcement", "kind": "modal", "title": "Something new", "body": "Tell your users what changed and why it matters.",
@@ -267,7 +265,7 @@ pub fn template(t: &str, id: &str, name: &str) -> Value {
         "id": id,
         "name": name,
         "audience": { "all": [] },
-        "trigger": { "type": if t == "tour" || t == "modal" || t == "banner" { "page_view" } else { "page_view" } },
+        "trigger": { "type": "page_view" },
         "frequency": { "type": "once" },
         "steps": steps,
     });

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
 use crate::api::enc;
-use crate::app::{go, say, Studio};
+use crate::app::{go, say, studio};
 use crate::doc::{self, k, Seg};
 use crate::fields::{self, errors_at, o, Ed};
 
@@ -32,7 +32,7 @@ pub struct Draft {
 
 /// Saves the draft (If-Match its revision); `then` runs after a successful save.
 pub fn save(ed: Ed, draft: Draft, then: impl FnOnce() + 'static) {
-    let st = expect_context::<Studio>();
+    let st = studio();
     let id = draft.id.get_value();
     let body = ed.doc.get_untracked();
     draft.saving.set(true);
@@ -53,8 +53,8 @@ pub fn save(ed: Ed, draft: Draft, then: impl FnOnce() + 'static) {
 }
 
 #[component]
-pub fn Editor(id: String, tab: String) -> impl IntoView {
-    let st = expect_context::<Studio>();
+pub fn Editor(id: String, tab: Memo<String>) -> impl IntoView {
+    let st = studio();
     let loaded = RwSignal::new(None::<Ed>);
     let draft = Draft { id: StoredValue::new(id.clone()), revision: RwSignal::new(0), saving: RwSignal::new(false) };
     let api = st.api.clone();
@@ -68,19 +68,18 @@ pub fn Editor(id: String, tab: String) -> impl IntoView {
             Err(e) => say(format!("Could not open {load_id}: {e}")),
         }
     });
-    let tab = StoredValue::new(tab);
     view! {
         {move || loaded.get().map(|ed| {
             provide_context(ed);
             provide_context(draft);
-            view! { <EditorFrame ed=ed draft=draft tab=tab.get_value() /> }
+            view! { <EditorFrame ed=ed draft=draft tab=tab /> }
         })}
     }
 }
 
 #[component]
-fn EditorFrame(ed: Ed, draft: Draft, tab: String) -> impl IntoView {
-    let st = expect_context::<Studio>();
+fn EditorFrame(ed: Ed, draft: Draft, tab: Memo<String>) -> impl IntoView {
+    let st = studio();
     let id = draft.id.get_value();
     let errors = Memo::new(move |_| ed.diags.with(|d| d.iter().filter(|d| d.severity == guidepost_core::load::Severity::Error).count()));
     let app_url = RwSignal::new(
@@ -115,8 +114,8 @@ fn EditorFrame(ed: Ed, draft: Draft, tab: String) -> impl IntoView {
             });
         }
     };
-    let current = tab.clone();
     let tab_id = id.clone();
+    let report_id = id.clone();
     let name = move || ed.text(&vec![k("name")]);
     view! {
         <main class="editor" data-guide=id.clone()>
@@ -140,18 +139,18 @@ fn EditorFrame(ed: Ed, draft: Draft, tab: String) -> impl IntoView {
             <nav class="tabs" role="tablist">
                 {TABS.iter().map(|(t, label)| {
                     let href = format!("#/guide/{}/{}", enc(&tab_id), t);
-                    let selected = current == *t;
-                    view! { <a role="tab" href=href aria-selected=selected.to_string() class:active=selected data-tab=*t>{*label}</a> }
+                    let t = *t;
+                    view! { <a role="tab" href=href aria-selected=move || (tab.get() == t).to_string() class:active=move || tab.get() == t data-tab=t>{*label}</a> }
                 }).collect_view()}
             </nav>
             <section class="tab-body" role="tabpanel">
-                {match tab.as_str() {
+                {move || match tab.get().as_str() {
                     "targeting" => view! { <crate::targeting::Targeting ed=ed /> }.into_any(),
                     "test" => view! { <crate::panels::TestAsUser ed=ed /> }.into_any(),
                     "translations" => view! { <crate::panels::Translations ed=ed /> }.into_any(),
                     "json" => view! { <crate::panels::JsonView ed=ed /> }.into_any(),
                     "versions" => view! { <crate::panels::Versions ed=ed draft=draft /> }.into_any(),
-                    "report" => view! { <crate::panels::Report id=id.clone() /> }.into_any(),
+                    "report" => view! { <crate::panels::Report id=report_id.clone() /> }.into_any(),
                     _ => view! { <Steps ed=ed /> }.into_any(),
                 }}
             </section>

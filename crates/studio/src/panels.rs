@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
 use crate::api::enc;
-use crate::app::{say, Studio};
+use crate::app::{say, studio};
 use crate::doc::{self, Line};
 use crate::editor::{save, Draft};
 use crate::fields::Ed;
@@ -220,7 +220,7 @@ pub fn JsonView(ed: Ed) -> impl IntoView {
 
 #[component]
 pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
-    let st = expect_context::<Studio>();
+    let st = studio();
     let id = draft.id.get_value();
     let versions = RwSignal::new(Vec::<Value>::new());
     let log = RwSignal::new(Vec::<Value>::new());
@@ -371,7 +371,7 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
 
 #[component]
 pub fn Report(id: String) -> impl IntoView {
-    let st = expect_context::<Studio>();
+    let st = studio();
     let report = RwSignal::new(None::<Result<Value, String>>);
     let api = st.api.clone();
     let rid = id.clone();

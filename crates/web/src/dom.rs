@@ -364,7 +364,8 @@ thread_local! {
 /// `aria-label` (with `name`), and `text` (a text fallback beside the selector).
 pub const PREFERENCES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label", "text"];
 
-/// A robust target for `el` with the default preferences.
+/// A robust target for `el` with the default preferences (the browser tests use it).
+#[cfg(test)]
 pub fn robust_target(el: &Element) -> (Target, usize) {
     let all: Vec<String> = PREFERENCES.iter().map(|s| s.to_string()).collect();
     robust_target_with(el, &all)

@@ -1,0 +1,247 @@
+// Guidepost Studio and the in-app designer, used as a no-code author would: no JSON typed.
+// 1. In the Studio, create a 3-step tour from the template and target "role is admin".
+// 2. Open the demo app in designer mode and pick the three targets by clicking.
+// 3. Save, publish to staging, promote to production.
+// 4. An end user with role admin sees the tour; a user with another role does not.
+// 5. Roll back, and the previous version shows.
+// With SCREENSHOTS=1 it also writes the README's screenshots to docs/screenshots/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { launch, openPage, dialog, startCollector } from "./harness.mjs";
+
+const ADMIN = "studio-admin";
+let collector, browser, tmp;
+const shots = process.env.SCREENSHOTS ? "docs/screenshots" : null;
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-studio-"));
+  collector = await startCollector(["--db", path.join(tmp, "studio.db"), "--www", "www", "--dist", "dist", "--admin-key", ADMIN,
+    "--write-key", "demo-write-key", "--write-key", "demo-staging-key=staging", "--read-key", "studio-read"]);
+  browser = await launch();
+  if (shots) fs.mkdirSync(shots, { recursive: true });
+});
+after(async () => { await browser?.close(); await collector?.stop(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+
+async function shot(page, name) {
+  if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+async function studio(context) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${collector.base}/studio/`);
+  await page.waitForFunction(() => document.documentElement.dataset.studio === "ready");
+  return { page, errors };
+}
+
+async function signIn(page) {
+  await page.getByLabel("Admin key").fill(ADMIN);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("table.guides[data-loaded=true]").waitFor();
+}
+
+/** The status line says `text` (after an action). */
+async function status(page, text) {
+  try {
+    await page.locator(".status").filter({ hasText: text }).waitFor({ timeout: 15000 });
+  } catch (e) {
+    throw new Error(`status: wanted ${JSON.stringify(text)}, found ${JSON.stringify(await page.locator(".status").textContent())}`);
+  }
+}
+
+/** Opens the demo app as `user` in a fresh browser profile; resolves once the engine is ready. */
+async function endUser(user) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page } = await openPage(browser, `${collector.base}/index.html?user=${user}`, { context });
+  await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  return { page, context };
+}
+
+async function eligible(page, id) {
+  const ex = await page.evaluate(() => Guidepost.debug());
+  return ex.find((e) => e.guide_id === id)?.eligible;
+}
+
+test("an author builds, targets, designs in the app, publishes, promotes and rolls back a tour without JSON", async () => {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await studio(context);
+  await shot(page, "studio-sign-in");
+  await signIn(page);
+
+  // 1. A tour from the template, targeted at admins through the builder.
+  await page.getByRole("link", { name: "New guide" }).first().click();
+  await page.getByText("Product tour").click();
+  await page.getByLabel("Name").fill("Admin tour");
+  await shot(page, "studio-new-guide");
+  await page.getByRole("button", { name: "Create guide" }).click();
+  await page.locator("main.editor[data-guide=admin-tour]").waitFor();
+  assert.equal(await page.locator(".step-list li").count(), 3, "the template has three steps");
+  await page.locator("[data-tab=targeting]").click();
+  await page.getByRole("button", { name: "Add condition" }).click();
+  await page.locator(".condition input[data-path='$.audience.all[0].trait']").fill("role");
+  await page.locator(".condition input[name=trait-value]").fill("admin");
+  await page.locator("[data-summary]").filter({ hasText: 'role is "admin"' }).waitFor();
+  await shot(page, "studio-targeting");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await status(page, "Saved.");
+
+  // Test as a user: the engine's answer and trace for an admin and for a viewer.
+  await page.locator("[data-tab=test]").click();
+  await page.getByRole("button", { name: "Test" }).click();
+  await page.locator(".verdict[data-eligible=true]").waitFor();
+  await page.getByLabel("Trait value").fill("viewer");
+  await page.getByRole("button", { name: "Test" }).click();
+  await page.locator(".verdict[data-eligible=false]").waitFor();
+  await shot(page, "studio-test-as-user");
+
+  // 2. Designer mode on the demo app: pick the three targets by clicking them.
+  await page.locator("[data-tab=steps]").click();
+  await page.getByLabel("App URL").fill(`${collector.base}/index.html?user=ada-admin`);
+  const [app] = await Promise.all([context.waitForEvent("page"), page.getByRole("button", { name: "Open in my app" }).click()]);
+  const appErrors = [];
+  app.on("pageerror", (e) => appErrors.push(String(e)));
+  const panel = app.locator("guidepost-designer .panel");
+  await panel.waitFor();
+  assert.ok(!app.url().includes("guidepost-design="), `the token leaves the address bar: ${app.url()}`);
+  const targets = ["[data-tour=nav-reports]", "#new-report", "#invite"];
+  for (let i = 0; i < 3; i++) {
+    await panel.locator(`li[data-step-index="${i}"]`).getByRole("button", { name: "Pick target" }).click();
+    await app.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+    await app.locator(targets[i]).click();
+    await panel.locator(".msg.ok").filter({ hasText: "1 element matches" }).waitFor();
+  }
+  await panel.locator(`li[data-step-index="0"] input[name=designer-title]`).fill("Your reports");
+  await panel.locator(`li[data-step-index="0"]`).getByRole("button", { name: "Preview" }).click();
+  await dialog(app).getByRole("heading", { name: "Your reports" }).waitFor();
+  await shot(app, "designer");
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved to the draft." }).waitFor();
+  // The session survives a reload of the app (the fragment is gone): the panel comes back.
+  await app.reload();
+  await app.locator("guidepost-designer .panel li[data-step-index='2'] .target").filter({ hasText: "#invite" }).waitFor();
+  assert.deepEqual(appErrors, []);
+
+  // 3. Back in the Studio (reloaded: the designer saved a newer revision), publish and promote.
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.studio === "ready");
+  await page.locator(".step-list li[data-index='0']").filter({ hasText: "Your reports" }).waitFor();
+  await page.locator(".step-list li[data-index='1']").click();
+  assert.equal(await page.locator("input[data-path='$.steps[1].target.selector']").inputValue(), '[data-tour="new-report"]', "the picker prefers data-tour");
+  await shot(page, "studio-steps");
+  await page.locator("[data-tab=versions]").click();
+  await page.getByRole("button", { name: "Publish draft to staging" }).click();
+  await status(page, "Published to staging (version 1)");
+  await page.getByRole("button", { name: "Promote staging to production" }).click();
+  await status(page, "Promoted to production (version 1)");
+
+  // 4. An admin sees the tour on the first target; a viewer does not.
+  let admin = await endUser("ada-admin");
+  await dialog(admin.page).getByRole("heading", { name: "Your reports" }).waitFor();
+  await admin.context.close();
+  const viewer = await endUser("vic-viewer");
+  assert.equal(await eligible(viewer.page, "admin-tour"), false);
+  assert.equal(await viewer.page.locator("guidepost-root [role=dialog]").count(), 0);
+  await viewer.context.close();
+
+  // 5. A second version, then a rollback: the first one shows again.
+  await page.locator("[data-tab=steps]").click();
+  await page.locator("input[data-path='$.steps[0].title']").fill("Reports, version two");
+  await page.locator("[data-tab=versions]").click();
+  await page.getByRole("button", { name: "Publish draft to staging" }).click();
+  await status(page, "Published to staging (version 2)");
+  await page.getByRole("button", { name: "Promote staging to production" }).click();
+  await status(page, "Promoted to production (version 2)");
+  admin = await endUser("ada-admin");
+  await dialog(admin.page).getByRole("heading", { name: "Reports, version two" }).waitFor();
+  await admin.context.close();
+  await page.locator("tr[data-version='1'] button[data-rollback=production]").click();
+  await status(page, "Production rolled back to v1");
+  await shot(page, "studio-versions");
+  admin = await endUser("ada-admin");
+  await dialog(admin.page).getByRole("heading", { name: "Your reports" }).waitFor();
+  await admin.context.close();
+
+  // The list shows the guide with its status.
+  await page.getByRole("link", { name: "Guides", exact: true }).click();
+  await page.locator("table.guides[data-loaded=true]").waitFor();
+  // A rollback publishes the old content as a new version (versions are immutable).
+  await page.locator("tr[data-guide=admin-tour] .status-cell").filter({ hasText: "production v3, staging v2" }).waitFor();
+  await shot(page, "studio-guides");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("errors show next to their field and publishing is refused until they are fixed", async () => {
+  const context = await browser.newContext();
+  const { page } = await studio(context);
+  await signIn(page);
+  await page.getByRole("link", { name: "New guide" }).first().click();
+  await page.getByText("Announcement modal").click();
+  await page.getByLabel("Name").fill("Broken modal");
+  await page.getByRole("button", { name: "Create guide" }).click();
+  await page.locator("main.editor[data-guide=broken-modal]").waitFor();
+  // A button that jumps to a step that does not exist: core's error appears at that field.
+  await page.locator("select[data-path='$.steps[0].buttons[0].action']").selectOption("goto");
+  await page.locator("input[data-path='$.steps[0].buttons[0].to']").fill("nowhere");
+  const err = page.locator(".field-error[data-path^='$.steps[0].buttons[0]']");
+  await err.first().waitFor();
+  assert.match(await err.first().textContent(), /nowhere/);
+  await page.locator("[data-tab=versions]").click();
+  assert.equal(await page.getByRole("button", { name: "Publish draft to staging" }).isDisabled(), true);
+  // Fixed: the error goes and publishing is allowed again.
+  await page.locator("[data-tab=steps]").click();
+  await page.locator("select[data-path='$.steps[0].buttons[0].action']").selectOption("complete");
+  await page.locator("input[data-path='$.steps[0].buttons[0].to']").fill("");
+  await page.locator(".error-count[data-errors='0']").waitFor();
+  await page.locator("[data-tab=versions]").click();
+  assert.equal(await page.getByRole("button", { name: "Publish draft to staging" }).isDisabled(), false);
+  await context.close();
+});
+
+/** Presses Tab until the focused element matches `selector` (at most 60 presses). */
+async function tabTo(page, selector) {
+  for (let i = 0; i < 60; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+test("the main flows work with the keyboard only", async () => {
+  const context = await browser.newContext();
+  const { page } = await studio(context);
+  await page.keyboard.type(ADMIN); // the key field has the focus
+  await page.keyboard.press("Enter");
+  await page.locator("table.guides[data-loaded=true]").waitFor();
+  await tabTo(page, "a.button.primary[href='#/new']");
+  await page.keyboard.press("Enter");
+  // A radio group takes one Tab stop; arrows choose within it.
+  await tabTo(page, "input[name=template]");
+  for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowDown");
+  assert.equal(await page.evaluate(() => document.activeElement.value), "checklist");
+  await tabTo(page, "input[name=name]");
+  await page.keyboard.type("Keyboard checklist");
+  await page.keyboard.press("Enter");
+  await page.locator("main.editor[data-guide=keyboard-checklist]").waitFor();
+  // Add a step, then move it to the top with Alt+ArrowUp.
+  await tabTo(page, "select[name=new-step-kind]");
+  await page.keyboard.press("ArrowDown"); // modal
+  await tabTo(page, ".add-step button");
+  await page.keyboard.press("Enter");
+  await page.locator(".step-list li[data-index='1']").waitFor();
+  await tabTo(page, ".step-list li[data-index='1']");
+  await page.keyboard.press("Alt+ArrowUp");
+  await page.locator(".step-list li[data-index='0'][data-step='step-2']").waitFor();
+  await page.waitForFunction(() => document.activeElement?.matches(".step-list li[data-index='0']"));
+  // Save and publish from the keyboard.
+  await tabTo(page, ".tabs a[data-tab=versions]");
+  await page.keyboard.press("Enter");
+  await tabTo(page, "button[name=publish-staging]");
+  await page.keyboard.press("Enter");
+  await status(page, "Published to staging (version 1)");
+  await context.close();
+});
