@@ -1,0 +1,119 @@
+//! The Studio's pure logic: templates that core accepts, step edits, where findings go,
+//! translations, diffs and the targeting sentence.
+
+use guidepost_core::load::Severity;
+use guidepost_studio::doc::{self, k, Line, Seg};
+use guidepost_studio::summary;
+use serde_json::{json, Value};
+
+#[test]
+fn every_template_is_a_valid_guide() {
+    for (t, label, _) in doc::TEMPLATES {
+        let g = doc::template(t, &format!("tpl-{t}"), label);
+        let errors: Vec<String> = doc::diagnostics(&g).into_iter().filter(|d| d.severity == Severity::Error).map(|d| d.to_string()).collect();
+        assert!(errors.is_empty(), "template {t}: {errors:?}");
+        assert_eq!(g["id"], format!("tpl-{t}"));
+    }
+    assert_eq!(doc::steps(&doc::template("tour", "t", "T")).len(), 3, "the product tour has three steps");
+}
+
+fn check_set(case: &str, start: Value, path: &[Seg], value: Value, want: Value) {
+    let mut v = start;
+    doc::set(&mut v, path, value);
+    assert_eq!(v, want, "{case}");
+}
+
+#[test]
+fn set_creates_objects_and_null_removes() {
+    check_set("new nested key", json!({}), &[k("trigger"), k("type")], json!("manual"), json!({ "trigger": { "type": "manual" } }));
+    check_set("null removes", json!({ "a": 1, "b": 2 }), &[k("a")], Value::Null, json!({ "b": 2 }));
+    check_set("array slot", json!({ "s": [1, 2] }), &[k("s"), Seg::I(1)], json!(9), json!({ "s": [1, 9] }));
+    check_set("missing slot is left alone", json!({ "s": [1] }), &[k("s"), Seg::I(5)], json!(9), json!({ "s": [1] }));
+    check_set("scalar on the way becomes an object", json!({ "a": 3 }), &[k("a"), k("b")], json!(1), json!({ "a": { "b": 1 } }));
+}
+
+fn ids(v: &Value) -> Vec<&str> {
+    doc::steps(v).iter().map(|s| s["id"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn step_edits() {
+    let mut g = doc::template("tour", "t", "T");
+    assert_eq!(doc::move_step(&mut g, 2, 0), 0);
+    assert_eq!(ids(&g), ["step-3", "step-1", "step-2"]);
+    assert_eq!(doc::move_step(&mut g, 0, 99), 2, "clamped to the end");
+    assert_eq!(ids(&g), ["step-1", "step-2", "step-3"]);
+    assert_eq!(doc::duplicate_step(&mut g, 0), 1);
+    assert_eq!(ids(&g), ["step-1", "step-1-copy", "step-2", "step-3"]);
+    assert_eq!(doc::duplicate_step(&mut g, 0), 1);
+    assert_eq!(ids(&g)[1], "step-1-copy-2", "copies get fresh ids");
+    doc::delete_step(&mut g, 1);
+    doc::delete_step(&mut g, 1);
+    assert_eq!(ids(&g), ["step-1", "step-2", "step-3"]);
+    let at = doc::add_step(&mut g, "tooltip", Some(json!({ "selector": "#x" })));
+    assert_eq!((at, doc::steps(&g)[3]["target"]["selector"].as_str()), (3, Some("#x")));
+    assert_eq!(doc::steps(&g)[3]["id"], "step-4");
+    assert!(!doc::has_errors(&doc::diagnostics(&g)), "{:?}", doc::diagnostics(&g));
+}
+
+#[test]
+fn findings_belong_to_their_field_and_not_to_a_longer_index() {
+    let mut g = doc::template("tour", "t", "T");
+    for _ in 0..9 {
+        doc::add_step(&mut g, "modal", None);
+    }
+    doc::set(&mut g, &[k("steps"), Seg::I(10), k("placement")], json!("sideways"));
+    let d = doc::diagnostics(&g);
+    assert_eq!(doc::under(&d, "$.steps[10]").len(), 1, "{d:?}");
+    assert_eq!(doc::at(&d, "$.steps[10].placement").len(), 1);
+    assert!(doc::under(&d, "$.steps[1]").is_empty(), "$.steps[1] does not own $.steps[10]");
+    assert_eq!(doc::path_str(&[k("steps"), Seg::I(10), k("placement")]), "$.steps[10].placement");
+}
+
+#[test]
+fn translations_count_what_is_missing() {
+    let mut g = doc::template("modal", "m", "M");
+    // title, body and one button label
+    assert_eq!(doc::step_texts(&doc::steps(&g)[0]).len(), 3);
+    doc::set(&mut g, &[k("locales"), k("fr")], json!({}));
+    assert_eq!(doc::locales(&g), ["fr"]);
+    assert_eq!(doc::missing_translations(&g, "fr"), 3);
+    doc::set_translation(&mut g, "fr", "announcement", "title", "Du nouveau");
+    doc::set_translation(&mut g, "fr", "announcement", "buttons[0]", "Compris");
+    assert_eq!(doc::missing_translations(&g, "fr"), 1);
+    assert_eq!(g["locales"]["fr"]["announcement"], json!({ "title": "Du nouveau", "buttons": ["Compris"] }));
+    assert!(!doc::has_errors(&doc::diagnostics(&g)), "{:?}", doc::diagnostics(&g));
+}
+
+#[test]
+fn diffs_keep_order_and_mark_changes() {
+    let cases: [(&str, &str, &str, Vec<Line>); 3] = [
+        ("same", "a\nb", "a\nb", vec![Line::Same("a".into()), Line::Same("b".into())]),
+        ("one changed", "a\nb\nc", "a\nB\nc", vec![Line::Same("a".into()), Line::Removed("b".into()), Line::Added("B".into()), Line::Same("c".into())]),
+        ("added at the end", "a", "a\nz", vec![Line::Same("a".into()), Line::Added("z".into())]),
+    ];
+    for (case, a, b, want) in cases {
+        assert_eq!(doc::diff(a, b), want, "{case}");
+    }
+}
+
+#[test]
+fn the_targeting_sentence() {
+    let cases = [
+        (json!({ "all": [] }), "everyone"),
+        (json!({ "trait": "role", "op": "eq", "value": "admin" }), "role is \"admin\""),
+        (
+            json!({ "all": [{ "trait": "plan", "op": "in", "value": ["pro", "team"] }, { "not": { "guide": "tour", "status": "completed" } }] }),
+            "(plan is one of \"pro\", \"team\" and not guide tour was completed)",
+        ),
+        (json!({ "any": [{ "url": "/#/settings", "match": "prefix" }, { "device": "mobile" }] }), "(page starts with /#/settings or device is mobile)"),
+        (json!({ "event": "report_saved", "op": "gte", "count": 3, "within_days": 7 }), "did report_saved at least 3 times in the last 7 days"),
+        (json!({ "trait": "signed_up_at", "op": "within_days", "value": 14 }), "signed_up_at is within the last 14 days"),
+    ];
+    for (rule, want) in cases {
+        assert_eq!(summary::rule(&rule), want, "{rule}");
+    }
+    let g = json!({ "audience": { "trait": "role", "op": "eq", "value": "admin" }, "trigger": { "type": "event", "name": "saved" },
+        "frequency": { "type": "cooldown", "days": 30 }, "rollout": { "percent": 50 } });
+    assert_eq!(summary::guide(&g), "Shows to users where role is \"admin\", to 50% of them, when the app tracks saved, again after 30 days.");
+}
