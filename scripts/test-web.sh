@@ -7,6 +7,7 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 bash scripts/build-web.sh
+bash scripts/build-studio.sh
 echo "== TypeScript types (tsc --strict on tests/types/usage.ts)"
 node_modules/.bin/tsc --noEmit --strict --target es2020 --module es2020 --moduleResolution bundler --lib es2020,dom tests/types/usage.ts
 # The dashboard's browser test runs in scripts/test-collector.sh.

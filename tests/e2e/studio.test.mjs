@@ -10,20 +10,45 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { launch, openPage, dialog, startCollector } from "./harness.mjs";
+import { launch, openPage, dialog, startCollector, serveStatic } from "./harness.mjs";
 
 const ADMIN = "studio-admin";
-let collector, browser, tmp;
+let collector, browser, tmp, thirdParty;
 const shots = process.env.SCREENSHOTS ? "docs/screenshots" : null;
+
+// SB Admin 2 (an admin template from npm) on another origin than the collector, with the
+// customer's paste: the stub, the script tag and init pointing at the collector.
+const stub = fs.readFileSync("crates/web/js/stub.js", "utf8");
+function sbAdmin(req, res) {
+  const url = new URL(req.url, "http://x");
+  if (!url.pathname.startsWith("/sb/")) return false;
+  const file = path.join("node_modules/startbootstrap-sb-admin-2", url.pathname.slice(4) || "index.html");
+  if (!file.startsWith("node_modules/startbootstrap-sb-admin-2") || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    res.writeHead(404);
+    res.end();
+    return true;
+  }
+  let body = fs.readFileSync(file);
+  if (file.endsWith(".html")) {
+    const paste = `<script>${stub}</script><script async src="/dist/guidepost.js"></script>` +
+      `<script>Guidepost.init({ endpoint: ${JSON.stringify(collector.base)}, writeKey: "demo-write-key" }); Guidepost.identify("sb-user", {});</script></head>`;
+    body = body.toString("utf8").replace("</head>", paste);
+  }
+  const type = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" }[path.extname(file)] || "application/octet-stream";
+  res.writeHead(200, { "content-type": type });
+  res.end(body);
+  return true;
+}
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-studio-"));
+  thirdParty = await serveStatic(sbAdmin);
   collector = await startCollector(["--db", path.join(tmp, "studio.db"), "--www", "www", "--dist", "dist", "--admin-key", ADMIN,
-    "--write-key", "demo-write-key", "--write-key", "demo-staging-key=staging", "--read-key", "studio-read"]);
+    "--write-key", "demo-write-key", "--write-key", "demo-staging-key=staging", "--read-key", "studio-read", "--design-origin", thirdParty.base]);
   browser = await launch();
   if (shots) fs.mkdirSync(shots, { recursive: true });
 });
-after(async () => { await browser?.close(); await collector?.stop(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+after(async () => { await browser?.close(); await collector?.stop(); await thirdParty?.close(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
 async function shot(page, name) {
   if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -243,5 +268,45 @@ test("the main flows work with the keyboard only", async () => {
   await tabTo(page, "button[name=publish-staging]");
   await page.keyboard.press("Enter");
   await status(page, "Published to staging (version 1)");
+  await context.close();
+});
+
+test("the designer opens on a third-party admin template on another origin, and only with a valid token", async () => {
+  const admin = (method, url, body) => fetch(collector.base + url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const draft = { id: "sb-tour", name: "SB tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] };
+  assert.equal((await admin("PUT", "/v1/guides/sb-tour/draft", draft)).status, 200);
+  const t = await admin("POST", "/v1/design/tokens", { guide_id: "sb-tour", url: `${thirdParty.base}/sb/index.html` });
+  assert.equal(t.status, 200, JSON.stringify(t.body));
+
+  // A made-up token: the page loads, the designer does not, and the refusal is reported.
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page: bad } = await openPage(browser, `${thirdParty.base}/sb/index.html#guidepost-design=gpt_madeup`, { context });
+  await bad.waitForFunction(() => window.__errors.some((e) => e.source === "designer"));
+  assert.equal(await bad.locator("guidepost-designer").count(), 0);
+  const loaded = await bad.evaluate(() => performance.getEntriesByType("resource").map((r) => r.name).filter((n) => n.includes("/v1/design/assets/")));
+  assert.deepEqual(loaded, [], "no designer code without a session");
+  await bad.close();
+
+  const { page } = await openPage(browser, t.body.url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  await panel.waitFor();
+  await panel.getByRole("button", { name: "Add step" }).click();
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  await page.locator("#accordionSidebar a.nav-link[href='charts.html']").click();
+  await panel.locator("li[data-step-index='1']").waitFor();
+  const picked = await panel.locator("li[data-step-index='1'] .target").textContent();
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const saved = await admin("GET", "/v1/guides/sb-tour/draft");
+  assert.equal(saved.body.json.steps[1].target.selector, picked);
+  // The picked selector finds exactly the element that was clicked.
+  assert.equal(await page.evaluate((s) => { const m = document.querySelectorAll(s); return m.length === 1 && m[0].getAttribute("href"); }, picked), "charts.html");
+  // A second tab of the app without the token and without the session opens no designer.
+  const other = await browser.newContext();
+  const { page: plain } = await openPage(browser, `${thirdParty.base}/sb/index.html`, { context: other });
+  await plain.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  assert.equal(await plain.locator("guidepost-designer").count(), 0);
+  await other.close();
   await context.close();
 });

@@ -173,7 +173,8 @@ async fn exchange(State(st): State<Shared>, headers: HeaderMap, body: Body) -> A
     let b: ExchangeBody = serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("body: {e}")))?;
     // Taken out at once: a token works once, even when the rest of the checks fail.
     let grant = st.design.tokens.lock().map_err(|_| AppError::internal("design state poisoned"))?.remove(&b.token);
-    let grant = grant.filter(|g| g.expires > Instant::now()).ok_or_else(|| AppError::unauthorized("unknown, used or expired designer token"))?;
+    let grant =
+        grant.filter(|g| g.expires > Instant::now()).ok_or_else(|| AppError::unauthorized("unknown, used or expired designer token"))?;
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !origin.eq_ignore_ascii_case(&grant.origin) {
         return Err(AppError::forbidden(format!("this token is for {}, not for {origin:?}", grant.origin)));
@@ -200,7 +201,8 @@ impl FromRequestParts<Shared> for Session {
 
     async fn from_request_parts(parts: &mut Parts, st: &Shared) -> AppResult<Self> {
         let Query(q) = Query::<SessionQuery>::try_from_uri(&parts.uri).unwrap_or_default();
-        let key = bearer(&parts.headers).map(str::to_string).or(q.session).ok_or_else(|| AppError::unauthorized("missing designer session"))?;
+        let key =
+            bearer(&parts.headers).map(str::to_string).or(q.session).ok_or_else(|| AppError::unauthorized("missing designer session"))?;
         if key_role(&st.cfg, &key).is_some() {
             return Err(AppError::forbidden("a key is not a designer session"));
         }
@@ -222,7 +224,8 @@ async fn asset(State(st): State<Shared>, _: Session, Path(file): Path<String>) -
     };
     let dir = st.cfg.dist.as_ref().ok_or_else(|| AppError::not_found("this collector serves no built files (--dist)"))?;
     let path = dir.join("studio").join(&file);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::not_found(format!("{}: {e} (run scripts/build-studio.sh)", path.display())))?;
+    let bytes =
+        tokio::fs::read(&path).await.map_err(|e| AppError::not_found(format!("{}: {e} (run scripts/build-studio.sh)", path.display())))?;
     let mut r = (StatusCode::OK, bytes).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));

@@ -405,11 +405,10 @@ async fn api_cors(State(st): State<Shared>, req: Request, next: Next) -> Respons
         return next.run(req).await;
     }
     let preflight = req.method() == Method::OPTIONS;
-    let allowed = header_str(req.headers(), &header::ORIGIN)
-        .map(|o| {
-            let host = header_str(req.headers(), &header::HOST);
-            origin_allowed(&st.cfg.allow_origins, o, host) || origin_allowed(&st.cfg.design_origins, o, host)
-        });
+    let allowed = header_str(req.headers(), &header::ORIGIN).map(|o| {
+        let host = header_str(req.headers(), &header::HOST);
+        origin_allowed(&st.cfg.allow_origins, o, host) || origin_allowed(&st.cfg.design_origins, o, host)
+    });
     if allowed == Some(false) || (preflight && allowed.is_none()) {
         return AppError::forbidden("origin not allowed").into_response();
     }

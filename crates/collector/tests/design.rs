@@ -105,7 +105,11 @@ async fn tokens_are_issued_to_admins_for_allowed_origins_only() {
         assert_eq!(s, want, "{case}: {v}");
         if want == 200 {
             let t = v["token"].as_str().unwrap();
-            assert_eq!(v["url"], format!("https://app.example/reports?x=1#guidepost-design={t}"), "{case}: the fragment replaces the URL's");
+            assert_eq!(
+                v["url"],
+                format!("https://app.example/reports?x=1#guidepost-design={t}"),
+                "{case}: the fragment replaces the URL's"
+            );
             assert!(v["expires_in"].as_u64().unwrap() <= 600, "{case}: a token expires within minutes");
         } else {
             assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{case}: {v}");
@@ -144,8 +148,16 @@ async fn a_token_works_once_from_its_origin_and_opens_one_guide() {
         ("publish", req("POST", "/v1/guides/tour/publish", Some(&session), Some(APP), Some(json!({ "environment": "production" }))), 401),
         ("the guides list", req("GET", "/v1/store/guides", Some(&session), Some(APP), None), 401),
         ("reports", req("GET", "/v1/guides", Some(&session), Some(APP), None), 401),
-        ("designer code with the session", req("GET", &format!("/v1/design/assets/studio.js?session={session}"), None, Some(APP), None), 200),
-        ("designer wasm with the session", req("GET", &format!("/v1/design/assets/studio_bg.wasm?session={session}"), None, Some(APP), None), 200),
+        (
+            "designer code with the session",
+            req("GET", &format!("/v1/design/assets/studio.js?session={session}"), None, Some(APP), None),
+            200,
+        ),
+        (
+            "designer wasm with the session",
+            req("GET", &format!("/v1/design/assets/studio_bg.wasm?session={session}"), None, Some(APP), None),
+            200,
+        ),
         ("designer code without a session", req("GET", "/v1/design/assets/studio.js", None, Some(APP), None), 401),
         ("designer code with a write key", req("GET", "/v1/design/assets/studio.js?session=wk", None, Some(APP), None), 403),
         ("designer code with a write key as bearer", req("GET", "/v1/design/assets/studio.js", Some("wk"), Some(APP), None), 403),

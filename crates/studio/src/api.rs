@@ -38,7 +38,13 @@ pub fn enc(s: &str) -> String {
 }
 
 impl Api {
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>, if_match: Option<i64>) -> ApiResult<(Value, Option<String>)> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<i64>,
+    ) -> ApiResult<(Value, Option<String>)> {
         let fail = |m: String| ApiError { status: 0, message: m, body: Value::Null };
         let mut rb = RequestBuilder::new(&format!("{}{path}", self.base))
             .method(method)

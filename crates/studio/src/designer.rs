@@ -57,7 +57,10 @@ fn set_local(key: &str, v: &str) {
 /// the answer as JSON.
 async fn embed_call(method: &str, arg: &Value) -> Result<Value, String> {
     let gp = js_sys::Reflect::get(&window(), &"Guidepost".into()).map_err(|_| "no Guidepost on this page")?;
-    let f: js_sys::Function = js_sys::Reflect::get(&gp, &method.into()).ok().and_then(|f| f.dyn_into().ok()).ok_or(format!("Guidepost.{method} is missing: update the embed"))?;
+    let f: js_sys::Function = js_sys::Reflect::get(&gp, &method.into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or(format!("Guidepost.{method} is missing: update the embed"))?;
     let js_arg = js_sys::JSON::parse(&arg.to_string()).unwrap_or(JsValue::NULL);
     let out = f.call1(&gp, &js_arg).map_err(|e| format!("Guidepost.{method}: {e:?}"))?;
     let out = match out.dyn_into::<js_sys::Promise>() {
@@ -76,7 +79,10 @@ pub fn mount(base: String, session: String, guide_id: String) {
     }
     let Ok(host) = doc_.create_element("guidepost-designer") else { return };
     let _ = host.set_attribute("popover", "manual");
-    let _ = host.set_attribute("style", "all: initial; position: fixed; inset: auto; margin: 0; padding: 0; border: 0; background: transparent; overflow: visible;");
+    let _ = host.set_attribute(
+        "style",
+        "all: initial; position: fixed; inset: auto; margin: 0; padding: 0; border: 0; background: transparent; overflow: visible;",
+    );
     let Ok(shadow) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) else { return };
     if let Ok(style) = doc_.create_element("style") {
         style.set_text_content(Some(CSS));
@@ -109,7 +115,9 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
         .unwrap_or((window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1200.0) - 360.0, 16.0));
     let pos = RwSignal::new((x0.max(0.0), y0.max(0.0)));
     let prefer = RwSignal::new(
-        local(PREFS_KEY).map(|s| s.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect::<Vec<_>>()).unwrap_or_else(|| ATTRIBUTES.iter().map(|s| s.to_string()).collect()),
+        local(PREFS_KEY)
+            .map(|s| s.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_else(|| ATTRIBUTES.iter().map(|s| s.to_string()).collect()),
     );
     let load_api = api.clone();
     let gid = guide_id.clone();

@@ -196,9 +196,7 @@ pub fn has_errors(d: &[Diagnostic]) -> bool {
 /// `$.steps[10]`).
 pub fn under<'a>(d: &'a [Diagnostic], path: &str) -> Vec<&'a Diagnostic> {
     d.iter()
-        .filter(|d| {
-            d.path == path || d.path.strip_prefix(path).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-        })
+        .filter(|d| d.path == path || d.path.strip_prefix(path).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('[')))
         .collect()
 }
 

@@ -158,8 +158,14 @@ fn EditorFrame(ed: Ed, draft: Draft, tab: Memo<String>) -> impl IntoView {
     }
 }
 
-const KINDS: [(&str, &str); 6] =
-    [("tooltip", "Tooltip"), ("modal", "Modal"), ("hotspot", "Hotspot"), ("banner", "Banner"), ("checklist", "Checklist"), ("survey", "Survey")];
+const KINDS: [(&str, &str); 6] = [
+    ("tooltip", "Tooltip"),
+    ("modal", "Modal"),
+    ("hotspot", "Hotspot"),
+    ("banner", "Banner"),
+    ("checklist", "Checklist"),
+    ("survey", "Survey"),
+];
 
 /// The shape of a step that decides which fields the form shows: re-rendering only when it
 /// changes keeps the focus in the field being typed in.
@@ -184,7 +190,13 @@ fn Steps(ed: Ed) -> impl IntoView {
         ed.doc.with(|d| {
             doc::steps(d)
                 .iter()
-                .map(|s| (s["id"].as_str().unwrap_or("").to_string(), s["title"].as_str().unwrap_or("").to_string(), s["kind"].as_str().unwrap_or("").to_string()))
+                .map(|s| {
+                    (
+                        s["id"].as_str().unwrap_or("").to_string(),
+                        s["title"].as_str().unwrap_or("").to_string(),
+                        s["kind"].as_str().unwrap_or("").to_string(),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     });

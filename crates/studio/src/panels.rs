@@ -53,17 +53,27 @@ pub fn TestAsUser(ed: Ed) -> impl IntoView {
         let g = ed.doc.get_untracked();
         let (guide, diags) = guidepost_core::load::load_guide_at(&g, "$");
         let Some(guide) = guide else {
-            let first = diags.iter().find(|d| d.severity == Severity::Error).map(|d| format!("{}: {}", d.path, d.message)).unwrap_or_default();
+            let first =
+                diags.iter().find(|d| d.severity == Severity::Error).map(|d| format!("{}: {}", d.path, d.message)).unwrap_or_default();
             result.set(Some(Err(format!("The guide has errors, fix them first ({first})."))));
             return;
         };
         let now = now_ms();
         let mut ctx = Context {
             user_id: "studio-test-user".into(),
-            traits: traits.get_untracked().into_iter().filter(|(k, _)| !k.trim().is_empty()).map(|(k, v)| (k.trim().to_string(), typed(&v))).collect(),
+            traits: traits
+                .get_untracked()
+                .into_iter()
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_string(), typed(&v)))
+                .collect(),
             url: url.get_untracked(),
             viewport: Size { width: 1280.0, height: 800.0 },
-            device: match device.get_untracked().as_str() { "mobile" => Device::Mobile, "tablet" => Device::Tablet, _ => Device::Desktop },
+            device: match device.get_untracked().as_str() {
+                "mobile" => Device::Mobile,
+                "tablet" => Device::Tablet,
+                _ => Device::Desktop,
+            },
             locale: locale.get_untracked(),
             now_ms: now,
             events: Default::default(),
@@ -260,11 +270,18 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
                 spawn_local(async move {
                     match api.post(&format!("/v1/guides/{}/{path}", enc(&id)), &body).await {
                         Ok(v) => {
-                            say(format!("{done} (version {}).", v["version"].as_u64().map(|n| n.to_string()).unwrap_or_else(|| "none".into())));
+                            say(format!(
+                                "{done} (version {}).",
+                                v["version"].as_u64().map(|n| n.to_string()).unwrap_or_else(|| "none".into())
+                            ));
                             tick.update(|t| *t += 1);
                         }
                         Err(e) => {
-                            let first = e.body["diagnostics"].as_array().and_then(|a| a.iter().find(|d| d["severity"] == "error")).map(|d| format!(": {} {}", d["path"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or(""))).unwrap_or_default();
+                            let first = e.body["diagnostics"]
+                                .as_array()
+                                .and_then(|a| a.iter().find(|d| d["severity"] == "error"))
+                                .map(|d| format!(": {} {}", d["path"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or("")))
+                                .unwrap_or_default();
                             say(format!("Refused: {}{first}", e.message));
                         }
                     }
@@ -287,7 +304,10 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
                 if which == "draft" {
                     Ok::<String, String>(ed.doc.with_untracked(doc::pretty))
                 } else {
-                    api.get(&format!("/v1/guides/{}/versions/{}", enc(&id), which)).await.map(|v| doc::pretty(&v)).map_err(|e| e.to_string())
+                    api.get(&format!("/v1/guides/{}/versions/{}", enc(&id), which))
+                        .await
+                        .map(|v| doc::pretty(&v))
+                        .map_err(|e| e.to_string())
                 }
             }
         }

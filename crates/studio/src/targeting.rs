@@ -212,10 +212,35 @@ fn group(ed: Ed, path: Path, kind: &'static str, n: usize, remove: Option<impl I
 
 fn ops_for(t: &str) -> Vec<(String, String)> {
     o(match t {
-        "number" => &[("eq", "is"), ("ne", "is not"), ("gt", "is more than"), ("gte", "is at least"), ("lt", "is less than"), ("lte", "is at most"), ("between", "is between"), ("in", "is one of"), ("exists", "is set"), ("not_exists", "is not set")],
-        "date" => &[("within_days", "is within the last … days"), ("more_than_days_ago", "is more than … days ago"), ("exists", "is set"), ("not_exists", "is not set")],
+        "number" => &[
+            ("eq", "is"),
+            ("ne", "is not"),
+            ("gt", "is more than"),
+            ("gte", "is at least"),
+            ("lt", "is less than"),
+            ("lte", "is at most"),
+            ("between", "is between"),
+            ("in", "is one of"),
+            ("exists", "is set"),
+            ("not_exists", "is not set"),
+        ],
+        "date" => &[
+            ("within_days", "is within the last … days"),
+            ("more_than_days_ago", "is more than … days ago"),
+            ("exists", "is set"),
+            ("not_exists", "is not set"),
+        ],
         "boolean" => &[("eq", "is"), ("ne", "is not"), ("exists", "is set"), ("not_exists", "is not set")],
-        _ => &[("eq", "is"), ("ne", "is not"), ("in", "is one of"), ("not_in", "is none of"), ("contains", "contains"), ("starts_with", "starts with"), ("exists", "is set"), ("not_exists", "is not set")],
+        _ => &[
+            ("eq", "is"),
+            ("ne", "is not"),
+            ("in", "is one of"),
+            ("not_in", "is none of"),
+            ("contains", "contains"),
+            ("starts_with", "starts with"),
+            ("exists", "is set"),
+            ("not_exists", "is not set"),
+        ],
     })
 }
 
@@ -225,7 +250,11 @@ pub fn trait_value(t: &str, op: &str, s: &str) -> Value {
     match (t, op) {
         (_, "exists" | "not_exists") => Value::Null,
         (_, "in" | "not_in" | "between") => Value::Array(
-            s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| if t == "number" { num(x).unwrap_or(json!(x)) } else { json!(x) }).collect(),
+            s.split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(|x| if t == "number" { num(x).unwrap_or(json!(x)) } else { json!(x) })
+                .collect(),
         ),
         ("number" | "date", _) => num(s).unwrap_or(Value::String(s.to_string())),
         ("boolean", _) => json!(s == "true"),
@@ -236,7 +265,9 @@ pub fn trait_value(t: &str, op: &str, s: &str) -> Value {
 fn value_text(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(", "),
+        Some(Value::Array(a)) => {
+            a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(", ")
+        }
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     }

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 fn every_template_is_a_valid_guide() {
     for (t, label, _) in doc::TEMPLATES {
         let g = doc::template(t, &format!("tpl-{t}"), label);
-        let errors: Vec<String> = doc::diagnostics(&g).into_iter().filter(|d| d.severity == Severity::Error).map(|d| d.to_string()).collect();
+        let errors: Vec<String> =
+            doc::diagnostics(&g).into_iter().filter(|d| d.severity == Severity::Error).map(|d| d.to_string()).collect();
         assert!(errors.is_empty(), "template {t}: {errors:?}");
         assert_eq!(g["id"], format!("tpl-{t}"));
     }
@@ -89,7 +90,12 @@ fn translations_count_what_is_missing() {
 fn diffs_keep_order_and_mark_changes() {
     let cases: [(&str, &str, &str, Vec<Line>); 3] = [
         ("same", "a\nb", "a\nb", vec![Line::Same("a".into()), Line::Same("b".into())]),
-        ("one changed", "a\nb\nc", "a\nB\nc", vec![Line::Same("a".into()), Line::Removed("b".into()), Line::Added("B".into()), Line::Same("c".into())]),
+        (
+            "one changed",
+            "a\nb\nc",
+            "a\nB\nc",
+            vec![Line::Same("a".into()), Line::Removed("b".into()), Line::Added("B".into()), Line::Same("c".into())],
+        ),
         ("added at the end", "a", "a\nz", vec![Line::Same("a".into()), Line::Added("z".into())]),
     ];
     for (case, a, b, want) in cases {
@@ -106,8 +112,14 @@ fn the_targeting_sentence() {
             json!({ "all": [{ "trait": "plan", "op": "in", "value": ["pro", "team"] }, { "not": { "guide": "tour", "status": "completed" } }] }),
             "(plan is one of \"pro\", \"team\" and not guide tour was completed)",
         ),
-        (json!({ "any": [{ "url": "/#/settings", "match": "prefix" }, { "device": "mobile" }] }), "(page starts with /#/settings or device is mobile)"),
-        (json!({ "event": "report_saved", "op": "gte", "count": 3, "within_days": 7 }), "did report_saved at least 3 times in the last 7 days"),
+        (
+            json!({ "any": [{ "url": "/#/settings", "match": "prefix" }, { "device": "mobile" }] }),
+            "(page starts with /#/settings or device is mobile)",
+        ),
+        (
+            json!({ "event": "report_saved", "op": "gte", "count": 3, "within_days": 7 }),
+            "did report_saved at least 3 times in the last 7 days",
+        ),
         (json!({ "trait": "signed_up_at", "op": "within_days", "value": 14 }), "signed_up_at is within the last 14 days"),
     ];
     for (rule, want) in cases {
@@ -115,5 +127,8 @@ fn the_targeting_sentence() {
     }
     let g = json!({ "audience": { "trait": "role", "op": "eq", "value": "admin" }, "trigger": { "type": "event", "name": "saved" },
         "frequency": { "type": "cooldown", "days": 30 }, "rollout": { "percent": 50 } });
-    assert_eq!(summary::guide(&g), "Shows to users where role is \"admin\", to 50% of them, when the app tracks saved, again after 30 days.");
+    assert_eq!(
+        summary::guide(&g),
+        "Shows to users where role is \"admin\", to 50% of them, when the app tracks saved, again after 30 days."
+    );
 }

@@ -381,7 +381,8 @@ pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     for family in prefer {
         match family.as_str() {
             "data-tour" | "data-testid" => {
-                let names: &[&str] = if family == "data-tour" { &["data-tour", "data-guide"] } else { &["data-testid", "data-test", "data-cy", "data-qa"] };
+                let names: &[&str] =
+                    if family == "data-tour" { &["data-tour", "data-guide"] } else { &["data-testid", "data-test", "data-cy", "data-qa"] };
                 for a in names {
                     if let Some(v) = attr(a) {
                         candidates.push(format!("[{a}={}]", css_string(&v)));
@@ -524,7 +525,7 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
     // `{ prefer: ["data-tour", "id", ...] }` orders (and limits) the attribute families.
     let prefer: Vec<String> = js_sys::Reflect::get(&options, &"prefer".into())
         .ok()
-        .filter(|v| js_sys::Array::is_array(v))
+        .filter(js_sys::Array::is_array)
         .map(|v| js_sys::Array::from(&v).iter().filter_map(|x| x.as_string()).filter(|x| PREFERENCES.contains(&x.as_str())).collect())
         .unwrap_or_else(|| PREFERENCES.iter().map(|s| s.to_string()).collect());
     let prefer2 = prefer.clone();
