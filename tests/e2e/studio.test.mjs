@@ -51,7 +51,10 @@ before(async () => {
 after(async () => { await browser?.close(); await collector?.stop(); await thirdParty?.close(); if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
 async function shot(page, name) {
-  if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`) });
+  if (!shots) return;
+  // Entrance animations finished (the overlay's shadow root included).
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
 async function studio(context) {

@@ -36,7 +36,9 @@ button.primary { background: #3e63dd; color: #fff; border-color: #3e63dd; }
 .target { font-family: ui-monospace, monospace; font-size: 12px; color: #555; word-break: break-all; }
 .warn { color: #b54708; } .ok { color: #067647; } .err { color: #d92d20; }
 .msg { min-height: 1.2em; }
-fieldset { border: 1px solid #e4e7ec; border-radius: 8px; }
+fieldset { border: 1px solid #e4e7ec; border-radius: 8px; display: flex; flex-wrap: wrap; gap: 4px 12px; }
+fieldset label { display: inline-flex; align-items: center; gap: 4px; }
+input[type=checkbox] { width: auto; }
 "#;
 
 fn window() -> web_sys::Window {
