@@ -3,7 +3,8 @@
 //!
 //! - `POST /v1/design/tokens` (admin key) `{"guide_id", "url"}` → `{"token", "url",
 //!   "expires_in"}`: the URL is the app's, with `#guidepost-design=<token>` appended. The
-//!   URL's origin must be the collector's own or one of [`Config::design_origins`].
+//!   URL's origin must be the collector's own, one of [`Config::design_origins`], or one
+//!   of the CORS allow-list (`*` excepted).
 //! - `POST /v1/design/session` `{"token"}`, from a page whose `Origin` is the token's → 200
 //!   `{"session", "guide_id", "expires_at"}`. A token works once and expires after
 //!   [`TOKEN_TTL`]; no key is needed (the token is the credential).
@@ -111,11 +112,13 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
-/// Whether the designer may run on `origin`: the collector's own (`host`) or one of
-/// `--design-origin`.
+/// Whether the designer may run on `origin`: the collector's own (`host`), one of
+/// `--design-origin`, or one of `--allow-origin` (an app allowed to send events is the
+/// customer's; the wildcard `*` does not count here).
 fn design_origin_allowed(st: &Shared, origin: &str, host: Option<&str>) -> bool {
     let own = host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, o)| o.eq_ignore_ascii_case(h)));
-    own || st.cfg.design_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    let listed = st.cfg.design_origins.iter().chain(&st.cfg.allow_origins).filter(|o| o.as_str() != "*");
+    own || listed.into_iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 pub(crate) fn routes() -> Router<Shared> {

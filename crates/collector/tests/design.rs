@@ -180,11 +180,25 @@ async fn a_token_works_once_from_its_origin_and_opens_one_guide() {
 #[tokio::test]
 async fn the_collectors_own_origin_needs_no_allow_list_entry() {
     let dist = dist_with_designer();
-    let (srv, _) = start_memory(Config { design_origins: vec![], ..design_config(&dist.0) }).await;
+    let (srv, _) = start_memory(Config { design_origins: vec![], allow_origins: vec!["*".into()], ..design_config(&dist.0) }).await;
     let own = format!("http://{}", srv.addr);
     let (s, t) = token(&srv, "tour", &format!("{own}/index.html")).await;
     assert_eq!(s, 200, "{t}");
     let (s, v) = exchange(&srv, t["token"].as_str().unwrap(), &own).await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(token(&srv, "tour", "https://app.example/").await.0, 403, "no --design-origin: only the own origin");
+    assert_eq!(
+        token(&srv, "tour", "https://app.example/").await.0,
+        403,
+        "no list: only the own origin (a CORS `*` does not open the designer)"
+    );
+}
+
+#[tokio::test]
+async fn an_origin_allowed_to_send_events_may_open_the_designer() {
+    let dist = dist_with_designer();
+    // `config()` allows https://app.example for CORS.
+    let (srv, _) = start_memory(Config { design_origins: vec![], ..design_config(&dist.0) }).await;
+    let (s, t) = token(&srv, "tour", "https://app.example/home").await;
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(exchange(&srv, t["token"].as_str().unwrap(), APP).await.0, 200);
 }
