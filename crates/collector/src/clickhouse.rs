@@ -1,5 +1,9 @@
-//! The ClickHouse store, over ClickHouse's HTTP interface (a tiny HTTP/1.0 client on
-//! `std::net`, so the store stays synchronous like the SQLite one).
+//! The ClickHouse store, over ClickHouse's HTTP interface with `ureq`, a maintained
+//! synchronous HTTP client (the `Store` trait is synchronous, like SQLite; the server calls
+//! it from blocking tasks). `reqwest::blocking` was not used: it runs a runtime of its own
+//! and refuses to be called from inside one, which the tests and the CLI both do. Query
+//! text goes in the body, or in the `query` parameter (encoded by ureq) when the body
+//! carries rows; responses are read as streams, within a bound.
 //!
 //! Events go to a `ReplacingMergeTree` ordered by `(guide_id, event_id)`: a record that
 //! reaches two collectors (a client retry) is stored twice at first and collapsed by the
@@ -11,8 +15,7 @@
 //! Reports read the guide's records for the requested slice and aggregate them with
 //! core's `FunnelBuilder`, so both stores give the same numbers for the same data.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::io::BufRead;
 use std::time::Duration;
 
 use guidepost_core::{EventKind, EventRecord, FunnelBuilder, FunnelReport};
@@ -22,22 +25,15 @@ use crate::store::{add_goal_row, FunnelQuery, GuideSummary, Inserted, Store};
 use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 
 pub struct ClickHouseStore {
-    host: String,
-    port: u16,
+    agent: ureq::Agent,
+    /// `http://host:port/`
+    base: String,
     pub(crate) db: String,
 }
 
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// The largest response read whole (`exec`, `rows`); larger answers are read line by line
+/// ([`ClickHouseStore::each_line`]).
+const MAX_RESPONSE: u64 = 64 << 20;
 
 /// `YYYY-MM-DD` (UTC) of a timestamp in ms: core's calendar (`dates::format_ms`).
 pub fn date_of(ms: i64) -> String {
@@ -60,10 +56,19 @@ impl ClickHouseStore {
             Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| format!("clickhouse url {url:?}: bad port"))?),
             None => (hostport.to_string(), 8123),
         };
+        if host.is_empty() || host.contains(['/', '@', '?', '#']) {
+            return Err(format!("clickhouse url {url:?}: expected http://host:port"));
+        }
         if db.is_empty() || !db.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!("clickhouse database {db:?}: expected letters, digits and _"));
         }
-        let s = ClickHouseStore { host, port, db: db.to_string() };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let s = ClickHouseStore { agent, base: format!("http://{host}:{port}/"), db: db.to_string() };
         s.exec(&format!("CREATE DATABASE IF NOT EXISTS {db}"), "")?;
         s.exec(
             &format!(
@@ -80,36 +85,41 @@ impl ClickHouseStore {
         Ok(s)
     }
 
-    /// Runs `query` (with `body` as its data, e.g. rows for an INSERT); returns the response body.
-    pub fn exec(&self, query: &str, body: &str) -> Result<String, String> {
-        let addr = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| format!("clickhouse {}:{}: {e}", self.host, self.port))?
-            .next()
-            .ok_or("clickhouse: no address")?;
-        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("clickhouse {addr}: {e}"))?;
-        conn.set_read_timeout(Some(Duration::from_secs(120))).ok();
-        let (path, payload) = if body.is_empty() {
-            ("/".to_string(), query.to_string())
-        } else {
-            (format!("/?query={}", percent_encode(query)), body.to_string())
-        };
-        let req = format!(
-            "POST {path} HTTP/1.0\r\nHost: {}:{}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
-            self.host,
-            self.port,
-            payload.len()
-        );
-        conn.write_all(req.as_bytes()).and_then(|_| conn.write_all(payload.as_bytes())).map_err(|e| format!("clickhouse: {e}"))?;
-        let mut resp = Vec::new();
-        conn.read_to_end(&mut resp).map_err(|e| format!("clickhouse: {e}"))?;
-        let text = String::from_utf8_lossy(&resp);
-        let (head, body) = text.split_once("\r\n\r\n").ok_or("clickhouse: malformed response")?;
-        let status = head.split_whitespace().nth(1).unwrap_or("");
-        if status != "200" {
-            return Err(format!("clickhouse {status}: {}", body.trim()));
+    /// Sends `query` (with `body` as its data, e.g. rows for an INSERT); a response other
+    /// than 200 is an error carrying ClickHouse's message.
+    fn send(&self, query: &str, body: &str) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let post = self.agent.post(&self.base).header("content-type", "text/plain; charset=utf-8");
+        let sent = if body.is_empty() { post.send(query) } else { post.query("query", query).send(body) };
+        let mut resp = sent.map_err(|e| format!("clickhouse {}: {e}", self.base))?;
+        if resp.status() != 200 {
+            let status = resp.status().as_u16();
+            let text = resp.body_mut().with_config().limit(64 * 1024).read_to_string().unwrap_or_default();
+            return Err(format!("clickhouse {status}: {}", text.trim()));
         }
-        Ok(body.to_string())
+        Ok(resp)
+    }
+
+    /// Runs `query`; returns the response body (at most [`MAX_RESPONSE`] bytes).
+    pub fn exec(&self, query: &str, body: &str) -> Result<String, String> {
+        let mut resp = self.send(query, body)?;
+        resp.body_mut().with_config().limit(MAX_RESPONSE).read_to_string().map_err(|e| format!("clickhouse: {e}"))
+    }
+
+    /// Runs `query` and hands each line of the answer to `f` as it arrives: the collector
+    /// holds one line at a time, whatever the size of the answer.
+    pub fn each_line(&self, query: &str, mut f: impl FnMut(&str) -> Result<(), String>) -> Result<(), String> {
+        let resp = self.send(query, "")?;
+        let mut reader = std::io::BufReader::new(resp.into_body().into_reader());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).map_err(|e| format!("clickhouse: {e}"))? == 0 {
+                return Ok(());
+            }
+            if !line.trim().is_empty() {
+                f(line.trim_end())?;
+            }
+        }
     }
 
     pub(crate) fn rows(&self, query: &str) -> Result<Vec<Value>, String> {
@@ -193,15 +203,17 @@ impl Store for ClickHouseStore {
     }
 
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
-        let out =
-            self.exec(&format!("SELECT record FROM {}.events FINAL WHERE {} ORDER BY ts FORMAT JSONEachRow", self.db, self.filter(q)), "")?;
         let mut b = FunnelBuilder::new(&q.guide_id);
-        for line in out.lines().filter(|l| !l.trim().is_empty()) {
-            let row: Value = serde_json::from_str(line).map_err(|e| format!("clickhouse row: {e}"))?;
-            let rec: EventRecord = serde_json::from_str(row.get("record").and_then(Value::as_str).unwrap_or(""))
-                .map_err(|e| format!("clickhouse record: {e}"))?;
-            b.add(&rec);
-        }
+        // Streamed: a line at a time reaches the builder (which keeps per-user state, not
+        // the records).
+        self.each_line(
+            &format!("SELECT record FROM {}.events FINAL WHERE {} ORDER BY ts FORMAT TabSeparatedRaw", self.db, self.filter(q)),
+            |line| {
+                let rec: EventRecord = serde_json::from_str(line).map_err(|e| format!("clickhouse record: {e}"))?;
+                b.add(&rec);
+                Ok(())
+            },
+        )?;
         Ok(b.finish())
     }
 

@@ -395,3 +395,94 @@ fn import_and_export_work_on_clickhouse() {
     store.drop_database().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A `guidepost serve --store clickhouse` process on a free port; killed on drop.
+struct Collector {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn spawn_collector(ch: &ClickHouse, db: &str) -> Collector {
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_guidepost"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--store", "clickhouse", "--clickhouse-url", &ch.url])
+        .args(["--clickhouse-db", db, "--write-key", "wk", "--read-key", "rk", "--admin-key", "ak", "--www", "www", "--dist", "dist"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .spawn()
+        .unwrap();
+    let c = Collector { child, base: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if reqwest::get(format!("{}/healthz", c.base)).await.is_ok_and(|r| r.status().is_success()) {
+            return c;
+        }
+        assert!(Instant::now() < deadline, "the collector on {} did not start", c.base);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Several stateless collectors in front of one ClickHouse database: two `guidepost serve`
+/// processes ingest interleaved batches of the same journeys (a retried batch lands on the
+/// other one), and both serve identical funnels and goal reports, equal to core's.
+#[tokio::test]
+async fn two_collector_processes_ingest_into_one_clickhouse_and_report_the_same() {
+    let Some(ch) = start_clickhouse("procs") else {
+        return;
+    };
+    let url_ = ch.url.clone();
+    tokio::task::spawn_blocking(move || fresh_url(&url_, "guidepost_test_procs")).await.unwrap();
+    let a = spawn_collector(&ch, "guidepost_test_procs").await;
+    let b = spawn_collector(&ch, "guidepost_test_procs").await;
+    let c = reqwest::Client::new();
+    let mut records = scenario();
+    records.extend(goal_checks::experiment(7, 120));
+    let batches: Vec<&[EventRecord]> = records.chunks(37).collect();
+    for (i, chunk) in batches.iter().enumerate() {
+        let to = if i % 2 == 0 { &a.base } else { &b.base };
+        let r = c.post(format!("{to}/v1/events?key=wk")).body(batch(chunk)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    // A client retry of batch 0 through the other collector: all duplicates, stored once.
+    let r: serde_json::Value =
+        c.post(format!("{}/v1/events?key=wk", b.base)).body(batch(batches[0])).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["duplicates"].as_u64(), Some(batches[0].len() as u64), "{r}");
+    let guides: std::collections::BTreeSet<&str> = records.iter().map(|r| r.guide_id.as_str()).collect();
+    for g in guides {
+        for path in [format!("/v1/guides/{g}/funnel"), format!("/v1/guides/{g}/funnel?version=9"), format!("/v1/guides/{g}/goals")] {
+            let get = |base: &str| {
+                let req = c.get(format!("{base}{path}")).header("authorization", "Bearer rk");
+                async move { req.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+            };
+            let (ra, rb) = (get(&a.base).await, get(&b.base).await);
+            assert!(ra.get("error").is_none(), "{path}: {ra}");
+            assert_eq!(ra, rb, "{path}: both collectors serve the same report");
+            if path.ends_with("/funnel") {
+                let mut core = FunnelBuilder::new(g);
+                records.iter().for_each(|r| {
+                    core.add(r);
+                });
+                let want = serde_json::to_value(core.finish()).unwrap();
+                assert_eq!(ra, want, "{path}: equal to core's FunnelBuilder over the records");
+            }
+        }
+    }
+    drop((a, b));
+    tokio::task::spawn_blocking(move || {
+        ClickHouseStore::connect(&ch.url, "guidepost_test_procs").unwrap().drop_database().unwrap();
+        drop(ch);
+    })
+    .await
+    .unwrap();
+}
+
+fn fresh_url(url: &str, db: &str) {
+    let s = ClickHouseStore::connect(url, db).unwrap();
+    s.drop_database().unwrap();
+}
