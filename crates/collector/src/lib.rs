@@ -1,7 +1,6 @@
 //! guidepost-collector: event ingest, drop-off reports, the dashboard, and the `guidepost` CLI.
 
 pub mod authoring;
-pub mod check;
 pub mod cli;
 pub mod clickhouse;
 pub mod clickhouse_guides;
