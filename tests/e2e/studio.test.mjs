@@ -313,3 +313,41 @@ test("the designer opens on a third-party admin template on another origin, and 
   await other.close();
   await context.close();
 });
+
+test("a multi-page tour built in the designer: unsaved work survives navigation, and Next leads to the next page", async () => {
+  const admin = (method, url, body) => fetch(collector.base + url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const draft = { id: "two-pages", name: "Two pages", audience: { all: [] }, trigger: { type: "page_view" }, frequency: { type: "once" }, steps: [] };
+  assert.equal((await admin("PUT", "/v1/guides/two-pages/draft", draft)).status, 200);
+  const t = await admin("POST", "/v1/design/tokens", { guide_id: "two-pages", url: `${collector.base}/index.html?user=ada-admin` });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page } = await openPage(browser, t.body.url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  const addStep = async (selector) => {
+    await panel.getByRole("button", { name: "Add step" }).click();
+    await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+    await page.locator(selector).click();
+  };
+  await addStep("#new-report");
+  await panel.locator("li[data-step-index='0'] input[name=designer-title]").fill("Start a report");
+  // Navigate as a user would, without saving: the panel comes back with the work.
+  await page.locator("[data-tour=nav-reports]").click();
+  await page.waitForURL(/reports\.html/);
+  await panel.locator(".msg.warn").filter({ hasText: "unsaved changes are back" }).waitFor();
+  assert.equal(await panel.locator("li[data-step-index='0'] input[name=designer-title]").inputValue(), "Start a report");
+  await addStep("#export-button");
+  await panel.locator(".msg").filter({ hasText: "Next button now opens /reports.html" }).waitFor();
+  await panel.locator("li[data-step-index='1'] input[name=designer-title]").fill("Export it");
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  assert.equal((await admin("POST", "/v1/guides/two-pages/publish", { environment: "production" })).status, 200);
+  await context.close();
+
+  // The end user: step 1 on the dashboard, Next opens the reports page, step 2 shows there.
+  const user = await endUser("ada-admin");
+  await dialog(user.page).getByRole("heading", { name: "Start a report" }).waitFor();
+  await dialog(user.page).getByRole("button", { name: "Next" }).click();
+  await user.page.waitForURL(/reports\.html/);
+  await dialog(user.page).getByRole("heading", { name: "Export it" }).waitFor();
+  await user.context.close();
+});

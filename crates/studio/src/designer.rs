@@ -49,6 +49,10 @@ fn local(key: &str) -> Option<String> {
     window().local_storage().ok().flatten()?.get_item(key).ok().flatten()
 }
 
+fn session_store() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
 fn set_local(key: &str, v: &str) {
     if let Some(s) = window().local_storage().ok().flatten() {
         let _ = s.set_item(key, v);
@@ -104,6 +108,31 @@ pub fn mount(base: String, session: String, guide_id: String) {
     leptos::mount::mount_to(container, move || view! { <Panel api=api guide_id=guide_id /> }).forget();
 }
 
+/// A multi-page tour: when step `i` was picked on another page than step `i - 1` (whose
+/// target is not on this page), step `i - 1`'s Next button opens this page, so the tour
+/// continues here. Returns what was changed, for the author.
+fn link_pages(doc: RwSignal<Value>, i: usize) -> Option<String> {
+    let prev = doc.with_untracked(|d| doc::steps(d).get(i - 1).cloned())?;
+    let sel = prev.pointer("/target/selector").and_then(Value::as_str)?;
+    let d = window().document()?;
+    if d.query_selector(sel).ok().flatten().is_some() {
+        return None;
+    }
+    let loc = window().location();
+    let here = format!("{}{}{}", loc.pathname().ok()?, loc.search().unwrap_or_default(), loc.hash().unwrap_or_default());
+    doc.update(|d| {
+        let buttons = doc::array_mut(d, &[k("steps"), Seg::I(i - 1), k("buttons")]);
+        match buttons.iter_mut().find(|b| b["action"] == "next") {
+            Some(b) => {
+                b["action"] = json!("url");
+                b["to"] = json!(here);
+            }
+            None => buttons.push(json!({ "label": "Next", "action": "url", "to": here })),
+        }
+    });
+    Some(format!("Step {i}'s Next button now opens {here}, where this step is."))
+}
+
 #[component]
 fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let doc = RwSignal::new(Value::Null);
@@ -121,13 +150,39 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
             .map(|s| s.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect::<Vec<_>>())
             .unwrap_or_else(|| ATTRIBUTES.iter().map(|s| s.to_string()).collect()),
     );
+    // Unsaved work is kept in the tab's sessionStorage with the revision it started from,
+    // so it survives the author's navigation through a multi-page app.
+    let work_key = StoredValue::new(format!("guidepost-designer-work:{guide_id}"));
+    let keep = move || {
+        if let Some(s) = session_store() {
+            let w = json!({ "revision": revision.get_untracked(), "doc": doc.get_untracked() });
+            let _ = s.set_item(&work_key.get_value(), &w.to_string());
+        }
+    };
     let load_api = api.clone();
     let gid = guide_id.clone();
     spawn_local(async move {
         match load_api.get(&format!("/v1/guides/{}/draft", enc(&gid))).await {
             Ok(v) => {
-                revision.set(v["revision"].as_i64().unwrap_or(0));
-                doc.set(v["json"].clone());
+                let rev = v["revision"].as_i64().unwrap_or(0);
+                revision.set(rev);
+                let work: Option<Value> = session_store()
+                    .and_then(|s| s.get_item(&work_key.get_value()).ok().flatten())
+                    .and_then(|t| serde_json::from_str(&t).ok());
+                match work {
+                    Some(w) if w["revision"].as_i64() == Some(rev) && w["doc"] != v["json"] => {
+                        doc.set(w["doc"].clone());
+                        dirty.set(true);
+                        msg.set(("Your unsaved changes are back: save them when you are done.".into(), "warn"));
+                    }
+                    Some(_) => {
+                        if let Some(s) = session_store() {
+                            let _ = s.remove_item(&work_key.get_value());
+                        }
+                        doc.set(v["json"].clone());
+                    }
+                    None => doc.set(v["json"].clone()),
+                }
             }
             Err(e) => msg.set((format!("Cannot load the draft: {e}"), "err")),
         }
@@ -135,6 +190,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let edit = move |f: &dyn Fn(&mut Value)| {
         doc.update(|d| f(d));
         dirty.set(true);
+        keep();
     };
     let pick = move |step: Option<usize>| {
         let opts = json!({ "prefer": prefer.get_untracked() });
@@ -155,15 +211,22 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                             let mut at = 0;
                             doc.update(|d| at = doc::add_step(d, "tooltip", Some(target.clone())));
                             dirty.set(true);
+                            keep();
                             at
                         }
                     };
                     current.set(Some(i));
-                    let (text, class) = match n {
+                    let (mut text, class) = match n {
                         1 => (format!("Picked {sel}: 1 element matches."), "ok"),
                         0 => (format!("{sel} matches no element now: pick another one."), "warn"),
                         n => (format!("{sel} matches {n} elements: the first one is used. Pick a more specific element."), "warn"),
                     };
+                    if step.is_none() && i > 0 {
+                        if let Some(note) = link_pages(doc, i) {
+                            keep();
+                            text = format!("{text} {note}");
+                        }
+                    }
                     msg.set((text, class));
                 }
                 Err(e) => msg.set((e, "err")),
@@ -181,6 +244,9 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                 Ok(v) => {
                     revision.set(v["revision"].as_i64().unwrap_or(0));
                     dirty.set(false);
+                    if let Some(s) = session_store() {
+                        let _ = s.remove_item(&work_key.get_value());
+                    }
                     let errors = v["diagnostics"].as_array().map_or(0, |a| a.iter().filter(|d| d["severity"] == "error").count());
                     if errors == 0 {
                         msg.set(("Saved to the draft.".into(), "ok"));
