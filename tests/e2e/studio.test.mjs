@@ -319,6 +319,12 @@ test("a multi-page tour built in the designer: unsaved work survives navigation,
     body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
   const draft = { id: "two-pages", name: "Two pages", audience: { all: [] }, trigger: { type: "page_view" }, frequency: { type: "once" }, steps: [] };
   assert.equal((await admin("PUT", "/v1/guides/two-pages/draft", draft)).status, 200);
+  // A live guide for everyone: in designer mode it must not start by itself (it covered the
+  // element the author was about to pick: regression).
+  const quiet = { id: "quiet", name: "Quiet", audience: { all: [] }, trigger: { type: "page_view" }, frequency: { type: "once" },
+    steps: [{ id: "only", kind: "modal", title: "Live modal", body: "x" }] };
+  assert.equal((await admin("PUT", "/v1/guides/quiet/draft", quiet)).status, 200);
+  assert.equal((await admin("POST", "/v1/guides/quiet/publish", { environment: "production" })).status, 200);
   const t = await admin("POST", "/v1/design/tokens", { guide_id: "two-pages", url: `${collector.base}/index.html?user=ada-admin` });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   const { page } = await openPage(browser, t.body.url, { context });
@@ -333,6 +339,7 @@ test("a multi-page tour built in the designer: unsaved work survives navigation,
   // Navigate as a user would, without saving: the panel comes back with the work.
   await page.locator("[data-tour=nav-reports]").click();
   await page.waitForURL(/reports\.html/);
+  assert.equal(await page.evaluate(() => new Promise((r) => Guidepost.on("ready", (p) => r(p.guides)))), 0, "no live guide in designer mode");
   await panel.locator(".msg.warn").filter({ hasText: "unsaved changes are back" }).waitFor();
   assert.equal(await panel.locator("li[data-step-index='0'] input[name=designer-title]").inputValue(), "Start a report");
   await addStep("#export-button");
@@ -341,10 +348,12 @@ test("a multi-page tour built in the designer: unsaved work survives navigation,
   await panel.getByRole("button", { name: "Save" }).click();
   await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
   assert.equal((await admin("POST", "/v1/guides/two-pages/publish", { environment: "production" })).status, 200);
+  assert.equal((await admin("POST", "/v1/guides/quiet/unpublish", { environment: "production" })).status, 200);
   await context.close();
 
-  // The end user: step 1 on the dashboard, Next opens the reports page, step 2 shows there.
-  const user = await endUser("ada-admin");
+  // The end user (a viewer: the admin tour of the first test is not for them): step 1 on
+  // the dashboard, Next opens the reports page, step 2 shows there.
+  const user = await endUser("vic-viewer");
   await dialog(user.page).getByRole("heading", { name: "Start a report" }).waitFor();
   await dialog(user.page).getByRole("button", { name: "Next" }).click();
   await user.page.waitForURL(/reports\.html/);

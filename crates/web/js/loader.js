@@ -114,6 +114,23 @@
       });
     });
   }
+  // In designer mode the page belongs to an author: no guide starts by itself and nothing
+  // is recorded (the designer previews steps on demand). Known at once: a token in the
+  // fragment, or a session saved by an earlier page view of this tab.
+  function designing() {
+    try {
+      return /(^#|&)guidepost-design=/.test(location.hash) || !!(w.sessionStorage && w.sessionStorage.getItem(DESIGN_KEY));
+    } catch (_) {
+      return false;
+    }
+  }
+  function authorOptions(options) {
+    if (!designing() || !options || typeof options !== "object") return options;
+    var o = {};
+    for (var key in options) if (key !== "endpoint" && key !== "writeKey") o[key] = options[key];
+    o.guides = [];
+    return o;
+  }
   function design(options) {
     var endpoint = String((options && options.endpoint) || "").replace(/\/+$/, "");
     var ss = null;
@@ -159,7 +176,7 @@
   var api = {
     __loaded: true,
     init: function (options) {
-      var r = call("init", [options]);
+      var r = call("init", [authorOptions(options)]);
       try {
         design(options);
       } catch (e) {
@@ -210,8 +227,10 @@
   // An `init` queued by the stub before this script loaded opens designer mode too.
   for (var qi = 0; qi < queue.length; qi++) {
     if (queue[qi][0] === "init") {
+      var queued = queue[qi][1][0];
+      queue[qi][1] = [authorOptions(queued)];
       try {
-        design(queue[qi][1][0]);
+        design(queued);
       } catch (e) {
         fail("designer", e);
       }
