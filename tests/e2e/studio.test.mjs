@@ -124,6 +124,14 @@ test("an author builds, targets, designs in the app, publishes, promotes and rol
   await page.getByLabel("Trait value").fill("viewer");
   await page.getByRole("button", { name: "Test" }).click();
   await page.locator(".verdict[data-eligible=false]").waitFor();
+  // An admin who dismissed this "once" guide already: not again.
+  await page.getByLabel("Trait value").fill("admin");
+  await page.getByRole("button", { name: "Test" }).click();
+  await page.locator(".verdict[data-eligible=true]").waitFor();
+  await page.getByRole("button", { name: "Add guide history" }).click();
+  await page.locator("select[name=test-history-status]").selectOption("dismissed");
+  await page.getByRole("button", { name: "Test" }).click();
+  await page.locator(".verdict[data-eligible=false]").waitFor();
   await shot(page, "studio-test-as-user");
 
   // 2. Designer mode on the demo app: pick the three targets by clicking them.

@@ -2,7 +2,7 @@
 //! (history, diff, publish, promote, rollback, the publish log) and the report.
 
 use guidepost_core::load::Severity;
-use guidepost_core::{Context, Device, Engine, GuideHistory, SchedulerState, Size, Trace};
+use guidepost_core::{Context, Device, Engine, ExitReason, GuideHistory, SchedulerState, Size, Trace};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
@@ -41,10 +41,31 @@ fn trace_view(t: Trace) -> AnyView {
     .into_any()
 }
 
+/// A guide history as test-as-user describes it: seen a day ago, and completed or dismissed.
+pub fn past(status: &str, now: i64) -> GuideHistory {
+    let at = now - 86_400_000;
+    let exit = match status {
+        "completed" => Some(ExitReason::Completed),
+        "dismissed" => Some(ExitReason::Dismissed),
+        _ => None,
+    };
+    GuideHistory {
+        seen: 1,
+        completed: exit == Some(ExitReason::Completed),
+        dismissed: exit == Some(ExitReason::Dismissed),
+        last_shown_ms: Some(at),
+        last_exit: exit,
+        first_exposed_ms: Some(at),
+        ..Default::default()
+    }
+}
+
 #[component]
 pub fn TestAsUser(ed: Ed) -> impl IntoView {
     let traits = RwSignal::new(vec![("role".to_string(), "admin".to_string())]);
     let events = RwSignal::new(Vec::<(String, String, String)>::new());
+    // Guide history: (guide id, "seen" | "completed" | "dismissed").
+    let history = RwSignal::new(Vec::<(String, String)>::new());
     let url = RwSignal::new("/".to_string());
     let device = RwSignal::new("desktop".to_string());
     let locale = RwSignal::new("en".to_string());
@@ -88,8 +109,12 @@ pub fn TestAsUser(ed: Ed) -> impl IntoView {
         }
         let id = guide.id.clone();
         ctx.guides.insert(id.clone(), GuideHistory::default());
+        for (gid, status) in history.get_untracked() {
+            let gid = if gid.trim().is_empty() { id.clone() } else { gid.trim().to_string() };
+            ctx.guides.insert(gid, past(&status, now));
+        }
         let engine = Engine::new(vec![guide]);
-        let state = SchedulerState { session_id: "studio".into(), ..Default::default() };
+        let state = SchedulerState { session_id: "studio".into(), history: ctx.guides.clone(), ..Default::default() };
         result.set(engine.explain_guide(&id, &ctx, &state).map(|ex| Ok((ex.eligible, ex.trace))));
     };
     view! {
@@ -115,6 +140,20 @@ pub fn TestAsUser(ed: Ed) -> impl IntoView {
                 </div>
             }).collect_view()}
             <button type="button" on:click=move |_| events.update(|t| t.push((String::new(), "1".into(), "0".into())))>"Add event"</button>
+            <h3>"Guide history"</h3>
+            {move || (0..history.with(Vec::len)).map(|i| view! {
+                <div class="row">
+                    <input type="text" aria-label="Guide id (empty: this guide)" name="test-history-guide" placeholder="this guide"
+                        on:input=move |ev| { let s = event_target_value(&ev); history.update(|t| if let Some(x) = t.get_mut(i) { x.0 = s; }); } />
+                    <select aria-label="History" name="test-history-status" on:change=move |ev| { let s = event_target_value(&ev); history.update(|t| if let Some(x) = t.get_mut(i) { x.1 = s; }); }>
+                        <option value="seen">"has seen it"</option>
+                        <option value="completed">"has completed it"</option>
+                        <option value="dismissed">"has dismissed it"</option>
+                    </select>
+                    <button type="button" class="danger small" on:click=move |_| history.update(|t| { if i < t.len() { t.remove(i); } })>"✕"</button>
+                </div>
+            }).collect_view()}
+            <button type="button" on:click=move |_| history.update(|t| t.push((String::new(), "seen".into())))>"Add guide history"</button>
             <div class="row">
                 <label class="field"><span class="label">"URL (path, e.g. /reports or /#/settings)"</span>
                     <input type="text" name="test-url" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev)) /></label>
