@@ -100,7 +100,7 @@ impl FromRequestParts<Shared> for Admin {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
@@ -157,7 +157,7 @@ fn if_match(headers: &HeaderMap) -> AppResult<Option<i64>> {
 }
 
 /// A small JSON body, read after the key was checked.
-async fn small_body<T: serde::de::DeserializeOwned>(st: &AppState, headers: &HeaderMap, body: Body) -> AppResult<T> {
+pub(crate) async fn small_body<T: serde::de::DeserializeOwned>(st: &AppState, headers: &HeaderMap, body: Body) -> AppResult<T> {
     let bytes = read_body(st, headers, body, MAX_SMALL_BODY).await?;
     serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("body: {e}")))
 }

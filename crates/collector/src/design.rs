@@ -35,9 +35,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::authoring::Admin;
+use crate::authoring::{now_ms, small_body, Admin};
 use crate::error::{AppError, AppResult};
-use crate::server::{bearer, key_role, read_body, Shared, MAX_SMALL_BODY};
+use crate::server::{bearer, key_role, Shared};
 
 /// How long a one-time token can be exchanged.
 pub const TOKEN_TTL: Duration = Duration::from_secs(5 * 60);
@@ -68,10 +68,6 @@ fn random_hex(bytes: usize) -> Result<String, AppError> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Inserts `grant` under a fresh random key, dropping expired entries and, when still full,
@@ -136,8 +132,7 @@ struct TokenBody {
 }
 
 async fn new_token(State(st): State<Shared>, _: Admin, headers: HeaderMap, body: Body) -> AppResult {
-    let bytes = read_body(&st, &headers, body, MAX_SMALL_BODY).await?;
-    let b: TokenBody = serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("body: {e}")))?;
+    let b: TokenBody = small_body(&st, &headers, body).await?;
     crate::authoring::check_id(&b.guide_id)?;
     if b.url.len() > 2048 {
         return Err(AppError::bad_request("url: at most 2048 bytes"));
@@ -172,8 +167,7 @@ fn session_answer(key: &str, g: &Grant) -> Response {
 }
 
 async fn exchange(State(st): State<Shared>, headers: HeaderMap, body: Body) -> AppResult {
-    let bytes = read_body(&st, &headers, body, MAX_SMALL_BODY).await?;
-    let b: ExchangeBody = serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("body: {e}")))?;
+    let b: ExchangeBody = small_body(&st, &headers, body).await?;
     // Taken out at once: a token works once, even when the rest of the checks fail.
     let grant = st.design.tokens.lock().map_err(|_| AppError::internal("design state poisoned"))?.remove(&b.token);
     let grant =
@@ -190,8 +184,7 @@ async fn exchange(State(st): State<Shared>, headers: HeaderMap, body: Body) -> A
 /// A live designer session, from `authorization: Bearer <session>` or `?session=`.
 pub struct Session {
     pub key: String,
-    pub guide_id: String,
-    pub origin: String,
+    grant: Grant,
 }
 
 #[derive(Deserialize, Default)]
@@ -210,13 +203,12 @@ impl FromRequestParts<Shared> for Session {
             return Err(AppError::forbidden("a key is not a designer session"));
         }
         let g = st.design.session(&key).ok_or_else(|| AppError::unauthorized("unknown or expired designer session"))?;
-        Ok(Session { key, guide_id: g.guide_id, origin: g.origin })
+        Ok(Session { key, grant: g })
     }
 }
 
-async fn check_session(State(st): State<Shared>, s: Session) -> AppResult {
-    let g = st.design.session(&s.key).ok_or_else(|| AppError::unauthorized("unknown or expired designer session"))?;
-    Ok(session_answer(&s.key, &g))
+async fn check_session(s: Session) -> Response {
+    session_answer(&s.key, &s.grant)
 }
 
 async fn asset(State(st): State<Shared>, _: Session, Path(file): Path<String>) -> AppResult {
@@ -245,8 +237,8 @@ pub enum Author {
 impl Author {
     pub fn may_edit(&self, guide_id: &str) -> AppResult<()> {
         match self {
-            Author::Designer(s) if s.guide_id != guide_id => {
-                Err(AppError::forbidden(format!("this designer session edits guide {:?} only", s.guide_id)))
+            Author::Designer(s) if s.grant.guide_id != guide_id => {
+                Err(AppError::forbidden(format!("this designer session edits guide {:?} only", s.grant.guide_id)))
             }
             _ => Ok(()),
         }
@@ -255,7 +247,7 @@ impl Author {
     pub fn who(&self) -> String {
         match self {
             Author::Admin(a) => a.who.clone(),
-            Author::Designer(s) => format!("designer on {}", s.origin),
+            Author::Designer(s) => format!("designer on {}", s.grant.origin),
         }
     }
 }

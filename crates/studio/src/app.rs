@@ -37,9 +37,8 @@ pub struct Studio {
 }
 
 thread_local! {
-    /// The status line, reachable from async tasks (which run outside the reactive owner
-    /// that holds the context).
-    static STATUS: std::cell::Cell<Option<RwSignal<String>>> = const { std::cell::Cell::new(None) };
+    /// The signed-in Studio, reachable from event handlers and async tasks (which run
+    /// outside any reactive owner, so a leptos context would not reach them).
     static STUDIO: std::cell::RefCell<Option<Studio>> = const { std::cell::RefCell::new(None) };
 }
 
@@ -50,8 +49,8 @@ pub fn studio() -> Studio {
 
 /// Shows `s` in the status line.
 pub fn say(s: impl Into<String>) {
-    if let Some(sig) = STATUS.with(|c| c.get()) {
-        sig.set(s.into());
+    if let Some(st) = STUDIO.with(|c| c.borrow().clone()) {
+        st.status.set(s.into());
     }
 }
 
@@ -71,9 +70,7 @@ pub fn App() -> impl IntoView {
                 view! { <SignIn key=key /> }.into_any()
             } else {
                 let studio = Studio { api: Api { base: origin(), credential: k }, status: RwSignal::new(String::new()) };
-                STATUS.with(|c| c.set(Some(studio.status)));
                 STUDIO.with(|c| *c.borrow_mut() = Some(studio.clone()));
-                provide_context(studio.clone());
                 view! { <Shell route=route key=key status=studio.status /> }.into_any()
             }
         }}

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
 use crate::api::enc;
-use crate::app::{go, say, studio};
+use crate::app::{say, studio};
 use crate::doc::{self, k, Seg};
 use crate::fields::{self, errors_at, o, Ed};
 
@@ -70,8 +70,6 @@ pub fn Editor(id: String, tab: Memo<String>) -> impl IntoView {
     });
     view! {
         {move || loaded.get().map(|ed| {
-            provide_context(ed);
-            provide_context(draft);
             view! { <EditorFrame ed=ed draft=draft tab=tab /> }
         })}
     }
@@ -444,9 +442,4 @@ fn choices_field(ed: Ed, path: doc::Path) -> impl IntoView {
             {errors_at(ed, ps.clone())}
         </label>
     }
-}
-
-/// Leaves the editor for the list (after a deletion elsewhere, for example).
-pub fn back_to_list() {
-    go("#/");
 }

@@ -283,7 +283,7 @@ fn condition(ed: Ed, path: Path, sh: Shape) -> AnyView {
         Shape::Trait(t) => {
             let vp = f(&["value"]);
             let op_path = f(&["op"]);
-            let node = path_of(&f(&[]));
+            let node = f(&[]);
             let node2 = node.clone();
             let type_path = node.clone();
             view! {
@@ -395,8 +395,4 @@ fn condition(ed: Ed, path: Path, sh: Shape) -> AnyView {
         .into_any(),
         _ => view! { <span class="muted">"A condition the builder does not know: edit it in the JSON tab."</span> }.into_any(),
     }
-}
-
-fn path_of(p: &[Seg]) -> Path {
-    p.to_vec()
 }
