@@ -11,4 +11,5 @@ pub mod guide_store;
 pub mod guides;
 pub mod published;
 pub mod server;
+pub mod sqlite;
 pub mod store;

@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod dates;
 pub mod engine;
 pub mod experiment;
+pub mod funnel;
 pub mod geometry;
 pub mod goals;
 pub mod json;
@@ -22,10 +23,9 @@ pub mod scheduler;
 pub mod schema;
 pub mod sort;
 
-pub use analytics::{
-    median, ratio, Envelope, EventKind, EventRecord, FunnelBuilder, FunnelReport, RecordDraft, StepFunnel, SurveyAnswer, SurveySummary,
-};
+pub use analytics::{Envelope, EventKind, EventRecord, RecordDraft, SurveyAnswer};
 pub use engine::{in_holdout, Decision, Engine, GuideExplanation, TriggerInput};
+pub use funnel::{median, ratio, FunnelBuilder, FunnelReport, StepFunnel, SurveySummary};
 pub use geometry::{center_position, compute_position, spotlight_path, Arrow, FloatSize, Mode, Position, PositionOptions, Rect};
 pub use json::{FromJson, JsonError};
 pub use load::{

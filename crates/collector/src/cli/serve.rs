@@ -87,14 +87,7 @@ pub fn serve(args: ServeArgs) -> Result<i32, String> {
             if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
             }
-            let sqlite = Arc::new(SqliteStore::open(&db)?);
-            let warm = sqlite.clone();
-            std::thread::spawn(move || {
-                if let Err(e) = warm.warm() {
-                    eprintln!("guidepost: {e}");
-                }
-            });
-            sqlite
+            Arc::new(SqliteStore::open(&db)?)
         }
         "clickhouse" => Arc::new(crate::clickhouse::ClickHouseStore::connect(&clickhouse_url, &clickhouse_db)?),
         other => return Err(format!("unknown store \"{other}\": expected sqlite or clickhouse")),

@@ -1,0 +1,474 @@
+//! Funnels: one mergeable rollup, the same for core, the SQLite store and the ClickHouse
+//! store.
+//!
+//! The pipeline has three stages, and every store runs the same three:
+//! 1. **Facts per record** ([`facts`]): what one record says about its user's session
+//!    (a [`Journey`] with one field set), plus additive tallies (time-on-step buckets,
+//!    survey scores and choices) and an optional comment.
+//! 2. **Journeys, merged**: a journey is kept per (user, session) and per day, version and
+//!    variant. Journeys merge by union and maximum ([`Journey::merge`]), which is
+//!    associative, commutative and idempotent: partial journeys can be summed in any order,
+//!    on any number of machines, and a record delivered twice changes nothing. A slice
+//!    (dates, version, variant) is the merge of its rows.
+//! 3. **Counts, then the report**: the journeys of a slice are merged per user and per
+//!    session, each contributes +1 to some `(step, metric)` counters ([`user_counts`],
+//!    [`session_counts`]), and [`report`] turns the counters into a [`FunnelReport`].
+//!
+//! Drop-off reasons use each user's **last exit** in the slice (by timestamp, then
+//! `event_id`): a user who viewed a step and never completed it dropped off there
+//! "because" of that exit's reason when it happened at that step; otherwise
+//! `completed_elsewhere` (the guide was completed from another step), `left_later` (the
+//! user ended the guide at another step, e.g. after pressing Back), or `in_progress` (no
+//! exit yet).
+//!
+//! The median time on a step is read from a histogram of 1.1^b ms buckets
+//! ([`duration_bucket`]), so it is within about ±5% of the exact median, in every store.
+
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::analytics::{EventKind, EventRecord};
+use crate::machine::ExitReason;
+
+/// One step's funnel row.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct StepFunnel {
+    pub step_id: String,
+    pub step_index: u32,
+    pub viewed_users: u64,
+    pub completed_users: u64,
+    /// Users who viewed the step but never completed it.
+    pub dropped_users: u64,
+    pub drop_rate: f64,
+    /// Why they dropped: their last exit's reason when it was at this step, else
+    /// `completed_elsewhere`, `left_later` or `in_progress` (see the module's doc).
+    pub drop_reasons: BTreeMap<String, u64>,
+    /// Median time on the step before completing it (from the histogram, ±5%).
+    pub median_ms: Option<u64>,
+    /// Sessions where the step's target was missing (a broken guide, not a user drop-off).
+    pub target_missing_sessions: u64,
+    /// Sessions that reached the step at all.
+    pub sessions: u64,
+    /// target_missing_sessions / sessions.
+    pub target_missing_rate: f64,
+}
+
+/// Survey results for a guide.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct SurveySummary {
+    pub responses: u64,
+    /// Net Promoter Score (-100..100) over 0–10 scores.
+    pub nps: Option<f64>,
+    /// Count of each score 0..=10.
+    pub distribution: Vec<u64>,
+    pub choices: BTreeMap<String, u64>,
+    /// The latest comments, newest first (at most [`MAX_COMMENTS`]).
+    pub comments: Vec<String>,
+}
+
+impl SurveySummary {
+    /// Builds the summary from score and choice counts.
+    pub fn from_counts(distribution: Vec<u64>, choices: BTreeMap<String, u64>, comments: Vec<String>) -> SurveySummary {
+        let scored: u64 = distribution.iter().sum();
+        let responses = scored + choices.values().sum::<u64>();
+        let promoters: u64 = distribution.iter().skip(9).sum();
+        let detractors: u64 = distribution.iter().take(7).sum();
+        let nps = (scored > 0).then(|| ((promoters as f64 - detractors as f64) * 100.0 / scored as f64 * 10.0).round() / 10.0);
+        SurveySummary { responses, nps, distribution, choices, comments }
+    }
+}
+
+/// A guide's funnel report.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct FunnelReport {
+    pub guide_id: String,
+    pub shown_users: u64,
+    pub completed_users: u64,
+    pub completion_rate: f64,
+    /// Last exit reason -> users, over the whole guide.
+    pub exits: BTreeMap<String, u64>,
+    pub steps: Vec<StepFunnel>,
+    pub survey: Option<SurveySummary>,
+    /// Share of sessions that hit a missing target on any step.
+    pub target_missing_rate: f64,
+}
+
+/// The most comments a report carries (the newest).
+pub const MAX_COMMENTS: usize = 50;
+/// Separates the fields of an exit key and of a tally entry. Ids and step ids are
+/// printable (see `EventRecord::validate`), so it never occurs inside one.
+pub const SEP: char = '\u{1f}';
+/// Time-on-step histogram: bucket b holds durations around 1.1^b ms (about ±5%).
+const BUCKET_BASE: f64 = 1.1;
+
+/// The histogram bucket of a duration.
+pub fn duration_bucket(ms: u64) -> i64 {
+    ((ms as f64 + 1.0).ln() / BUCKET_BASE.ln()).floor() as i64
+}
+
+/// The value a bucket stands for.
+pub fn bucket_value(b: i64) -> u64 {
+    (BUCKET_BASE.powf(b as f64 + 0.5) - 1.0).max(0.0).round() as u64
+}
+
+/// A step as the rollup names it: `index:id` (the same id may move between versions).
+pub fn step_key(index: u32, id: &str) -> String {
+    format!("{index}:{id}")
+}
+
+/// The (index, id) of a step key; `None` for anything else (e.g. the guide's `""`).
+pub fn parse_step_key(k: &str) -> Option<(u32, &str)> {
+    let (i, id) = k.split_once(':')?;
+    Some((i.parse().ok()?, id))
+}
+
+/// What is known of one (user, session) in one slice: mergeable by union and maximum.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct Journey {
+    /// The guide was shown.
+    pub shown: bool,
+    /// The guide was completed.
+    pub completed: bool,
+    /// Step keys viewed, completed, and whose target was missing.
+    pub viewed: BTreeSet<String>,
+    pub done: BTreeSet<String>,
+    pub missing: BTreeSet<String>,
+    /// The latest exit as an exit key (see [`exit_key`]); `""` when none. Keys compare as
+    /// (timestamp, event_id), so the maximum is the last exit.
+    pub exit: String,
+}
+
+impl Journey {
+    /// Adds `o` in: union of sets, maximum of flags and exit keys.
+    pub fn merge(&mut self, o: &Journey) {
+        self.shown |= o.shown;
+        self.completed |= o.completed;
+        self.viewed.extend(o.viewed.iter().cloned());
+        self.done.extend(o.done.iter().cloned());
+        self.missing.extend(o.missing.iter().cloned());
+        if o.exit > self.exit {
+            self.exit.clone_from(&o.exit);
+        }
+    }
+}
+
+/// An exit's sortable key: `timestamp (13 digits) SEP event_id SEP reason SEP step key`.
+/// Timestamps are validated to be 13 digits (years 2000 to 2200), and every other field
+/// is printable, so comparing keys compares (timestamp, event_id).
+pub fn exit_key(ts: i64, event_id: &str, reason: ExitReason, step: &str) -> String {
+    format!("{ts:013}{SEP}{event_id}{SEP}{}{SEP}{step}", reason.as_str())
+}
+
+/// The (reason, step key) of an exit key; the step key is `""` for an exit without a step.
+pub fn parse_exit_key(k: &str) -> Option<(&str, &str)> {
+    let mut parts = k.splitn(4, SEP);
+    let (_, _, reason, step) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    Some((reason, step))
+}
+
+/// What one record contributes.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Facts {
+    /// Its part of its (user, session)'s journey.
+    pub journey: Journey,
+    /// Additive tallies, counted once per record: (step key or `""`, metric).
+    pub tallies: Vec<(String, String)>,
+    /// A survey comment (non-blank).
+    pub comment: Option<String>,
+}
+
+/// The facts of one record (of any guide: the caller groups by guide).
+pub fn facts(r: &EventRecord) -> Facts {
+    let step = match (r.step_index, &r.step_id) {
+        (Some(i), Some(id)) => step_key(i, id),
+        (None, Some(id)) => step_key(0, id),
+        _ => String::new(),
+    };
+    let mut f = Facts::default();
+    let j = &mut f.journey;
+    let has_step = !step.is_empty();
+    match r.kind {
+        EventKind::GuideShown => j.shown = true,
+        EventKind::StepViewed if has_step => {
+            j.viewed.insert(step);
+        }
+        EventKind::StepCompleted if has_step => {
+            if let Some(d) = r.duration_ms {
+                f.tallies.push((step.clone(), format!("dur:{}", duration_bucket(d))));
+            }
+            j.done.insert(step);
+        }
+        EventKind::StepTargetMissing if has_step => {
+            j.missing.insert(step);
+        }
+        EventKind::GuideCompleted | EventKind::GuideDismissed | EventKind::GuideAbandoned => {
+            j.completed = r.kind == EventKind::GuideCompleted;
+            j.exit = exit_key(r.timestamp, &r.event_id, r.reason.unwrap_or(ExitReason::Completed), &step);
+        }
+        EventKind::SurveyAnswered => {
+            if let Some(a) = &r.answer {
+                if let Some(s) = a.score.filter(|s| (0..=10).contains(s)) {
+                    f.tallies.push((String::new(), format!("score:{s}")));
+                }
+                if let Some(c) = &a.choice {
+                    f.tallies.push((String::new(), format!("choice:{c}")));
+                }
+                f.comment = a.comment.clone().filter(|c| !c.trim().is_empty());
+            }
+        }
+        // A step kind without a step (rejected by validation), and experiment records
+        // (see `goals`): nothing for the funnel.
+        _ => {}
+    }
+    f
+}
+
+/// Counters: (step key or `""` for the guide, metric) -> n.
+pub type Counts = BTreeMap<(String, String), u64>;
+
+fn bump(c: &mut Counts, step: &str, metric: &str, n: u64) {
+    *c.entry((step.to_string(), metric.to_string())).or_default() += n;
+}
+
+/// Counts one user, given the merge of all their journeys in the slice.
+pub fn user_counts(j: &Journey, c: &mut Counts) {
+    if j.shown {
+        bump(c, "", "shown_users", 1);
+    }
+    if j.completed {
+        bump(c, "", "completed_users", 1);
+    }
+    let exit = parse_exit_key(&j.exit);
+    if let Some((reason, _)) = exit {
+        bump(c, "", &format!("exit:{reason}"), 1);
+    }
+    for k in &j.done {
+        bump(c, k, "completed_users", 1);
+    }
+    for k in &j.viewed {
+        bump(c, k, "viewed_users", 1);
+        if j.done.contains(k) {
+            continue;
+        }
+        let why = match exit {
+            None => "in_progress",
+            Some((reason, at)) if at == k => reason,
+            Some(("completed", _)) => "completed_elsewhere",
+            Some(_) => "left_later",
+        };
+        bump(c, k, &format!("drop:{why}"), 1);
+    }
+}
+
+/// Counts one session, given the merge of all its journeys in the slice.
+pub fn session_counts(j: &Journey, c: &mut Counts) {
+    if j.shown || !j.missing.is_empty() {
+        bump(c, "", "sessions", 1);
+    }
+    if !j.missing.is_empty() {
+        bump(c, "", "missing_sessions", 1);
+    }
+    for k in j.viewed.union(&j.missing) {
+        bump(c, k, "sessions", 1);
+    }
+    for k in &j.missing {
+        bump(c, k, "missing_sessions", 1);
+    }
+}
+
+/// Merges journey rows per user and per session, then counts them.
+#[derive(Default)]
+pub struct Merge {
+    users: HashMap<String, Journey>,
+    sessions: HashMap<String, Journey>,
+}
+
+impl Merge {
+    pub fn add(&mut self, user: &str, session: &str, j: &Journey) {
+        match self.users.get_mut(user) {
+            Some(u) => u.merge(j),
+            None => {
+                self.users.insert(user.to_string(), j.clone());
+            }
+        }
+        match self.sessions.get_mut(session) {
+            Some(s) => s.merge(j),
+            None => {
+                self.sessions.insert(session.to_string(), j.clone());
+            }
+        }
+    }
+
+    /// Adds the counts of every user and session to `c`.
+    pub fn count_into(&self, c: &mut Counts) {
+        self.users.values().for_each(|j| user_counts(j, c));
+        self.sessions.values().for_each(|j| session_counts(j, c));
+    }
+}
+
+/// The report from the counters (user and session counts plus the record tallies) and
+/// the newest comments.
+pub fn report(guide_id: &str, c: &Counts, comments: Vec<String>) -> FunnelReport {
+    let get = |step: &str, m: &str| c.get(&(step.to_string(), m.to_string())).copied().unwrap_or(0);
+    let mut exits = BTreeMap::new();
+    let mut scores = vec![0u64; 11];
+    let mut choices = BTreeMap::new();
+    // (index, id) -> the row, and its time-on-step histogram of (bucket, count).
+    type Rows = BTreeMap<(u32, String), (StepFunnel, Vec<(i64, u64)>)>;
+    let mut steps = Rows::new();
+    for ((step, m), &n) in c {
+        let Some((index, id)) = parse_step_key(step) else {
+            if let Some(r) = m.strip_prefix("exit:") {
+                exits.insert(r.to_string(), n);
+            } else if let Some(s) = m.strip_prefix("score:").and_then(|s| s.parse::<usize>().ok()).filter(|&s| s <= 10) {
+                scores[s] += n;
+            } else if let Some(ch) = m.strip_prefix("choice:") {
+                choices.insert(ch.to_string(), n);
+            }
+            continue;
+        };
+        let (f, hist) = steps
+            .entry((index, id.to_string()))
+            .or_insert_with(|| (StepFunnel { step_id: id.to_string(), step_index: index, ..Default::default() }, vec![]));
+        match m.as_str() {
+            "viewed_users" => f.viewed_users += n,
+            "completed_users" => f.completed_users += n,
+            "sessions" => f.sessions += n,
+            "missing_sessions" => f.target_missing_sessions += n,
+            other => {
+                if let Some(r) = other.strip_prefix("drop:") {
+                    *f.drop_reasons.entry(r.to_string()).or_default() += n;
+                    f.dropped_users += n;
+                } else if let Some(b) = other.strip_prefix("dur:").and_then(|b| b.parse().ok()) {
+                    hist.push((b, n));
+                }
+            }
+        }
+    }
+    let steps = steps
+        .into_values()
+        .map(|(mut f, mut hist)| {
+            f.drop_rate = ratio(f.dropped_users, f.viewed_users);
+            f.target_missing_rate = ratio(f.target_missing_sessions, f.sessions);
+            f.median_ms = histogram_median(&mut hist);
+            f
+        })
+        .collect();
+    let has_survey = scores.iter().any(|&n| n > 0) || !choices.is_empty();
+    let (shown, completed) = (get("", "shown_users"), get("", "completed_users"));
+    FunnelReport {
+        guide_id: guide_id.to_string(),
+        shown_users: shown,
+        completed_users: completed,
+        completion_rate: ratio(completed, shown),
+        exits,
+        steps,
+        survey: has_survey.then(|| SurveySummary::from_counts(scores, choices, comments)),
+        target_missing_rate: ratio(get("", "missing_sessions"), get("", "sessions")),
+    }
+}
+
+/// The lower median of a histogram of (bucket, count), as its bucket's value.
+fn histogram_median(hist: &mut [(i64, u64)]) -> Option<u64> {
+    hist.sort();
+    let total: u64 = hist.iter().map(|(_, n)| n).sum();
+    let half = total.div_ceil(2);
+    let mut acc = 0;
+    for &(b, n) in hist.iter() {
+        acc += n;
+        if acc >= half && total > 0 {
+            return Some(bucket_value(b));
+        }
+    }
+    None
+}
+
+/// The median of a list (the lower middle for even lengths, so it is an observed value).
+pub fn median(v: &mut [u64]) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mid = (v.len() - 1) / 2;
+    Some(*v.select_nth_unstable(mid).1)
+}
+
+/// a / b, or 0 when b is 0; rounded to 4 decimals.
+pub fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        (a as f64 / b as f64 * 10_000.0).round() / 10_000.0
+    }
+}
+
+/// The newest comments: a bounded heap ordered by (timestamp, event_id).
+#[derive(Default)]
+pub struct Comments(BinaryHeap<std::cmp::Reverse<(i64, String, String)>>);
+
+impl Comments {
+    pub fn add(&mut self, ts: i64, event_id: &str, text: &str) {
+        self.0.push(std::cmp::Reverse((ts, event_id.to_string(), text.to_string())));
+        if self.0.len() > MAX_COMMENTS {
+            self.0.pop();
+        }
+    }
+
+    /// Newest first.
+    pub fn newest_first(self) -> Vec<String> {
+        let mut v: Vec<_> = self.0.into_iter().map(|r| r.0).collect();
+        v.sort_by(|a, b| b.cmp(a));
+        v.into_iter().map(|(_, _, c)| c).collect()
+    }
+}
+
+/// The rollup in memory: records in, a report out. The stores keep the same journeys and
+/// tallies in their tables instead.
+pub struct FunnelBuilder {
+    guide_id: String,
+    /// (user, session) -> journey.
+    journeys: HashMap<(String, String), Journey>,
+    tallies: Counts,
+    comments: Comments,
+    /// Hashes of the event ids seen: a record delivered twice counts once, as in the stores.
+    seen: HashSet<u64>,
+}
+
+impl FunnelBuilder {
+    pub fn new(guide_id: &str) -> FunnelBuilder {
+        FunnelBuilder {
+            guide_id: guide_id.to_string(),
+            journeys: HashMap::new(),
+            tallies: Counts::new(),
+            comments: Comments::default(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Adds one record; records of other guides, and repeats of an `event_id`, are ignored.
+    pub fn add(&mut self, r: &EventRecord) -> &mut Self {
+        if r.guide_id != self.guide_id || !self.seen.insert(crate::rules::stable_hash(&r.event_id)) {
+            return self;
+        }
+        let f = facts(r);
+        for (step, metric) in &f.tallies {
+            bump(&mut self.tallies, step, metric, 1);
+        }
+        if let Some(c) = &f.comment {
+            self.comments.add(r.timestamp, &r.event_id, c);
+        }
+        let key = (r.user_id.clone(), r.session_id.clone());
+        self.journeys.entry(key).or_default().merge(&f.journey);
+        self
+    }
+
+    pub fn finish(self) -> FunnelReport {
+        let mut m = Merge::default();
+        for ((user, session), j) in &self.journeys {
+            m.add(user, session, j);
+        }
+        let mut c = self.tallies;
+        m.count_into(&mut c);
+        report(&self.guide_id, &c, self.comments.newest_first())
+    }
+}
