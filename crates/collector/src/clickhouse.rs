@@ -7,21 +7,34 @@
 //!
 //! Events go to a `ReplacingMergeTree` ordered by `(guide_id, event_id)`: a record that
 //! reaches two collectors (a client retry) is stored twice at first and collapsed by the
-//! merge; every read uses `FINAL`, so reports count it once either way. Before inserting,
-//! a batch's ids are looked up so the response can say how many were duplicates (exact for
-//! one collector; with several collectors racing on the same id the count may say
-//! "accepted" twice, the stored data is still deduplicated).
+//! merge. Before inserting, a batch's ids are looked up so the response can say how many
+//! were duplicates (exact for one collector; with several collectors racing on the same id
+//! the count may say "accepted" twice).
 //!
-//! Reports read the guide's records for the requested slice and aggregate them with
-//! core's `FunnelBuilder`, so both stores give the same numbers for the same data.
+//! Each row also carries its record's funnel facts, computed by core at ingest
+//! (`guidepost_core::funnel::facts`), and two materialized views aggregate them inside
+//! ClickHouse, with core's semantics:
+//! - `journeys`, an `AggregatingMergeTree` with one row per (guide, day, version, variant,
+//!   user, session): `max` of the shown and completed flags, `groupUniqArray` of the step
+//!   keys viewed, completed and missing, `max` of the exit key (the last exit);
+//! - `tallies`: `uniqExact(event_id)` per (guide, day, version, variant, tally), the
+//!   additive counts (time-on-step buckets, survey scores and choices).
+//!
+//! Every state is idempotent (sets, maxima, distinct event ids), so a record stored twice
+//! counts once even before the merge collapses it. A report is three queries: the users'
+//! and sessions' counts (journeys merged per user and per session, classified by SQL that
+//! mirrors `funnel::user_counts` and `funnel::session_counts`), the tallies, and the
+//! newest comments. At most a few rows per step reach the collector, whatever the number
+//! of events, and core's `funnel::report` builds the report from them, as for SQLite.
 
 use std::io::BufRead;
 use std::time::Duration;
 
-use guidepost_core::{EventKind, EventRecord, FunnelBuilder, FunnelReport};
+use guidepost_core::funnel::{facts, report, Comments, Counts, MAX_COMMENTS, SEP};
+use guidepost_core::{EventKind, EventRecord, FunnelReport};
 use serde_json::{json, Value};
 
-use crate::store::{add_goal_row, FunnelQuery, GuideSummary, Inserted, Store};
+use crate::store::{add_goal_row, day_range, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS};
 use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 
 pub struct ClickHouseStore {
@@ -34,6 +47,47 @@ pub struct ClickHouseStore {
 /// The largest response read whole (`exec`, `rows`); larger answers are read line by line
 /// ([`ClickHouseStore::each_line`]).
 const MAX_RESPONSE: u64 = 64 << 20;
+
+/// The events table: the record (as JSON) and what reports read, including its funnel
+/// facts (see the module's doc).
+const EVENT_COLUMNS: &str = "event_id String, guide_id String, guide_version UInt32, variant String, kind String,
+    user_id String, ts Int64, day Date, record String,
+    session_id String, journey UInt8, shown UInt8, completed UInt8, viewed String, done String, missing String, exit String,
+    tally Array(String), comment String";
+const EVENTS_ENGINE: &str = "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (guide_id, event_id)";
+
+/// The rollup tables and the materialized views that fill them from `events`.
+fn rollup_tables(db: &str) -> [String; 4] {
+    let day = "toInt32(intDiv(ts, 86400000))";
+    [
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.journeys (
+               guide_id String, day Int32, version UInt32, variant String, user_id String, session_id String,
+               shown AggregateFunction(max, UInt8), completed AggregateFunction(max, UInt8),
+               viewed AggregateFunction(groupUniqArray, String), done AggregateFunction(groupUniqArray, String),
+               missing AggregateFunction(groupUniqArray, String), exit AggregateFunction(max, String)
+             ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(day, 32) ORDER BY (guide_id, day, version, variant, user_id, session_id)"
+        ),
+        format!(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.journeys_mv TO {db}.journeys AS
+             SELECT guide_id, {day} AS day, guide_version AS version, variant, user_id, session_id,
+               maxState(shown) AS shown, maxState(completed) AS completed, groupUniqArrayState(viewed) AS viewed,
+               groupUniqArrayState(done) AS done, groupUniqArrayState(missing) AS missing, maxState(exit) AS exit
+             FROM {db}.events WHERE journey = 1
+             GROUP BY guide_id, day, version, variant, user_id, session_id"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.tallies (
+               guide_id String, day Int32, version UInt32, variant String, tally String, n AggregateFunction(uniqExact, String)
+             ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(day, 32) ORDER BY (guide_id, day, version, variant, tally)"
+        ),
+        format!(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.tallies_mv TO {db}.tallies AS
+             SELECT guide_id, {day} AS day, guide_version AS version, variant, arrayJoin(tally) AS tally, uniqExactState(event_id) AS n
+             FROM {db}.events WHERE notEmpty(tally) GROUP BY guide_id, day, version, variant, tally"
+        ),
+    ]
+}
 
 /// `YYYY-MM-DD` (UTC) of a timestamp in ms: core's calendar (`dates::format_ms`).
 pub fn date_of(ms: i64) -> String {
@@ -70,15 +124,15 @@ impl ClickHouseStore {
             .into();
         let s = ClickHouseStore { agent, base: format!("http://{host}:{port}/"), db: db.to_string() };
         s.exec(&format!("CREATE DATABASE IF NOT EXISTS {db}"), "")?;
-        s.exec(
-            &format!(
-                "CREATE TABLE IF NOT EXISTS {db}.events (
-                   event_id String, guide_id String, guide_version UInt32, variant String, kind String,
-                   user_id String, ts Int64, day Date, record String
-                 ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (guide_id, event_id)"
-            ),
-            "",
-        )?;
+        s.exec(&format!("CREATE TABLE IF NOT EXISTS {db}.events ({EVENT_COLUMNS}) {EVENTS_ENGINE}"), "")?;
+        s.upgrade_events()?;
+        let fresh = !s.has_table("journeys")?;
+        for table in rollup_tables(db) {
+            s.exec(&table, "")?;
+        }
+        if fresh {
+            s.backfill()?;
+        }
         for table in crate::clickhouse_guides::tables(db) {
             s.exec(&table, "")?;
         }
@@ -138,21 +192,175 @@ impl ClickHouseStore {
         self.exec(&format!("DROP DATABASE IF EXISTS {}", self.db), "").map(|_| ())
     }
 
-    fn filter(&self, q: &FunnelQuery) -> String {
-        let mut w = format!("guide_id = {}", quote(&q.guide_id));
-        if let Some(f) = q.from_ms {
-            w.push_str(&format!(" AND ts >= {f}"));
+    /// The `WHERE` clause of a report's slice over the rollup tables (whole UTC days).
+    fn slice(q: &FunnelQuery) -> String {
+        let (from, to) = day_range(q);
+        let clamp = |d: i64| d.clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+        let mut w = format!("guide_id = {} AND day BETWEEN {} AND {}", quote(&q.guide_id), clamp(from), clamp(to));
+        if let Some(v) = q.version {
+            w.push_str(&format!(" AND version = {v}"));
         }
-        if let Some(t) = q.to_ms {
-            w.push_str(&format!(" AND ts < {t}"));
+        if let Some(v) = &q.variant {
+            w.push_str(&format!(" AND variant = {}", quote(v)));
         }
+        w
+    }
+
+    fn has_table(&self, name: &str) -> Result<bool, String> {
+        let out = self.exec(&format!("EXISTS TABLE {}.{name}", self.db), "")?;
+        Ok(out.trim() == "1")
+    }
+
+    /// An events table made before the funnel facts existed gets their columns.
+    fn upgrade_events(&self) -> Result<(), String> {
+        let have: std::collections::HashSet<String> = self
+            .rows(&format!("SELECT name FROM system.columns WHERE database = {} AND table = 'events'", quote(&self.db)))?
+            .into_iter()
+            .filter_map(|r| r["name"].as_str().map(str::to_string))
+            .collect();
+        for col in EVENT_COLUMNS.split(',').map(str::trim) {
+            let name = col.split_whitespace().next().unwrap_or_default();
+            if !have.contains(name) {
+                self.exec(&format!("ALTER TABLE {}.events ADD COLUMN {col}", self.db), "")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills the new rollup tables from the stored records (a database made before them):
+    /// the records are written again with their facts, which the views aggregate; the
+    /// merge collapses the copies, and the rollup's states ignore them meanwhile.
+    fn backfill(&self) -> Result<(), String> {
+        let mut batch = Vec::new();
+        let mut fail = None;
+        self.each_line(&format!("SELECT record FROM {}.events FINAL FORMAT TabSeparatedRaw", self.db), |line| {
+            match serde_json::from_str::<EventRecord>(line) {
+                Ok(r) => batch.push(r),
+                Err(e) => fail = Some(format!("clickhouse record: {e}")),
+            }
+            if batch.len() >= 10_000 {
+                self.write_rows(&std::mem::take(&mut batch))?;
+            }
+            Ok(())
+        })?;
+        if let Some(e) = fail {
+            return Err(e);
+        }
+        self.write_rows(&batch)
+    }
+
+    /// Inserts records (no duplicate check), with their funnel facts.
+    fn write_rows<'a>(&self, records: impl IntoIterator<Item = &'a EventRecord>) -> Result<(), String> {
+        let mut body = String::new();
+        for r in records {
+            let f = facts(r);
+            let j = &f.journey;
+            let one = |set: &std::collections::BTreeSet<String>| set.iter().next().cloned().unwrap_or_default();
+            let tally: Vec<String> = f.tallies.iter().map(|(step, metric)| format!("{step}{SEP}{metric}")).collect();
+            let row = json!({
+                "event_id": r.event_id, "guide_id": r.guide_id, "guide_version": r.guide_version,
+                "variant": r.variant.clone().unwrap_or_default(), "kind": r.kind.as_str(), "user_id": r.user_id,
+                "ts": r.timestamp, "day": date_of(r.timestamp), "record": serde_json::to_string(r).map_err(|e| e.to_string())?,
+                "session_id": r.session_id, "journey": u8::from(*j != Default::default()), "shown": u8::from(j.shown), "completed": u8::from(j.completed),
+                "viewed": one(&j.viewed), "done": one(&j.done), "missing": one(&j.missing), "exit": j.exit,
+                "tally": tally, "comment": f.comment.unwrap_or_default(),
+            });
+            body.push_str(&row.to_string());
+            body.push('\n');
+        }
+        if !body.is_empty() {
+            self.exec(&format!("INSERT INTO {}.events FORMAT JSONEachRow", self.db), &body)?;
+        }
+        Ok(())
+    }
+
+    /// The users' and sessions' counts of a slice, aggregated by ClickHouse. The SQL
+    /// mirrors `funnel::user_counts` and `funnel::session_counts`; the property test in
+    /// `tests/clickhouse.rs` checks that the reports are identical.
+    fn journey_counts(&self, q: &FunnelQuery, counts: &mut Counts) -> Result<(), String> {
+        let (db, slice) = (&self.db, Self::slice(q));
+        let sets = "arrayFilter(x -> x != '', groupUniqArrayMerge(viewed)) AS v, arrayFilter(x -> x != '', groupUniqArrayMerge(done)) AS d,
+                    arrayFilter(x -> x != '', groupUniqArrayMerge(missing)) AS m";
+        // Each user (then each session) becomes one row per step key it holds, and one
+        // for the guide (key ''), by a parallel ARRAY JOIN of keys and roles; each row then
+        // yields its metrics. (Lambdas that read other columns are avoided: ClickHouse
+        // 18.16 drops such columns from the subquery.)
+        let query = format!(
+            "SELECT step, metric, toUInt64(count()) AS n FROM (
+               SELECT k AS step, arrayJoin(multiIf(
+                 role = 1, ['viewed_users', if(has(d, k), '', concat('drop:',
+                   multiIf(e = '', 'in_progress', es = k, er, er = 'completed', 'completed_elsewhere', 'left_later')))],
+                 role = 2, ['completed_users'],
+                 [if(s = 1, 'shown_users', ''), if(c = 1, 'completed_users', ''), if(e = '', '', concat('exit:', er))])) AS metric
+               FROM (
+                 SELECT maxMerge(shown) AS s, maxMerge(completed) AS c, {sets}, maxMerge(exit) AS e,
+                   splitByChar('\\x1f', e) AS parts, parts[3] AS er, parts[4] AS es
+                 FROM {db}.journeys WHERE {slice} GROUP BY user_id)
+               ARRAY JOIN arrayConcat(v, d, ['']) AS k, arrayConcat(arrayMap(x -> 1, v), arrayMap(x -> 2, d), [3]) AS role
+               UNION ALL
+               SELECT k AS step, arrayJoin(multiIf(
+                 role = 1, ['sessions'],
+                 role = 2, ['missing_sessions'],
+                 [if(s = 1 OR notEmpty(m), 'sessions', ''), if(notEmpty(m), 'missing_sessions', '')])) AS metric
+               FROM (
+                 SELECT maxMerge(shown) AS s, {sets}
+                 FROM {db}.journeys WHERE {slice} GROUP BY session_id)
+               ARRAY JOIN arrayConcat(arrayDistinct(arrayConcat(v, m)), m, ['']) AS k,
+                 arrayConcat(arrayMap(x -> 1, arrayDistinct(arrayConcat(v, m))), arrayMap(x -> 2, m), [3]) AS role
+             ) WHERE metric != '' GROUP BY step, metric FORMAT TabSeparatedRaw"
+        );
+        self.each_line(&query, |line| {
+            let mut cols = line.split('\t');
+            let (Some(step), Some(metric), Some(n)) = (cols.next(), cols.next(), cols.next()) else {
+                return Err(format!("clickhouse counts: unexpected line {line:?}"));
+            };
+            let n: u64 = n.parse().map_err(|_| format!("clickhouse counts: unexpected line {line:?}"))?;
+            *counts.entry((step.to_string(), metric.to_string())).or_default() += n;
+            Ok(())
+        })
+    }
+
+    /// The tallies of a slice.
+    fn tally_counts(&self, q: &FunnelQuery, counts: &mut Counts) -> Result<(), String> {
+        let query = format!(
+            "SELECT tally, toUInt64(uniqExactMerge(n)) FROM {}.tallies WHERE {} GROUP BY tally FORMAT TabSeparatedRaw",
+            self.db,
+            Self::slice(q)
+        );
+        self.each_line(&query, |line| {
+            let bad = || format!("clickhouse tallies: unexpected line {line:?}");
+            let (tally, n) = line.rsplit_once('\t').ok_or_else(bad)?;
+            let (step, metric) = tally.split_once(SEP).ok_or_else(bad)?;
+            *counts.entry((step.to_string(), metric.to_string())).or_default() += n.parse::<u64>().map_err(|_| bad())?;
+            Ok(())
+        })
+    }
+
+    /// The newest comments of a slice.
+    fn comments(&self, q: &FunnelQuery) -> Result<Vec<String>, String> {
+        let (from, to) = day_range(q);
+        let mut w = format!(
+            "guide_id = {} AND comment != '' AND ts >= {} AND ts < {}",
+            quote(&q.guide_id),
+            from.saturating_mul(DAY_MS),
+            to.saturating_add(1).saturating_mul(DAY_MS)
+        );
         if let Some(v) = q.version {
             w.push_str(&format!(" AND guide_version = {v}"));
         }
         if let Some(v) = &q.variant {
             w.push_str(&format!(" AND variant = {}", quote(v)));
         }
-        w
+        let rows = self.rows(&format!(
+            "SELECT ts, event_id, comment FROM {}.events WHERE {w} ORDER BY ts DESC, event_id DESC LIMIT 1 BY event_id LIMIT {MAX_COMMENTS}",
+            self.db
+        ))?;
+        let mut c = Comments::default();
+        for r in rows {
+            let ts = r["ts"].as_i64().or_else(|| r["ts"].as_str().and_then(|s| s.parse().ok())).unwrap_or_default();
+            c.add(ts, r["event_id"].as_str().unwrap_or_default(), r["comment"].as_str().unwrap_or_default());
+        }
+        Ok(c.newest_first())
     }
 }
 
@@ -179,42 +387,25 @@ impl Store for ClickHouseStore {
             .filter_map(|v| v.get("event_id").and_then(Value::as_str).map(str::to_string))
             .collect();
         let mut seen = std::collections::HashSet::new();
-        let mut body = String::new();
         let mut out = Inserted::default();
+        let mut fresh = Vec::new();
         for r in records {
             if existing.contains(&r.event_id) || !seen.insert(r.event_id.as_str()) {
                 out.duplicates += 1;
                 continue;
             }
             out.accepted += 1;
-            let day = date_of(r.timestamp);
-            let row = json!({
-                "event_id": r.event_id, "guide_id": r.guide_id, "guide_version": r.guide_version,
-                "variant": r.variant.clone().unwrap_or_default(), "kind": r.kind.as_str(), "user_id": r.user_id,
-                "ts": r.timestamp, "day": day, "record": serde_json::to_string(r).map_err(|e| e.to_string())?,
-            });
-            body.push_str(&row.to_string());
-            body.push('\n');
+            fresh.push(r);
         }
-        if !body.is_empty() {
-            self.exec(&format!("INSERT INTO {}.events FORMAT JSONEachRow", self.db), &body)?;
-        }
+        self.write_rows(fresh)?;
         Ok(out)
     }
 
     fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, String> {
-        let mut b = FunnelBuilder::new(&q.guide_id);
-        // Streamed: a line at a time reaches the builder (which keeps per-user state, not
-        // the records).
-        self.each_line(
-            &format!("SELECT record FROM {}.events FINAL WHERE {} ORDER BY ts FORMAT TabSeparatedRaw", self.db, self.filter(q)),
-            |line| {
-                let rec: EventRecord = serde_json::from_str(line).map_err(|e| format!("clickhouse record: {e}"))?;
-                b.add(&rec);
-                Ok(())
-            },
-        )?;
-        Ok(b.finish())
+        let mut counts = Counts::new();
+        self.journey_counts(q, &mut counts)?;
+        self.tally_counts(q, &mut counts)?;
+        Ok(report(&q.guide_id, &counts, self.comments(q)?))
     }
 
     fn goals(&self, guide_id: &str, slice: &GoalSlice, within_days: u32) -> Result<GoalCounts, String> {
