@@ -486,3 +486,19 @@ fn fresh_url(url: &str, db: &str) {
     let s = ClickHouseStore::connect(url, db).unwrap();
     s.drop_database().unwrap();
 }
+
+/// ClickHouse's reports, aggregated in ClickHouse, equal core's on random journeys for
+/// every slice (and so equal SQLite's, which is checked against core the same way).
+#[test]
+fn clickhouse_reports_equal_core_on_random_journeys() {
+    let Some(ch) = start_clickhouse("random") else {
+        return;
+    };
+    for (seed, users) in [(1, 60), (2, 60), (3, 400)] {
+        let db = format!("guidepost_test_random_{seed}");
+        let store = ClickHouseStore::connect(&ch.url, &db).unwrap();
+        store.drop_database().unwrap();
+        let store = ClickHouseStore::connect(&ch.url, &db).unwrap();
+        common::funnel_checks::check_funnels_agree(&store, &common::funnel_checks::random_journeys(seed, users));
+    }
+}

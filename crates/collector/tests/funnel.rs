@@ -170,3 +170,30 @@ fn guide_list_includes_survey_only_guides() {
     let ids: Vec<(String, u64)> = s.guides().unwrap().into_iter().map(|g| (g.guide_id, g.shown_users)).collect();
     assert_eq!(ids, vec![("nps".to_string(), 0), ("tour".to_string(), 1)]);
 }
+
+/// The SQLite store's reports equal core's on random journeys, for every slice.
+#[test]
+fn sqlite_reports_equal_core_on_random_journeys() {
+    for seed in 1..=12 {
+        let records = funnel_checks::random_journeys(seed, 60);
+        funnel_checks::check_funnels_agree(&SqliteStore::in_memory().unwrap(), &records);
+    }
+}
+
+/// Regression: the SQLite rollup counted only exits at a step, so a user who pressed Back
+/// on step 1 and then dismissed on step 0 showed as "in progress" on step 1.
+#[test]
+fn back_then_dismiss_on_an_earlier_step_is_left_later_not_in_progress() {
+    let step = |i: u32| Some((i, ["welcome", "sidebar"][i as usize]));
+    let records = vec![
+        rec("shown", EventKind::GuideShown, "u1", None, T0),
+        rec("v0", EventKind::StepViewed, "u1", step(0), T0 + 1),
+        rec("c0", EventKind::StepCompleted, "u1", step(0), T0 + 2),
+        rec("v1", EventKind::StepViewed, "u1", step(1), T0 + 3),
+        rec("v0-again", EventKind::StepViewed, "u1", step(0), T0 + 4),
+        rec("dismiss", EventKind::GuideDismissed, "u1", step(0), T0 + 5),
+    ];
+    let r = sqlite_report(&records, &q());
+    assert_eq!(r.steps[1].drop_reasons.get("left_later"), Some(&1), "{:?}", r.steps[1]);
+    assert_eq!(r, funnel_checks::core_report(&records, &q()));
+}

@@ -6,24 +6,9 @@ use guidepost_collector::store::Store;
 use guidepost_core::goals::{GoalBuilder, GoalCounts, GoalSlice, GroupCounts, HELD_OUT, SHOWN};
 use guidepost_core::{EventKind, EventRecord};
 
-use super::{rec, T0};
+use super::{rec, Rng, T0};
 
 const DAY: i64 = 86_400_000;
-
-/// A splitmix64 generator: the same records for the same seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn record(id: String, kind: EventKind, user: &str, ts: i64, version: u32, variant: Option<&str>) -> EventRecord {
     let mut r = rec(&id, kind, user, None, ts);

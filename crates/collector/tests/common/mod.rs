@@ -1,6 +1,7 @@
 //! Shared helpers: records, a server on an ephemeral port, HTTP calls.
 #![allow(dead_code)]
 
+pub mod funnel_checks;
 pub mod goal_checks;
 pub mod guide_checks;
 
@@ -12,6 +13,21 @@ use guidepost_collector::store::{SqliteStore, Store};
 use guidepost_core::{EventKind, EventRecord, ExitReason, SurveyAnswer};
 
 pub const T0: i64 = 1_763_900_000_000; // 2025-11-23
+
+/// A splitmix64 generator: the same records for the same seed.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
 
 pub fn rec(id: &str, kind: EventKind, user: &str, step: Option<(u32, &str)>, ts: i64) -> EventRecord {
     EventRecord {
