@@ -23,7 +23,7 @@
 //! Every state is idempotent (sets, maxima, distinct event ids), so a record stored twice
 //! counts once even before the merge collapses it. A report is three queries: the users'
 //! and sessions' counts (journeys merged per user and per session, classified by SQL that
-//! mirrors `funnel::user_counts` and `funnel::session_counts`), the tallies, and the
+//! mirrors `funnel::Merge`), the tallies, and the
 //! newest comments. At most a few rows per step reach the collector, whatever the number
 //! of events, and core's `funnel::report` builds the report from them, as for SQLite.
 
@@ -275,7 +275,7 @@ impl ClickHouseStore {
     }
 
     /// The users' and sessions' counts of a slice, aggregated by ClickHouse. The SQL
-    /// mirrors `funnel::user_counts` and `funnel::session_counts`; the property test in
+    /// mirrors `funnel::Merge`; the property test in
     /// `tests/clickhouse.rs` checks that the reports are identical.
     fn journey_counts(&self, q: &FunnelQuery, counts: &mut Counts) -> Result<(), String> {
         let (db, slice) = (&self.db, Self::slice(q));
@@ -304,7 +304,7 @@ impl ClickHouseStore {
                  [if(s = 1 OR notEmpty(m), 'sessions', ''), if(notEmpty(m), 'missing_sessions', '')])) AS metric
                FROM (
                  SELECT maxMerge(shown) AS s, {sets}
-                 FROM {db}.journeys WHERE {slice} GROUP BY session_id)
+                 FROM {db}.journeys WHERE {slice} GROUP BY user_id, session_id)
                ARRAY JOIN arrayConcat(arrayDistinct(arrayConcat(v, m)), m, ['']) AS k,
                  arrayConcat(arrayMap(x -> 1, arrayDistinct(arrayConcat(v, m))), arrayMap(x -> 2, m), [3]) AS role
              ) WHERE metric != '' GROUP BY step, metric FORMAT TabSeparatedRaw"

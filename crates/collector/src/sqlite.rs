@@ -7,10 +7,10 @@
 //! - `tallies`: additive counters per (guide, day, version, variant, step, metric);
 //! - `comments`: survey comments.
 //!
-//! A report reads the slice's journey rows, merges them per user and per session with
-//! core's [`Merge`], and builds the report with core's [`report`]: the same code the
-//! ClickHouse store's SQL mirrors, and the one `FunnelBuilder` runs in memory. Its
-//! memory grows with the users in the slice, not with the events.
+//! A report reads the guide's journey rows in the order of their key (user first), merges
+//! them one user at a time with core's [`Merge`], and builds the report with core's
+//! [`report`]: the same code the ClickHouse store's SQL mirrors, and the one
+//! `FunnelBuilder` runs in memory. Its memory holds one user at a time.
 //!
 //! The values that make new rollup rows are capped per guide (see [`MAX_STEPS_PER_GUIDE`],
 //! [`MAX_VARIANTS_PER_GUIDE`], [`MAX_CHOICES_PER_GUIDE`]): a record with a value beyond the
@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
-use guidepost_core::funnel::{facts, report, Comments, Counts, Facts, Journey, Merge, MAX_COMMENTS};
+use guidepost_core::funnel::{facts, report, set_text, Comments, Counts, Facts, Journey, Merge, MAX_COMMENTS, SEP};
 use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 use guidepost_core::{EventKind, EventRecord, ExitReason, FunnelReport};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -59,12 +59,14 @@ const TABLES: &str = "
        guide_id TEXT NOT NULL, guide_version INTEGER NOT NULL, step_id TEXT, step_index INTEGER,
        user_id TEXT NOT NULL, anonymous INTEGER NOT NULL, session_id TEXT NOT NULL, ts INTEGER NOT NULL,
        url TEXT NOT NULL, variant TEXT, reason TEXT, duration_ms INTEGER, answer TEXT);
-     -- Core's journeys (see guidepost_core::funnel::Journey); step sets as JSON arrays.
+     -- Core's journeys (see guidepost_core::funnel::Journey); step sets joined by U+001F.
+     -- Keyed by user first: a report reads a guide's rows in user order and merges them
+     -- one user at a time.
      CREATE TABLE IF NOT EXISTS journeys(
        guide_id TEXT NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL,
        user_id TEXT NOT NULL, session_id TEXT NOT NULL, shown INTEGER NOT NULL, completed INTEGER NOT NULL,
        viewed TEXT NOT NULL, done TEXT NOT NULL, missing TEXT NOT NULL, exit TEXT NOT NULL,
-       PRIMARY KEY(guide_id, day, version, variant, user_id, session_id)) WITHOUT ROWID;
+       PRIMARY KEY(guide_id, user_id, session_id, day, version, variant)) WITHOUT ROWID;
      CREATE TABLE IF NOT EXISTS tallies(
        guide_id TEXT NOT NULL, day INTEGER NOT NULL, version INTEGER NOT NULL, variant TEXT NOT NULL,
        step TEXT NOT NULL, metric TEXT NOT NULL, n INTEGER NOT NULL,
@@ -257,15 +259,12 @@ impl Changes {
     }
 }
 
-fn set_text(s: &BTreeSet<String>) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "[]".into())
+fn split_set(t: &str) -> impl Iterator<Item = &str> {
+    t.split(SEP).filter(|k| !k.is_empty())
 }
 
 fn journey_of_row(r: &rusqlite::Row) -> rusqlite::Result<Journey> {
-    let set = |i: usize| -> rusqlite::Result<BTreeSet<String>> {
-        let t: String = r.get(i)?;
-        serde_json::from_str(&t).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
-    };
+    let set = |i: usize| -> rusqlite::Result<BTreeSet<String>> { Ok(split_set(r.get_ref(i)?.as_str()?).map(str::to_string).collect()) };
     Ok(Journey { shown: r.get(0)?, completed: r.get(1)?, viewed: set(2)?, done: set(3)?, missing: set(4)?, exit: r.get(5)? })
 }
 
@@ -523,21 +522,20 @@ impl Store for SqliteStore {
         let mut merge = Merge::default();
         let mut stmt = c
             .prepare_cached(&format!(
-                "SELECT shown, completed, viewed, done, missing, exit, user_id, session_id FROM journeys WHERE {slice}"
+                "SELECT shown, completed, viewed, done, missing, exit, user_id, session_id FROM journeys WHERE {slice}
+                 ORDER BY user_id, session_id"
             ))
             .map_err(fail)?;
         let mut rows = stmt.query(args).map_err(fail)?;
         while let Some(row) = rows.next().map_err(fail)? {
-            let j = journey_of_row(row).map_err(fail)?;
-            merge.add(
-                row.get_ref(6).map_err(fail)?.as_str().map_err(|e| fail(e.into()))?,
-                row.get_ref(7).map_err(fail)?.as_str().map_err(|e| fail(e.into()))?,
-                &j,
-            );
+            // Borrowed from the row: nothing is allocated for a user already seen.
+            let text = |i: usize| -> rusqlite::Result<&str> { Ok(row.get_ref(i)?.as_str()?) };
+            let sets = [text(2).map_err(fail)?, text(3).map_err(fail)?, text(4).map_err(fail)?];
+            let (shown, completed) = (row.get(0).map_err(fail)?, row.get(1).map_err(fail)?);
+            merge.add_joined(text(6).map_err(fail)?, text(7).map_err(fail)?, shown, completed, sets, text(5).map_err(fail)?)?;
         }
         let mut counts = Counts::new();
         merge.count_into(&mut counts);
-        drop(merge);
         let mut stmt =
             c.prepare_cached(&format!("SELECT step, metric, SUM(n) FROM tallies WHERE {slice} GROUP BY step, metric")).map_err(fail)?;
         let tallies =

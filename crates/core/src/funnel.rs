@@ -11,8 +11,9 @@
 //!    on any number of machines, and a record delivered twice changes nothing. A slice
 //!    (dates, version, variant) is the merge of its rows.
 //! 3. **Counts, then the report**: the journeys of a slice are merged per user and per
-//!    session, each contributes +1 to some `(step, metric)` counters ([`user_counts`],
-//!    [`session_counts`]), and [`report`] turns the counters into a [`FunnelReport`].
+//!    session (a session is a user's session id), each contributes +1 to some
+//!    `(step, metric)` counters ([`Merge`]), and [`report`] turns the counters into a
+//!    [`FunnelReport`].
 //!
 //! Drop-off reasons use each user's **last exit** in the slice (by timestamp, then
 //! `event_id`): a user who viewed a step and never completed it dropped off there
@@ -26,6 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::{EventKind, EventRecord};
@@ -180,11 +182,16 @@ pub struct Facts {
 
 /// The facts of one record (of any guide: the caller groups by guide).
 pub fn facts(r: &EventRecord) -> Facts {
-    let step = match (r.step_index, &r.step_id) {
+    let mut step = match (r.step_index, &r.step_id) {
         (Some(i), Some(id)) => step_key(i, id),
         (None, Some(id)) => step_key(0, id),
         _ => String::new(),
     };
+    // Validation rejects control characters in step ids; a record stored before it did
+    // is still counted, under a printable key.
+    if step.contains(char::is_control) {
+        step = step.replace(char::is_control, "\u{fffd}");
+    }
     let mut f = Facts::default();
     let j = &mut f.journey;
     let has_step = !step.is_empty();
@@ -224,6 +231,11 @@ pub fn facts(r: &EventRecord) -> Facts {
     f
 }
 
+/// A set of step keys as text: joined by [`SEP`] (step keys are printable).
+pub fn set_text(s: &BTreeSet<String>) -> String {
+    s.iter().map(String::as_str).collect::<Vec<_>>().join(&SEP.to_string())
+}
+
 /// Counters: (step key or `""` for the guide, metric) -> n.
 pub type Counts = BTreeMap<(String, String), u64>;
 
@@ -231,79 +243,308 @@ fn bump(c: &mut Counts, step: &str, metric: &str, n: u64) {
     *c.entry((step.to_string(), metric.to_string())).or_default() += n;
 }
 
-/// Counts one user, given the merge of all their journeys in the slice.
-pub fn user_counts(j: &Journey, c: &mut Counts) {
-    if j.shown {
-        bump(c, "", "shown_users", 1);
-    }
-    if j.completed {
-        bump(c, "", "completed_users", 1);
-    }
-    let exit = parse_exit_key(&j.exit);
-    if let Some((reason, _)) = exit {
-        bump(c, "", &format!("exit:{reason}"), 1);
-    }
-    for k in &j.done {
-        bump(c, k, "completed_users", 1);
-    }
-    for k in &j.viewed {
-        bump(c, k, "viewed_users", 1);
-        if j.done.contains(k) {
-            continue;
+/// A set of step numbers (see [`Merge`]): a bit mask for the first 64, a sorted vector
+/// beyond, so the usual journey allocates nothing.
+#[derive(Default, Clone)]
+struct Steps {
+    bits: u64,
+    more: Vec<u32>,
+}
+
+impl Steps {
+    fn insert(&mut self, n: u32) {
+        if n < 64 {
+            self.bits |= 1 << n;
+        } else if let Err(i) = self.more.binary_search(&n) {
+            self.more.insert(i, n);
         }
-        let why = match exit {
-            None => "in_progress",
-            Some((reason, at)) if at == k => reason,
-            Some(("completed", _)) => "completed_elsewhere",
-            Some(_) => "left_later",
-        };
-        bump(c, k, &format!("drop:{why}"), 1);
+    }
+    fn contains(&self, n: u32) -> bool {
+        if n < 64 {
+            self.bits & (1 << n) != 0
+        } else {
+            self.more.binary_search(&n).is_ok()
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.bits == 0 && self.more.is_empty()
+    }
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut b = self.bits;
+        std::iter::from_fn(move || {
+            (b != 0).then(|| {
+                let n = b.trailing_zeros();
+                b &= b - 1;
+                n
+            })
+        })
+        .chain(self.more.iter().copied())
     }
 }
 
-/// Counts one session, given the merge of all its journeys in the slice.
-pub fn session_counts(j: &Journey, c: &mut Counts) {
-    if j.shown || !j.missing.is_empty() {
-        bump(c, "", "sessions", 1);
-    }
-    if !j.missing.is_empty() {
-        bump(c, "", "missing_sessions", 1);
-    }
-    for k in j.viewed.union(&j.missing) {
-        bump(c, k, "sessions", 1);
-    }
-    for k in &j.missing {
-        bump(c, k, "missing_sessions", 1);
-    }
+/// One user's merged journeys.
+#[derive(Default)]
+struct UserAcc {
+    shown: bool,
+    completed: bool,
+    viewed: Steps,
+    done: Steps,
+    /// The latest exit key.
+    exit: String,
+    /// The user's sessions: (session id, its merged journeys); usually one or two. Only
+    /// the first `used` are this user's: the buffers are reused from user to user.
+    sessions: Vec<(String, SessionAcc)>,
+    used: usize,
 }
 
-/// Merges journey rows per user and per session, then counts them.
+/// One session's merged journeys.
+#[derive(Default)]
+struct SessionAcc {
+    shown: bool,
+    /// Viewed or missing.
+    reached: Steps,
+    missing: Steps,
+}
+
+/// The drop-off reasons that are not exit reasons.
+const OTHER_REASONS: [&str; 3] = ["completed_elsewhere", "left_later", "in_progress"];
+
+/// Per-step counters, by step number.
+#[derive(Default, Clone)]
+struct StepCounts {
+    viewed: u64,
+    completed: u64,
+    sessions: u64,
+    missing_sessions: u64,
+    /// By [`ExitReason::ALL`] index, then [`OTHER_REASONS`].
+    drops: [u64; ExitReason::ALL.len() + OTHER_REASONS.len()],
+}
+
+/// Merges journey rows per user and per session, and counts them: the third stage of the
+/// rollup (see the module's doc), and the one implementation of its rules.
+///
+/// Rows come **grouped by user, in increasing byte order of user ids** (a store reads
+/// them in that order from its key; `FunnelBuilder` sorts); a user is counted when the
+/// next one starts, so memory holds one user at a time, whatever the number of users. A
+/// session is a (user, session id) pair. Step keys are numbered as they come.
 #[derive(Default)]
 pub struct Merge {
-    users: HashMap<String, Journey>,
-    sessions: HashMap<String, Journey>,
+    keys: FxHashMap<String, u32>,
+    names: Vec<String>,
+    /// Step sets already numbered, by their text (see [`set_text`]): journeys repeat a few
+    /// paths, so most rows cost one lookup per set.
+    joined: FxHashMap<String, Steps>,
+    /// The user being merged (`None` before the first row), and their journeys so far.
+    user: Option<String>,
+    acc: UserAcc,
+    steps: Vec<StepCounts>,
+    shown: u64,
+    completed: u64,
+    sessions: u64,
+    missing_sessions: u64,
+    exits: [u64; ExitReason::ALL.len()],
 }
 
 impl Merge {
-    pub fn add(&mut self, user: &str, session: &str, j: &Journey) {
-        match self.users.get_mut(user) {
-            Some(u) => u.merge(j),
-            None => {
-                self.users.insert(user.to_string(), j.clone());
-            }
+    fn number(&mut self, key: &str) -> u32 {
+        if let Some(&n) = self.keys.get(key) {
+            return n;
         }
-        match self.sessions.get_mut(session) {
-            Some(s) => s.merge(j),
-            None => {
-                self.sessions.insert(session.to_string(), j.clone());
-            }
-        }
+        let n = self.names.len() as u32;
+        self.keys.insert(key.to_string(), n);
+        self.names.push(key.to_string());
+        self.steps.push(StepCounts::default());
+        n
     }
 
-    /// Adds the counts of every user and session to `c`.
-    pub fn count_into(&self, c: &mut Counts) {
-        self.users.values().for_each(|j| user_counts(j, c));
-        self.sessions.values().for_each(|j| session_counts(j, c));
+    /// Adds one journey row of `user`'s `session`.
+    pub fn add(&mut self, user: &str, session: &str, j: &Journey) -> Result<(), String> {
+        let sets = [&j.viewed, &j.done, &j.missing].map(|s| s.iter().map(String::as_str));
+        self.add_parts(user, session, j.shown, j.completed, sets, &j.exit)
+    }
+
+    /// Adds one journey row whose step sets are given as [`set_text`]s.
+    pub fn add_joined(
+        &mut self,
+        user: &str,
+        session: &str,
+        shown: bool,
+        completed: bool,
+        sets: [&str; 3],
+        exit: &str,
+    ) -> Result<(), String> {
+        let [viewed, done, missing] = sets.map(|t| match self.joined.get(t) {
+            Some(s) => s.clone(),
+            None => {
+                let mut s = Steps::default();
+                t.split(SEP).filter(|k| !k.is_empty()).for_each(|k| s.insert(self.number(k)));
+                if self.joined.len() < 10_000 {
+                    self.joined.insert(t.to_string(), s.clone());
+                }
+                s
+            }
+        });
+        self.merge_row(user, session, shown, completed, [viewed, done, missing], exit)
+    }
+
+    /// Adds one journey row given by its parts: the step keys viewed, done and missing.
+    /// Fails when `user` comes before the user being merged (rows out of order).
+    pub fn add_parts<'a, I: Iterator<Item = &'a str>>(
+        &mut self,
+        user: &str,
+        session: &str,
+        shown: bool,
+        completed: bool,
+        sets: [I; 3],
+        exit: &str,
+    ) -> Result<(), String> {
+        let sets = sets.map(|keys| {
+            let mut s = Steps::default();
+            keys.for_each(|k| s.insert(self.number(k)));
+            s
+        });
+        self.merge_row(user, session, shown, completed, sets, exit)
+    }
+
+    fn merge_row(&mut self, user: &str, session: &str, shown: bool, completed: bool, sets: [Steps; 3], exit: &str) -> Result<(), String> {
+        match &mut self.user {
+            Some(current) if current.as_str() == user => {}
+            Some(current) if current.as_str() > user => {
+                return Err(format!("funnel rows out of order: user {user:?} after {current:?}"));
+            }
+            _ => {
+                self.flush();
+                let current = self.user.get_or_insert_with(String::new);
+                current.clear();
+                current.push_str(user);
+            }
+        }
+        let [viewed, done, missing] = sets;
+        let u = &mut self.acc;
+        u.shown |= shown;
+        u.completed |= completed;
+        viewed.iter().for_each(|n| u.viewed.insert(n));
+        done.iter().for_each(|n| u.done.insert(n));
+        if exit > u.exit.as_str() {
+            exit.clone_into(&mut u.exit);
+        }
+        let i = match u.sessions[..u.used].iter().position(|(id, _)| id == session) {
+            Some(i) => i,
+            None => {
+                if u.used == u.sessions.len() {
+                    u.sessions.push((String::new(), SessionAcc::default()));
+                }
+                let (id, acc) = &mut u.sessions[u.used];
+                session.clone_into(id);
+                *acc = SessionAcc::default();
+                u.used += 1;
+                u.used - 1
+            }
+        };
+        let s = &mut u.sessions[i].1;
+        s.shown |= shown;
+        viewed.iter().chain(missing.iter()).for_each(|n| s.reached.insert(n));
+        missing.iter().for_each(|n| s.missing.insert(n));
+        Ok(())
+    }
+
+    /// Counts the user being merged:
+    /// - `shown_users`, `completed_users` and `exit:<reason of the last exit>` for the
+    ///   guide; per step, `completed_users` for each step done, `viewed_users` for each step
+    ///   viewed, and `drop:<why>` for each step viewed but not done, where why is the last
+    ///   exit's reason when that exit was at the step, else `completed_elsewhere` (the last
+    ///   exit completed the guide), `left_later` (another exit) or `in_progress`;
+    /// - per session: `sessions` for the guide when it was shown or a target was missing,
+    ///   and `missing_sessions` when a target was missing; per step, `sessions` for each
+    ///   step viewed or missing and `missing_sessions` for each step missing.
+    fn flush(&mut self) {
+        if self.user.is_none() {
+            return;
+        }
+        let u = &mut self.acc;
+        self.shown += u64::from(u.shown);
+        self.completed += u64::from(u.completed);
+        // (reason index, the step number it was at)
+        let exit = parse_exit_key(&u.exit).and_then(|(reason, at)| {
+            let r = ExitReason::ALL.iter().position(|x| x.as_str() == reason)?;
+            Some((r, self.keys.get(at).copied()))
+        });
+        if let Some((r, _)) = exit {
+            self.exits[r] += 1;
+        }
+        for n in u.done.iter() {
+            self.steps[n as usize].completed += 1;
+        }
+        for n in u.viewed.iter() {
+            let st = &mut self.steps[n as usize];
+            st.viewed += 1;
+            if u.done.contains(n) {
+                continue;
+            }
+            let why = match exit {
+                None => ExitReason::ALL.len() + 2,
+                Some((r, Some(at))) if at == n => r,
+                Some((r, _)) if ExitReason::ALL[r] == ExitReason::Completed => ExitReason::ALL.len(),
+                Some(_) => ExitReason::ALL.len() + 1,
+            };
+            st.drops[why] += 1;
+        }
+        for (_, s) in &u.sessions[..u.used] {
+            let any_missing = !s.missing.is_empty();
+            self.sessions += u64::from(s.shown || any_missing);
+            self.missing_sessions += u64::from(any_missing);
+            for n in s.reached.iter() {
+                self.steps[n as usize].sessions += 1;
+            }
+            for n in s.missing.iter() {
+                self.steps[n as usize].missing_sessions += 1;
+            }
+        }
+        u.shown = false;
+        u.completed = false;
+        u.viewed = Steps::default();
+        u.done = Steps::default();
+        u.exit.clear();
+        u.used = 0;
+    }
+
+    /// Counts the last user, and adds every count to `c`.
+    pub fn count_into(mut self, c: &mut Counts) {
+        self.flush();
+        let guide = [
+            ("shown_users", self.shown),
+            ("completed_users", self.completed),
+            ("sessions", self.sessions),
+            ("missing_sessions", self.missing_sessions),
+        ];
+        for (m, n) in guide {
+            if n > 0 {
+                bump(c, "", m, n);
+            }
+        }
+        for (r, &n) in self.exits.iter().enumerate().filter(|(_, &n)| n > 0) {
+            bump(c, "", &format!("exit:{}", ExitReason::ALL[r].as_str()), n);
+        }
+        for (key, st) in self.names.iter().zip(&self.steps) {
+            let counts = [
+                ("viewed_users", st.viewed),
+                ("completed_users", st.completed),
+                ("sessions", st.sessions),
+                ("missing_sessions", st.missing_sessions),
+            ];
+            for (m, n) in counts {
+                if n > 0 {
+                    bump(c, key, m, n);
+                }
+            }
+            for (i, &n) in st.drops.iter().enumerate().filter(|(_, &n)| n > 0) {
+                let why = match ExitReason::ALL.get(i) {
+                    Some(r) => r.as_str(),
+                    None => OTHER_REASONS[i - ExitReason::ALL.len()],
+                };
+                bump(c, key, &format!("drop:{why}"), n);
+            }
+        }
     }
 }
 
@@ -463,9 +704,11 @@ impl FunnelBuilder {
     }
 
     pub fn finish(self) -> FunnelReport {
+        let mut rows: Vec<_> = self.journeys.into_iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut m = Merge::default();
-        for ((user, session), j) in &self.journeys {
-            m.add(user, session, j);
+        for ((user, session), j) in &rows {
+            m.add(user, session, j).expect("rows sorted by user");
         }
         let mut c = self.tallies;
         m.count_into(&mut c);
