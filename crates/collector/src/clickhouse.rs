@@ -12,25 +12,29 @@
 //! the count may say "accepted" twice).
 //!
 //! Each row also carries its record's funnel facts, computed by core at ingest
-//! (`guidepost_core::funnel::facts`), and two materialized views aggregate them inside
+//! (`guidepost_core::funnel::facts`), and materialized views aggregate them inside
 //! ClickHouse, with core's semantics:
 //! - `journeys`, an `AggregatingMergeTree` with one row per (guide, day, version, variant,
-//!   user, session): `max` of the shown and completed flags, `groupUniqArray` of the step
-//!   keys viewed, completed and missing, `max` of the exit key (the last exit);
-//! - `tallies`: `uniqExact(event_id)` per (guide, day, version, variant, tally), the
-//!   additive counts (time-on-step buckets, survey scores and choices).
+//!   user, session), users and sessions named by 64-bit hashes (`cityHash64`; two ids
+//!   would have to collide, about 1 chance in 10^7 among a million users): `max` of the
+//!   shown and completed flags, `groupUniqArray` of the step keys viewed, completed and
+//!   missing, `groupBitOr` of their index bits, and `max` of the exit key (the last exit).
+//!   These states are idempotent: a record stored twice counts once;
+//! - `tallies`: `sum` per (guide, day, version, variant, tally), the additive counts
+//!   (time-on-step buckets, survey scores and choices). A record that two collectors
+//!   insert at the same moment (a client's retry racing its first attempt) is counted
+//!   twice here; sequential retries are caught by the lookup above;
+//! - `steps`: the step keys per (guide, day, version, variant).
 //!
-//! Every state is idempotent (sets, maxima, distinct event ids), so a record stored twice
-//! counts once even before the merge collapses it. A report is three queries: the users'
-//! and sessions' counts (journeys merged per user and per session, classified by SQL that
-//! mirrors `funnel::Merge`), the tallies, and the
+//! A report is three queries: the users' and sessions' counts (journeys merged per user
+//! and per session, classified by SQL that mirrors `funnel::Merge`), the tallies, and the
 //! newest comments. At most a few rows per step reach the collector, whatever the number
 //! of events, and core's `funnel::report` builds the report from them, as for SQLite.
 
 use std::io::BufRead;
 use std::time::Duration;
 
-use guidepost_core::funnel::{facts, report, Comments, Counts, MAX_COMMENTS, SEP};
+use guidepost_core::funnel::{facts, parse_step_key, record_step_key, report, Comments, Counts, MAX_COMMENTS, SEP};
 use guidepost_core::{EventKind, EventRecord, FunnelReport};
 use serde_json::{json, Value};
 
@@ -53,38 +57,49 @@ const MAX_RESPONSE: u64 = 64 << 20;
 const EVENT_COLUMNS: &str = "event_id String, guide_id String, guide_version UInt32, variant String, kind String,
     user_id String, ts Int64, day Date, record String,
     session_id String, journey UInt8, shown UInt8, completed UInt8, viewed String, done String, missing String, exit String,
-    tally Array(String), comment String";
+    tally Array(String), comment String, step_key String, vbit UInt64, dbit UInt64, mbit UInt64";
 const EVENTS_ENGINE: &str = "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (guide_id, event_id)";
 
 /// The rollup tables and the materialized views that fill them from `events`.
-fn rollup_tables(db: &str) -> [String; 4] {
+fn rollup_tables(db: &str) -> [String; 6] {
     let day = "toInt32(intDiv(ts, 86400000))";
     [
         format!(
             "CREATE TABLE IF NOT EXISTS {db}.journeys (
-               guide_id String, day Int32, version UInt32, variant String, user_id String, session_id String,
+               guide_id String, day Int32, version UInt32, variant String, user_h UInt64, session_h UInt64,
                shown AggregateFunction(max, UInt8), completed AggregateFunction(max, UInt8),
                viewed AggregateFunction(groupUniqArray, String), done AggregateFunction(groupUniqArray, String),
-               missing AggregateFunction(groupUniqArray, String), exit AggregateFunction(max, String)
-             ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(day, 32) ORDER BY (guide_id, day, version, variant, user_id, session_id)"
+               missing AggregateFunction(groupUniqArray, String), exit AggregateFunction(max, String),
+               vbits AggregateFunction(groupBitOr, UInt64), dbits AggregateFunction(groupBitOr, UInt64),
+               mbits AggregateFunction(groupBitOr, UInt64)
+             ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(day, 32) ORDER BY (guide_id, day, version, variant, user_h, session_h)"
         ),
         format!(
             "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.journeys_mv TO {db}.journeys AS
-             SELECT guide_id, {day} AS day, guide_version AS version, variant, user_id, session_id,
-               maxState(shown) AS shown, maxState(completed) AS completed, groupUniqArrayState(viewed) AS viewed,
-               groupUniqArrayState(done) AS done, groupUniqArrayState(missing) AS missing, maxState(exit) AS exit
+             SELECT guide_id, {day} AS day, guide_version AS version, variant,
+               cityHash64(user_id) AS user_h, cityHash64(user_id, session_id) AS session_h, maxState(shown) AS shown, maxState(completed) AS completed, groupUniqArrayState(viewed) AS viewed,
+               groupUniqArrayState(done) AS done, groupUniqArrayState(missing) AS missing, maxState(exit) AS exit,
+               groupBitOrState(vbit) AS vbits, groupBitOrState(dbit) AS dbits, groupBitOrState(mbit) AS mbits
              FROM {db}.events WHERE journey = 1
-             GROUP BY guide_id, day, version, variant, user_id, session_id"
+             GROUP BY guide_id, day, version, variant, user_h, session_h"
         ),
         format!(
             "CREATE TABLE IF NOT EXISTS {db}.tallies (
-               guide_id String, day Int32, version UInt32, variant String, tally String, n AggregateFunction(uniqExact, String)
+               guide_id String, day Int32, version UInt32, variant String, tally String, n AggregateFunction(sum, UInt64)
              ) ENGINE = AggregatingMergeTree() PARTITION BY intDiv(day, 32) ORDER BY (guide_id, day, version, variant, tally)"
         ),
         format!(
             "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.tallies_mv TO {db}.tallies AS
-             SELECT guide_id, {day} AS day, guide_version AS version, variant, arrayJoin(tally) AS tally, uniqExactState(event_id) AS n
+             SELECT guide_id, {day} AS day, guide_version AS version, variant, arrayJoin(tally) AS tally, sumState(toUInt64(1)) AS n
              FROM {db}.events WHERE notEmpty(tally) GROUP BY guide_id, day, version, variant, tally"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.steps (guide_id String, day Int32, version UInt32, variant String, step_key String)
+             ENGINE = ReplacingMergeTree() PARTITION BY intDiv(day, 32) ORDER BY (guide_id, day, version, variant, step_key)"
+        ),
+        format!(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.steps_mv TO {db}.steps AS
+             SELECT DISTINCT guide_id, {day} AS day, guide_version AS version, variant, step_key FROM {db}.events WHERE step_key != ''"
         ),
     ]
 }
@@ -257,13 +272,18 @@ impl ClickHouseStore {
             let j = &f.journey;
             let one = |set: &std::collections::BTreeSet<String>| set.iter().next().cloned().unwrap_or_default();
             let tally: Vec<String> = f.tallies.iter().map(|(step, metric)| format!("{step}{SEP}{metric}")).collect();
+            // The step's bit (its index, below 64) in the sets' fast path (see `journey_counts`).
+            let bit = |set: &std::collections::BTreeSet<String>| -> u64 {
+                set.iter().next().and_then(|k| parse_step_key(k)).filter(|(i, _)| *i < 64).map_or(0, |(i, _)| 1 << i)
+            };
             let row = json!({
                 "event_id": r.event_id, "guide_id": r.guide_id, "guide_version": r.guide_version,
                 "variant": r.variant.clone().unwrap_or_default(), "kind": r.kind.as_str(), "user_id": r.user_id,
                 "ts": r.timestamp, "day": date_of(r.timestamp), "record": serde_json::to_string(r).map_err(|e| e.to_string())?,
                 "session_id": r.session_id, "journey": u8::from(*j != Default::default()), "shown": u8::from(j.shown), "completed": u8::from(j.completed),
                 "viewed": one(&j.viewed), "done": one(&j.done), "missing": one(&j.missing), "exit": j.exit,
-                "tally": tally, "comment": f.comment.unwrap_or_default(),
+                "tally": tally, "comment": f.comment.unwrap_or_default(), "step_key": record_step_key(r),
+                "vbit": bit(&j.viewed), "dbit": bit(&j.done), "mbit": bit(&j.missing),
             });
             body.push_str(&row.to_string());
             body.push('\n');
@@ -279,6 +299,24 @@ impl ClickHouseStore {
     /// `tests/clickhouse.rs` checks that the reports are identical.
     fn journey_counts(&self, q: &FunnelQuery, counts: &mut Counts) -> Result<(), String> {
         let (db, slice) = (&self.db, Self::slice(q));
+        // Fast path: when the slice's step keys have distinct indexes below 64, a step set
+        // is exactly the bit mask of its indexes (`groupBitOr`), far cheaper to merge than
+        // sets of strings. Otherwise (e.g. a version moved a step to another index, and the
+        // slice spans both versions) the sets of keys are merged.
+        let mut by_index: std::collections::BTreeMap<u32, String> = Default::default();
+        let mut fast = true;
+        self.each_line(&format!("SELECT DISTINCT step_key FROM {db}.steps WHERE {slice} FORMAT TabSeparatedRaw"), |key| {
+            match parse_step_key(key) {
+                Some((i, _)) if i < 64 && by_index.get(&i).is_none_or(|k| k == key) => {
+                    by_index.insert(i, key.to_string());
+                }
+                _ => fast = false,
+            }
+            Ok(())
+        })?;
+        if fast {
+            return self.journey_counts_by_bits(q, &by_index, counts);
+        }
         let sets = "arrayFilter(x -> x != '', groupUniqArrayMerge(viewed)) AS v, arrayFilter(x -> x != '', groupUniqArrayMerge(done)) AS d,
                     arrayFilter(x -> x != '', groupUniqArrayMerge(missing)) AS m";
         // Each user (then each session) becomes one row per step key it holds, and one
@@ -295,7 +333,7 @@ impl ClickHouseStore {
                FROM (
                  SELECT maxMerge(shown) AS s, maxMerge(completed) AS c, {sets}, maxMerge(exit) AS e,
                    splitByChar('\\x1f', e) AS parts, parts[3] AS er, parts[4] AS es
-                 FROM {db}.journeys WHERE {slice} GROUP BY user_id)
+                 FROM {db}.journeys WHERE {slice} GROUP BY user_h)
                ARRAY JOIN arrayConcat(v, d, ['']) AS k, arrayConcat(arrayMap(x -> 1, v), arrayMap(x -> 2, d), [3]) AS role
                UNION ALL
                SELECT k AS step, arrayJoin(multiIf(
@@ -304,7 +342,7 @@ impl ClickHouseStore {
                  [if(s = 1 OR notEmpty(m), 'sessions', ''), if(notEmpty(m), 'missing_sessions', '')])) AS metric
                FROM (
                  SELECT maxMerge(shown) AS s, {sets}
-                 FROM {db}.journeys WHERE {slice} GROUP BY user_id, session_id)
+                 FROM {db}.journeys WHERE {slice} GROUP BY session_h)
                ARRAY JOIN arrayConcat(arrayDistinct(arrayConcat(v, m)), m, ['']) AS k,
                  arrayConcat(arrayMap(x -> 1, arrayDistinct(arrayConcat(v, m))), arrayMap(x -> 2, m), [3]) AS role
              ) WHERE metric != '' GROUP BY step, metric FORMAT TabSeparatedRaw"
@@ -320,10 +358,52 @@ impl ClickHouseStore {
         })
     }
 
+    /// [`Self::journey_counts`] with step sets as bit masks of step indexes (`by_index`
+    /// names them): the same SQL, over numbers.
+    fn journey_counts_by_bits(&self, q: &FunnelQuery, by_index: &std::collections::BTreeMap<u32, String>, counts: &mut Counts) -> Result<(), String> {
+        let (db, slice) = (&self.db, Self::slice(q));
+        let bits = |set: &str| format!("arrayMap(x -> toUInt8(log2(x)), bitmaskToArray({set}))");
+        let (v, d, reached, m) = (bits("v"), bits("d"), bits("bitOr(v, m)"), bits("m"));
+        let query = format!(
+            "SELECT step, metric, toUInt64(count()) AS n FROM (
+               SELECT k AS step, arrayJoin(multiIf(
+                 role = 1, ['viewed_users', if(bitTest(d, k), '', concat('drop:',
+                   multiIf(e = '', 'in_progress', es != '' AND toUInt8OrZero(splitByChar(':', es)[1]) = k, er, er = 'completed', 'completed_elsewhere', 'left_later')))],
+                 role = 2, ['completed_users'],
+                 [if(s = 1, 'shown_users', ''), if(c = 1, 'completed_users', ''), if(e = '', '', concat('exit:', er))])) AS metric
+               FROM (
+                 SELECT maxMerge(shown) AS s, maxMerge(completed) AS c, groupBitOrMerge(vbits) AS v, groupBitOrMerge(dbits) AS d,
+                   maxMerge(exit) AS e, splitByChar('\\x1f', e) AS parts, parts[3] AS er, parts[4] AS es
+                 FROM {db}.journeys WHERE {slice} GROUP BY user_h)
+               ARRAY JOIN arrayConcat({v}, {d}, [toUInt8(255)]) AS k, arrayConcat(arrayMap(x -> 1, {v}), arrayMap(x -> 2, {d}), [3]) AS role
+               UNION ALL
+               SELECT k AS step, arrayJoin(multiIf(
+                 role = 1, ['sessions'],
+                 role = 2, ['missing_sessions'],
+                 [if(s = 1 OR m != 0, 'sessions', ''), if(m != 0, 'missing_sessions', '')])) AS metric
+               FROM (
+                 SELECT maxMerge(shown) AS s, groupBitOrMerge(vbits) AS v, groupBitOrMerge(mbits) AS m
+                 FROM {db}.journeys WHERE {slice} GROUP BY session_h)
+               ARRAY JOIN arrayConcat({reached}, {m}, [toUInt8(255)]) AS k, arrayConcat(arrayMap(x -> 1, {reached}), arrayMap(x -> 2, {m}), [3]) AS role
+             ) WHERE metric != '' GROUP BY step, metric FORMAT TabSeparatedRaw"
+        );
+        self.each_line(&query, |line| {
+            let bad = || format!("clickhouse counts: unexpected line {line:?}");
+            let mut cols = line.split('\t');
+            let (Some(step), Some(metric), Some(n)) = (cols.next(), cols.next(), cols.next()) else {
+                return Err(bad());
+            };
+            let index: u32 = step.parse().map_err(|_| bad())?;
+            let key = if index == 255 { String::new() } else { by_index.get(&index).cloned().ok_or_else(bad)? };
+            *counts.entry((key, metric.to_string())).or_default() += n.parse::<u64>().map_err(|_| bad())?;
+            Ok(())
+        })
+    }
+
     /// The tallies of a slice.
     fn tally_counts(&self, q: &FunnelQuery, counts: &mut Counts) -> Result<(), String> {
         let query = format!(
-            "SELECT tally, toUInt64(uniqExactMerge(n)) FROM {}.tallies WHERE {} GROUP BY tally FORMAT TabSeparatedRaw",
+            "SELECT tally, toUInt64(sumMerge(n)) FROM {}.tallies WHERE {} GROUP BY tally FORMAT TabSeparatedRaw",
             self.db,
             Self::slice(q)
         );

@@ -180,9 +180,9 @@ pub struct Facts {
     pub comment: Option<String>,
 }
 
-/// The facts of one record (of any guide: the caller groups by guide).
-pub fn facts(r: &EventRecord) -> Facts {
-    let mut step = match (r.step_index, &r.step_id) {
+/// The step key of a record, `""` when it has no step.
+pub fn record_step_key(r: &EventRecord) -> String {
+    let step = match (r.step_index, &r.step_id) {
         (Some(i), Some(id)) => step_key(i, id),
         (None, Some(id)) => step_key(0, id),
         _ => String::new(),
@@ -190,8 +190,15 @@ pub fn facts(r: &EventRecord) -> Facts {
     // Validation rejects control characters in step ids; a record stored before it did
     // is still counted, under a printable key.
     if step.contains(char::is_control) {
-        step = step.replace(char::is_control, "\u{fffd}");
+        step.replace(char::is_control, "\u{fffd}")
+    } else {
+        step
     }
+}
+
+/// The facts of one record (of any guide: the caller groups by guide).
+pub fn facts(r: &EventRecord) -> Facts {
+    let step = record_step_key(r);
     let mut f = Facts::default();
     let j = &mut f.journey;
     let has_step = !step.is_empty();
