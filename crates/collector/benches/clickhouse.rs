@@ -157,6 +157,10 @@ fn main() {
             report["completion_rate"].as_f64().unwrap_or(0.0) * 100.0
         );
     }
+    let start = Instant::now();
+    let r = client.get(format!("{}/v1/guides?key=rk", c.base)).send().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    println!("guide list through the collector: {:.0} ms", start.elapsed().as_secs_f64() * 1000.0);
     println!("collector RSS after the reports: {:.1} MB", rss_mb(pid));
 }
 

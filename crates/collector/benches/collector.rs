@@ -122,6 +122,19 @@ fn bench_funnel(dir: &std::path::Path) {
             r.completion_rate * 100.0
         );
     }
+    bench_guides(&store);
+}
+
+/// The guide list (the dashboard's first page) over the same database.
+fn bench_guides(store: &SqliteStore) {
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let n = store.guides().unwrap().len();
+        times.push((start.elapsed().as_secs_f64() * 1000.0, n));
+    }
+    times.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    println!("guide list ({} guides): median {:.0} ms", times[1].1, times[1].0);
 }
 
 fn main() {

@@ -35,7 +35,7 @@ use std::io::BufRead;
 use std::time::Duration;
 
 use guidepost_core::funnel::{facts, parse_step_key, record_step_key, report, Comments, Counts, MAX_COMMENTS, SEP};
-use guidepost_core::{EventKind, EventRecord, FunnelReport};
+use guidepost_core::{EventRecord, FunnelReport};
 use serde_json::{json, Value};
 
 use crate::store::{add_goal_row, day_range, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS};
@@ -359,43 +359,86 @@ impl ClickHouseStore {
     }
 
     /// [`Self::journey_counts`] with step sets as bit masks of step indexes (`by_index`
-    /// names them): the same SQL, over numbers.
-    fn journey_counts_by_bits(&self, q: &FunnelQuery, by_index: &std::collections::BTreeMap<u32, String>, counts: &mut Counts) -> Result<(), String> {
+    /// names them). Each user (then each session) stays one row: the counts per step are
+    /// `countIf`s over bits, grouped by the reason of the user's last exit, so the
+    /// aggregation's size does not grow with the steps a user took.
+    fn journey_counts_by_bits(
+        &self,
+        q: &FunnelQuery,
+        by_index: &std::collections::BTreeMap<u32, String>,
+        counts: &mut Counts,
+    ) -> Result<(), String> {
         let (db, slice) = (&self.db, Self::slice(q));
-        let bits = |set: &str| format!("arrayMap(x -> toUInt8(log2(x)), bitmaskToArray({set}))");
-        let (v, d, reached, m) = (bits("v"), bits("d"), bits("bitOr(v, m)"), bits("m"));
-        let query = format!(
-            "SELECT step, metric, toUInt64(count()) AS n FROM (
-               SELECT k AS step, arrayJoin(multiIf(
-                 role = 1, ['viewed_users', if(bitTest(d, k), '', concat('drop:',
-                   multiIf(e = '', 'in_progress', es != '' AND toUInt8OrZero(splitByChar(':', es)[1]) = k, er, er = 'completed', 'completed_elsewhere', 'left_later')))],
-                 role = 2, ['completed_users'],
-                 [if(s = 1, 'shown_users', ''), if(c = 1, 'completed_users', ''), if(e = '', '', concat('exit:', er))])) AS metric
-               FROM (
-                 SELECT maxMerge(shown) AS s, maxMerge(completed) AS c, groupBitOrMerge(vbits) AS v, groupBitOrMerge(dbits) AS d,
-                   maxMerge(exit) AS e, splitByChar('\\x1f', e) AS parts, parts[3] AS er, parts[4] AS es
-                 FROM {db}.journeys WHERE {slice} GROUP BY user_h)
-               ARRAY JOIN arrayConcat({v}, {d}, [toUInt8(255)]) AS k, arrayConcat(arrayMap(x -> 1, {v}), arrayMap(x -> 2, {d}), [3]) AS role
-               UNION ALL
-               SELECT k AS step, arrayJoin(multiIf(
-                 role = 1, ['sessions'],
-                 role = 2, ['missing_sessions'],
-                 [if(s = 1 OR m != 0, 'sessions', ''), if(m != 0, 'missing_sessions', '')])) AS metric
-               FROM (
-                 SELECT maxMerge(shown) AS s, groupBitOrMerge(vbits) AS v, groupBitOrMerge(mbits) AS m
-                 FROM {db}.journeys WHERE {slice} GROUP BY session_h)
-               ARRAY JOIN arrayConcat({reached}, {m}, [toUInt8(255)]) AS k, arrayConcat(arrayMap(x -> 1, {reached}), arrayMap(x -> 2, {m}), [3]) AS role
-             ) WHERE metric != '' GROUP BY step, metric FORMAT TabSeparatedRaw"
+        let mut users = vec!["er".to_string(), "count()".into(), "sum(s)".into(), "sum(c)".into()];
+        let mut sessions = vec!["countIf(s = 1 OR m != 0)".to_string(), "countIf(m != 0)".into()];
+        for k in by_index.keys() {
+            let dropped = format!("bitTest(v, {k}) AND NOT bitTest(d, {k})");
+            users.push(format!("countIf(bitTest(v, {k}))"));
+            users.push(format!("countIf(bitTest(d, {k}))"));
+            users.push(format!("countIf({dropped} AND ek = {k})"));
+            users.push(format!("countIf({dropped} AND ek != {k})"));
+            sessions.push(format!("countIf(bitTest(bitOr(v, m), {k}))"));
+            sessions.push(format!("countIf(bitTest(m, {k}))"));
+        }
+        let users = format!(
+            "SELECT {} FROM (
+               SELECT maxMerge(shown) AS s, maxMerge(completed) AS c, groupBitOrMerge(vbits) AS v, groupBitOrMerge(dbits) AS d,
+                 maxMerge(exit) AS e, splitByChar('\\x1f', e) AS parts, parts[3] AS er, parts[4] AS es,
+                 if(es = '', 255, toUInt8OrZero(splitByChar(':', es)[1])) AS ek
+               FROM {db}.journeys WHERE {slice} GROUP BY user_h)
+             GROUP BY er FORMAT TabSeparatedRaw",
+            users.join(", ")
         );
-        self.each_line(&query, |line| {
-            let bad = || format!("clickhouse counts: unexpected line {line:?}");
-            let mut cols = line.split('\t');
-            let (Some(step), Some(metric), Some(n)) = (cols.next(), cols.next(), cols.next()) else {
-                return Err(bad());
+        let sessions = format!(
+            "SELECT {} FROM (
+               SELECT maxMerge(shown) AS s, groupBitOrMerge(vbits) AS v, groupBitOrMerge(mbits) AS m
+               FROM {db}.journeys WHERE {slice} GROUP BY session_h) FORMAT TabSeparatedRaw",
+            sessions.join(", ")
+        );
+        let mut add = |step: &str, metric: &str, n: u64| {
+            if n > 0 {
+                *counts.entry((step.to_string(), metric.to_string())).or_default() += n;
+            }
+        };
+        let numbers = |line: &str, skip: usize| -> Result<Vec<u64>, String> {
+            line.split('\t').skip(skip).map(|n| n.parse().map_err(|_| format!("clickhouse counts: unexpected line {line:?}"))).collect()
+        };
+        self.each_line(&users, |line| {
+            let reason = line.split('\t').next().unwrap_or_default().to_string();
+            let n = numbers(line, 1)?;
+            if n.len() != 3 + 4 * by_index.len() {
+                return Err(format!("clickhouse counts: unexpected line {line:?}"));
+            }
+            if !reason.is_empty() {
+                add("", &format!("exit:{reason}"), n[0]);
+            }
+            add("", "shown_users", n[1]);
+            add("", "completed_users", n[2]);
+            // A drop-off not at the last exit's step: see `funnel::Merge`.
+            let elsewhere = match reason.as_str() {
+                "" => "in_progress",
+                "completed" => "completed_elsewhere",
+                _ => "left_later",
             };
-            let index: u32 = step.parse().map_err(|_| bad())?;
-            let key = if index == 255 { String::new() } else { by_index.get(&index).cloned().ok_or_else(bad)? };
-            *counts.entry((key, metric.to_string())).or_default() += n.parse::<u64>().map_err(|_| bad())?;
+            for (key, c) in by_index.values().zip(n[3..].chunks(4)) {
+                add(key, "viewed_users", c[0]);
+                add(key, "completed_users", c[1]);
+                add(key, &format!("drop:{}", if reason.is_empty() { "in_progress" } else { &reason }), c[2]);
+                add(key, &format!("drop:{elsewhere}"), c[3]);
+            }
+            Ok(())
+        })?;
+        self.each_line(&sessions, |line| {
+            let n = numbers(line, 0)?;
+            if n.len() != 2 + 2 * by_index.len() {
+                return Err(format!("clickhouse counts: unexpected line {line:?}"));
+            }
+            add("", "sessions", n[0]);
+            add("", "missing_sessions", n[1]);
+            for (key, c) in by_index.values().zip(n[2..].chunks(2)) {
+                add(key, "sessions", c[0]);
+                add(key, "missing_sessions", c[1]);
+            }
             Ok(())
         })
     }
@@ -531,13 +574,17 @@ impl Store for ClickHouseStore {
     }
 
     fn guides(&self) -> Result<Vec<GuideSummary>, String> {
-        let shown = EventKind::GuideShown.as_str();
-        let done = EventKind::GuideCompleted.as_str();
+        // From the rollup, like SQLite's list: every guide with journeys or tallies.
+        let db = &self.db;
         let rows = self.rows(&format!(
-            "SELECT guide_id, toUInt64(uniqExactIf(user_id, kind = '{shown}')) AS shown, toUInt64(uniqExactIf(user_id, kind = '{done}')) AS done,
-                    groupUniqArray(guide_version) AS versions, groupUniqArray(variant) AS variants
-             FROM {}.events FINAL GROUP BY guide_id ORDER BY guide_id",
-            self.db
+            "SELECT guide_id, groupUniqArray(version) AS versions, groupUniqArray(variant) AS variants, any(shown) AS shown, any(done) AS done
+             FROM (SELECT guide_id, version, variant FROM {db}.journeys UNION ALL SELECT guide_id, version, variant FROM {db}.tallies)
+             ANY LEFT JOIN (
+               SELECT guide_id, toUInt64(countIf(s = 1)) AS shown, toUInt64(countIf(c = 1)) AS done FROM (
+                 SELECT guide_id, maxMerge(shown) AS s, maxMerge(completed) AS c FROM {db}.journeys GROUP BY guide_id, user_h)
+               GROUP BY guide_id
+             ) USING guide_id
+             GROUP BY guide_id ORDER BY guide_id"
         ))?;
         let num = |v: &Value| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
         Ok(rows
