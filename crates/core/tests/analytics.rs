@@ -260,3 +260,71 @@ fn records_round_trip_as_json() {
         assert_eq!(queued, r);
     }
 }
+
+/// A journey from small pools of step keys and exits, so that merges overlap.
+fn journey_strategy() -> impl Strategy<Value = guidepost_core::funnel::Journey> {
+    let keys =
+        || proptest::collection::btree_set(prop_oneof![Just("0:a"), Just("1:b"), Just("1:c"), Just("2:d")].prop_map(String::from), 0..4);
+    let exit = prop_oneof![
+        Just(String::new()),
+        (
+            0..3i64,
+            prop_oneof![Just("e1"), Just("e2")],
+            prop_oneof![Just(ExitReason::Dismissed), Just(ExitReason::Completed)],
+            prop_oneof![Just(""), Just("1:b")]
+        )
+            .prop_map(|(t, id, r, at)| guidepost_core::funnel::exit_key(1_763_900_000_000 + t, id, r, at)),
+    ];
+    (any::<bool>(), any::<bool>(), keys(), keys(), keys(), exit).prop_map(|(shown, completed, viewed, done, missing, exit)| {
+        guidepost_core::funnel::Journey { shown, completed, viewed, done, missing, exit }
+    })
+}
+
+fn merged(a: &guidepost_core::funnel::Journey, b: &guidepost_core::funnel::Journey) -> guidepost_core::funnel::Journey {
+    let mut m = a.clone();
+    m.merge(b);
+    m
+}
+
+proptest! {
+    /// Journeys form a semilattice: stores may merge partial rows in any grouping and
+    /// order, on any machine, and a row seen twice changes nothing.
+    #[test]
+    fn journey_merge_is_associative_commutative_and_idempotent(a in journey_strategy(), b in journey_strategy(), c in journey_strategy()) {
+        prop_assert_eq!(merged(&a, &merged(&b, &c)), merged(&merged(&a, &b), &c));
+        prop_assert_eq!(merged(&a, &b), merged(&b, &a));
+        prop_assert_eq!(merged(&a, &a), a.clone());
+    }
+
+    /// Counting a user's rows one by one equals counting their merge.
+    #[test]
+    fn counting_rows_equals_counting_their_merge(rows in proptest::collection::vec(journey_strategy(), 1..6)) {
+        use guidepost_core::funnel::{Counts, Merge};
+        let mut one_by_one = Merge::default();
+        for (i, j) in rows.iter().enumerate() {
+            one_by_one.add("u", &format!("s{}", i % 2), j).unwrap();
+        }
+        let mut by_session = Merge::default();
+        for s in 0..2 {
+            let mut m = guidepost_core::funnel::Journey::default();
+            rows.iter().enumerate().filter(|(i, _)| i % 2 == s).for_each(|(_, j)| m.merge(j));
+            if rows.len() > s {
+                by_session.add("u", &format!("s{s}"), &m).unwrap();
+            }
+        }
+        let (mut a, mut b) = (Counts::new(), Counts::new());
+        one_by_one.count_into(&mut a);
+        by_session.count_into(&mut b);
+        prop_assert_eq!(a, b);
+    }
+}
+
+/// Rows must come grouped by user, in order; a store that broke that would double count.
+#[test]
+fn merge_refuses_rows_out_of_user_order() {
+    let mut m = guidepost_core::funnel::Merge::default();
+    let j = guidepost_core::funnel::Journey { shown: true, ..Default::default() };
+    m.add("b", "s", &j).unwrap();
+    let err = m.add("a", "s", &j).unwrap_err();
+    assert!(err.contains("out of order"), "{err}");
+}
