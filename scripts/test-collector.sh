@@ -22,7 +22,8 @@ if [ ! -d node_modules/playwright-core ]; then
 fi
 
 echo "== ClickHouse store against a real clickhouse-server"
-GUIDEPOST_REQUIRE_CLICKHOUSE=1 cargo test -p guidepost-collector --test clickhouse
+# Each test starts its own clickhouse-server: three at a time on this 2-core machine.
+GUIDEPOST_REQUIRE_CLICKHOUSE=1 cargo test -p guidepost-collector --test clickhouse -- --test-threads=3
 
 echo "== dashboard in headless Chromium"
 cargo build -q -p guidepost-collector --bin guidepost

@@ -38,7 +38,7 @@ use guidepost_core::funnel::{facts, parse_step_key, record_step_key, report, Com
 use guidepost_core::{EventRecord, FunnelReport};
 use serde_json::{json, Value};
 
-use crate::store::{add_goal_row, day_range, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS};
+use crate::store::{add_goal_row, day_range, fold, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS, DIMS};
 use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 
 pub struct ClickHouseStore {
@@ -46,22 +46,30 @@ pub struct ClickHouseStore {
     /// `http://host:port/`
     base: String,
     pub(crate) db: String,
+    /// This collector's copy of the `dims` table: per guide, the step, variant and choice
+    /// values that have rollup rows (see [`crate::store::fold`]).
+    dims: std::sync::Mutex<std::collections::HashMap<String, [std::collections::HashSet<String>; 3]>>,
 }
+
+/// Guides whose dims a collector keeps in memory; beyond, the copy starts over (it is
+/// reloaded from the table as needed).
+const MAX_CACHED_GUIDES: usize = 10_000;
 
 /// The largest response read whole (`exec`, `rows`); larger answers are read line by line
 /// ([`ClickHouseStore::each_line`]).
 const MAX_RESPONSE: u64 = 64 << 20;
 
 /// The events table: the record (as JSON) and what reports read, including its funnel
-/// facts (see the module's doc).
+/// facts (see the module's doc). `variant` is the record's; `rvariant` is the one the
+/// rollup counts it under (`(other)` beyond the per-guide cap).
 const EVENT_COLUMNS: &str = "event_id String, guide_id String, guide_version UInt32, variant String, kind String,
     user_id String, ts Int64, day Date, record String,
     session_id String, journey UInt8, shown UInt8, completed UInt8, viewed String, done String, missing String, exit String,
-    tally Array(String), comment String, step_key String, vbit UInt64, dbit UInt64, mbit UInt64";
+    tally Array(String), comment String, step_key String, vbit UInt64, dbit UInt64, mbit UInt64, rvariant String";
 const EVENTS_ENGINE: &str = "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (guide_id, event_id)";
 
 /// The rollup tables and the materialized views that fill them from `events`.
-fn rollup_tables(db: &str) -> [String; 6] {
+fn rollup_tables(db: &str) -> [String; 7] {
     let day = "toInt32(intDiv(ts, 86400000))";
     [
         format!(
@@ -76,7 +84,7 @@ fn rollup_tables(db: &str) -> [String; 6] {
         ),
         format!(
             "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.journeys_mv TO {db}.journeys AS
-             SELECT guide_id, {day} AS day, guide_version AS version, variant,
+             SELECT guide_id, {day} AS day, guide_version AS version, rvariant AS variant,
                cityHash64(user_id) AS user_h, cityHash64(user_id, session_id) AS session_h, maxState(shown) AS shown, maxState(completed) AS completed, groupUniqArrayState(viewed) AS viewed,
                groupUniqArrayState(done) AS done, groupUniqArrayState(missing) AS missing, maxState(exit) AS exit,
                groupBitOrState(vbit) AS vbits, groupBitOrState(dbit) AS dbits, groupBitOrState(mbit) AS mbits
@@ -90,8 +98,13 @@ fn rollup_tables(db: &str) -> [String; 6] {
         ),
         format!(
             "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.tallies_mv TO {db}.tallies AS
-             SELECT guide_id, {day} AS day, guide_version AS version, variant, arrayJoin(tally) AS tally, sumState(toUInt64(1)) AS n
+             SELECT guide_id, {day} AS day, guide_version AS version, rvariant AS variant, arrayJoin(tally) AS tally, sumState(toUInt64(1)) AS n
              FROM {db}.events WHERE notEmpty(tally) GROUP BY guide_id, day, version, variant, tally"
+        ),
+        // The capped values with rollup rows, per guide and dimension (see `admit`).
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.dims (guide_id String, dim String, value String)
+             ENGINE = ReplacingMergeTree() ORDER BY (guide_id, dim, value)"
         ),
         format!(
             "CREATE TABLE IF NOT EXISTS {db}.steps (guide_id String, day Int32, version UInt32, variant String, step_key String)
@@ -99,7 +112,7 @@ fn rollup_tables(db: &str) -> [String; 6] {
         ),
         format!(
             "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.steps_mv TO {db}.steps AS
-             SELECT DISTINCT guide_id, {day} AS day, guide_version AS version, variant, step_key FROM {db}.events WHERE step_key != ''"
+             SELECT DISTINCT guide_id, {day} AS day, guide_version AS version, rvariant AS variant, step_key FROM {db}.events WHERE step_key != ''"
         ),
     ]
 }
@@ -137,7 +150,7 @@ impl ClickHouseStore {
             .timeout_global(Some(Duration::from_secs(120)))
             .build()
             .into();
-        let s = ClickHouseStore { agent, base: format!("http://{host}:{port}/"), db: db.to_string() };
+        let s = ClickHouseStore { agent, base: format!("http://{host}:{port}/"), db: db.to_string(), dims: Default::default() };
         s.exec(&format!("CREATE DATABASE IF NOT EXISTS {db}"), "")?;
         s.exec(&format!("CREATE TABLE IF NOT EXISTS {db}.events ({EVENT_COLUMNS}) {EVENTS_ENGINE}"), "")?;
         s.upgrade_events()?;
@@ -264,11 +277,59 @@ impl ClickHouseStore {
         self.write_rows(&batch)
     }
 
-    /// Inserts records (no duplicate check), with their funnel facts.
+    /// Whether `value` of dimension `d` (of [`DIMS`]) may have rollup rows for `guide`: yes
+    /// when it has them already or the guide is under the cap (the value is then written to
+    /// `dims`). Collectors that admit values of one guide at the same moment may each admit
+    /// one beyond the cap; the excess is bounded by the number of collectors.
+    fn admit(
+        &self,
+        cache: &mut std::collections::HashMap<String, [std::collections::HashSet<String>; 3]>,
+        guide: &str,
+        d: usize,
+        value: &str,
+    ) -> Result<bool, String> {
+        if cache.len() > MAX_CACHED_GUIDES && !cache.contains_key(guide) {
+            cache.clear();
+        }
+        let known = cache.entry(guide.to_string()).or_default();
+        if known[d].contains(value) {
+            return Ok(true);
+        }
+        if known[d].len() < DIMS[d].1 {
+            // Another collector may have added values meanwhile.
+            let rows =
+                self.rows(&format!("SELECT dim, value FROM {}.dims WHERE guide_id = {} GROUP BY dim, value", self.db, quote(guide)))?;
+            for r in rows {
+                if let (Some(i), Some(v)) = (DIMS.iter().position(|(n, _)| Some(*n) == r["dim"].as_str()), r["value"].as_str()) {
+                    known[i].insert(v.to_string());
+                }
+            }
+        }
+        if known[d].contains(value) {
+            return Ok(true);
+        }
+        if known[d].len() >= DIMS[d].1 {
+            return Ok(false);
+        }
+        let row = json!({"guide_id": guide, "dim": DIMS[d].0, "value": value});
+        self.exec(&format!("INSERT INTO {}.dims FORMAT JSONEachRow", self.db), &row.to_string())?;
+        known[d].insert(value.to_string());
+        Ok(true)
+    }
+
+    /// Inserts records (no duplicate check), with their funnel facts; values beyond the
+    /// per-guide caps are counted under `(other)`, and the record is stored whole.
     fn write_rows<'a>(&self, records: impl IntoIterator<Item = &'a EventRecord>) -> Result<(), String> {
+        let records: Vec<&EventRecord> = records.into_iter().collect();
+        // The dims lock is held while folding only, not while the rows are sent.
+        let counted: Vec<Option<EventRecord>> = {
+            let mut cache = self.dims.lock().map_err(|_| "clickhouse dims lock poisoned")?;
+            records.iter().map(|r| fold(r, |d, value| self.admit(&mut cache, &r.guide_id, d, value))).collect::<Result<_, _>>()?
+        };
         let mut body = String::new();
-        for r in records {
-            let f = facts(r);
+        for (r, counted) in records.into_iter().zip(&counted) {
+            let c = counted.as_ref().unwrap_or(r);
+            let f = facts(c);
             let j = &f.journey;
             let one = |set: &std::collections::BTreeSet<String>| set.iter().next().cloned().unwrap_or_default();
             let tally: Vec<String> = f.tallies.iter().map(|(step, metric)| format!("{step}{SEP}{metric}")).collect();
@@ -278,11 +339,12 @@ impl ClickHouseStore {
             };
             let row = json!({
                 "event_id": r.event_id, "guide_id": r.guide_id, "guide_version": r.guide_version,
-                "variant": r.variant.clone().unwrap_or_default(), "kind": r.kind.as_str(), "user_id": r.user_id,
+                "variant": r.variant.clone().unwrap_or_default(), "rvariant": c.variant.clone().unwrap_or_default(),
+                "kind": r.kind.as_str(), "user_id": r.user_id,
                 "ts": r.timestamp, "day": date_of(r.timestamp), "record": serde_json::to_string(r).map_err(|e| e.to_string())?,
                 "session_id": r.session_id, "journey": u8::from(*j != Default::default()), "shown": u8::from(j.shown), "completed": u8::from(j.completed),
                 "viewed": one(&j.viewed), "done": one(&j.done), "missing": one(&j.missing), "exit": j.exit,
-                "tally": tally, "comment": f.comment.unwrap_or_default(), "step_key": record_step_key(r),
+                "tally": tally, "comment": f.comment.unwrap_or_default(), "step_key": record_step_key(c),
                 "vbit": bit(&j.viewed), "dbit": bit(&j.done), "mbit": bit(&j.missing),
             });
             body.push_str(&row.to_string());
@@ -472,7 +534,7 @@ impl ClickHouseStore {
             w.push_str(&format!(" AND guide_version = {v}"));
         }
         if let Some(v) = &q.variant {
-            w.push_str(&format!(" AND variant = {}", quote(v)));
+            w.push_str(&format!(" AND rvariant = {}", quote(v)));
         }
         let rows = self.rows(&format!(
             "SELECT ts, event_id, comment FROM {}.events WHERE {w} ORDER BY ts DESC, event_id DESC LIMIT 1 BY event_id LIMIT {MAX_COMMENTS}",

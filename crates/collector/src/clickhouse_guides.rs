@@ -21,7 +21,7 @@
 //! a random 64-bit `nonce`, and after inserting it the writer looks for another live row at
 //! the same key (guide and revision; guide and version; for the log, any entry at the same
 //! seq *or a later one*). If there is one, the writer withdraws its own row and tries again
-//! from a fresh read (up to [`CLAIM_ATTEMPTS`] times, with a small random pause). On one
+//! from a fresh read (up to [`CLAIM_ATTEMPTS`] times, with a growing random pause). On one
 //! ClickHouse server an insert is visible to every query that starts after it returned, so
 //! of two writers that claimed the same key at least one sees the other: at most one keeps
 //! its claim (both may withdraw and retry). Consequences:
@@ -64,7 +64,7 @@ use crate::guide_store::{
 };
 
 /// Times a write is tried when it keeps losing races to other writers of the same key.
-pub const CLAIM_ATTEMPTS: u32 = 16;
+pub const CLAIM_ATTEMPTS: u32 = 32;
 
 /// The guide store's tables, created when missing.
 pub(crate) fn tables(db: &str) -> [String; 4] {
@@ -102,10 +102,13 @@ fn nonce() -> u64 {
     h.finish().max(1)
 }
 
-/// A pause before another attempt, random so that two writers do not collide again.
+/// A pause before another attempt, random so that two writers do not collide again, and
+/// growing (up to 2^attempt ms, at most 250 ms) so that many writers spread out: a loaded
+/// machine with six writers publishing at once made 16 short pauses too few.
 fn backoff(attempt: u32) {
     if attempt > 0 {
-        std::thread::sleep(Duration::from_millis(nonce() % (2 + 5 * u64::from(attempt))));
+        let ceiling = (1u64 << attempt.min(8)).clamp(4, 250);
+        std::thread::sleep(Duration::from_millis(nonce() % ceiling));
     }
 }
 

@@ -26,7 +26,8 @@ use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 use guidepost_core::{EventKind, EventRecord, ExitReason, FunnelReport};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::store::{add_goal_row, day_range, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS};
+use crate::store::{add_goal_row, day_range, fold, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS, DIMS};
+pub use crate::store::{MAX_CHOICES_PER_GUIDE, MAX_STEPS_PER_GUIDE, MAX_VARIANTS_PER_GUIDE, OTHER};
 
 /// Bumped whenever the tables change; a database from another version is refused, except
 /// versions 3 to 6, which are upgraded in place: missing tables are added, and the funnel
@@ -40,16 +41,6 @@ const EXPERIMENT_KINDS: &str = "'guide_shown', 'guide_held_out', 'guide_complete
 fn is_experiment_fact(k: EventKind) -> bool {
     matches!(k, EventKind::GuideShown | EventKind::GuideHeldOut | EventKind::GuideCompleted | EventKind::GoalReached)
 }
-
-/// Distinct steps, `(step_index, step_id)` pairs, counted per guide; the steps of later
-/// records are counted as the step [`OTHER`] at index `MAX_STEP_INDEX + 1`.
-pub const MAX_STEPS_PER_GUIDE: usize = 256;
-/// Distinct variants counted per guide (no variant is not one); later ones count as [`OTHER`].
-pub const MAX_VARIANTS_PER_GUIDE: usize = 32;
-/// Distinct survey choices counted per guide; later ones count as [`OTHER`].
-pub const MAX_CHOICES_PER_GUIDE: usize = 64;
-/// The bucket values beyond a cap are counted in.
-pub const OTHER: &str = "(other)";
 
 const TABLES: &str = "
      -- Append-only rows (rowid order = arrival order); the small unique index on
@@ -93,9 +84,6 @@ struct GuideDims {
     sets: [HashSet<String>; 3],
 }
 
-/// The capped dimensions: (name in the `dims` table, cap).
-const DIMS: [(&str, usize); 3] = [("step", MAX_STEPS_PER_GUIDE), ("variant", MAX_VARIANTS_PER_GUIDE), ("choice", MAX_CHOICES_PER_GUIDE)];
-
 impl Dims {
     /// Whether `value` of dimension `d` may have rollup rows for `guide`: yes when it has
     /// them already or the guide is under the cap (it is then recorded in `dims`, in the
@@ -130,30 +118,9 @@ impl Dims {
         Ok(true)
     }
 
-    /// `r` as its rollup rows see it: values beyond the caps replaced by [`OTHER`]; `None`
-    /// when nothing is replaced.
+    /// `r` as its rollup rows see it (see [`fold`]).
     fn fold(&mut self, tx: &Connection, r: &EventRecord) -> Result<Option<EventRecord>, String> {
-        let mut out: Option<EventRecord> = None;
-        if let (Some(i), Some(id)) = (r.step_index, &r.step_id) {
-            if !self.admit(tx, &r.guide_id, 0, &format!("{i}:{id}"))? {
-                let f = out.get_or_insert_with(|| r.clone());
-                f.step_index = Some(guidepost_core::analytics::MAX_STEP_INDEX + 1);
-                f.step_id = Some(OTHER.into());
-            }
-        }
-        if let Some(v) = r.variant.as_deref().filter(|v| !v.is_empty()) {
-            if !self.admit(tx, &r.guide_id, 1, v)? {
-                out.get_or_insert_with(|| r.clone()).variant = Some(OTHER.into());
-            }
-        }
-        if let Some(c) = r.answer.as_ref().and_then(|a| a.choice.as_deref()) {
-            if !self.admit(tx, &r.guide_id, 2, c)? {
-                if let Some(a) = out.get_or_insert_with(|| r.clone()).answer.as_mut() {
-                    a.choice = Some(OTHER.into());
-                }
-            }
-        }
-        Ok(out)
+        fold(r, |d, value| self.admit(tx, &r.guide_id, d, value))
     }
 }
 

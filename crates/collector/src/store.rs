@@ -7,9 +7,7 @@ use guidepost_core::goals::{GoalCounts, HELD_OUT};
 use guidepost_core::{EventRecord, FunnelReport};
 use serde::{Deserialize, Serialize};
 
-pub use crate::sqlite::{
-    stored_record, SqliteStore, MAX_CHOICES_PER_GUIDE, MAX_STEPS_PER_GUIDE, MAX_VARIANTS_PER_GUIDE, OTHER, SCHEMA_VERSION,
-};
+pub use crate::sqlite::{stored_record, SqliteStore, SCHEMA_VERSION};
 
 pub const DAY_MS: i64 = guidepost_core::dates::DAY_MS;
 
@@ -78,4 +76,46 @@ pub fn add_goal_row(out: &mut GoalCounts, group: &str, day: i64, exposed: u64, c
         d.completed += completed;
     }
     d.converted += converted;
+}
+
+/// Distinct steps, `(step_index, step_id)` pairs, counted per guide; the steps of later
+/// records are counted as the step [`OTHER`] at index `MAX_STEP_INDEX + 1`.
+pub const MAX_STEPS_PER_GUIDE: usize = 256;
+/// Distinct variants counted per guide (no variant is not one); later ones count as [`OTHER`].
+pub const MAX_VARIANTS_PER_GUIDE: usize = 32;
+/// Distinct survey choices counted per guide; later ones count as [`OTHER`].
+pub const MAX_CHOICES_PER_GUIDE: usize = 64;
+/// The bucket values beyond a cap are counted in.
+pub const OTHER: &str = "(other)";
+
+/// The capped dimensions: (name in the `dims` table, cap).
+pub const DIMS: [(&str, usize); 3] =
+    [("step", MAX_STEPS_PER_GUIDE), ("variant", MAX_VARIANTS_PER_GUIDE), ("choice", MAX_CHOICES_PER_GUIDE)];
+
+/// `r` as a store's rollup sees it: each step (`index:id`), variant and survey choice that
+/// `admit(dimension, value)` refuses (the guide already has the cap's number of values in
+/// that dimension of [`DIMS`]) is replaced by [`OTHER`]; `None` when nothing is replaced.
+/// The record itself is stored whole.
+pub fn fold(r: &EventRecord, mut admit: impl FnMut(usize, &str) -> Result<bool, String>) -> Result<Option<EventRecord>, String> {
+    let mut out: Option<EventRecord> = None;
+    if let (Some(i), Some(id)) = (r.step_index, &r.step_id) {
+        if !admit(0, &format!("{i}:{id}"))? {
+            let f = out.get_or_insert_with(|| r.clone());
+            f.step_index = Some(guidepost_core::analytics::MAX_STEP_INDEX + 1);
+            f.step_id = Some(OTHER.into());
+        }
+    }
+    if let Some(v) = r.variant.as_deref().filter(|v| !v.is_empty()) {
+        if !admit(1, v)? {
+            out.get_or_insert_with(|| r.clone()).variant = Some(OTHER.into());
+        }
+    }
+    if let Some(c) = r.answer.as_ref().and_then(|a| a.choice.as_deref()) {
+        if !admit(2, c)? {
+            if let Some(a) = out.get_or_insert_with(|| r.clone()).answer.as_mut() {
+                a.choice = Some(OTHER.into());
+            }
+        }
+    }
+    Ok(out)
 }

@@ -548,3 +548,16 @@ fn an_events_table_from_before_the_rollup_is_upgraded_and_backfilled() {
     let q = FunnelQuery { guide_id: "tour".into(), ..Default::default() };
     assert_eq!(again.funnel(&q).unwrap(), common::funnel_checks::core_report(&all, &q));
 }
+
+/// The per-guide caps hold on ClickHouse too, across two collectors on one database.
+#[test]
+fn clickhouse_counts_values_beyond_the_caps_as_other() {
+    let Some(ch) = start_clickhouse("caps") else {
+        return;
+    };
+    fresh_url(&ch.url, "guidepost_test_caps");
+    let a = ClickHouseStore::connect(&ch.url, "guidepost_test_caps").unwrap();
+    let b = ClickHouseStore::connect(&ch.url, "guidepost_test_caps").unwrap();
+    let stored = common::funnel_checks::check_caps(&a, &b);
+    assert_eq!(b.count().unwrap() as usize, stored, "every record is stored whole");
+}

@@ -1,10 +1,10 @@
 //! Funnel reports: every store gives the report core's `FunnelBuilder` gives on the same
 //! records, field for field, for random journeys and every kind of slice.
 
-use guidepost_collector::store::{FunnelQuery, Store};
+use guidepost_collector::store::{FunnelQuery, Store, MAX_CHOICES_PER_GUIDE, MAX_STEPS_PER_GUIDE, MAX_VARIANTS_PER_GUIDE, OTHER};
 use guidepost_core::{EventKind, EventRecord, ExitReason, FunnelBuilder, FunnelReport, SurveyAnswer};
 
-use super::{rec, Rng, T0};
+use super::{rec, survey, Rng, T0};
 
 const DAY: i64 = 86_400_000;
 /// The steps of the guide's two versions: version 2 moved `sidebar` after `export`.
@@ -223,4 +223,57 @@ pub fn check_funnels_agree(store: &dyn Store, records: &[EventRecord]) {
         let got = store.funnel(&q).unwrap();
         assert_eq!(got, want, "{case}: the store's report equals core's");
     }
+}
+
+/// Distinct step ids, variants and survey choices beyond the per-guide caps are counted
+/// under "(other)". Half the records go through `first`, the rest through `second` (another
+/// store on the same database: a restart, or a second collector), which is then checked.
+/// Returns the number of records inserted.
+pub fn check_caps(first: &dyn Store, second: &dyn Store) -> usize {
+    let extra = 5;
+    let mut recs = Vec::new();
+    for i in 0..(MAX_STEPS_PER_GUIDE + extra) {
+        recs.push(rec(&format!("step-{i}"), EventKind::StepViewed, &format!("u{i}"), Some((i as u32 % 10, &format!("s{i}"))), T0));
+    }
+    for i in 0..(MAX_VARIANTS_PER_GUIDE + extra) {
+        let mut r = rec(&format!("var-{i}"), EventKind::GuideShown, &format!("v{i}"), None, T0);
+        r.variant = Some(format!("variant-{i}"));
+        recs.push(r);
+    }
+    for i in 0..(MAX_CHOICES_PER_GUIDE + extra) {
+        let mut r = survey(&format!("choice-{i}"), &format!("c{i}"), None, Some(&format!("choice {i}")));
+        r.guide_id = "tour".into();
+        recs.push(r);
+    }
+    let (a, b) = recs.split_at(recs.len() / 2);
+    first.insert(a).unwrap();
+    second.insert(b).unwrap();
+    let q = FunnelQuery { guide_id: "tour".into(), ..Default::default() };
+    let f = second.funnel(&q).unwrap();
+    // (what, distinct values counted including OTHER, users counted under OTHER)
+    let steps: Vec<&str> = f.steps.iter().map(|st| st.step_id.as_str()).collect();
+    let other_step = f.steps.iter().find(|st| st.step_id == OTHER).expect("an (other) step");
+    let choices = &f.survey.as_ref().unwrap().choices;
+    let g = second.guides().unwrap();
+    let variants = &g.iter().find(|g| g.guide_id == "tour").unwrap().variants;
+    let other_variant = second.funnel(&FunnelQuery { variant: Some(OTHER.into()), ..q.clone() }).unwrap();
+    let cases = [
+        ("steps", steps.len(), other_step.viewed_users as usize),
+        ("choices", choices.len(), choices[OTHER] as usize),
+        ("variants", variants.len(), other_variant.shown_users as usize),
+    ];
+    for ((what, distinct, other), cap) in cases.into_iter().zip([MAX_STEPS_PER_GUIDE, MAX_CHOICES_PER_GUIDE, MAX_VARIANTS_PER_GUIDE]) {
+        assert_eq!(distinct, cap + 1, "{what}: the cap plus (other)");
+        assert_eq!(other, extra, "{what}: the values beyond the cap are in (other)");
+    }
+    assert_eq!(f.shown_users as usize, MAX_VARIANTS_PER_GUIDE + extra, "guide totals still count every user");
+    // A value counted before the cap was reached keeps its own row.
+    let mut again = rec("step-again", EventKind::StepViewed, "late", Some((3, "s3")), T0);
+    second.insert(std::slice::from_ref(&again)).unwrap();
+    assert_eq!(second.funnel(&q).unwrap().steps.iter().find(|st| st.step_id == "s3").unwrap().viewed_users, 2);
+    again.event_id = "step-new".into();
+    again.step_id = Some("brand-new".into());
+    second.insert(&[again]).unwrap();
+    assert_eq!(second.funnel(&q).unwrap().steps.len(), MAX_STEPS_PER_GUIDE + 1, "a new step after the cap adds no row");
+    recs.len() + 2
 }
