@@ -766,7 +766,7 @@ fn reposition() {
         (Some(f), true) if f.connected() => {
             let r = f.rect();
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
-            let opts = PositionOptions { rtl, scroll_padding_top: dom::header_height(), ..Default::default() };
+            let opts = PositionOptions { rtl, scroll_padding_top: dom::header_height_cached(), ..Default::default() };
             let placement =
                 with(|rt| rt.active.as_ref().and_then(|a| a.guide.steps.get(a.state.step)).map(|s| s.placement).unwrap_or_default());
             let pos = compute_position(r, size, vp, placement, &opts);
