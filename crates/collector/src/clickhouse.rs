@@ -34,11 +34,11 @@
 use std::io::BufRead;
 use std::time::Duration;
 
-use guidepost_core::funnel::{facts, parse_step_key, record_step_key, report, Comments, Counts, MAX_COMMENTS, SEP};
+use guidepost_core::funnel::{facts, parse_step_key, report, Comments, Counts, MAX_COMMENTS, SEP};
 use guidepost_core::{EventRecord, FunnelReport};
 use serde_json::{json, Value};
 
-use crate::store::{add_goal_row, day_range, fold, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS, DIMS};
+use crate::store::{add_goal_row, day_range, fold, FunnelQuery, GuideDims, GuideSummary, Inserted, Store, DAY_MS, DIMS};
 use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 
 pub struct ClickHouseStore {
@@ -48,7 +48,7 @@ pub struct ClickHouseStore {
     pub(crate) db: String,
     /// This collector's copy of the `dims` table: per guide, the step, variant and choice
     /// values that have rollup rows (see [`crate::store::fold`]).
-    dims: std::sync::Mutex<std::collections::HashMap<String, [std::collections::HashSet<String>; 3]>>,
+    dims: std::sync::Mutex<std::collections::HashMap<String, GuideDims>>,
 }
 
 /// Guides whose dims a collector keeps in memory; beyond, the copy starts over (it is
@@ -260,20 +260,13 @@ impl ClickHouseStore {
     /// merge collapses the copies, and the rollup's states ignore them meanwhile.
     fn backfill(&self) -> Result<(), String> {
         let mut batch = Vec::new();
-        let mut fail = None;
         self.each_line(&format!("SELECT record FROM {}.events FINAL FORMAT TabSeparatedRaw", self.db), |line| {
-            match serde_json::from_str::<EventRecord>(line) {
-                Ok(r) => batch.push(r),
-                Err(e) => fail = Some(format!("clickhouse record: {e}")),
-            }
+            batch.push(serde_json::from_str::<EventRecord>(line).map_err(|e| format!("clickhouse record: {e}"))?);
             if batch.len() >= 10_000 {
                 self.write_rows(&std::mem::take(&mut batch))?;
             }
             Ok(())
         })?;
-        if let Some(e) = fail {
-            return Err(e);
-        }
         self.write_rows(&batch)
     }
 
@@ -281,40 +274,24 @@ impl ClickHouseStore {
     /// when it has them already or the guide is under the cap (the value is then written to
     /// `dims`). Collectors that admit values of one guide at the same moment may each admit
     /// one beyond the cap; the excess is bounded by the number of collectors.
-    fn admit(
-        &self,
-        cache: &mut std::collections::HashMap<String, [std::collections::HashSet<String>; 3]>,
-        guide: &str,
-        d: usize,
-        value: &str,
-    ) -> Result<bool, String> {
+    fn admit(&self, cache: &mut std::collections::HashMap<String, GuideDims>, guide: &str, d: usize, value: &str) -> Result<bool, String> {
         if cache.len() > MAX_CACHED_GUIDES && !cache.contains_key(guide) {
             cache.clear();
         }
-        let known = cache.entry(guide.to_string()).or_default();
-        if known[d].contains(value) {
-            return Ok(true);
-        }
-        if known[d].len() < DIMS[d].1 {
-            // Another collector may have added values meanwhile.
+        // Another collector may have added values meanwhile.
+        let reload = || -> Result<Vec<(String, String)>, String> {
             let rows =
                 self.rows(&format!("SELECT dim, value FROM {}.dims WHERE guide_id = {} GROUP BY dim, value", self.db, quote(guide)))?;
-            for r in rows {
-                if let (Some(i), Some(v)) = (DIMS.iter().position(|(n, _)| Some(*n) == r["dim"].as_str()), r["value"].as_str()) {
-                    known[i].insert(v.to_string());
-                }
-            }
-        }
-        if known[d].contains(value) {
-            return Ok(true);
-        }
-        if known[d].len() >= DIMS[d].1 {
-            return Ok(false);
-        }
-        let row = json!({"guide_id": guide, "dim": DIMS[d].0, "value": value});
-        self.exec(&format!("INSERT INTO {}.dims FORMAT JSONEachRow", self.db), &row.to_string())?;
-        known[d].insert(value.to_string());
-        Ok(true)
+            Ok(rows
+                .iter()
+                .map(|r| (r["dim"].as_str().unwrap_or_default().to_string(), r["value"].as_str().unwrap_or_default().to_string()))
+                .collect())
+        };
+        let record = || {
+            let row = json!({"guide_id": guide, "dim": DIMS[d].0, "value": value});
+            self.exec(&format!("INSERT INTO {}.dims FORMAT JSONEachRow", self.db), &row.to_string()).map(|_| ())
+        };
+        cache.entry(guide.to_string()).or_default().admit(d, value, reload, record)
     }
 
     /// Inserts records (no duplicate check), with their funnel facts; values beyond the
@@ -331,21 +308,21 @@ impl ClickHouseStore {
             let c = counted.as_ref().unwrap_or(r);
             let f = facts(c);
             let j = &f.journey;
-            let one = |set: &std::collections::BTreeSet<String>| set.iter().next().cloned().unwrap_or_default();
             let tally: Vec<String> = f.tallies.iter().map(|(step, metric)| format!("{step}{SEP}{metric}")).collect();
-            // The step's bit (its index, below 64) in the sets' fast path (see `journey_counts`).
-            let bit = |set: &std::collections::BTreeSet<String>| -> u64 {
-                set.iter().next().and_then(|k| parse_step_key(k)).filter(|(i, _)| *i < 64).map_or(0, |(i, _)| 1 << i)
-            };
+            // A record holds at most its own step in one of the sets: the step key, and its
+            // bit (its index, below 64) for the sets' fast path (see `journey_counts`).
+            let bit = parse_step_key(&f.step).filter(|(i, _)| *i < 64).map_or(0, |(i, _)| 1u64 << i);
+            let key = |set: &std::collections::BTreeSet<String>| if set.is_empty() { "" } else { f.step.as_str() };
+            let bit_of = |set: &std::collections::BTreeSet<String>| if set.is_empty() { 0 } else { bit };
             let row = json!({
                 "event_id": r.event_id, "guide_id": r.guide_id, "guide_version": r.guide_version,
                 "variant": r.variant.clone().unwrap_or_default(), "rvariant": c.variant.clone().unwrap_or_default(),
                 "kind": r.kind.as_str(), "user_id": r.user_id,
                 "ts": r.timestamp, "day": date_of(r.timestamp), "record": serde_json::to_string(r).map_err(|e| e.to_string())?,
                 "session_id": r.session_id, "journey": u8::from(*j != Default::default()), "shown": u8::from(j.shown), "completed": u8::from(j.completed),
-                "viewed": one(&j.viewed), "done": one(&j.done), "missing": one(&j.missing), "exit": j.exit,
-                "tally": tally, "comment": f.comment.unwrap_or_default(), "step_key": record_step_key(c),
-                "vbit": bit(&j.viewed), "dbit": bit(&j.done), "mbit": bit(&j.missing),
+                "viewed": key(&j.viewed), "done": key(&j.done), "missing": key(&j.missing), "exit": j.exit,
+                "tally": tally, "comment": f.comment.unwrap_or_default(), "step_key": f.step,
+                "vbit": bit_of(&j.viewed), "dbit": bit_of(&j.done), "mbit": bit_of(&j.missing),
             });
             body.push_str(&row.to_string());
             body.push('\n');

@@ -17,16 +17,16 @@
 //! cap is still stored whole, but counted under [`OTHER`], so that no client can make the
 //! rollups, and every report that reads them, grow without bound.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 
-use guidepost_core::funnel::{facts, report, set_text, Comments, Counts, Facts, Journey, Merge, MAX_COMMENTS, SEP};
+use guidepost_core::funnel::{facts, report, set_text, text_set, Comments, Counts, Facts, Journey, Merge, MAX_COMMENTS};
 use guidepost_core::goals::{GoalCounts, GoalSlice, HELD_OUT, SHOWN};
 use guidepost_core::{EventKind, EventRecord, ExitReason, FunnelReport};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::store::{add_goal_row, day_range, fold, FunnelQuery, GuideSummary, Inserted, Store, DAY_MS, DIMS};
+use crate::store::{add_goal_row, day_range, fold, FunnelQuery, GuideDims, GuideSummary, Inserted, Store, DAY_MS, DIMS};
 pub use crate::store::{MAX_CHOICES_PER_GUIDE, MAX_STEPS_PER_GUIDE, MAX_VARIANTS_PER_GUIDE, OTHER};
 
 /// Bumped whenever the tables change; a database from another version is refused, except
@@ -78,44 +78,22 @@ const TABLES: &str = "
 #[derive(Default)]
 struct Dims(HashMap<String, GuideDims>);
 
-/// The step (`index:id`), variant and choice values of one guide that have rollup rows.
-#[derive(Default)]
-struct GuideDims {
-    sets: [HashSet<String>; 3],
-}
-
 impl Dims {
-    /// Whether `value` of dimension `d` may have rollup rows for `guide`: yes when it has
-    /// them already or the guide is under the cap (it is then recorded in `dims`, in the
-    /// caller's transaction). Values are never removed, so a full set stays full; another
-    /// writer's additions are read from the table before deciding.
+    /// [`GuideDims::admit`] over the `dims` table, in the caller's transaction.
     fn admit(&mut self, tx: &Connection, guide: &str, d: usize, value: &str) -> Result<bool, String> {
-        let g = self.0.entry(guide.to_string()).or_default();
-        if g.sets[d].contains(value) {
-            return Ok(true);
-        }
-        if g.sets[d].len() < DIMS[d].1 {
+        let reload = || -> Result<Vec<(String, String)>, String> {
             let fail = |e: rusqlite::Error| format!("cannot read the dims table: {e}");
             let mut stmt = tx.prepare_cached("SELECT dim, value FROM dims WHERE guide_id = ?1").map_err(fail)?;
             let rows = stmt.query_map([guide], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(fail)?;
-            for row in rows {
-                let (dim, v) = row.map_err(fail)?;
-                if let Some(i) = DIMS.iter().position(|(n, _)| *n == dim) {
-                    g.sets[i].insert(v);
-                }
-            }
-        }
-        if g.sets[d].contains(value) {
-            return Ok(true);
-        }
-        if g.sets[d].len() >= DIMS[d].1 {
-            return Ok(false);
-        }
-        tx.prepare_cached("INSERT OR IGNORE INTO dims(guide_id, dim, value) VALUES (?1, ?2, ?3)")
-            .and_then(|mut s| s.execute(params![guide, DIMS[d].0, value]))
-            .map_err(|e| format!("cannot write the dims table: {e}"))?;
-        g.sets[d].insert(value.to_string());
-        Ok(true)
+            rows.collect::<Result<_, _>>().map_err(fail)
+        };
+        let record = || {
+            tx.prepare_cached("INSERT OR IGNORE INTO dims(guide_id, dim, value) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![guide, DIMS[d].0, value]))
+                .map(|_| ())
+                .map_err(|e| format!("cannot write the dims table: {e}"))
+        };
+        self.0.entry(guide.to_string()).or_default().admit(d, value, reload, record)
     }
 
     /// `r` as its rollup rows see it (see [`fold`]).
@@ -128,14 +106,12 @@ impl Dims {
 /// outside the writer lock.
 struct Row {
     rec: EventRecord,
-    variant: String,
-    day: i64,
     facts: Facts,
 }
 
 impl Row {
     fn new(r: &EventRecord) -> Row {
-        Row { rec: r.clone(), variant: r.variant.clone().unwrap_or_default(), day: r.timestamp.div_euclid(DAY_MS), facts: facts(r) }
+        Row { rec: r.clone(), facts: facts(r) }
     }
 }
 
@@ -154,8 +130,9 @@ struct Changes {
 }
 
 impl Changes {
-    fn add(&mut self, r: &EventRecord, variant: &str, day: i64, f: &Facts) {
-        let slot: Slot = (r.guide_id.clone(), day, r.guide_version, variant.to_string());
+    fn add(&mut self, r: &EventRecord, f: &Facts) {
+        let variant = r.variant.clone().unwrap_or_default();
+        let slot: Slot = (r.guide_id.clone(), r.timestamp.div_euclid(DAY_MS), r.guide_version, variant);
         if f.journey != Journey::default() {
             let key = (slot.clone(), r.user_id.clone(), r.session_id.clone());
             self.journeys.entry(key).or_default().merge(&f.journey);
@@ -226,12 +203,8 @@ impl Changes {
     }
 }
 
-fn split_set(t: &str) -> impl Iterator<Item = &str> {
-    t.split(SEP).filter(|k| !k.is_empty())
-}
-
 fn journey_of_row(r: &rusqlite::Row) -> rusqlite::Result<Journey> {
-    let set = |i: usize| -> rusqlite::Result<BTreeSet<String>> { Ok(split_set(r.get_ref(i)?.as_str()?).map(str::to_string).collect()) };
+    let set = |i: usize| -> rusqlite::Result<BTreeSet<String>> { Ok(text_set(r.get_ref(i)?.as_str()?).map(str::to_string).collect()) };
     Ok(Journey { shown: r.get(0)?, completed: r.get(1)?, viewed: set(2)?, done: set(3)?, missing: set(4)?, exit: r.get(5)? })
 }
 
@@ -336,8 +309,7 @@ impl SqliteStore {
         while let Some(row) = rows.next().map_err(|e| e.to_string())? {
             let r = record_of_row(row).map_err(|e| e.to_string())?;
             let r = dims.fold(tx, &r)?.unwrap_or(r);
-            let row = Row::new(&r);
-            changes.add(&row.rec, &row.variant, row.day, &row.facts);
+            changes.add(&r, &facts(&r));
             pending += 1;
             if pending == 50_000 {
                 std::mem::take(&mut changes).write(tx)?;
@@ -416,7 +388,7 @@ impl SqliteStore {
                         if let Some(f) = dims.fold(&tx, r)? {
                             *row = Row::new(&f);
                         }
-                        changes.add(&row.rec, &row.variant, row.day, &row.facts);
+                        changes.add(&row.rec, &row.facts);
                     }
                 }
             }

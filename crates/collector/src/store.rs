@@ -92,6 +92,46 @@ pub const OTHER: &str = "(other)";
 pub const DIMS: [(&str, usize); 3] =
     [("step", MAX_STEPS_PER_GUIDE), ("variant", MAX_VARIANTS_PER_GUIDE), ("choice", MAX_CHOICES_PER_GUIDE)];
 
+/// The step (`index:id`), variant and choice values of one guide that have rollup rows,
+/// per dimension of [`DIMS`]: a store's copy of its `dims` table.
+#[derive(Default)]
+pub struct GuideDims(pub [std::collections::HashSet<String>; 3]);
+
+impl GuideDims {
+    /// Whether `value` of dimension `d` may have rollup rows: yes when it has them already
+    /// or the guide is under the cap. Values are never removed, so a full set stays full.
+    /// Under the cap, `reload` first reads the `(dim, value)` rows other writers added to
+    /// the table; a value admitted anew is passed to `record`, which adds it to the table.
+    pub fn admit(
+        &mut self,
+        d: usize,
+        value: &str,
+        reload: impl FnOnce() -> Result<Vec<(String, String)>, String>,
+        record: impl FnOnce() -> Result<(), String>,
+    ) -> Result<bool, String> {
+        let sets = &mut self.0;
+        if sets[d].contains(value) {
+            return Ok(true);
+        }
+        if sets[d].len() < DIMS[d].1 {
+            for (dim, v) in reload()? {
+                if let Some(i) = DIMS.iter().position(|(n, _)| *n == dim) {
+                    sets[i].insert(v);
+                }
+            }
+        }
+        if sets[d].contains(value) {
+            return Ok(true);
+        }
+        if sets[d].len() >= DIMS[d].1 {
+            return Ok(false);
+        }
+        record()?;
+        sets[d].insert(value.to_string());
+        Ok(true)
+    }
+}
+
 /// `r` as a store's rollup sees it: each step (`index:id`), variant and survey choice that
 /// `admit(dimension, value)` refuses (the guide already has the cap's number of values in
 /// that dimension of [`DIMS`]) is replaced by [`OTHER`]; `None` when nothing is replaced.

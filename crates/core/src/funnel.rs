@@ -178,10 +178,12 @@ pub struct Facts {
     pub tallies: Vec<(String, String)>,
     /// A survey comment (non-blank).
     pub comment: Option<String>,
+    /// The record's step key, `""` when it has no step.
+    pub step: String,
 }
 
 /// The step key of a record, `""` when it has no step.
-pub fn record_step_key(r: &EventRecord) -> String {
+fn record_step_key(r: &EventRecord) -> String {
     let step = match (r.step_index, &r.step_id) {
         (Some(i), Some(id)) => step_key(i, id),
         (None, Some(id)) => step_key(0, id),
@@ -205,16 +207,16 @@ pub fn facts(r: &EventRecord) -> Facts {
     match r.kind {
         EventKind::GuideShown => j.shown = true,
         EventKind::StepViewed if has_step => {
-            j.viewed.insert(step);
+            j.viewed.insert(step.clone());
         }
         EventKind::StepCompleted if has_step => {
             if let Some(d) = r.duration_ms {
                 f.tallies.push((step.clone(), format!("dur:{}", duration_bucket(d))));
             }
-            j.done.insert(step);
+            j.done.insert(step.clone());
         }
         EventKind::StepTargetMissing if has_step => {
-            j.missing.insert(step);
+            j.missing.insert(step.clone());
         }
         EventKind::GuideCompleted | EventKind::GuideDismissed | EventKind::GuideAbandoned => {
             j.completed = r.kind == EventKind::GuideCompleted;
@@ -235,12 +237,18 @@ pub fn facts(r: &EventRecord) -> Facts {
         // (see `goals`): nothing for the funnel.
         _ => {}
     }
+    f.step = step;
     f
 }
 
 /// A set of step keys as text: joined by [`SEP`] (step keys are printable).
 pub fn set_text(s: &BTreeSet<String>) -> String {
     s.iter().map(String::as_str).collect::<Vec<_>>().join(&SEP.to_string())
+}
+
+/// The step keys of a [`set_text`].
+pub fn text_set(t: &str) -> impl Iterator<Item = &str> {
+    t.split(SEP).filter(|k| !k.is_empty())
 }
 
 /// Counters: (step key or `""` for the guide, metric) -> n.
@@ -317,7 +325,7 @@ struct SessionAcc {
 const OTHER_REASONS: [&str; 3] = ["completed_elsewhere", "left_later", "in_progress"];
 
 /// Per-step counters, by step number.
-#[derive(Default, Clone)]
+#[derive(Default)]
 struct StepCounts {
     viewed: u64,
     completed: u64,
@@ -364,13 +372,21 @@ impl Merge {
         n
     }
 
-    /// Adds one journey row of `user`'s `session`.
-    pub fn add(&mut self, user: &str, session: &str, j: &Journey) -> Result<(), String> {
-        let sets = [&j.viewed, &j.done, &j.missing].map(|s| s.iter().map(String::as_str));
-        self.add_parts(user, session, j.shown, j.completed, sets, &j.exit)
+    /// The numbers of some step keys.
+    fn steps_of<'a>(&mut self, keys: impl Iterator<Item = &'a str>) -> Steps {
+        let mut s = Steps::default();
+        keys.for_each(|k| s.insert(self.number(k)));
+        s
     }
 
-    /// Adds one journey row whose step sets are given as [`set_text`]s.
+    /// Adds one journey row of `user`'s `session`. Fails when `user` comes before the user
+    /// being merged (rows out of order).
+    pub fn add(&mut self, user: &str, session: &str, j: &Journey) -> Result<(), String> {
+        let sets = [&j.viewed, &j.done, &j.missing].map(|s| self.steps_of(s.iter().map(String::as_str)));
+        self.merge_row(user, session, j.shown, j.completed, sets, &j.exit)
+    }
+
+    /// [`Merge::add`] for a row whose step sets are given as [`set_text`]s.
     pub fn add_joined(
         &mut self,
         user: &str,
@@ -380,35 +396,15 @@ impl Merge {
         sets: [&str; 3],
         exit: &str,
     ) -> Result<(), String> {
-        let [viewed, done, missing] = sets.map(|t| match self.joined.get(t) {
+        let sets = sets.map(|t| match self.joined.get(t) {
             Some(s) => s.clone(),
             None => {
-                let mut s = Steps::default();
-                t.split(SEP).filter(|k| !k.is_empty()).for_each(|k| s.insert(self.number(k)));
+                let s = self.steps_of(text_set(t));
                 if self.joined.len() < 10_000 {
                     self.joined.insert(t.to_string(), s.clone());
                 }
                 s
             }
-        });
-        self.merge_row(user, session, shown, completed, [viewed, done, missing], exit)
-    }
-
-    /// Adds one journey row given by its parts: the step keys viewed, done and missing.
-    /// Fails when `user` comes before the user being merged (rows out of order).
-    pub fn add_parts<'a, I: Iterator<Item = &'a str>>(
-        &mut self,
-        user: &str,
-        session: &str,
-        shown: bool,
-        completed: bool,
-        sets: [I; 3],
-        exit: &str,
-    ) -> Result<(), String> {
-        let sets = sets.map(|keys| {
-            let mut s = Steps::default();
-            keys.for_each(|k| s.insert(self.number(k)));
-            s
         });
         self.merge_row(user, session, shown, completed, sets, exit)
     }
