@@ -11,7 +11,7 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p guidepost-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p guidepost-web -p guidepost-dom -p guidepost-overlay -p guidepost-author --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy -p guidepost-studio --target wasm32-unknown-unknown -- -D warnings
 
 echo "== cargo test --workspace (includes the tidy checks and the fuzz suite)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# In-browser unit tests of guidepost-web: wasm-bindgen-test in headless Chromium, driven by
-# Debian's chromedriver (crates/web/src/browser_tests.rs; Chromium options in
-# crates/web/webdriver.json). Installs what it needs on a fresh machine.
+# In-browser unit tests of the browser modules' DOM code: wasm-bindgen-test in headless
+# Chromium, driven by Debian's chromedriver (browser_tests.rs in crates/dom, crates/overlay
+# and crates/author; Chromium options in crates/web/webdriver.json). Installs what it needs on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
@@ -21,4 +21,4 @@ ensure_wasm_tools
 # The runner reads webdriver.json from the working directory.
 cd crates/web
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
-  cargo test -p guidepost-web --target wasm32-unknown-unknown --lib
+  cargo test -p guidepost-dom -p guidepost-overlay -p guidepost-author --target wasm32-unknown-unknown --lib

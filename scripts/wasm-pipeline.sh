@@ -2,7 +2,8 @@
 # pipeline every measured wasm goes through. Run from the repository root.
 #   ensure_wasm_tools                ->  the wasm32 target, and wasm-bindgen-cli (wasm-bindgen and
 #                                        wasm-bindgen-test-runner) at exactly the crate's version
-#   bindgen_opt IN.wasm OUTDIR NAME  ->  OUTDIR/NAME.js (glue) and OUTDIR/NAME.opt.wasm
+#   bindgen_opt IN.wasm OUTDIR NAME [TARGET]  ->  OUTDIR/NAME.js (glue; TARGET no-modules by
+#                                        default, or web for an ES module) and OUTDIR/NAME.opt.wasm
 # wasm-bindgen (the pinned CLI), then wasm-opt -Oz --converge from npm's binaryen (Debian's
 # binaryen 108 emits wasm Chromium rejects). --converge repeats -Oz until the module stops
 # shrinking: about 13 s more for about 1.5 KB gzipped.
@@ -19,8 +20,8 @@ ensure_wasm_tools() {
 }
 
 bindgen_opt() {
-  local in=$1 out=$2 name=$3
-  wasm-bindgen --target no-modules --no-typescript --out-dir "$out" --out-name "$name" "$in"
+  local in=$1 out=$2 name=$3 target=${4:-no-modules}
+  wasm-bindgen --target "$target" --no-typescript --out-dir "$out" --out-name "$name" "$in"
   node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     --enable-reference-types --enable-multivalue \

@@ -39,10 +39,10 @@ test("targeting: the right user sees the guide and the wrong user doesn't", asyn
   const admin = await openPage(browser, `${server.base}/index.html?user=ada-admin`);
   await heading(admin.page, "Welcome to Acme Analytics").waitFor();
   const viewer = await openPage(browser, `${server.base}/index.html?user=vic-viewer`);
-  await viewer.page.waitForFunction(() => Guidepost.debug().length > 0);
+  await viewer.page.waitForFunction(async () => (await Guidepost.debug()).length > 0);
   await settled(viewer.page);
   assert.equal(await dialog(viewer.page).count(), 0);
-  const trace = await viewer.page.evaluate(() => Guidepost.debug().find((g) => g.guide_id === "onboarding-tour"));
+  const trace = await viewer.page.evaluate(async () => (await Guidepost.debug()).find((g) => g.guide_id === "onboarding-tour"));
   assert.equal(trace.eligible, false);
   const role = trace.trace.children[0].children.find((c) => c.label.startsWith("trait role"));
   assert.equal(role.detail, 'role is "viewer"');
@@ -97,7 +97,7 @@ test("a hostile host stylesheet cannot break the overlay", async () => {
 test("keyboard only: focus moves in, arrows step, Tab stays in the modal, Esc restores focus", async () => {
   const { page } = await openPage(browser, `${server.base}/index.html?user=tom-trial`);
   // tom-trial has no auto-started tour here; start it from the page's button by keyboard.
-  await page.waitForFunction(() => Guidepost.debug().length > 0);
+  await page.waitForFunction(async () => (await Guidepost.debug()).length > 0);
   await page.locator("#start-tour").focus();
   await page.keyboard.press("Enter");
   await heading(page, "Welcome to Acme Analytics").waitFor();
@@ -150,12 +150,17 @@ test("author HTML is shown as text, never rendered", async () => {
 });
 
 test("a broken guide is reported and the rest still load", async () => {
+  // The runtime's lean reader names the guide and the JSON path of what it cannot read;
+  // validate() (the author module) adds the shape pass and its did-you-mean hints.
   const good = guide("good", [{ id: "s", kind: "modal", title: "Good" }], { trigger: { type: "manual" } });
-  const bad = { id: "bad", name: "bad", steps: [{ id: "s", kind: "modal", title: "x", placment: "top" }] };
+  const bad = { id: "bad", name: "bad", steps: [{ id: "s", kind: "modal", title: "x", placement: "topp", placment: "top" }] };
   const { page, errors } = await lab(browser, [bad, good], { start: "good" });
   await dialog(page).getByRole("heading", { name: "Good" }).waitFor();
   const reported = await page.evaluate(() => window.__errors.map((e) => e.message));
-  assert.ok(reported.some((m) => m.includes('$[0].steps[0].placment') && m.includes('did you mean "placement"')), reported.join("\n"));
+  assert.ok(reported.some((m) => m.includes("$[0].steps[0].placement") && m.includes('guide "bad"')), reported.join("\n"));
+  const checked = await page.evaluate((g) => Guidepost.validate([g]), bad);
+  const messages = checked.diagnostics.map((d) => `${d.path}: ${d.message}`);
+  assert.ok(messages.some((m) => m.includes("$[0].steps[0].placment") && m.includes('did you mean "placement"')), messages.join("\n"));
   assert.deepEqual(errors, []);
 });
 

@@ -33,7 +33,8 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const reset = (failNext = 0) => Object.assign(collector, { failNext, requests: [], accepted: [] });
 const acceptedIds = () => collector.accepted.flatMap((b) => b.batch.map((r) => r.event_id));
-const tour = [guide("delivery", [{ id: "hello", kind: "modal", title: "Hello", body: "A modal step." }])];
+// Started by `start()` alone: the tests decide when (online or offline) it shows.
+const tour = [guide("delivery", [{ id: "hello", kind: "modal", title: "Hello", body: "A modal step." }], { trigger: { type: "manual" } })];
 
 async function waitFor(cond, ms, what) {
   const end = Date.now() + ms;
@@ -44,13 +45,17 @@ async function waitFor(cond, ms, what) {
   assert.fail(`timed out waiting for ${what}`);
 }
 
-/** Opens the lab page with an endpoint, runs a one-step guide and dismisses it (3 records). */
-async function runGuide(page) {
-  await page.evaluate(([g, endpoint]) => {
-    Guidepost.init({ guides: g, endpoint, writeKey: "wk_test" });
+/** Opens the lab page with an endpoint, runs a one-step guide and dismisses it (3 records);
+ * with `offline`, the browser goes offline once the overlay module is in (`prefetchOverlay`),
+ * before the guide starts. */
+async function runGuide(page, offline) {
+  await page.evaluate(([g, endpoint]) => Guidepost.init({ guides: g, endpoint, writeKey: "wk_test", prefetchOverlay: true }), [tour, `${server.base}/collect`]);
+  await page.locator("guidepost-root").waitFor({ state: "attached" });
+  if (offline) await offline.setOffline(true);
+  await page.evaluate(() => {
     Guidepost.identify("delivery-user", {});
     Guidepost.start("delivery");
-  }, [tour, `${server.base}/collect`]);
+  });
   await page.locator("guidepost-root [role=dialog]").waitFor();
   await page.keyboard.press("Escape");
   await page.locator("guidepost-root [role=dialog]").waitFor({ state: "detached" });
@@ -99,8 +104,7 @@ test("a failing collector is retried with backoff and every record arrives exact
 test("offline: records survive going offline and are sent when the browser is back online", async () => {
   reset();
   const { page, context } = await openPage(browser, `${server.base}/lab/lab.html`);
-  await context.setOffline(true);
-  const ids = await runGuide(page);
+  const ids = await runGuide(page, context);
   // The failed send is reported (once): a deterministic sign that delivery was tried.
   await page.waitForFunction(() => window.__errors.some((e) => e.source === "delivery"));
   assert.equal(collector.accepted.length, 0);
@@ -121,8 +125,7 @@ test("offline tab close loses nothing: the next visit delivers what was queued",
   await page.goto(`${server.base}/lab/lab.html`);
   await page.waitForFunction(() => window.Guidepost && window.Guidepost.on);
   await page.evaluate(() => Guidepost.on("event", (e) => window.__events.push(e)));
-  await context.setOffline(true);
-  const ids = await runGuide(page);
+  const ids = await runGuide(page, context);
   assert.deepEqual([...(await queued(page))].sort(), [...ids].sort());
   const next = await context.newPage();
   // The tab closes while offline (pagehide -> beacon, which fails).

@@ -88,7 +88,7 @@ test("a new version reaches returning users according to its frequency", async (
   // "once" was used up by version 1: version 2 does not show to this user.
   page = await visit(context, "store-user-2b", "once");
   await settled(page);
-  await page.waitForFunction(() => Guidepost.debug().some((g) => g.guide_id === "store-once"));
+  await page.waitForFunction(async () => (await Guidepost.debug()).some((g) => g.guide_id === "store-once"));
   assert.equal(await dialog(page).count(), 0);
   const once = (await page.evaluate(() => Guidepost.debug())).find((g) => g.guide_id === "store-once");
   assert.equal(once.eligible, false, JSON.stringify(once));
@@ -107,7 +107,7 @@ test("an unpublished guide stops on the next page view, even with a cached copy"
   // The next page view starts from the cached copy, which still lists the guide.
   page = await visit(context, "store-user-3", G);
   await settled(page);
-  await page.waitForFunction(() => !Guidepost.debug().some((g) => g.guide_id === "store-gone"));
+  await page.waitForFunction(async () => !(await Guidepost.debug()).some((g) => g.guide_id === "store-gone"));
   assert.equal(await dialog(page).getByRole("heading", { name: "Soon gone" }).count(), 0);
   assert.ok(!(await events(page)).some((e) => e.guide_id === "store-gone"), "never shown again");
   await context.close();

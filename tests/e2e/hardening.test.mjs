@@ -65,7 +65,7 @@ test("a panic in the engine is reported once and every later call is a no-op", a
     window.scrollBy(0, 300);
     document.body.appendChild(document.createElement("div"));
     document.getElementById("plain").click();
-    return { debug: Guidepost.debug(), validate: Guidepost.validate("[]"), pick: await Guidepost.pick() };
+    return { debug: await Guidepost.debug(), validate: await Guidepost.validate("[]"), pick: await Guidepost.pick() };
   });
   assert.deepEqual(answers, { debug: [], validate: null, pick: null });
   // A task later: the mutation and scroll listeners had their chance to throw.
@@ -287,8 +287,10 @@ test("a batch over the rate limit is split and every record arrives", async () =
   // 429 for batches over 2 records, with Retry-After: 0.
   collector.answer = (batch) => (batch.length > 2 ? [429, { error: "rate limit exceeded" }, { "retry-after": "0" }] : [200, { accepted: batch.length, duplicates: 0, rejected: [] }, {}]);
   const { page, context } = await openPage(browser, `${server.base}/lab/lab.html`);
+  await page.evaluate((g) => Guidepost.init({ guides: g, endpoint: location.origin + "/collect", writeKey: "wk", prefetchOverlay: true }), [{ ...modal("rl"), trigger: { type: "manual" } }]);
+  await page.locator("guidepost-root").waitFor({ state: "attached" });
   await context.setOffline(true);
-  await page.evaluate((g) => { Guidepost.init({ guides: g, endpoint: location.origin + "/collect", writeKey: "wk" }); Guidepost.start("rl"); }, [modal("rl")]);
+  await page.evaluate(() => Guidepost.start("rl"));
   await dialog(page).waitFor();
   await page.keyboard.press("Escape");
   await page.waitForFunction(() => window.__events.length >= 3);

@@ -56,11 +56,20 @@
     source.scrollTop = Math.max(0, (line - 4) * 20);
   }
 
+  // Validation runs in the engine's author module, which answers a Promise: only the
+  // answer for the latest text is shown.
+  var validations = 0;
   function validate() {
     var g = gp();
-    if (!g) return;
+    if (!g) return Promise.resolve(false);
     var text = source.value;
-    var result = g.validate(text) || { guides: [], diagnostics: [] };
+    var seq = ++validations;
+    return Promise.resolve(g.validate(text)).then(function (result) {
+      return seq === validations && show(text, result || { guides: [], diagnostics: [] });
+    });
+  }
+
+  function show(text, result) {
     var cache = JsonPaths.locate(text);
     var marks = {};
     problems.textContent = "";
@@ -110,17 +119,18 @@
   function run() {
     var g = gp();
     if (!g) return;
-    validate();
-    if (!current) return;
-    g.end();
-    g.reset();
-    g.init({ guides: [current] });
-    g.start(current.id);
+    validate().then(function () {
+      if (!current) return;
+      g.end();
+      g.reset();
+      g.init({ guides: [current] });
+      g.start(current.id);
+    });
   }
 
   source.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { if (validate()) run(); }, 300);
+    timer = setTimeout(function () { validate().then(function (ok) { if (ok) run(); }); }, 300);
   });
   document.getElementById("run").addEventListener("click", run);
   pageSel.addEventListener("change", loadPage);

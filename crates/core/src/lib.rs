@@ -22,6 +22,7 @@ pub mod rules;
 pub mod scheduler;
 pub mod schema;
 pub mod sort;
+pub mod view;
 
 pub use analytics::{Envelope, EventKind, EventRecord, RecordDraft, SurveyAnswer};
 pub use engine::{in_holdout, Decision, Engine, GuideExplanation, TriggerInput};
@@ -29,7 +30,8 @@ pub use funnel::{median, ratio, FunnelBuilder, FunnelReport, StepFunnel, SurveyS
 pub use geometry::{center_position, compute_position, spotlight_path, Arrow, FloatSize, Mode, Position, PositionOptions, Rect};
 pub use json::{FromJson, JsonError};
 pub use load::{
-    check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, Diagnostic, LoadReport, Severity,
+    check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, read_guides_value, Diagnostic,
+    LoadReport, Severity,
 };
 pub use machine::{transition, Effect, ExitReason, Input, Phase, TourState, DEFAULT_WAIT_MS, STATE_VERSION};
 pub use model::*;

@@ -199,6 +199,46 @@ pub fn load_guides_value(value: &Value) -> LoadReport {
     report
 }
 
+/// The runtime's lean reader, for guides the collector validated at publish (and inline
+/// guides, which get the same treatment): each guide is read by its [`FromJson`] impl
+/// alone, without the shape pass, the did-you-mean hints or the semantic checks of
+/// [`load_guides_value`]. A guide that cannot be read is skipped with one error naming
+/// its JSON path; a duplicate id keeps the first copy. What the semantic checks would
+/// refuse cannot make the runtime panic: the state machine looks steps up by id and
+/// treats an unknown one as absent (a `goto` to it moves on to the next step).
+pub fn read_guides_value(value: &Value) -> LoadReport {
+    let mut report = LoadReport::default();
+    let one = std::slice::from_ref(value);
+    let (items, array) = match value {
+        Value::Array(a) => (a.as_slice(), true),
+        _ => (one, false),
+    };
+    for (i, v) in items.iter().enumerate() {
+        let index = if array { Some(i) } else { None };
+        let root = At::Root("$");
+        let at = match index {
+            Some(i) => root.index(i),
+            None => root,
+        };
+        match Guide::from_json(v, at) {
+            Ok(g) if report.guides.iter().any(|k| k.id == g.id) => report.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                guide_id: Some(g.id.clone()),
+                path: at.key("id").path(),
+                message: format!("duplicate guide id \"{}\"; this copy is skipped", g.id),
+            }),
+            Ok(g) => report.guides.push(g),
+            Err(e) => report.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                guide_id: v.get("id").and_then(Value::as_str).map(str::to_string),
+                path: e.path,
+                message: e.message,
+            }),
+        }
+    }
+    report
+}
+
 /// Loads the guide at position `index` of an array.
 pub fn load_guide_value(v: &Value, index: usize) -> (Option<Guide>, Vec<Diagnostic>) {
     load_guide_at(v, &format!("$[{index}]"))

@@ -382,6 +382,32 @@ impl FromJson for Device {
     }
 }
 
+impl FromJson for Size {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = crate::json::Obj::new(v, at, "a size")?;
+        Ok(Size { width: o.req("width")?, height: o.req("height")? })
+    }
+}
+
+/// Reads back what `Serialize` wrote: the author module explains the decision module's
+/// context (`debug()`), which crosses between the two as JSON.
+impl FromJson for Context {
+    fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
+        let o = crate::json::Obj::new(v, at, "a context")?;
+        Ok(Context {
+            user_id: o.req("user_id")?,
+            traits: o.or_default("traits")?,
+            url: o.req("url")?,
+            viewport: o.req("viewport")?,
+            device: o.req("device")?,
+            locale: o.req("locale")?,
+            now_ms: o.req("now_ms")?,
+            events: o.or_default("events")?,
+            guides: o.or_default("guides")?,
+        })
+    }
+}
+
 impl FromJson for CountOp {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
         use CountOp::*;

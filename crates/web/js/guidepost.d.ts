@@ -29,6 +29,9 @@ export interface InitOptions {
   rtl?: boolean;
   /** Ends a guide left idle on one step this long (exit reason `timeout`). */
   stepTimeoutMs?: number;
+  /** Loads the overlay module at once instead of when a guide is about to show, so guides
+   * still show for users who go offline after the page loaded. */
+  prefetchOverlay?: boolean;
 }
 
 /** A trait: strings, numbers, booleans, ISO dates (as strings) or lists. */
@@ -147,9 +150,6 @@ export interface EventMap {
   goal_reached: GuideRecord;
 }
 
-/** Answered at once once the engine runs, as a Promise before; `await` works in both cases. */
-export type Answer<T> = T | Promise<T>;
-
 export interface GuidepostApi {
   readonly version: string;
   init(options: InitOptions): void;
@@ -161,10 +161,12 @@ export interface GuidepostApi {
   reset(): void;
   on<K extends keyof EventMap>(name: K, handler: (payload: EventMap[K], name: K) => void): () => void;
   on(name: "*", handler: (payload: EventMap[keyof EventMap], name: keyof EventMap) => void): () => void;
-  /** `[]` when the engine cannot run. */
-  debug(): Answer<GuideExplanation[]>;
-  /** `null` when the engine cannot run. */
-  validate(json: string | GuideJson | GuideJson[]): Answer<ValidationReport | null>;
+  /** Every loaded guide's eligibility with its trace; `[]` when the engine cannot run.
+   * Loads the author module on first use. */
+  debug(): Promise<GuideExplanation[]>;
+  /** Full validation with diagnostics; `null` when the engine cannot run. Loads the author
+   * module on first use. */
+  validate(json: string | GuideJson | GuideJson[]): Promise<ValidationReport | null>;
   /** Resolves with the picked element's target, or `null` on Esc. `prefer` orders (and
    * limits) the attribute families the selector may use. */
   pick(options?: { prefer?: Array<"data-tour" | "data-testid" | "id" | "aria-label" | "text"> }): Promise<PickResult | null>;

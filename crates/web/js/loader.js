@@ -1,8 +1,11 @@
 /* Guidepost loader: appended to wasm-bindgen's no-modules output by scripts/build-web.sh.
- * It turns the queued stub (crates/web/js/stub.js) into the real API, loads the wasm next
- * to this script, replays queued calls in order, and makes sure nothing ever throws into
- * the host page: every call is wrapped, a failed load or an engine panic is reported
- * through on('error') once, and from then on every call is a cheap no-op. */
+ * It turns the queued stub (crates/web/js/stub.js) into the real API, loads the decision
+ * module's wasm next to this script, replays queued calls in order, and makes sure nothing
+ * ever throws into the host page: every call is wrapped, a failed load or an engine panic
+ * is reported through on('error') once, and from then on every call is a cheap no-op.
+ * Two more modules sit next to it and load on demand (ES modules, `import()`):
+ *   guidepost-overlay.js  the overlay, when a guide is about to show (see crates/overlay);
+ *   guidepost-author.js   validate, debug and pick (see crates/author). */
 (function () {
   var w = window;
   var g = (w.Guidepost = w.Guidepost || {});
@@ -12,10 +15,16 @@
   var base = (script && script.src) || document.baseURI || location.href;
   // The ESM entry (dist/guidepost.mjs) names the wasm next to itself, in a form bundlers
   // recognise as an asset: `new URL("guidepost_bg.wasm", import.meta.url)`.
-  var wasmUrl = typeof __gp_wasm_url === "string" ? __gp_wasm_url : base.replace(/[^\/?#]*([?#].*)?$/, "guidepost_bg.wasm");
+  // The ESM entry passes every URL in `__gp_urls`, built with `new URL(..., import.meta.url)`.
+  var urls = typeof __gp_urls === "object" ? __gp_urls : {};
+  function sibling(name) {
+    return urls[name] || base.replace(/[^\/?#]*([?#].*)?$/, name);
+  }
+  var wasmUrl = sibling("guidepost_bg.wasm");
   var queue = g.__queue || [];
   var handlers = {};
   var engine = null;
+  var whenEngine = null;
   // Set when the engine can never run on this page view (load failure or panic).
   var dead = false;
   // `ready` is sticky: a handler added after it fired is called at once.
@@ -51,6 +60,8 @@
     engine = null;
     var pending = queue.splice(0, queue.length);
     for (var i = 0; i < pending.length; i++) if (pending[i][2]) pending[i][2](null);
+    // Author calls waiting for the engine answer their `none`.
+    if (whenEngine) whenEngine();
     try {
       var roots = document.querySelectorAll("guidepost-root");
       for (var j = 0; j < roots.length; j++) roots[j].remove();
@@ -82,22 +93,6 @@
   function method(name) {
     return function () {
       return call(name, Array.prototype.slice.call(arguments));
-    };
-  }
-  // Calls that answer: before the engine runs they return a Promise of the answer, so
-  // `await Guidepost.validate(text)` works at any time; after a failure they answer `none`.
-  function answering(name, none, prepare) {
-    return function () {
-      var args = Array.prototype.slice.call(arguments);
-      if (prepare) args = prepare(args);
-      if (dead) return none;
-      if (!engine) {
-        return new Promise(function (resolve) {
-          queue.push([name, args, resolve]);
-        });
-      }
-      var r = call(name, args);
-      return r === undefined ? none : r;
     };
   }
   // The in-app designer (see crates/collector/src/design.rs): a one-time token in the
@@ -173,10 +168,122 @@
       })
       .catch(failed);
   }
+  // A module loaded on demand: `load()` answers a promise of its exports, booted. A failed
+  // load is reported through on('error') and forgotten, so the next call tries again (a
+  // query string tells the retry apart: browsers remember a failed import by its URL).
+  function lazy(name, boot) {
+    var loading = null;
+    var attempts = 0;
+    return function load() {
+      if (dead) return Promise.reject(new Error("the engine is off"));
+      if (loading) return loading;
+      var js = sibling("guidepost-" + name + ".js");
+      var n = attempts++;
+      loading = import(n ? js + (js.indexOf("?") < 0 ? "?" : "&") + "retry=" + n : js)
+        .then(function (m) {
+          return m.default({ module_or_path: sibling("guidepost-" + name + "_bg.wasm") }).then(function () {
+            boot(m);
+            return m;
+          });
+        })
+        .catch(function (e) {
+          loading = null;
+          var err = new Error("could not load the " + name + " module from " + js + " (" + ((e && e.message) || e) + ")");
+          fail(name, err);
+          throw err;
+        });
+      return loading;
+    };
+  }
+  function onPanic(message) {
+    die("panic", new Error("the engine stopped after an internal error and is off for this page view: " + message));
+  }
+
+  // The overlay module, driven by the decision module through `ui(op, ...)`. The last
+  // `show` waits here while the module loads, and is shown once it has; a failed load is
+  // retried after 1 s and 4 s while that step still waits.
+  var overlay = null;
+  var waiting = null;
+  var retries = 0;
+  var loadOverlay = lazy("overlay", function (m) {
+    m.ov_boot(function (event) {
+      call("ui", [event]);
+    }, onPanic);
+    overlay = m;
+  });
+  function showNow(args) {
+    try {
+      var problem = overlay.ov_show(args[0], args[1], args[2], args[3]);
+      if (problem) fail("overlay", new Error(problem));
+    } catch (e) {
+      if (!dead) fail("overlay", e);
+    }
+  }
+  function fetchOverlay() {
+    loadOverlay().then(
+      function () {
+        retries = 0;
+        if (waiting && !dead) showNow(waiting);
+        waiting = null;
+      },
+      function () {
+        if (waiting && retries < 2) setTimeout(fetchOverlay, retries++ ? 4000 : 1000);
+      }
+    );
+  }
+  function ui(op, a, b, c, d) {
+    if (dead) return;
+    if (op === "show") {
+      if (overlay) return showNow([a, b, c, d]);
+      waiting = [a, b, c, d];
+      return fetchOverlay();
+    }
+    if (op === "hide") {
+      waiting = null;
+      if (overlay) {
+        try {
+          overlay.ov_hide(!!a);
+        } catch (e) {
+          if (!dead) fail("overlay", e);
+        }
+      }
+      return;
+    }
+    if (op === "prefetch" && !overlay) loadOverlay().catch(function () {});
+  }
+
+  // The author module: full validation, traces and the picker. Its calls answer promises.
+  var loadAuthor = lazy("author", function (m) {
+    m.au_boot(onPanic);
+  });
+  var engineReady = new Promise(function (resolve) {
+    whenEngine = resolve;
+  });
+  function authoring(name, none, run) {
+    return function () {
+      var args = Array.prototype.slice.call(arguments);
+      if (dead) return Promise.resolve(none);
+      return Promise.all([loadAuthor(), engineReady])
+        .then(function (r) {
+          if (dead) return none;
+          var out = run(r[0], args);
+          if (typeof out === "string") throw new Error(out);
+          return out === undefined || out === null ? none : out;
+        })
+        .catch(function (e) {
+          // A failed load already reported itself.
+          if (!dead && !/could not load the author module/.test(String(e && e.message))) fail(name, e);
+          return none;
+        });
+    };
+  }
+
   var api = {
     __loaded: true,
     init: function (options) {
       var r = call("init", [authorOptions(options)]);
+      // Hosts whose users go offline load the overlay at once, so a guide can still show.
+      if (options && options.prefetchOverlay === true) ui("prefetch");
       try {
         design(options);
       } catch (e) {
@@ -191,11 +298,16 @@
     start: method("start"),
     end: method("end"),
     reset: method("reset"),
-    pick: answering("pick", null),
-    validate: answering("validate", null, function (a) {
-      return [typeof a[0] === "string" ? a[0] : JSON.stringify(a[0])];
+    pick: authoring("pick", null, function (m, a) {
+      return m.au_pick(a[0]);
     }),
-    debug: answering("debug", []),
+    validate: authoring("validate", null, function (m, a) {
+      return m.au_validate(typeof a[0] === "string" ? a[0] : JSON.stringify(a[0]));
+    }),
+    debug: authoring("debug", [], function (m) {
+      var state = call("debug_state", []);
+      return state ? m.au_explain(state) : [];
+    }),
     on: function (name, handler) {
       if (typeof handler !== "function") return function () {};
       (handlers[name] = handlers[name] || []).push(handler);
@@ -277,9 +389,7 @@
   boot({ module_or_path: wasmUrl })
     .then(function () {
       var e = boot;
-      e.gp_boot(emit, function (message) {
-        die("panic", new Error("the engine stopped after an internal error and is off for this page view: " + message));
-      });
+      e.gp_boot(emit, onPanic, ui);
       engine = {
         init: e.gp_init,
         identify: e.gp_identify,
@@ -289,16 +399,16 @@
         preview: e.gp_preview,
         end: e.gp_end,
         reset: e.gp_reset,
-        debug: e.gp_debug,
-        pick: e.gp_pick,
-        validate: e.gp_validate,
+        debug_state: e.gp_debug_state,
+        ui: e.gp_ui,
         fault: e.gp_fault,
       };
+      whenEngine();
       var pending = queue.splice(0, queue.length);
       for (var i = 0; i < pending.length; i++) {
         var item = pending[i];
-        var result = call(item[0], item[1]);
-        if (item[2]) item[2](dead || result === undefined ? null : result);
+        if (item[2]) api[item[0]].apply(null, item[1]).then(item[2]);
+        else call(item[0], item[1]);
       }
       maybeReady();
     })

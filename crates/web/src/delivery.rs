@@ -137,7 +137,7 @@ fn report_dropped() {
         return;
     }
     gloo_timers::callback::Timeout::new(0, || {
-        if !crate::alive() {
+        if !guidepost_dom::alive() {
             return;
         }
         let n = with(|s| {
@@ -206,7 +206,7 @@ pub fn flush() {
                 ),
             },
         };
-        if !crate::alive() {
+        if !guidepost_dom::alive() {
             return;
         }
         let again = match outcome {
@@ -321,7 +321,7 @@ fn back_off() {
 fn wait(ms: u32) {
     with(|s| {
         s.retry = Some(gloo_timers::callback::Timeout::new(ms, || {
-            if !crate::alive() {
+            if !guidepost_dom::alive() {
                 return;
             }
             with(|s| s.retry = None);
@@ -373,7 +373,7 @@ fn listen_once() {
     }
     let Some(w) = web_sys::window() else { return };
     let online = Closure::<dyn FnMut()>::new(|| {
-        if !crate::alive() {
+        if !guidepost_dom::alive() {
             return;
         }
         with(|s| {
@@ -385,7 +385,7 @@ fn listen_once() {
     let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
     online.forget();
     let hide = Closure::<dyn FnMut()>::new(|| {
-        if !crate::alive() {
+        if !guidepost_dom::alive() {
             return;
         }
         let hidden = web_sys::window().and_then(|w| w.document()).map(|d| d.hidden()).unwrap_or(false);

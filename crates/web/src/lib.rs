@@ -15,31 +15,11 @@ mod config;
 #[cfg(target_arch = "wasm32")]
 mod delivery;
 #[cfg(target_arch = "wasm32")]
-mod dom;
-#[cfg(target_arch = "wasm32")]
-mod follow;
-#[cfg(target_arch = "wasm32")]
-mod overlay;
-#[cfg(target_arch = "wasm32")]
 mod runtime;
 #[cfg(target_arch = "wasm32")]
 mod store;
-
-pub mod view;
-
-#[cfg(all(test, target_arch = "wasm32"))]
-mod browser_tests;
-
-/// Set by the panic hook: the module is about to abort, and every entry point from the
-/// page (exports, listeners, timers) returns at once from then on.
 #[cfg(target_arch = "wasm32")]
-static DEAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// False once the engine has panicked.
-#[cfg(target_arch = "wasm32")]
-pub(crate) fn alive() -> bool {
-    !DEAD.load(std::sync::atomic::Ordering::Relaxed)
-}
+mod ui;
 
 #[cfg(target_arch = "wasm32")]
 mod exports {
@@ -49,7 +29,7 @@ mod exports {
 
     /// Runs `f`, turning its error into an `error` event instead of an exception.
     fn guard<T: Default>(what: &str, f: impl FnOnce() -> Result<T, String>) -> T {
-        if !crate::alive() {
+        if !guidepost_dom::alive() {
             return T::default();
         }
         f().unwrap_or_else(|e| {
@@ -64,11 +44,13 @@ mod exports {
     }
 
     /// `on_panic(message)` is called once, by the first panic, before the module aborts.
+    /// `ui(op, ...args)` reaches the overlay module through the loader (see `ui.rs`).
     #[wasm_bindgen]
-    pub fn gp_boot(emitter: js_sys::Function, on_panic: js_sys::Function) {
+    pub fn gp_boot(emitter: js_sys::Function, on_panic: js_sys::Function, ui: js_sys::Function) {
         ON_PANIC.with(|p| p.set(Some(on_panic)));
+        crate::ui::connect(ui);
         std::panic::set_hook(Box::new(|info| {
-            crate::DEAD.store(true, std::sync::atomic::Ordering::Relaxed);
+            guidepost_dom::kill();
             // Touches no runtime state: a RefCell may be borrowed where the panic struck.
             if let Some(f) = ON_PANIC.with(|p| p.take()) {
                 let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&info.to_string()));
@@ -87,7 +69,7 @@ mod exports {
     /// in the shipped build.
     #[wasm_bindgen]
     pub fn gp_fault() {
-        if crate::alive() {
+        if guidepost_dom::alive() {
             panic!("fault requested through Guidepost.__fault()");
         }
     }
@@ -115,7 +97,7 @@ mod exports {
     #[wasm_bindgen]
     pub fn gp_preview(arg: JsValue) -> JsValue {
         // `true`, or the problem (also reported through `on('error')`) for the designer.
-        if !crate::alive() {
+        if !guidepost_dom::alive() {
             return JsValue::NULL;
         }
         match crate::runtime::preview(arg) {
@@ -137,28 +119,20 @@ mod exports {
         guard("reset", runtime::reset);
     }
 
+    /// The state `debug()` explains, as JSON for the author module.
     #[wasm_bindgen]
-    pub fn gp_debug() -> JsValue {
-        let v = guard("debug", || runtime::debug().map(Some));
-        v.unwrap_or(JsValue::NULL)
+    pub fn gp_debug_state() -> JsValue {
+        let v = guard("debug", || runtime::debug_state().map(Some));
+        v.map(JsValue::from).unwrap_or(JsValue::NULL)
     }
 
-    /// Validates guide JSON text with the engine's loader: `{ guides: [ids], diagnostics: [...] }`.
+    /// What the user did in the overlay module: a `UiEvent` as JSON.
     #[wasm_bindgen]
-    pub fn gp_validate(text: JsValue) -> JsValue {
-        let v = guard("validate", || {
-            let text = text.as_string().ok_or("validate: expected a JSON string")?;
-            let report = guidepost_core::load_guides(&text);
-            let ids: Vec<&str> = report.guides.iter().map(|g| g.id.as_str()).collect();
-            let out = serde_json::json!({ "guides": ids, "diagnostics": report.diagnostics });
-            Ok(Some(js_sys::JSON::parse(&out.to_string()).map_err(|_| "validate: encoding failed")?))
+    pub fn gp_ui(event: &str) {
+        guard("overlay", || {
+            let ev = guidepost_core::json::from_str(event).map_err(|e| format!("unreadable event at {}: {}", e.path, e.message))?;
+            runtime::on_ui(ev);
+            Ok(())
         });
-        v.unwrap_or(JsValue::NULL)
-    }
-
-    #[wasm_bindgen]
-    pub fn gp_pick(options: JsValue) -> JsValue {
-        let v = guard("pick", || crate::dom::pick(options).map(Some));
-        v.unwrap_or(JsValue::NULL)
     }
 }

@@ -5,18 +5,16 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use guidepost_core::json::{self, At, FromJson, JsonError, Obj};
+use guidepost_core::view::{step_vm, StepVm, UiEvent};
 use guidepost_core::{
-    compute_position, load_guides, load_guides_value, richtext, spotlight_path, transition, Budget, Context, Decision, Device, Effect,
-    Engine, Envelope, EventRecord, FloatSize, Guide, Input, Mode, Phase, PositionOptions, SchedulerState, Size, StepKind, TourState,
-    TriggerInput,
+    read_guides_value, richtext, transition, Budget, Context, Decision, Device, Effect, Engine, Envelope, EventRecord, Guide, Input, Phase,
+    SchedulerState, Size, TourState, TriggerInput,
 };
+use guidepost_dom::{self as dom, Found};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::dom::{self, Found};
-use crate::overlay::{self, Geometry, UiEvent};
-use crate::view::step_vm;
-use crate::{config, delivery, follow, store};
+use crate::{config, delivery, store, ui};
 
 #[derive(Default)]
 struct InitOptions {
@@ -67,12 +65,12 @@ struct Runtime {
     rtl: Option<bool>,
     active: Option<Active>,
     target: Option<Found>,
+    /// The step the overlay was last told to show.
+    shown: Option<StepVm>,
     /// Bumped on every locate, so a stale wait's answer is ignored.
     locate_gen: u64,
     step_timeout_ms: Option<u32>,
     idle_timer: Option<gloo_timers::callback::Timeout>,
-    /// The element focused before the guide took focus, restored on close.
-    return_focus: Option<web_sys::HtmlElement>,
     booted: bool,
     /// `start(id)` calls made before any guides were loaded, run once they are.
     pending_starts: Vec<String>,
@@ -95,7 +93,6 @@ thread_local! {
     static INPUTS: RefCell<VecDeque<Input>> = const { RefCell::new(VecDeque::new()) };
     static DISPATCHING: Cell<bool> = const { Cell::new(false) };
     static EVAL_PENDING: Cell<bool> = const { Cell::new(false) };
-    static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Runtime) -> R) -> R {
@@ -163,7 +160,6 @@ pub fn boot(emitter: js_sys::Function) {
         rt.sched.session_id = session;
     });
     load_user(&anon, serde_json::Map::new(), true);
-    overlay::mount(on_ui);
     listen_window();
 }
 
@@ -215,11 +211,17 @@ pub fn init(options: JsValue) -> Result<bool, String> {
         Some(serde_json::Value::String(url)) => {
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_text(&url).await {
-                    // Parsed here so the guides' JSON is kept; a text that is not JSON goes
-                    // through the loader for its line and column.
+                    // Parsed here so the guides' JSON is kept.
                     Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
                         Ok(v) => install_guides_value(&v),
-                        Err(_) => install_guides(load_guides(&text)),
+                        Err(e) => {
+                            report_error(
+                                "guides",
+                                &format!("{url}: invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+                                JsValue::UNDEFINED,
+                            );
+                            install_guides_value(&serde_json::Value::Array(vec![]));
+                        }
                     },
                     Err(e) => {
                         report_error("init", &format!("could not load guides from {url}: {e}"), JsValue::UNDEFINED);
@@ -287,7 +289,7 @@ fn install_guides_value(v: &serde_json::Value) {
     let list = v.as_array().map_or(one, Vec::as_slice);
     let sources = list.iter().filter_map(|g| Some((g.get("id")?.as_str()?.to_string(), g.clone()))).collect();
     with(|rt| rt.sources = sources);
-    install_guides(load_guides_value(v));
+    install_guides(read_guides_value(v));
 }
 
 fn install_guides(report: guidepost_core::LoadReport) {
@@ -457,11 +459,8 @@ pub fn preview(arg: JsValue) -> Result<(), String> {
     let text = js_sys::JSON::stringify(&arg).ok().and_then(|s| s.as_string()).ok_or("preview: expected { guide, step }")?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("preview: {e}"))?;
     let step = v.get("step").and_then(serde_json::Value::as_u64).unwrap_or(0) as usize;
-    let (guide, diags) = guidepost_core::load::load_guide_at(&v["guide"], "$.guide");
-    let Some(mut guide) = guide else {
-        let first = diags.iter().find(|d| d.severity == guidepost_core::load::Severity::Error);
-        return Err(format!("preview: {}", first.map(|d| format!("{}: {}", d.path, d.message)).unwrap_or_default()));
-    };
+    // The designer validates with the full loader (in the Studio's core) before it asks.
+    let mut guide = Guide::from_json(&v["guide"], At::Root("$.guide")).map_err(|e| format!("preview: {}: {}", e.path, e.message))?;
     if step >= guide.steps.len() {
         return Err(format!("preview: the guide has {} steps, no step {step}", guide.steps.len()));
     }
@@ -501,10 +500,16 @@ pub fn reset() -> Result<(), String> {
     Ok(())
 }
 
-pub fn debug() -> Result<JsValue, String> {
+/// What `debug()` explains, as JSON for the author module: the loaded guides' JSON, the
+/// user's context and the scheduler's state.
+pub fn debug_state() -> Result<String, String> {
     refresh_context();
-    let out = with(|rt| rt.engine.as_ref().map(|e| e.explain(&rt.ctx, &rt.sched)).unwrap_or_default());
-    Ok(to_js(&out))
+    let guides: Vec<serde_json::Value> = with(|rt| {
+        let loaded = |id: &str| rt.engine.as_ref().is_some_and(|e| e.guide(id).is_some());
+        rt.sources.iter().filter(|(id, _)| loaded(id)).map(|(_, v)| v.clone()).collect()
+    });
+    let out = with(|rt| serde_json::to_string(&serde_json::json!({ "guides": guides, "ctx": &rt.ctx, "sched": &rt.sched })));
+    out.map_err(|e| format!("debug: {e}"))
 }
 
 fn current_url() -> String {
@@ -536,7 +541,7 @@ fn schedule_eval() {
         return;
     }
     gloo_timers::callback::Timeout::new(0, || {
-        if !crate::alive() {
+        if !dom::alive() {
             return;
         }
         EVAL_PENDING.with(|p| p.set(false));
@@ -631,22 +636,40 @@ fn drain() {
 /// Re-renders the step on screen when its state changed without a new Show effect
 /// (a checklist item completed by a tracked event). Same key: focus and announcement stay.
 fn refresh_shown() {
-    let Some(cur) = overlay::current_step() else { return };
+    let Some(cur) = with(|rt| rt.shown.clone()) else { return };
     let vm = with(|rt| {
         let a = rt.active.as_ref()?;
         step_vm(&a.guide, &a.state, &rt.ctx.locale, cur.centered)
     });
     if let Some(vm) = vm.filter(|vm| vm.key == cur.key && *vm != cur) {
-        overlay::set_step(Some(vm));
+        present(vm);
     }
+}
+
+/// Hands the step to the overlay module, anchored to the target found for it.
+fn present(vm: StepVm) {
+    let rtl = with(|rt| rt.rtl).unwrap_or_else(dom::is_rtl);
+    let target = with(|rt| rt.target.clone().filter(|_| !vm.centered));
+    ui::show(&vm, target.as_ref(), rtl);
+    with(|rt| rt.shown = Some(vm));
+}
+
+/// Takes the step off the screen; `end` (the guide ended) also returns focus.
+fn unpresent(end: bool) {
+    with(|rt| rt.shown = None);
+    ui::hide(end);
 }
 
 fn run_effects(effects: Vec<Effect>) {
     for e in effects {
         match e {
-            Effect::Locate { step, timeout_ms } => locate(step, timeout_ms),
+            Effect::Locate { step, timeout_ms } => {
+                // A guide is about to show: fetch the overlay module while the target is awaited.
+                ui::prefetch();
+                locate(step, timeout_ms)
+            }
             Effect::Show { step, centered } => show(step, centered),
-            Effect::Hide => overlay::set_step(None),
+            Effect::Hide => unpresent(false),
             Effect::Record(d) => record(d),
             Effect::Persist => persist(),
             Effect::Ended { reason } => ended(reason),
@@ -679,8 +702,6 @@ fn locate(step: usize, timeout_ms: u32) {
         }
         match found {
             Some(f) => {
-                dom::scroll_into_view(&f);
-                follow::watch_target(&f);
                 with(|rt| rt.target = Some(f));
                 dispatch(Input::TargetFound);
             }
@@ -695,19 +716,7 @@ fn show(_step: usize, centered: bool) {
         step_vm(&a.guide, &a.state, &rt.ctx.locale, centered)
     });
     let Some(vm) = vm else { return };
-    // Remember where focus was, to restore it when the guide ends.
-    let has_focus_saved = with(|rt| rt.return_focus.is_some());
-    if !has_focus_saved {
-        let active_el = dom::document()
-            .and_then(|d| d.active_element())
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            .filter(|e| !e.tag_name().eq_ignore_ascii_case("guidepost-root"));
-        with(|rt| rt.return_focus = active_el);
-    }
-    let rtl = with(|rt| rt.rtl).unwrap_or_else(dom::is_rtl);
-    overlay::set_rtl(rtl);
-    overlay::set_step(Some(vm));
-    reposition_soon();
+    present(vm);
     arm_step_timeout();
 }
 
@@ -719,7 +728,7 @@ fn arm_step_timeout() {
     });
     let (Some(ms), Some(mark)) = (ms, mark) else { return };
     let timer = gloo_timers::callback::Timeout::new(ms, move || {
-        if !crate::alive() {
+        if !dom::alive() {
             return;
         }
         let same = with(|rt| {
@@ -733,66 +742,6 @@ fn arm_step_timeout() {
         }
     });
     with(|rt| rt.idle_timer = Some(timer));
-}
-
-/// Recomputes the floating box's position on the next animation frame.
-pub fn reposition_soon() {
-    if FRAME_PENDING.with(|p| p.replace(true)) {
-        return;
-    }
-    let cb = Closure::once_into_js(|| {
-        if !crate::alive() {
-            return;
-        }
-        FRAME_PENDING.with(|p| p.set(false));
-        reposition();
-    });
-    if let Some(w) = web_sys::window() {
-        let _ = w.request_animation_frame(cb.unchecked_ref());
-    }
-}
-
-fn reposition() {
-    let Some(vm) = overlay::current_step() else { return };
-    if let Some(el) = overlay::floating() {
-        follow::watch_box(&el);
-    }
-    let target = with(|rt| rt.target.clone());
-    let vp = dom::viewport();
-    let rtl = overlay::rtl();
-    let spot = |r: &guidepost_core::Rect| spotlight_path(vp, *r, 6.0, 8.0);
-    let mut geo = Geometry { viewport: vp, ..Default::default() };
-    match (&target, vm.is_anchored() || (vm.backdrop && !vm.centered)) {
-        (Some(f), true) if f.connected() => {
-            let r = f.rect();
-            let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
-            let opts = PositionOptions { rtl, scroll_padding_top: dom::header_height_cached(), ..Default::default() };
-            let placement =
-                with(|rt| rt.active.as_ref().and_then(|a| a.guide.steps.get(a.state.step)).map(|s| s.placement).unwrap_or_default());
-            let pos = compute_position(r, size, vp, placement, &opts);
-            geo.target = Some(r);
-            geo.spotlight = vm.backdrop.then(|| spot(&r));
-            geo.position = Some(pos);
-            geo.visible = true;
-        }
-        (Some(_), true) => {
-            // The target left the DOM (re-render or navigation): look for it again.
-            dispatch(Input::TargetMissing);
-            return;
-        }
-        _ => {
-            let size = overlay::floating_size().unwrap_or(FloatSize { width: 420.0, height: 240.0 });
-            let mut pos = guidepost_core::center_position(size, vp);
-            if vm.kind == StepKind::Banner || vm.kind == StepKind::Checklist {
-                pos.mode = Mode::Centered;
-            }
-            geo.spotlight =
-                vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", guidepost_core::num::show(vp.width), guidepost_core::num::show(vp.height)));
-            geo.position = Some(pos);
-            geo.visible = true;
-        }
-    }
-    overlay::set_geometry(geo);
 }
 
 fn record(d: guidepost_core::RecordDraft) {
@@ -906,34 +855,26 @@ fn persist() {
 
 fn ended(reason: guidepost_core::ExitReason) {
     let t = now();
-    let focus = with(|rt| {
+    with(|rt| {
         if let Some(a) = rt.active.take().filter(|a| !a.preview) {
             rt.sched.record_exit(&a.guide.id, reason, t);
             rt.ctx.guides = rt.sched.history.clone();
         }
         rt.target = None;
-        rt.return_focus.take()
     });
-    follow::forget_target();
     dom::cancel_wait();
     persist();
     save_user();
-    overlay::set_step(None);
-    if let Some(el) = focus {
-        let _ = el.focus();
-    }
+    unpresent(true);
 }
 
 fn hide_all() {
     dom::cancel_wait();
-    overlay::set_step(None);
+    unpresent(false);
 }
 
-/// Events from the overlay's UI.
-fn on_ui(ev: UiEvent) {
-    if !crate::alive() {
-        return;
-    }
+/// Events from the overlay module's UI.
+pub fn on_ui(ev: UiEvent) {
     let input = match ev {
         UiEvent::Button { index: Some(i), .. } => Input::Button { index: i },
         UiEvent::Button { index: None, action } => match action {
@@ -945,27 +886,24 @@ fn on_ui(ev: UiEvent) {
         UiEvent::Backdrop => Input::BackdropClick,
         UiEvent::Next => Input::Next,
         UiEvent::Back => Input::Back,
-        UiEvent::Survey(answer) => Input::SurveyAnswer { answer },
-        UiEvent::StartGuide(id) => {
+        UiEvent::Survey { answer } => Input::SurveyAnswer { answer },
+        UiEvent::StartGuide { id } => {
             decide(TriggerInput::Manual(&id));
             return;
         }
+        // The anchored step's target left the page: look for it again.
+        UiEvent::TargetLost => Input::TargetMissing,
     };
     dispatch(input);
 }
 
 fn listen_window() {
-    follow::install(|| {
-        if overlay::current_step().is_some() {
-            reposition_soon();
-        }
-    });
     let capture = web_sys::AddEventListenerOptions::new();
     capture.set_capture(true);
     capture.set_passive(true);
     // Clicks on the target advance `advance: click` steps.
     let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
-        if !crate::alive() {
+        if !dom::alive() {
             return;
         }
         let hit = with(|rt| {

@@ -7,26 +7,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use guidepost_core::richtext::{Block, Inline};
-use guidepost_core::{ButtonAction, FloatSize, Mode, Position, Rect, StepKind, SurveyAnswer, SurveyScale};
+use guidepost_core::richtext::{self, Block, Inline};
+use guidepost_core::view::{StepVm, UiEvent};
+use guidepost_core::{FloatSize, Mode, Position, Rect, StepKind, SurveyAnswer, SurveyScale};
+use guidepost_dom::{alive, document, px};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-use crate::view::StepVm;
-
-/// What the user did in the overlay.
-#[derive(Clone, Debug)]
-pub enum UiEvent {
-    Button { index: Option<usize>, action: ButtonAction },
-    Close,
-    Escape,
-    Backdrop,
-    Next,
-    Back,
-    Survey(SurveyAnswer),
-    StartGuide(String),
-}
 
 /// Where things go on screen, computed by the core from DOM rectangles.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -59,7 +46,7 @@ fn signals() -> Option<Signals> {
     SIGNALS.with(|s| *s.borrow())
 }
 
-fn send(ev: UiEvent) {
+pub fn send(ev: UiEvent) {
     let h = HANDLER.with(|h| h.borrow().clone());
     if let Some(h) = h {
         h(ev);
@@ -93,7 +80,7 @@ fn adopt_css(doc: &web_sys::Document, shadow: &web_sys::ShadowRoot) {
 /// Creates `<guidepost-root>` with an open shadow root and mounts the view in it.
 pub fn mount(handler: impl Fn(UiEvent) + 'static) {
     HANDLER.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
-    let Some(doc) = crate::dom::document() else { return };
+    let Some(doc) = document() else { return };
     let Some(body) = doc.body() else { return };
     let Ok(host) = doc.create_element("guidepost-root") else { return };
     // A manual popover: shown, it sits in the browser's top layer, above every z-index of
@@ -126,7 +113,7 @@ pub fn set_step(vm: Option<StepVm>) {
         s.step.set(vm);
         return;
     }
-    let announcement = vm.as_ref().map(|v| v.announcement.clone());
+    let announcement = vm.as_ref().map(StepVm::announcement);
     let is_hotspot = vm.as_ref().is_some_and(|v| v.kind == StepKind::Hotspot);
     s.open.set(!is_hotspot);
     s.geo.set(Geometry::default());
@@ -192,7 +179,7 @@ pub fn floating_size() -> Option<FloatSize> {
 
 fn after_render(f: fn()) {
     let cb = Closure::once_into_js(move || {
-        if !crate::alive() {
+        if !alive() {
             return;
         }
         // Two frames: leptos applies updates in a microtask, layout settles by the next frame.
@@ -230,21 +217,20 @@ fn focusables() -> Vec<web_sys::HtmlElement> {
 }
 
 fn focus_inside() -> bool {
-    let Some(doc) = crate::dom::document() else { return false };
+    let Some(doc) = document() else { return false };
     doc.active_element().is_some_and(|e| e.tag_name().eq_ignore_ascii_case("guidepost-root"))
 }
 
 fn listen_keys() {
-    let Some(doc) = crate::dom::document() else { return };
+    let Some(doc) = document() else { return };
     let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
-        if !crate::alive() {
+        if !alive() {
             return;
         }
         let Some(s) = signals() else { return };
         let Some(vm) = s.step.get_untracked() else { return };
         let rtl = s.rtl.get_untracked();
-        let body_focused =
-            crate::dom::document().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+        let body_focused = document().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
         let ours = focus_inside() || body_focused;
         match ev.key().as_str() {
             "Escape" => {
@@ -300,10 +286,6 @@ fn root_view(s: Signals) -> impl IntoView {
 }
 
 /// CSS pixels, rounded to hundredths.
-pub(crate) fn px(v: f64) -> String {
-    guidepost_core::num::rounded(v, 2) + "px"
-}
-
 fn float_style(g: &Geometry) -> String {
     match (&g.position, g.visible) {
         (Some(p), true) => match p.mode {
@@ -417,11 +399,13 @@ fn survey_view(vm: &StepVm) -> impl IntoView {
     let with_comment = survey.comment;
     let submit = move |_| {
         let c = comment.get_untracked();
-        send(UiEvent::Survey(SurveyAnswer {
-            score: score.get_untracked(),
-            choice: choice.get_untracked(),
-            comment: (!c.trim().is_empty()).then_some(c),
-        }))
+        send(UiEvent::Survey {
+            answer: SurveyAnswer {
+                score: score.get_untracked(),
+                choice: choice.get_untracked(),
+                comment: (!c.trim().is_empty()).then_some(c),
+            },
+        })
     };
     Some(view! {
         <fieldset class="gp-survey">
@@ -451,7 +435,7 @@ fn checklist_view(vm: &StepVm) -> impl IntoView {
             view! {
                 <li class="gp-item" class:gp-done=it.done>
                     <button type="button" class="gp-item-btn" aria-pressed=it.done.to_string()
-                        on:click=move |_| if let Some(g) = start.clone() { send(UiEvent::StartGuide(g)) }>
+                        on:click=move |_| if let Some(g) = start.clone() { send(UiEvent::StartGuide { id: g }) }>
                         <span class="gp-check" aria-hidden="true">{if it.done { "✓" } else { "" }}</span>
                         {it.label.clone()}
                     </button>
@@ -481,7 +465,7 @@ fn dialog_view(vm: StepVm, s: Signals) -> impl IntoView {
             tabindex="-1" data-guide-tooltip=tooltip_attr prop:style=move || float_style(&s.geo.get())>
             <button type="button" class="gp-close" aria-label="Close" on:click=move |_| send(UiEvent::Close)>"×"</button>
             {(!title.is_empty()).then(|| view! { <h2 id="gp-title" class="gp-title">{title.clone()}</h2> })}
-            <div id="gp-body" class="gp-body">{body_view(vm.body.clone())}</div>
+            <div id="gp-body" class="gp-body">{body_view(richtext::parse(&vm.body))}</div>
             {survey_view(&vm)}
             {(kind == StepKind::Checklist).then(|| checklist_view(&vm))}
             <div class="gp-footer">
@@ -532,7 +516,7 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
         StepKind::Banner => view! {
             <div class="gp-banner" role="region" aria-label=vm.title.clone().unwrap_or_else(|| "Announcement".into())>
                 {vm.title.clone().map(|t| view! { <strong class="gp-title">{t}</strong> })}
-                <div class="gp-body">{body_view(vm.body.clone())}</div>
+                <div class="gp-body">{body_view(richtext::parse(&vm.body))}</div>
                 <span class="gp-spacer"></span>
                 {buttons_view(&vm)}
                 <button type="button" class="gp-close" aria-label="Close" on:click=move |_| send(UiEvent::Close)>"×"</button>

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::dom::{self, Found};
+use guidepost_dom::{alive, document, Found};
 
 thread_local! {
     static FOLLOW: RefCell<Option<Follow>> = const { RefCell::new(None) };
@@ -33,7 +33,7 @@ fn capture() -> web_sys::AddEventListenerOptions {
 pub fn install(moved: fn()) {
     let Some(w) = web_sys::window() else { return };
     let on_move = Closure::<dyn FnMut()>::new(move || {
-        if crate::alive() {
+        if alive() {
             moved();
         }
     })
@@ -42,7 +42,7 @@ pub fn install(moved: fn()) {
     let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_move, &capture());
     let _ = w.add_event_listener_with_callback("resize", &on_move);
     // Re-renders of the host app: follow the target, or notice it vanished.
-    if let (Ok(obs), Some(root)) = (web_sys::MutationObserver::new(&on_move), dom::document().and_then(|d| d.document_element())) {
+    if let (Ok(obs), Some(root)) = (web_sys::MutationObserver::new(&on_move), document().and_then(|d| d.document_element())) {
         let opts = web_sys::MutationObserverInit::new();
         opts.set_child_list(true);
         opts.set_subtree(true);

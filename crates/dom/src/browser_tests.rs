@@ -1,0 +1,136 @@
+//! Browser unit tests of target lookup and waits, run in headless Chromium by
+//! wasm-bindgen-test (`scripts/test-wasm.sh`): the cases the end-to-end tests only touch once.
+
+use guidepost_core::{Fallback, Target};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+use crate as dom;
+use crate::test_support::{doc, fixture, shadow, sleep, target, text_fallback};
+
+/// (case, markup, target, id of the element that must be found or None)
+fn check_find(cases: &[(&str, &str, Target, Option<&str>)]) {
+    for (name, html, t, want) in cases {
+        fixture(html);
+        let got = dom::find(t).map(|f| f.el.id());
+        assert_eq!(got.as_deref(), *want, "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
+    check_find(&[
+        (
+            "the visible one of two matches",
+            r#"<button class="go" id="hidden" style="display:none">Go</button><button class="go" id="shown">Go</button>"#,
+            target(".go", vec![]),
+            Some("shown"),
+        ),
+        // Regression: an element hidden with `visibility: hidden` keeps its box and was
+        // taken as the target.
+        (
+            "visibility: hidden is not visible",
+            r#"<button class="go" style="visibility:hidden">Go</button><p style="visibility:hidden"><a class="go">x</a></p>"#,
+            target(".go", vec![]),
+            None,
+        ),
+        (
+            "zero size is not visible",
+            r#"<button class="go" style="display:block;width:0;height:0;padding:0;border:0"></button>"#,
+            target(".go", vec![]),
+            None,
+        ),
+        (
+            "text fallback when the selector is stale, innermost match",
+            r#"<ul><li id="row"><button id="btn">Export  csv</button></li></ul>"#,
+            target("#renamed", vec![text_fallback("export CSV")]),
+            Some("btn"),
+        ),
+        (
+            "text fallbacks ignore case beyond ASCII",
+            r#"<button id="next-fr">ÉTAPE SUIVANTE</button>"#,
+            target("#renamed", vec![text_fallback("étape suivante")]),
+            Some("next-fr"),
+        ),
+        (
+            "attribute fallback",
+            r#"<div data-tour="chart" id="chart">chart</div>"#,
+            target(
+                "#old",
+                vec![
+                    text_fallback("no such text"),
+                    Fallback { text: None, tag: None, attribute: Some("data-tour".into()), value: Some("chart".into()) },
+                ],
+            ),
+            Some("chart"),
+        ),
+        (
+            "the selector wins over fallbacks",
+            r#"<b id="primary" class="t">x</b><button id="fb">Save</button>"#,
+            target(".t", vec![text_fallback("save")]),
+            Some("primary"),
+        ),
+    ]);
+}
+
+#[wasm_bindgen_test]
+fn lookup_reaches_into_open_shadow_roots() {
+    let area = fixture(r#"<div id="host"></div>"#);
+    shadow(&area, "#host", r#"<button id="deep" data-tour="deep">Deep</button>"#);
+    let f = dom::find(&target(r#"[data-tour="deep"]"#, vec![])).expect("found inside the shadow root");
+    assert_eq!(f.el.id(), "deep");
+    assert!(f.rect().width > 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn lookup_reaches_into_same_origin_iframes_with_page_coordinates() {
+    let area = fixture(r#"<div style="height:40px"></div>"#);
+    let frame: web_sys::HtmlIFrameElement = doc().create_element("iframe").unwrap().unchecked_into();
+    frame.set_srcdoc(r#"<body style="margin:0"><div style="height:30px"></div><button id="inner">In</button></body>"#);
+    let loaded = js_sys::Promise::new(&mut |resolve, _| frame.set_onload(Some(&resolve)));
+    area.append_child(&frame).unwrap();
+    JsFuture::from(loaded).await.unwrap();
+    let f = dom::find(&target("#inner", vec![])).expect("found inside the iframe");
+    let frame_top = frame.get_bounding_client_rect().top();
+    let r = f.rect();
+    assert!((r.y - (frame_top + 30.0)).abs() < 3.0, "rect {r:?} is in page coordinates (frame top {frame_top})");
+}
+
+/// Waits for `t` and resolves with the found element's id, or "" on timeout.
+fn wait(t: Target, timeout_ms: u32) -> JsFuture {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        dom::wait_for(t.clone(), timeout_ms, move |f| {
+            let id = f.map(|f| f.el.id()).unwrap_or_default();
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&id));
+        });
+    });
+    JsFuture::from(p)
+}
+
+#[wasm_bindgen_test]
+async fn a_late_element_is_found_when_it_appears() {
+    let area = fixture("");
+    let pending = wait(target("#late", vec![]), 3000);
+    sleep(100).await;
+    area.set_inner_html(r#"<button id="late">Late</button>"#);
+    assert_eq!(pending.await.unwrap().as_string().unwrap(), "late");
+}
+
+#[wasm_bindgen_test]
+async fn an_element_made_visible_later_is_found() {
+    let area = fixture(r#"<button id="later" style="display:none">Later</button>"#);
+    let pending = wait(target("#later", vec![]), 3000);
+    sleep(50).await;
+    area.query_selector("#later").unwrap().unwrap().remove_attribute("style").unwrap();
+    assert_eq!(pending.await.unwrap().as_string().unwrap(), "later");
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_element_times_out() {
+    fixture("<p>nothing here</p>");
+    assert_eq!(wait(target("#never", vec![]), 150).await.unwrap().as_string().unwrap(), "");
+}

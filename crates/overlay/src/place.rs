@@ -1,0 +1,146 @@
+//! Where the step goes: the target it is anchored to, the floating box's position and the
+//! spotlight, recomputed on the next animation frame whenever something may have moved
+//! (`follow`). The geometry itself is `guidepost-core`'s, from rectangles read here.
+
+use std::cell::{Cell, RefCell};
+
+use guidepost_core::view::{StepVm, UiEvent};
+use guidepost_core::{compute_position, spotlight_path, FloatSize, Mode, PositionOptions, Rect, StepKind};
+use guidepost_dom::{alive, document, Found};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::follow;
+use crate::overlay::{self, Geometry};
+
+#[derive(Default)]
+struct Place {
+    target: Option<Found>,
+    /// The target left the page and the decision module was told: no repositioning until
+    /// the next step is shown.
+    lost: bool,
+    /// The element focused before the guide took focus, restored when the guide ends.
+    return_focus: Option<web_sys::HtmlElement>,
+}
+
+thread_local! {
+    static PLACE: RefCell<Place> = RefCell::new(Place::default());
+    static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
+    PLACE.with(|p| f(&mut p.borrow_mut()))
+}
+
+/// Shows `vm`, anchored to `target` when it has one. A new target is scrolled into view
+/// (below any fixed header) and watched for moves.
+pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
+    if overlay::current_step().is_none() && with(|p| p.return_focus.is_none()) {
+        let active = document()
+            .and_then(|d| d.active_element())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|e| !e.tag_name().eq_ignore_ascii_case("guidepost-root"));
+        with(|p| p.return_focus = active);
+    }
+    let same = with(|p| match (&p.target, &target) {
+        (Some(a), Some(b)) => a.el == b.el,
+        (None, None) => true,
+        _ => false,
+    });
+    if !same {
+        match &target {
+            Some(f) => {
+                guidepost_dom::scroll_into_view(f);
+                follow::watch_target(f);
+            }
+            None => follow::forget_target(),
+        }
+    }
+    with(|p| {
+        p.target = target;
+        p.lost = false;
+    });
+    overlay::set_rtl(rtl);
+    overlay::set_step(Some(vm));
+    reposition_soon();
+}
+
+/// Hides the step; `end` (the guide ended) also gives focus back to where it was.
+pub fn hide(end: bool) {
+    follow::forget_target();
+    let focus = with(|p| {
+        p.target = None;
+        if end {
+            p.return_focus.take()
+        } else {
+            None
+        }
+    });
+    overlay::set_step(None);
+    if let Some(el) = focus {
+        let _ = el.focus();
+    }
+}
+
+/// Recomputes the floating box's position on the next animation frame.
+pub fn reposition_soon() {
+    if FRAME_PENDING.with(|p| p.replace(true)) {
+        return;
+    }
+    let cb = Closure::once_into_js(|| {
+        if !alive() {
+            return;
+        }
+        FRAME_PENDING.with(|p| p.set(false));
+        reposition();
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(cb.unchecked_ref());
+    }
+}
+
+fn reposition() {
+    let Some(vm) = overlay::current_step() else { return };
+    if with(|p| p.lost) {
+        return;
+    }
+    if let Some(el) = overlay::floating() {
+        follow::watch_box(&el);
+    }
+    let target = with(|p| p.target.clone());
+    let vp = guidepost_dom::viewport();
+    let rtl = overlay::rtl();
+    let spot = |r: &Rect| spotlight_path(vp, *r, 6.0, 8.0);
+    let mut geo = Geometry { viewport: vp, ..Default::default() };
+    match (&target, vm.is_anchored() || (vm.backdrop && !vm.centered)) {
+        (Some(f), true) if f.connected() => {
+            let r = f.rect();
+            let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
+            let opts = PositionOptions { rtl, scroll_padding_top: guidepost_dom::header_height_cached(), ..Default::default() };
+            let pos = compute_position(r, size, vp, vm.placement, &opts);
+            geo.target = Some(r);
+            geo.spotlight = vm.backdrop.then(|| spot(&r));
+            geo.position = Some(pos);
+            geo.visible = true;
+        }
+        (Some(_), true) => {
+            // The target left the DOM (re-render or navigation): the decision module looks
+            // for it again and shows the step anew.
+            with(|p| p.lost = true);
+            overlay::send(UiEvent::TargetLost);
+            return;
+        }
+        _ => {
+            let size = overlay::floating_size().unwrap_or(FloatSize { width: 420.0, height: 240.0 });
+            let mut pos = guidepost_core::center_position(size, vp);
+            if vm.kind == StepKind::Banner || vm.kind == StepKind::Checklist {
+                pos.mode = Mode::Centered;
+            }
+            geo.spotlight =
+                vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", guidepost_core::num::show(vp.width), guidepost_core::num::show(vp.height)));
+            geo.position = Some(pos);
+            geo.visible = true;
+        }
+    }
+    overlay::set_geometry(geo);
+}
