@@ -1,0 +1,99 @@
+// Lean loading: every page view downloads the loader and the decision module; the overlay
+// module only when a guide is about to show, the author module only through
+// validate/debug/pick. A slow or failing overlay delays the guide and is reported through
+// on('error'); it never throws into the page.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveStatic, launch, openPage, dialog, guide, settled } from "./harness.mjs";
+
+let server, browser;
+before(async () => { server = await serveStatic(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const OVERLAY = /\/dist\/guidepost-overlay(_bg\.wasm|\.js)/;
+const AUTHOR = /\/dist\/guidepost-author(_bg\.wasm|\.js)/;
+
+/** The lab page with the requests it makes recorded; `route` may answer some of them. */
+async function page(route) {
+  const requests = [];
+  const o = await openPage(browser, `${server.base}/lab/lab.html`, {
+    before: async (p) => {
+      p.on("request", (r) => requests.push(r.url()));
+      if (route) await route(p);
+    },
+  });
+  return { ...o, requests };
+}
+
+const welcome = (audience) => guide("welcome", [{ id: "hi", kind: "modal", title: "Welcome aboard" }], { trigger: { type: "page_view" }, ...(audience ? { audience } : {}) });
+const admins = { trait: "role", op: "eq", value: "admin" };
+
+/** (case, user's role, whether the guide shows) */
+const cases = [
+  ["nobody in the audience: no overlay, no author code", "viewer", false],
+  ["in the audience: the overlay loads and the guide shows", "admin", true],
+];
+
+for (const [name, role, shows] of cases) {
+  test(`first load, ${name}`, async () => {
+    const { page: p, requests, errors } = await page();
+    await p.evaluate(([g, role]) => { Guidepost.init({ guides: [g] }); Guidepost.identify("u-1", { role }); }, [welcome(admins), role]);
+    await settled(p);
+    if (shows) await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+    assert.ok(requests.some((u) => u.endsWith("/dist/guidepost_bg.wasm")), "the decision module loads");
+    assert.equal(requests.some((u) => OVERLAY.test(u)), shows, requests.join("\n"));
+    assert.equal(requests.some((u) => AUTHOR.test(u)), false, requests.join("\n"));
+    // The author module comes with the first author call, and answers it.
+    const report = await p.evaluate(() => Guidepost.validate('[{"id": "x", "name": "x", "steps": []}]'));
+    assert.ok(report && Array.isArray(report.diagnostics), JSON.stringify(report));
+    assert.ok(requests.some((u) => AUTHOR.test(u)), "validate() loads the author module");
+    assert.deepEqual(errors, []);
+  });
+}
+
+test("a slow overlay module delays the guide without losing it", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  let asked;
+  const requested = new Promise((r) => (asked = r));
+  const { page: p, errors } = await page((pg) => pg.route(OVERLAY, async (route) => {
+    asked();
+    await gate;
+    await route.continue();
+  }));
+  await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.start("welcome"); }, welcome());
+  await requested;
+  // The decision module has started the guide; the step waits for the overlay.
+  await p.waitForFunction(() => window.__events.some((e) => e.kind === "guide_shown"));
+  assert.equal(await p.locator("guidepost-root").count(), 0, "nothing rendered before the overlay arrives");
+  release();
+  await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("an overlay module that fails to load is reported through on('error') and retried", async () => {
+  let failures = 0;
+  const { page: p, errors } = await page((pg) => pg.route(/\/dist\/guidepost-overlay\.js/, (route) => {
+    if (failures++ === 0) return route.fulfill({ status: 503, body: "unavailable" });
+    return route.continue();
+  }));
+  await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.start("welcome"); }, welcome());
+  await p.waitForFunction(() => window.__errors.some((e) => e.source === "overlay"));
+  const reported = await p.evaluate(() => window.__errors.find((e) => e.source === "overlay").message);
+  assert.match(reported, /could not load the overlay module/);
+  // The retry shows the step the failure held back.
+  await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  assert.equal(failures, 2);
+  assert.deepEqual(errors, [], "nothing thrown into the page");
+});
+
+test("an overlay module that never loads leaves the page working and says so each time", async () => {
+  const { page: p, errors } = await page((pg) => pg.route(OVERLAY, (route) => route.abort()));
+  await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.start("welcome"); }, welcome());
+  // The first attempt and two retries, each reported.
+  await p.waitForFunction(() => window.__errors.filter((e) => e.source === "overlay").length === 3, null, { timeout: 20000 });
+  // The engine itself still runs: calls answer, and the page's own script is untouched.
+  const still = await p.evaluate(() => { Guidepost.track("clicked"); Guidepost.end(); return typeof Guidepost.start; });
+  assert.equal(still, "function");
+  assert.deepEqual(errors, []);
+});
