@@ -179,9 +179,13 @@
       if (loading) return loading;
       var js = sibling("guidepost-" + name + ".js");
       var n = attempts++;
+      // The wasm is fetched beside the glue, not after it (its response streams into the
+      // compiler once the glue is in); a failure surfaces through the glue's init.
+      var wasm = fetch(sibling("guidepost-" + name + "_bg.wasm"));
+      wasm.catch(function () {});
       loading = import(n ? js + (js.indexOf("?") < 0 ? "?" : "&") + "retry=" + n : js)
         .then(function (m) {
-          return m.default({ module_or_path: sibling("guidepost-" + name + "_bg.wasm") }).then(function () {
+          return m.default({ module_or_path: wasm }).then(function () {
             boot(m);
             return m;
           });
