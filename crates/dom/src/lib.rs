@@ -86,6 +86,27 @@ pub fn viewport() -> Rect {
     Rect::new(0.0, 0.0, cw.min(width.max(cw)), ch.min(height.max(ch)))
 }
 
+thread_local! {
+    static VIEWPORT: std::cell::Cell<Option<Rect>> = const { std::cell::Cell::new(None) };
+}
+
+/// [`viewport`], kept until [`forget_viewport`]: reading the root's client size forces a
+/// layout, which made it the most expensive call of each scroll frame (peer benchmark).
+/// Scrolling does not change it; resizes and changes of the page may (a scrollbar).
+pub fn viewport_cached() -> Rect {
+    if let Some(v) = VIEWPORT.with(|c| c.get()) {
+        return v;
+    }
+    let v = viewport();
+    VIEWPORT.with(|c| c.set(Some(v)));
+    v
+}
+
+/// The viewport may have changed size: the next [`viewport_cached`] reads it again.
+pub fn forget_viewport() {
+    VIEWPORT.with(|c| c.set(None));
+}
+
 /// Rendered and not hidden: a box of some size (`display: none` anywhere above gives none)
 /// and not `visibility: hidden` (which keeps the box). A tooltip must not point at nothing.
 fn visible(el: &Element) -> bool {

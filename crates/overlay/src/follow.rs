@@ -40,7 +40,22 @@ pub fn install(moved: fn()) {
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
     let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_move, &capture());
-    let _ = w.add_event_listener_with_callback("resize", &on_move);
+    // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the
+    // root element (a scrollbar that comes or goes), reads it again. Scrolls and mutations
+    // do not change it.
+    let on_resize = Closure::<dyn FnMut()>::new(move || {
+        if alive() {
+            guidepost_dom::forget_viewport();
+            moved();
+        }
+    })
+    .into_js_value()
+    .unchecked_into::<js_sys::Function>();
+    let _ = w.add_event_listener_with_callback("resize", &on_resize);
+    if let (Ok(ro), Some(root)) = (web_sys::ResizeObserver::new(&on_resize), document().and_then(|d| d.document_element())) {
+        ro.observe(&root);
+        std::mem::forget(ro);
+    }
     // Re-renders of the host app: follow the target, or notice it vanished.
     if let (Ok(obs), Some(root)) = (web_sys::MutationObserver::new(&on_move), document().and_then(|d| d.document_element())) {
         let opts = web_sys::MutationObserverInit::new();

@@ -52,7 +52,7 @@ mod exports {
             }
         });
         follow::install(|| {
-            if overlay::current_step().is_some() {
+            if overlay::shown().is_some() {
                 place::reposition_soon();
             }
         });

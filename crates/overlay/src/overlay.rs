@@ -126,8 +126,27 @@ pub fn set_step(vm: Option<StepVm>) {
     }
 }
 
-pub fn current_step() -> Option<StepVm> {
-    signals().and_then(|s| s.step.get_untracked())
+/// What positioning needs of the step on screen, read without copying the step (this
+/// runs on every scroll frame).
+#[derive(Clone, Copy)]
+pub struct Shown {
+    pub anchored: bool,
+    pub backdrop: bool,
+    pub centered: bool,
+    pub kind: StepKind,
+    pub placement: guidepost_core::Placement,
+}
+
+pub fn shown() -> Option<Shown> {
+    signals()?.step.with_untracked(|vm| {
+        vm.as_ref().map(|vm| Shown {
+            anchored: vm.is_anchored(),
+            backdrop: vm.backdrop,
+            centered: vm.centered,
+            kind: vm.kind,
+            placement: vm.placement,
+        })
+    })
 }
 
 pub fn set_geometry(g: Geometry) {
@@ -290,7 +309,9 @@ fn float_style(g: &Geometry) -> String {
     match (&g.position, g.visible) {
         (Some(p), true) => match p.mode {
             Mode::BottomSheet => "left:0;right:0;bottom:0;top:auto;width:auto;max-width:none;border-radius:12px 12px 0 0".into(),
-            _ => format!("left:{};top:{}", px(p.x), px(p.y)),
+            // `translate`, not `left`/`top`: moving the box each scroll frame then changes
+            // no layout (and composes with the entrance animation's `transform`).
+            _ => format!("left:0;top:0;translate:{} {}", px(p.x), px(p.y)),
         },
         _ => "left:0;top:0;visibility:hidden".into(),
     }

@@ -35,7 +35,7 @@ fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
 /// Shows `vm`, anchored to `target` when it has one. A new target is scrolled into view
 /// (below any fixed header) and watched for moves.
 pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
-    if overlay::current_step().is_none() && with(|p| p.return_focus.is_none()) {
+    if overlay::shown().is_none() && with(|p| p.return_focus.is_none()) {
         let active = document()
             .and_then(|d| d.active_element())
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
@@ -60,6 +60,7 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         p.target = target;
         p.lost = false;
     });
+    guidepost_dom::forget_viewport();
     overlay::set_rtl(rtl);
     overlay::set_step(Some(vm));
     reposition_soon();
@@ -82,25 +83,31 @@ pub fn hide(end: bool) {
     }
 }
 
-/// Recomputes the floating box's position on the next animation frame.
+/// Recomputes the floating box's position on the next animation frame. One callback,
+/// made once: this runs on every scroll frame.
 pub fn reposition_soon() {
+    thread_local! {
+        static ON_FRAME: js_sys::Function = Closure::<dyn FnMut()>::new(|| {
+            if alive() {
+                FRAME_PENDING.with(|p| p.set(false));
+                reposition();
+            }
+        })
+        .into_js_value()
+        .unchecked_into();
+    }
     if FRAME_PENDING.with(|p| p.replace(true)) {
         return;
     }
-    let cb = Closure::once_into_js(|| {
-        if !alive() {
-            return;
-        }
-        FRAME_PENDING.with(|p| p.set(false));
-        reposition();
-    });
     if let Some(w) = web_sys::window() {
-        let _ = w.request_animation_frame(cb.unchecked_ref());
+        ON_FRAME.with(|f| {
+            let _ = w.request_animation_frame(f);
+        });
     }
 }
 
 fn reposition() {
-    let Some(vm) = overlay::current_step() else { return };
+    let Some(vm) = overlay::shown() else { return };
     if with(|p| p.lost) {
         return;
     }
@@ -108,11 +115,11 @@ fn reposition() {
         follow::watch_box(&el);
     }
     let target = with(|p| p.target.clone());
-    let vp = guidepost_dom::viewport();
+    let vp = guidepost_dom::viewport_cached();
     let rtl = overlay::rtl();
     let spot = |r: &Rect| spotlight_path(vp, *r, 6.0, 8.0);
     let mut geo = Geometry { viewport: vp, ..Default::default() };
-    match (&target, vm.is_anchored() || (vm.backdrop && !vm.centered)) {
+    match (&target, vm.anchored || (vm.backdrop && !vm.centered)) {
         (Some(f), true) if f.connected() => {
             let r = f.rect();
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
