@@ -153,3 +153,23 @@ test("prefers-reduced-motion: the overlay runs no animations or transitions", as
   assert.deepEqual(anim, []);
   await context.close();
 });
+
+test("the entrance animation does not hold the step back: its button works while the box still animates in", async () => {
+  const { page } = await lab(browser, [guide("quick", [{ id: "one", kind: "modal", title: "One" }, { id: "two", kind: "modal", title: "Two" }])], { start: "quick" });
+  // In the page, at the first frame the dialog exists: is it still animating, and does its
+  // primary button act at once?
+  const running = await page.evaluate(() => new Promise((done) => {
+    const tick = () => {
+      const sr = document.querySelector("guidepost-root")?.shadowRoot;
+      const d = sr?.querySelector("[role=dialog]");
+      const next = sr?.querySelector(".gp-primary");
+      if (!d || !next) return requestAnimationFrame(tick);
+      const animating = d.getAnimations().some((a) => a.playState === "running");
+      next.click();
+      done(animating);
+    };
+    tick();
+  }));
+  assert.equal(running, true, "the click landed during the entrance animation");
+  await dialog(page).getByRole("heading", { name: "Two" }).waitFor();
+});
