@@ -97,3 +97,27 @@ test("an overlay module that never loads leaves the page working and says so eac
   assert.equal(still, "function");
   assert.deepEqual(errors, []);
 });
+
+test("a tour in progress fetches the overlay beside the decision module on the next page view", async () => {
+  const tour = guide("multi", [{ id: "a", kind: "modal", title: "Page one" }, { id: "b", kind: "modal", title: "Page two" }], { trigger: { type: "manual" } });
+  const { page: p, requests, errors } = await page();
+  await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.identify("u-2", {}); Guidepost.start("multi"); }, tour);
+  await dialog(p).getByRole("button", { name: "Next" }).click();
+  await dialog(p).getByRole("heading", { name: "Page two" }).waitFor();
+  // The next page view: the loader starts the overlay's fetch before the engine is ready.
+  await p.addInitScript(() => {
+    const hook = () => window.Guidepost?.on && (Guidepost.on("ready", () => { window.__readyAt = performance.now(); }), true);
+    if (!hook()) { const id = setInterval(() => hook() && clearInterval(id), 1); }
+  });
+  requests.length = 0;
+  await p.reload();
+  await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.identify("u-2", {}); }, tour);
+  await dialog(p).getByRole("heading", { name: "Page two" }).waitFor();
+  const order = await p.evaluate(() => ({
+    overlay: performance.getEntriesByType("resource").find((e) => /guidepost-overlay\.js/.test(e.name))?.startTime,
+    ready: window.__readyAt,
+  }));
+  assert.ok(order.overlay !== undefined && order.ready !== undefined, JSON.stringify(order));
+  assert.ok(order.overlay < order.ready, `overlay fetched at ${order.overlay} ms, engine ready at ${order.ready} ms`);
+  assert.deepEqual(errors, []);
+});

@@ -384,6 +384,17 @@
   w.addEventListener("popstate", urlChanged);
   w.addEventListener("hashchange", urlChanged);
 
+  // A tour in progress (saved by an earlier page view) resumes on this one: fetch the
+  // overlay beside the decision module instead of after it.
+  try {
+    for (var si = 0; si < localStorage.length; si++) {
+      if (/^guidepost:u:.*:tour$/.test(localStorage.key(si) || "")) {
+        ui("prefetch");
+        break;
+      }
+    }
+  } catch (_) {}
+
   // wasm-bindgen's no-modules output declares `let wasm_bindgen` in this same script.
   var boot = typeof wasm_bindgen !== "undefined" ? wasm_bindgen : undefined;
   if (typeof boot !== "function") {
