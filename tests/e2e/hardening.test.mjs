@@ -68,6 +68,14 @@ test("a panic in the engine is reported once and every later call is a no-op", a
     return { debug: await Guidepost.debug(), validate: await Guidepost.validate("[]"), pick: await Guidepost.pick() };
   });
   assert.deepEqual(answers, { debug: [], validate: null, pick: null });
+  // Regression: the overlay module kept its own key handler after the decision module
+  // died, and went on swallowing the page's Escape.
+  const prevented = await page.evaluate(() => {
+    const e = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true });
+    document.body.dispatchEvent(e);
+    return e.defaultPrevented;
+  });
+  assert.equal(prevented, false, "the overlay stopped with the engine");
   // A task later: the mutation and scroll listeners had their chance to throw.
   await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
   const panics = (await errors(page)).filter((e) => e.source === "panic");
@@ -256,8 +264,11 @@ test("the queue is bounded by bytes and reports the records it drops", async () 
     }
   });
   await page.reload();
+  // Records are sent once a step is on screen: the overlay loads before the browser goes offline.
+  await page.evaluate((g) => Guidepost.init({ guides: g, endpoint: location.origin + "/collect", writeKey: "wk", prefetchOverlay: true }), [{ ...modal("q"), trigger: { type: "manual" } }]);
+  await page.locator("guidepost-root").waitFor({ state: "attached" });
   await context.setOffline(true);
-  await page.evaluate((g) => { Guidepost.init({ guides: g, endpoint: location.origin + "/collect", writeKey: "wk" }); Guidepost.start("q"); }, [modal("q")]);
+  await page.evaluate(() => Guidepost.start("q"));
   await page.waitForFunction(() => window.__errors.some((e) => /oldest unsent records were dropped/.test(e.message)));
   const dropped = (await errors(page)).filter((e) => /dropped/.test(e.message));
   assert.equal(dropped.length, 1, "reported once");

@@ -4,7 +4,7 @@
 // on('error'); it never throws into the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launch, openPage, dialog, guide, settled } from "./harness.mjs";
+import { serveStatic, launch, openPage, dialog, guide, settled, events, kinds } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); browser = await launch(); });
@@ -63,11 +63,14 @@ test("a slow overlay module delays the guide without losing it", async () => {
   }));
   await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.start("welcome"); }, welcome());
   await requested;
-  // The decision module has started the guide; the step waits for the overlay.
-  await p.waitForFunction(() => window.__events.some((e) => e.kind === "guide_shown"));
+  // The decision module has started the guide; the step waits for the overlay, and so do
+  // its records: nothing is reported as viewed before it is on screen.
   assert.equal(await p.locator("guidepost-root").count(), 0, "nothing rendered before the overlay arrives");
+  assert.deepEqual(kinds(await events(p)), []);
   release();
   await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  await p.waitForFunction(() => window.__events.length >= 2);
+  assert.deepEqual(kinds(await events(p)), ["guide_shown:", "step_viewed:hi"]);
   assert.deepEqual(errors, []);
 });
 
@@ -87,14 +90,23 @@ test("an overlay module that fails to load is reported through on('error') and r
   assert.deepEqual(errors, [], "nothing thrown into the page");
 });
 
-test("an overlay module that never loads leaves the page working and says so each time", async () => {
+test("an overlay module that never loads leaves the page working, reports each attempt and spends no guide", async () => {
   const { page: p, errors } = await page((pg) => pg.route(OVERLAY, (route) => route.abort()));
-  await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.start("welcome"); }, welcome());
+  const once = { ...welcome(), frequency: { type: "once" } };
+  await p.evaluate((g) => { Guidepost.init({ guides: [g] }); Guidepost.identify("u-3", {}); }, once);
   // The first attempt and two retries, each reported.
   await p.waitForFunction(() => window.__errors.filter((e) => e.source === "overlay").length === 3, null, { timeout: 20000 });
-  // The engine itself still runs: calls answer, and the page's own script is untouched.
-  const still = await p.evaluate(() => { Guidepost.track("clicked"); Guidepost.end(); return typeof Guidepost.start; });
-  assert.equal(still, "function");
+  // Nothing reached the screen, so nothing is reported as shown or viewed, and no tour is
+  // left to resume.
+  assert.deepEqual(kinds(await events(p)), []);
+  const saved = await p.evaluate(() => Object.keys(localStorage).filter((k) => /:tour$/.test(k)));
+  assert.deepEqual(saved, []);
+  // The engine itself still runs, and the `once` guide was not spent: once the overlay can
+  // load, the next page view shows it.
+  await p.unroute(OVERLAY);
+  await p.evaluate(() => Guidepost.page());
+  await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  assert.deepEqual(kinds(await events(p)), ["guide_shown:", "step_viewed:hi"]);
   assert.deepEqual(errors, []);
 });
 

@@ -73,6 +73,16 @@ mod exports {
         parse(&serde_json::to_string(&engine.explain(&s.ctx, &s.sched)).unwrap_or_default())
     }
 
+    /// Another module stopped (the loader's `die`): leave picker mode (its listeners
+    /// swallow the page's clicks) and stop answering the page.
+    #[wasm_bindgen]
+    pub fn au_kill() {
+        if guidepost_dom::alive() {
+            crate::pick::cancel();
+            guidepost_dom::kill();
+        }
+    }
+
     /// Enters picker mode: a Promise of `{ target, selector, matches }`, or null on Esc.
     #[wasm_bindgen]
     pub fn au_pick(options: JsValue) -> JsValue {

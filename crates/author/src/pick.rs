@@ -163,6 +163,11 @@ fn structural_path(el: &Element) -> String {
     parts.join(" > ")
 }
 
+/// Leaves picker mode, answering null.
+pub fn cancel() {
+    end_pick(JsValue::NULL);
+}
+
 fn end_pick(result: JsValue) {
     let picker = PICKER.with(|p| p.borrow_mut().take());
     let Some(p) = picker else { return };

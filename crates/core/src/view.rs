@@ -133,10 +133,15 @@ pub enum UiEvent {
     },
     /// The anchored step's target left the page (a re-render or a navigation).
     TargetLost,
+    /// The overlay module has put the step on screen (sent by the loader).
+    Shown,
+    /// The overlay module could not be loaded, retries included (sent by the loader).
+    Unavailable,
 }
 
 impl UiEvent {
-    const TYPES: [&'static str; 9] = ["button", "close", "escape", "backdrop", "next", "back", "survey", "start_guide", "target_lost"];
+    const TYPES: [&'static str; 11] =
+        ["button", "close", "escape", "backdrop", "next", "back", "survey", "start_guide", "target_lost", "shown", "unavailable"];
 }
 
 impl FromJson for UiEvent {
@@ -151,7 +156,9 @@ impl FromJson for UiEvent {
             "back" => UiEvent::Back,
             "survey" => UiEvent::Survey { answer: o.req("answer")? },
             "start_guide" => UiEvent::StartGuide { id: o.req("id")? },
-            _ => UiEvent::TargetLost,
+            "target_lost" => UiEvent::TargetLost,
+            "shown" => UiEvent::Shown,
+            _ => UiEvent::Unavailable,
         })
     }
 }
@@ -260,6 +267,8 @@ mod tests {
             UiEvent::Survey { answer },
             UiEvent::StartGuide { id: "tour".into() },
             UiEvent::TargetLost,
+            UiEvent::Shown,
+            UiEvent::Unavailable,
         ] {
             let text = serde_json::to_string(&ev).unwrap();
             assert_eq!(crate::json::from_str::<UiEvent>(&text), Ok(ev), "{text}");

@@ -15,7 +15,7 @@ use guidepost_dom::test_support::{doc, sleep};
 /// The overlay's shadow root, mounting it once.
 fn overlay_root() -> web_sys::ShadowRoot {
     if doc().query_selector("guidepost-root").unwrap().is_none() {
-        overlay::mount(|_| {});
+        overlay::boot(|_| {});
     }
     doc().query_selector("guidepost-root").unwrap().unwrap().shadow_root().expect("an open shadow root")
 }

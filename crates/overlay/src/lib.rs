@@ -46,7 +46,7 @@ mod exports {
                 let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&info.to_string()));
             }
         }));
-        overlay::mount(move |ev: UiEvent| {
+        overlay::boot(move |ev: UiEvent| {
             if let Ok(text) = serde_json::to_string(&ev) {
                 let _ = on_ui.call1(&JsValue::NULL, &JsValue::from_str(&text));
             }
@@ -84,6 +84,16 @@ mod exports {
     pub fn ov_hide(end: bool) {
         if alive() {
             place::hide(end);
+        }
+    }
+
+    /// Another module stopped (the loader's `die`): take the step down and stop answering
+    /// the page (keys, scrolls, mutations).
+    #[wasm_bindgen]
+    pub fn ov_kill() {
+        if alive() {
+            place::hide(false);
+            guidepost_dom::kill();
         }
     }
 }

@@ -77,9 +77,19 @@ fn adopt_css(doc: &web_sys::Document, shadow: &web_sys::ShadowRoot) {
     }
 }
 
-/// Creates `<guidepost-root>` with an open shadow root and mounts the view in it.
-pub fn mount(handler: impl Fn(UiEvent) + 'static) {
+/// Keeps the handler of what the user does and mounts the view (see [`mount`]).
+pub fn boot(handler: impl Fn(UiEvent) + 'static) {
     HANDLER.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
+    mount();
+}
+
+/// Creates `<guidepost-root>` with an open shadow root and mounts the view in it, once. The
+/// module can load before the page has a `<body>` (a tour in progress is fetched as the
+/// loader starts): then the first step shown mounts it.
+pub fn mount() {
+    if signals().is_some() {
+        return;
+    }
     let Some(doc) = document() else { return };
     let Some(body) = doc.body() else { return };
     let Ok(host) = doc.create_element("guidepost-root") else { return };

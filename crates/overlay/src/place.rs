@@ -35,6 +35,7 @@ fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
 /// Shows `vm`, anchored to `target` when it has one. A new target is scrolled into view
 /// (below any fixed header) and watched for moves.
 pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
+    overlay::mount();
     if overlay::shown().is_none() && with(|p| p.return_focus.is_none()) {
         let active = document()
             .and_then(|d| d.active_element())

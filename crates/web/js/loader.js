@@ -57,6 +57,13 @@
   function die(source, message) {
     if (dead) return;
     dead = true;
+    // The modules that still run stop answering the page (each has its own `alive`).
+    var kills = [engine && engine.kill, overlay && overlay.ov_kill, author && author.au_kill];
+    for (var ki = 0; ki < kills.length; ki++) {
+      try {
+        if (kills[ki]) kills[ki]();
+      } catch (_) {}
+    }
     engine = null;
     var pending = queue.splice(0, queue.length);
     for (var i = 0; i < pending.length; i++) if (pending[i][2]) pending[i][2](null);
@@ -186,6 +193,7 @@
       loading = import(n ? js + (js.indexOf("?") < 0 ? "?" : "&") + "retry=" + n : js)
         .then(function (m) {
           return m.default({ module_or_path: wasm }).then(function () {
+            if (dead) throw new Error("the engine is off");
             boot(m);
             return m;
           });
@@ -193,7 +201,7 @@
         .catch(function (e) {
           loading = null;
           var err = new Error("could not load the " + name + " module from " + js + " (" + ((e && e.message) || e) + ")");
-          fail(name, err);
+          if (!dead) fail(name, err);
           throw err;
         });
       return loading;
@@ -205,10 +213,16 @@
 
   // The overlay module, driven by the decision module through `ui(op, ...)`. The last
   // `show` waits here while the module loads, and is shown once it has; a failed load is
-  // retried after 1 s and 4 s while that step still waits.
+  // retried after 1 s and 4 s while that step still waits, and then the decision module is
+  // told the overlay is unavailable (it drops the step unrecorded). The first step on
+  // screen is announced to it too: it holds the guide's records back until then.
   var overlay = null;
+  var author = null;
   var waiting = null;
   var retries = 0;
+  // A load (with its retries) is under way for a waiting step.
+  var cycle = false;
+  var announced = false;
   var loadOverlay = lazy("overlay", function (m) {
     m.ov_boot(function (event) {
       call("ui", [event]);
@@ -218,20 +232,34 @@
   function showNow(args) {
     try {
       var problem = overlay.ov_show(args[0], args[1], args[2], args[3]);
-      if (problem) fail("overlay", new Error(problem));
+      if (problem) return fail("overlay", new Error(problem));
     } catch (e) {
       if (!dead) fail("overlay", e);
+      return;
+    }
+    if (!announced) {
+      announced = true;
+      call("ui", ['{"type":"shown"}']);
     }
   }
   function fetchOverlay() {
     loadOverlay().then(
       function () {
-        retries = 0;
-        if (waiting && !dead) showNow(waiting);
+        cycle = false;
+        var args = waiting;
         waiting = null;
+        if (args && !dead) showNow(args);
       },
       function () {
-        if (waiting && retries < 2) setTimeout(fetchOverlay, retries++ ? 4000 : 1000);
+        if (!waiting || dead) {
+          cycle = false;
+        } else if (retries < 2) {
+          setTimeout(fetchOverlay, retries++ ? 4000 : 1000);
+        } else {
+          cycle = false;
+          waiting = null;
+          call("ui", ['{"type":"unavailable"}']);
+        }
       }
     );
   }
@@ -240,6 +268,9 @@
     if (op === "show") {
       if (overlay) return showNow([a, b, c, d]);
       waiting = [a, b, c, d];
+      if (cycle) return;
+      cycle = true;
+      retries = 0;
       return fetchOverlay();
     }
     if (op === "hide") {
@@ -259,6 +290,7 @@
   // The author module: full validation, traces and the picker. Its calls answer promises.
   var loadAuthor = lazy("author", function (m) {
     m.au_boot(onPanic);
+    author = m;
   });
   var engineReady = new Promise(function (resolve) {
     whenEngine = resolve;
@@ -345,6 +377,7 @@
     if (queue[qi][0] === "init") {
       var queued = queue[qi][1][0];
       queue[qi][1] = [authorOptions(queued)];
+      if (queued && queued.prefetchOverlay === true) ui("prefetch");
       try {
         design(queued);
       } catch (e) {
@@ -416,6 +449,7 @@
         reset: e.gp_reset,
         debug_state: e.gp_debug_state,
         ui: e.gp_ui,
+        kill: e.gp_kill,
         fault: e.gp_fault,
       };
       whenEngine();

@@ -65,6 +65,13 @@ mod exports {
         guard("init", || runtime::init(options))
     }
 
+    /// Another module stopped (the loader's `die`): stop answering the page (listeners,
+    /// timers, delivery).
+    #[wasm_bindgen]
+    pub fn gp_kill() {
+        guidepost_dom::kill();
+    }
+
     /// Panics on purpose: the loader's `__fault()` test hook exercises panic containment
     /// in the shipped build.
     #[wasm_bindgen]

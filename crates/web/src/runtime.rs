@@ -51,6 +51,20 @@ struct Active {
     snapshot_saved: bool,
     /// A designer's preview: nothing is recorded, saved or counted in the user's history.
     preview: bool,
+    /// Records made before the overlay module first put a step on screen: sent once it has
+    /// (`UiEvent::Shown`) or once the guide ends; dropped if the overlay cannot be loaded
+    /// (`UiEvent::Unavailable`), so no step is reported as viewed that nobody saw.
+    held: Vec<EventRecord>,
+    /// The scheduler's state before this guide was counted as shown, while the overlay
+    /// has not shown it yet: put back if the overlay cannot be loaded, so the guide is not
+    /// spent (`once`) on a page view that never showed it.
+    sched_before: Option<SchedulerState>,
+}
+
+impl Active {
+    fn new(guide: Guide, state: TourState, snapshot_saved: bool, preview: bool) -> Active {
+        Active { guide, state, snapshot_saved, preview, held: vec![], sched_before: None }
+    }
 }
 
 #[derive(Default)]
@@ -67,6 +81,8 @@ struct Runtime {
     target: Option<Found>,
     /// The step the overlay was last told to show.
     shown: Option<StepVm>,
+    /// The overlay module has shown a step on this page view (it stays loaded).
+    overlay_up: bool,
     /// Bumped on every locate, so a stale wait's answer is ignored.
     locate_gen: u64,
     step_timeout_ms: Option<u32>,
@@ -346,7 +362,7 @@ fn resume_saved() {
     if already {
         return;
     }
-    with(|rt| rt.active = Some(Active { guide, state: saved, snapshot_saved: saved_snapshot, preview: false }));
+    with(|rt| rt.active = Some(Active::new(guide, saved, saved_snapshot, false)));
     dispatch(Input::Resume { url: current_url() });
 }
 
@@ -488,7 +504,7 @@ pub fn preview(arg: JsValue) -> Result<(), String> {
         None => {}
     }
     let (state, effects) = TourState::start(&guide, None, now());
-    with(|rt| rt.active = Some(Active { guide, state, snapshot_saved: true, preview: true }));
+    with(|rt| rt.active = Some(Active::new(guide, state, true, true)));
     run_effects(effects);
     drain();
     Ok(())
@@ -607,9 +623,10 @@ fn start_guide(id: &str, variant: Option<String>) {
     let started = with(|rt| {
         let guide = rt.engine.as_ref()?.guide(id)?.clone();
         let (state, effects) = TourState::start(&guide, variant, t);
+        let before = (!rt.overlay_up).then(|| rt.sched.clone());
         rt.sched.record_shown(id, t);
         rt.ctx.guides = rt.sched.history.clone();
-        rt.active = Some(Active { guide, state, snapshot_saved: false, preview: false });
+        rt.active = Some(Active { sched_before: before, ..Active::new(guide, state, false, false) });
         Some(effects)
     });
     if let Some(effects) = started {
@@ -757,13 +774,54 @@ fn arm_step_timeout() {
 }
 
 fn record(d: guidepost_core::RecordDraft) {
-    let env = with(|rt| {
+    let r = with(|rt| {
         let a = rt.active.as_ref().filter(|a| !a.preview)?;
-        Some(envelope(rt, &a.guide.id, a.guide.version, a.state.variant.clone()))
+        let r = EventRecord::from_draft(d, &envelope(rt, &a.guide.id, a.guide.version, a.state.variant.clone()));
+        if rt.overlay_up {
+            return Some(r);
+        }
+        rt.active.as_mut()?.held.push(r);
+        None
     });
-    if let Some(env) = env {
-        send(EventRecord::from_draft(d, &env));
+    if let Some(r) = r {
+        send(r);
     }
+}
+
+/// The overlay module put a step on screen: what was held back is sent, and the guide
+/// counts as shown for good.
+fn overlay_shown() {
+    let held = with(|rt| {
+        rt.overlay_up = true;
+        let a = rt.active.as_mut()?;
+        a.sched_before = None;
+        Some(std::mem::take(&mut a.held))
+    });
+    for r in held.into_iter().flatten() {
+        send(r);
+    }
+}
+
+/// The overlay module could not be loaded (reported through `on('error')` by the loader):
+/// the guide it held back leaves the screen unrecorded. A guide started on this page view
+/// is not counted as shown and is not resumed; a resumed tour stays saved for the next
+/// page view.
+fn overlay_unavailable() {
+    let started = with(|rt| {
+        let a = rt.active.take().filter(|a| !a.preview && !rt.overlay_up)?;
+        rt.target = None;
+        let before = a.sched_before?;
+        rt.sched = before;
+        rt.ctx.guides = rt.sched.history.clone();
+        Some(rt.ctx.user_id.clone())
+    });
+    dom::cancel_wait();
+    if let Some(user) = started {
+        store::remove(&user_key(&user, "tour"));
+        store::remove(&user_key(&user, "tourguide"));
+        save_user();
+    }
+    unpresent(false);
 }
 
 /// Who, where and when, for a record of guide `guide_id`.
@@ -867,13 +925,19 @@ fn persist() {
 
 fn ended(reason: guidepost_core::ExitReason) {
     let t = now();
-    with(|rt| {
-        if let Some(a) = rt.active.take().filter(|a| !a.preview) {
-            rt.sched.record_exit(&a.guide.id, reason, t);
-            rt.ctx.guides = rt.sched.history.clone();
-        }
+    // A guide that ends before the overlay showed it (its target never came) is reported
+    // as it went: the records held back go now.
+    let held = with(|rt| {
+        let a = rt.active.take().filter(|a| !a.preview);
         rt.target = None;
+        let a = a?;
+        rt.sched.record_exit(&a.guide.id, reason, t);
+        rt.ctx.guides = rt.sched.history.clone();
+        Some(a.held)
     });
+    for r in held.into_iter().flatten() {
+        send(r);
+    }
     dom::cancel_wait();
     persist();
     save_user();
@@ -905,6 +969,8 @@ pub fn on_ui(ev: UiEvent) {
         }
         // The anchored step's target left the page: look for it again.
         UiEvent::TargetLost => Input::TargetMissing,
+        UiEvent::Shown => return overlay_shown(),
+        UiEvent::Unavailable => return overlay_unavailable(),
     };
     dispatch(input);
 }
