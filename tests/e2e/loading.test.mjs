@@ -4,6 +4,7 @@
 // on('error'); it never throws into the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import { serveStatic, launch, openPage, dialog, guide, settled, events, kinds } from "./harness.mjs";
 
 let server, browser;
@@ -131,5 +132,14 @@ test("a tour in progress fetches the overlay beside the decision module on the n
   }));
   assert.ok(order.overlay !== undefined && order.ready !== undefined, JSON.stringify(order));
   assert.ok(order.overlay < order.ready, `overlay fetched at ${order.overlay} ms, engine ready at ${order.ready} ms`);
+  assert.deepEqual(errors, []);
+});
+
+test("init({ prefetchOverlay }) queued by the stub before the script loaded prefetches too", async () => {
+  const stub = fs.readFileSync(new URL("../../crates/web/js/stub.js", import.meta.url), "utf8");
+  const { page: p, requests, errors } = await page((pg) => pg.addInitScript({ content: `${stub}\nGuidepost.init({ guides: [], prefetchOverlay: true });` }));
+  // No guide at all: the overlay module comes only because the host asked for it.
+  await p.locator("guidepost-root").waitFor({ state: "attached" });
+  assert.ok(requests.some((u) => OVERLAY.test(u)), requests.join("\n"));
   assert.deepEqual(errors, []);
 });
