@@ -19,10 +19,6 @@ mod exports {
     use guidepost_core::{Context, Engine, SchedulerState};
     use wasm_bindgen::prelude::*;
 
-    thread_local! {
-        static ON_PANIC: std::cell::Cell<Option<js_sys::Function>> = const { std::cell::Cell::new(None) };
-    }
-
     fn parse(text: &str) -> JsValue {
         js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
     }
@@ -30,13 +26,7 @@ mod exports {
     /// `on_panic(message)` is called once, by the first panic, before the module aborts.
     #[wasm_bindgen]
     pub fn au_boot(on_panic: js_sys::Function) {
-        ON_PANIC.with(|p| p.set(Some(on_panic)));
-        std::panic::set_hook(Box::new(|info| {
-            guidepost_dom::kill();
-            if let Some(f) = ON_PANIC.with(|p| p.take()) {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&info.to_string()));
-            }
-        }));
+        guidepost_dom::on_panic(on_panic);
     }
 
     /// Validates guide JSON text with the full loader: `{ guides: [ids], diagnostics: [...] }`.

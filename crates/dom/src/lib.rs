@@ -35,6 +35,23 @@ pub fn kill() {
     DEAD.store(true, Ordering::Relaxed);
 }
 
+/// Installs the module's panic hook. Release wasm aborts on a panic (no unwinding), so
+/// the hook is the last word: it clears [`alive`] (the module's listeners, observers and
+/// timers stop calling in) and calls `on_panic(message)` once, the loader's `die`. It
+/// touches no other state: a `RefCell` may be borrowed where the panic struck.
+pub fn on_panic(on_panic: js_sys::Function) {
+    thread_local! {
+        static ON_PANIC: std::cell::Cell<Option<js_sys::Function>> = const { std::cell::Cell::new(None) };
+    }
+    ON_PANIC.with(|p| p.set(Some(on_panic)));
+    std::panic::set_hook(Box::new(|info| {
+        kill();
+        if let Some(f) = ON_PANIC.with(|p| p.take()) {
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&info.to_string()));
+        }
+    }));
+}
+
 /// A CSS length in pixels.
 pub fn px(v: f64) -> String {
     guidepost_core::num::rounded(v, 2) + "px"

@@ -31,21 +31,11 @@ mod exports {
 
     use crate::{follow, overlay, place};
 
-    thread_local! {
-        static ON_PANIC: std::cell::Cell<Option<js_sys::Function>> = const { std::cell::Cell::new(None) };
-    }
-
     /// Mounts the (empty) overlay. `on_ui(event)` hears what the user does, as JSON;
     /// `on_panic(message)` is called once, by the first panic, before the module aborts.
     #[wasm_bindgen]
     pub fn ov_boot(on_ui: js_sys::Function, on_panic: js_sys::Function) {
-        ON_PANIC.with(|p| p.set(Some(on_panic)));
-        std::panic::set_hook(Box::new(|info| {
-            guidepost_dom::kill();
-            if let Some(f) = ON_PANIC.with(|p| p.take()) {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&info.to_string()));
-            }
-        }));
+        guidepost_dom::on_panic(on_panic);
         overlay::boot(move |ev: UiEvent| {
             if let Ok(text) = serde_json::to_string(&ev) {
                 let _ = on_ui.call1(&JsValue::NULL, &JsValue::from_str(&text));

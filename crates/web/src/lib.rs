@@ -38,24 +38,12 @@ mod exports {
         })
     }
 
-    thread_local! {
-        /// The loader's `die` callback, taken by the first panic.
-        static ON_PANIC: std::cell::Cell<Option<js_sys::Function>> = const { std::cell::Cell::new(None) };
-    }
-
     /// `on_panic(message)` is called once, by the first panic, before the module aborts.
     /// `ui(op, ...args)` reaches the overlay module through the loader (see `ui.rs`).
     #[wasm_bindgen]
     pub fn gp_boot(emitter: js_sys::Function, on_panic: js_sys::Function, ui: js_sys::Function) {
-        ON_PANIC.with(|p| p.set(Some(on_panic)));
+        guidepost_dom::on_panic(on_panic);
         crate::ui::connect(ui);
-        std::panic::set_hook(Box::new(|info| {
-            guidepost_dom::kill();
-            // Touches no runtime state: a RefCell may be borrowed where the panic struck.
-            if let Some(f) = ON_PANIC.with(|p| p.take()) {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&info.to_string()));
-            }
-        }));
         runtime::boot(emitter);
     }
 
