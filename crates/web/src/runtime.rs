@@ -478,12 +478,11 @@ pub fn start(guide_id: JsValue) -> Result<(), String> {
     Ok(())
 }
 
-/// `preview({guide, step})`: shows step `step` of `guide` (guide JSON, validated by core) in
+/// `preview({guide, step})`: shows step `step` of `guide` (guide JSON, read by core) in
 /// the real overlay, for the in-app designer. Nothing is recorded or saved, and the user's
 /// history is left alone; a preview replaces a running preview, and ends a running tour.
 pub fn preview(arg: JsValue) -> Result<(), String> {
-    let text = js_sys::JSON::stringify(&arg).ok().and_then(|s| s.as_string()).ok_or("preview: expected { guide, step }")?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("preview: {e}"))?;
+    let v = from_js(&arg).map_err(|_| "preview: expected { guide, step }")?;
     let step = v.get("step").and_then(serde_json::Value::as_u64).unwrap_or(0) as usize;
     // The designer validates with the full loader (in the Studio's core) before it asks.
     let mut guide = Guide::from_json(&v["guide"], At::Root("$.guide")).map_err(|e| format!("preview: {}: {}", e.path, e.message))?;
