@@ -16,7 +16,7 @@ import { serveStatic, launch, guide } from "./harness.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) || 5);
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
-const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2" };
+const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2" };
 
 // The tour: three elements of the dashboard.
 const STEPS = [

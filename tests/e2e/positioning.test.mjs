@@ -6,6 +6,9 @@ let server, browser;
 before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
+/** Waits for the entrance animation (a 4px slide) to end: rectangles are read after it. */
+const still = (d) => d.evaluate((e) => Promise.all(e.getAnimations().map((a) => a.finished)));
+
 const tip = (id, selector, placement, more = {}) =>
   guide(id, [{ id: "s1", kind: "tooltip", target: { selector }, placement, title: "Tip", body: "Body", ...more }], { trigger: { type: "manual" } });
 
@@ -22,6 +25,7 @@ test("tooltip is placed against the target's bounding box, and follows a scroll"
   const { page, errors } = await lab(browser, [tip("t", "#plain", "bottom-start")], { start: "t" });
   const d = dialog(page);
   await d.waitFor();
+  await still(d);
   await page.waitForFunction(() => { const e = document.querySelector("guidepost-root").shadowRoot.querySelector("[data-guide-tooltip]"); return e && getComputedStyle(e).visibility === "visible"; });
   const t = await rect(page.locator("#plain"));
   const r = await rect(d);
@@ -37,10 +41,71 @@ test("tooltip is placed against the target's bounding box, and follows a scroll"
   assert.deepEqual(errors, []);
 });
 
+/** Counts the changes the engine makes to the tooltip's style from now on (`window.__moves`). */
+const countMoves = (page) => page.evaluate(() => {
+  window.__moves = 0;
+  const box = document.querySelector("guidepost-root").shadowRoot.querySelector("[data-guide-tooltip]");
+  new MutationObserver((m) => { window.__moves += m.length; }).observe(box, { attributes: true, attributeFilter: ["style"] });
+});
+
+test("a tooltip next to a target in the page scrolls with the page: no work per scroll frame", async () => {
+  const { page, errors } = await lab(browser, [tip("t", "#plain", "bottom-start")], { start: "t" });
+  const d = dialog(page);
+  await d.waitFor();
+  await still(d);
+  await page.waitForFunction(() => getComputedStyle(document.querySelector("guidepost-root").shadowRoot.querySelector("[data-guide-tooltip]")).visibility === "visible");
+  await countMoves(page);
+  await page.evaluate(() => { document.body.style.height = "4000px"; });
+  await frames(page);
+  const moves = await page.evaluate(() => window.__moves);
+  for (const dy of [40, 120, -60]) {
+    await page.evaluate((dy) => window.scrollBy(0, dy), dy);
+    await frames(page);
+    check(await rect(page.locator("#plain")), await rect(d), "bottom");
+  }
+  assert.equal(await page.evaluate(() => window.__moves), moves, "the page's scrolls left the tooltip's style alone");
+  assert.equal(await d.evaluate((e) => getComputedStyle(e).position), "absolute");
+  assert.deepEqual(errors, []);
+});
+
+test("a tooltip next to a fixed element (a chat launcher) stays with it as the page scrolls", async () => {
+  const { page } = await lab(browser, [tip("t", "#pinned", "top-end")], { start: "t" });
+  const d = dialog(page);
+  await d.waitFor();
+  await still(d);
+  await frames(page);
+  await page.evaluate(() => { document.body.style.height = "4000px"; window.scrollBy(0, 200); });
+  await frames(page);
+  check(await rect(page.locator("#pinned")), await rect(d), "top");
+  assert.equal(await d.evaluate((e) => getComputedStyle(e).position), "fixed");
+});
+
+test("the spotlight of a step in the page covers the document and keeps its hole on the target while scrolling", async () => {
+  const g = guide("b", [{ id: "s1", kind: "tooltip", target: { selector: "#frame" }, placement: "bottom", title: "Spot", backdrop: true }], { trigger: { type: "manual" } });
+  const { page } = await lab(browser, [g], { start: "b" });
+  await dialog(page).waitFor();
+  await page.evaluate(() => { document.body.style.height = "4000px"; });
+  await frames(page);
+  // What a click at the target's centre, and a little below the tooltip, would hit.
+  const hits = () => page.evaluate(() => {
+    const t = document.getElementById("frame").getBoundingClientRect();
+    const root = document.querySelector("guidepost-root").shadowRoot;
+    const at = (x, y) => root.elementFromPoint(x, y)?.tagName?.toLowerCase() ?? null;
+    const inPage = document.elementFromPoint(t.x + t.width / 2, t.y + t.height / 2)?.id;
+    return { target: inPage, below: at(t.x + t.width / 2, innerHeight - 5) };
+  });
+  for (const dy of [0, 50, 150]) {
+    await page.evaluate((dy) => window.scrollBy(0, dy), dy);
+    await frames(page);
+    assert.deepEqual(await hits(), { target: "frame", below: "path" }, `scrolled by ${dy}`);
+  }
+});
+
 test("a target inside a scroll container is scrolled into view and followed", async () => {
   const { page } = await lab(browser, [tip("t", "#far", "right")], { start: "t" });
   const d = dialog(page);
   await d.waitFor();
+  await still(d);
   await frames(page);
   const box = await rect(page.locator("#scroller"));
   let t = await rect(page.locator("#far"));
@@ -56,6 +121,7 @@ test("flips when there is no room, and never goes under the fixed header", async
   const { page } = await lab(browser, [tip("t", "#plain", "top")], { start: "t" });
   const d = dialog(page);
   await d.waitFor();
+  await still(d);
   await frames(page);
   const t = await rect(page.locator("#plain"));
   const r = await rect(d);

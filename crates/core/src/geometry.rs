@@ -39,6 +39,10 @@ impl Rect {
     pub fn inset(&self, top: f64, right: f64, bottom: f64, left: f64) -> Rect {
         Rect::new(self.x + left, self.y + top, (self.width - left - right).max(0.0), (self.height - top - bottom).max(0.0))
     }
+    /// The same rectangle `dx` right and `dy` down: another origin's coordinates.
+    pub fn shifted(&self, dx: f64, dy: f64) -> Rect {
+        Rect::new(self.x + dx, self.y + dy, self.width, self.height)
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
@@ -100,6 +104,13 @@ pub struct Position {
     pub placement: Placement,
     pub arrow: Option<Arrow>,
     pub mode: Mode,
+}
+
+impl Position {
+    /// The same position `dx` right and `dy` down (the arrow is relative to the box).
+    pub fn shifted(&self, dx: f64, dy: f64) -> Position {
+        Position { x: self.x + dx, y: self.y + dy, ..*self }
+    }
 }
 
 fn opposite(s: Side) -> Side {

@@ -134,3 +134,38 @@ async fn a_missing_element_times_out() {
     fixture("<p>nothing here</p>");
     assert_eq!(wait(target("#never", vec![]), 150).await.unwrap().as_string().unwrap(), "");
 }
+
+/// (case, markup, shadow markup for `#host` if any, whether `#t` scrolls with the page)
+fn check_scrolls_with_page(cases: &[(&str, &str, Option<&str>, bool)]) {
+    for (name, html, inner, want) in cases {
+        let area = fixture(html);
+        let el = match inner {
+            Some(inner) => shadow(&area, "#host", inner).get_element_by_id("t"),
+            None => doc().get_element_by_id("t"),
+        };
+        let found = dom::Found { el: el.expect("the fixture has #t"), frames: vec![] };
+        assert_eq!(dom::scrolls_with_page(&found), *want, "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_target_scrolls_with_the_page_unless_something_up_its_tree_is_fixed_or_sticky() {
+    check_scrolls_with_page(&[
+        ("in the flow", r#"<div><p><button id="t">Go</button></p></div>"#, None, true),
+        (
+            "in a relative box that scrolls its own content",
+            r#"<div style="position:relative;overflow:auto;height:50px"><button id="t">Go</button></div>"#,
+            None,
+            true,
+        ),
+        ("itself fixed", r#"<button id="t" style="position:fixed;bottom:0">Go</button>"#, None, false),
+        ("in a sticky toolbar", r#"<div style="position:sticky;top:0"><span><button id="t">Go</button></span></div>"#, None, false),
+        (
+            "in a fixed launcher, inside its shadow root",
+            r#"<div id="host" style="position:fixed;right:0;bottom:0"></div>"#,
+            Some(r#"<button id="t">Chat</button>"#),
+            false,
+        ),
+        ("inside a shadow root in the flow", r#"<div id="host"></div>"#, Some(r#"<div><button id="t">Go</button></div>"#), true),
+    ]);
+}

@@ -119,9 +119,54 @@ pub fn viewport_cached() -> Rect {
     v
 }
 
+/// The document's scrolling area in viewport coordinates (at least the viewport).
+pub fn page_rect() -> Rect {
+    let vp = viewport_cached();
+    let Some(w) = web_sys::window() else { return vp };
+    let (x, y) = (w.scroll_x().unwrap_or(0.0), w.scroll_y().unwrap_or(0.0));
+    let root = document().and_then(|d| d.document_element());
+    let (sw, sh) = root.map_or((0, 0), |r| (r.scroll_width(), r.scroll_height()));
+    Rect::new(-x, -y, (sw as f64).max(vp.width), (sh as f64).max(vp.height))
+}
+
 /// The viewport may have changed size: the next [`viewport_cached`] reads it again.
 pub fn forget_viewport() {
     VIEWPORT.with(|c| c.set(None));
+}
+
+/// Whether `found` keeps its place in the page when the page scrolls: nothing from it up to
+/// the root, across shadow roots and the frames that hold it, is `position: fixed` or
+/// `sticky`. What is anchored to such a target can then scroll with the page (the overlay
+/// places it in page coordinates) instead of being moved on every scroll frame.
+pub fn scrolls_with_page(found: &Found) -> bool {
+    let starts = std::iter::once(found.el.clone()).chain(found.frames.iter().map(|f| f.clone().into()));
+    for start in starts {
+        let mut cur = Some(start);
+        while let Some(el) = cur {
+            let position = computed(&el, "position");
+            if position == "fixed" || position == "sticky" {
+                return false;
+            }
+            // Past a shadow root, its host (a node type, not `instanceof`: frames are other realms).
+            cur = el.parent_element().or_else(|| {
+                el.parent_node()
+                    .filter(|n| n.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE)
+                    .map(|n| n.unchecked_into::<web_sys::ShadowRoot>().host())
+            });
+        }
+    }
+    true
+}
+
+/// A computed style property of `el`, read in the element's own window (iframe documents
+/// have theirs); empty when there is none.
+fn computed(el: &Element, property: &str) -> String {
+    el.owner_document()
+        .and_then(|d| d.default_view())
+        .or_else(web_sys::window)
+        .and_then(|w| w.get_computed_style(el).ok().flatten())
+        .and_then(|st| st.get_property_value(property).ok())
+        .unwrap_or_default()
 }
 
 /// Rendered and not hidden: a box of some size (`display: none` anywhere above gives none)
@@ -131,15 +176,8 @@ fn visible(el: &Element) -> bool {
     if r.width() <= 0.0 && r.height() <= 0.0 {
         return false;
     }
-    // The element's own window: iframe documents have theirs.
-    let hidden = el
-        .owner_document()
-        .and_then(|d| d.default_view())
-        .or_else(web_sys::window)
-        .and_then(|w| w.get_computed_style(el).ok().flatten())
-        .and_then(|st| st.get_property_value("visibility").ok())
-        .is_some_and(|v| v == "hidden" || v == "collapse");
-    !hidden
+    let visibility = computed(el, "visibility");
+    visibility != "hidden" && visibility != "collapse"
 }
 
 /// A place to search: a document (the page's or a same-origin iframe's) or an open shadow root.

@@ -1,8 +1,9 @@
 //! Keeps the floating box with its target. Whatever can move or resize the target or the box
-//! asks for one reposition on the next animation frame: window scrolls (captured, so scroll
+//! asks for one reposition on the next animation frame: scrolls (captured, so scroll
 //! containers count) and resizes, mutations of the host page, size changes of the target and
 //! of the box (a `ResizeObserver`: a font that loads late, an image in the step), and scrolls
-//! inside the same-origin frames that hold the target.
+//! inside the same-origin frames that hold the target. A scroll of the page itself is told
+//! apart: a step placed in page coordinates scrolls with the page and needs nothing.
 
 use std::cell::RefCell;
 
@@ -28,9 +29,9 @@ fn capture() -> web_sys::AddEventListenerOptions {
     o
 }
 
-/// Installs the page-wide sources once; `moved` runs (on the next frame at the latest) after
-/// anything that may have moved the target.
-pub fn install(moved: fn()) {
+/// Installs the page-wide sources once; `moved` runs after anything that may have moved the
+/// target, `page_scrolled` after a scroll of the top document itself.
+pub fn install(moved: fn(), page_scrolled: fn()) {
     let Some(w) = web_sys::window() else { return };
     let on_move = Closure::<dyn FnMut()>::new(move || {
         if alive() {
@@ -39,7 +40,21 @@ pub fn install(moved: fn()) {
     })
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
-    let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_move, &capture());
+    let on_scroll = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if !alive() {
+            return;
+        }
+        // The page's own scroll targets its document; a scroll container's, the container.
+        let page = ev.target().map(JsValue::from) == document().map(JsValue::from);
+        if page {
+            page_scrolled();
+        } else {
+            moved();
+        }
+    })
+    .into_js_value()
+    .unchecked_into::<js_sys::Function>();
+    let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_scroll, &capture());
     // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the
     // root element (a scrollbar that comes or goes), reads it again. Scrolls and mutations
     // do not change it.

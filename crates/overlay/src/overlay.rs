@@ -18,11 +18,15 @@ use wasm_bindgen::JsCast;
 /// Where things go on screen, computed by the core from DOM rectangles.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Geometry {
+    /// The viewport, or the document when `in_page`.
     pub viewport: Rect,
     pub target: Option<Rect>,
     pub position: Option<Position>,
     pub spotlight: Option<String>,
     pub visible: bool,
+    /// Page coordinates (relative to the host, which scrolls with the document) instead of
+    /// viewport coordinates: the box is `position: absolute` and scrolls with the page.
+    pub in_page: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -194,6 +198,11 @@ fn shadow() -> Option<web_sys::ShadowRoot> {
     SHADOW.with(|s| s.borrow().clone())
 }
 
+/// Where the host's top left corner is in the viewport: the origin of page coordinates.
+pub fn host_origin() -> (f64, f64) {
+    shadow().map(|s| s.host().get_bounding_client_rect()).map_or((0.0, 0.0), |r| (r.x(), r.y()))
+}
+
 /// The floating box, while a step shows.
 pub fn floating() -> Option<web_sys::HtmlElement> {
     shadow()?.query_selector(".gp-float").ok()??.dyn_into().ok()
@@ -321,7 +330,7 @@ fn float_style(g: &Geometry) -> String {
             Mode::BottomSheet => "left:0;right:0;bottom:0;top:auto;width:auto;max-width:none;border-radius:12px 12px 0 0".into(),
             // `translate`, not `left`/`top`: moving the box each scroll frame then changes
             // no layout (and composes with the entrance animation's `transform`).
-            _ => format!("left:0;top:0;translate:{} {}", px(p.x), px(p.y)),
+            _ => format!("{}left:0;top:0;translate:{} {}", if g.in_page { "position:absolute;" } else { "" }, px(p.x), px(p.y)),
         },
         _ => "left:0;top:0;visibility:hidden".into(),
     }
@@ -520,8 +529,13 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
         let g = s.geo.get();
         (backdrop && g.visible).then(|| {
             let d = g.spotlight.clone().unwrap_or_default();
+            // In page coordinates the backdrop covers the document, not the viewport.
+            let style = g.in_page.then(|| {
+                let v = g.viewport;
+                format!("position:absolute;left:{};top:{};width:{};height:{}", px(v.x), px(v.y), px(v.width), px(v.height))
+            });
             view! {
-                <svg class="gp-backdrop" aria-hidden="true" on:click=move |_| send(UiEvent::Backdrop)>
+                <svg class="gp-backdrop" aria-hidden="true" prop:style=style on:click=move |_| send(UiEvent::Backdrop)>
                     <path d=d fill-rule="evenodd"></path>
                 </svg>
             }
@@ -532,7 +546,7 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
             {move || {
                 let g = s.geo.get();
                 g.target.filter(|_| g.visible).map(|t| {
-                    let style = format!("left:{};top:{}", px(t.right() - 8.0), px(t.y - 8.0));
+                    let style = format!("{}left:{};top:{}", if g.in_page { "position:absolute;" } else { "" }, px(t.right() - 8.0), px(t.y - 8.0));
                     view! {
                         <button type="button" class="gp-beacon" prop:style=style aria-label="Open hint"
                             aria-expanded=move || s.open.get().to_string() on:click=move |_| s.open.update(|o| *o = !*o)>

@@ -19,6 +19,12 @@ struct Place {
     /// The target left the page and the decision module was told: no repositioning until
     /// the next step is shown.
     lost: bool,
+    /// The target scrolls with the page (`guidepost_dom::scrolls_with_page`): the step is
+    /// placed in page coordinates and a scroll of the page moves both with no work of ours.
+    in_page: bool,
+    /// What is on screen stays right when the page scrolls: placed in page coordinates, or
+    /// not anchored at all (centred, fixed to the viewport).
+    still_on_page_scroll: bool,
     /// The element focused before the guide took focus, restored when the guide ends.
     return_focus: Option<web_sys::HtmlElement>,
 }
@@ -57,9 +63,16 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
             None => follow::forget_target(),
         }
     }
+    let in_page = match (&target, same) {
+        (Some(f), false) => guidepost_dom::scrolls_with_page(f),
+        (Some(_), true) => with(|p| p.in_page),
+        (None, _) => false,
+    };
     with(|p| {
         p.target = target;
         p.lost = false;
+        p.in_page = in_page;
+        p.still_on_page_scroll = false;
     });
     guidepost_dom::forget_viewport();
     overlay::set_rtl(rtl);
@@ -107,6 +120,14 @@ pub fn reposition_soon() {
     }
 }
 
+/// The page itself scrolled: only a step placed in viewport coordinates next to a target
+/// that moves with the page needs to follow.
+pub fn page_scrolled() {
+    if overlay::shown().is_some() && !with(|p| p.still_on_page_scroll) {
+        reposition_soon();
+    }
+}
+
 fn reposition() {
     let Some(vm) = overlay::shown() else { return };
     if with(|p| p.lost) {
@@ -126,10 +147,25 @@ fn reposition() {
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
             let opts = PositionOptions { rtl, scroll_padding_top: guidepost_dom::header_height_cached(), ..Default::default() };
             let pos = compute_position(r, size, vp, vm.placement, &opts);
-            geo.target = Some(r);
-            geo.spotlight = vm.backdrop.then(|| spot(&r));
-            geo.position = Some(pos);
+            let in_page = with(|p| p.in_page) && pos.mode == Mode::Anchored;
             geo.visible = true;
+            geo.in_page = in_page;
+            with(|p| p.still_on_page_scroll = in_page);
+            if in_page {
+                // Page coordinates: relative to the overlay's host, which sits at the top left
+                // corner of the document and scrolls with it.
+                let (ox, oy) = overlay::host_origin();
+                let page = guidepost_dom::page_rect().shifted(-ox, -oy);
+                let r = r.shifted(-ox, -oy);
+                geo.viewport = page;
+                geo.target = Some(r);
+                geo.spotlight = vm.backdrop.then(|| spotlight_path(page, r, 6.0, 8.0));
+                geo.position = Some(pos.shifted(-ox, -oy));
+            } else {
+                geo.target = Some(r);
+                geo.spotlight = vm.backdrop.then(|| spot(&r));
+                geo.position = Some(pos);
+            }
         }
         (Some(_), true) => {
             // The target left the DOM (re-render or navigation): the decision module looks
@@ -139,6 +175,7 @@ fn reposition() {
             return;
         }
         _ => {
+            with(|p| p.still_on_page_scroll = true);
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 420.0, height: 240.0 });
             let mut pos = guidepost_core::center_position(size, vp);
             if vm.kind == StepKind::Banner || vm.kind == StepKind::Checklist {
