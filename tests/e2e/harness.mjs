@@ -81,9 +81,13 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
         return true;
       }
     };
-    // The stub in <head> defines Guidepost; subscribe as soon as it exists.
+    // The stub in <head> defines Guidepost; subscribe as soon as it exists. The timer
+    // functions are this moment's: a test that installs Playwright's clock afterwards
+    // replaces them, and a fake clearInterval could not stop this real interval (the
+    // listeners were added again every millisecond).
+    const [every, stop] = [setInterval, clearInterval];
     if (!hook()) {
-      const id = setInterval(() => hook() && clearInterval(id), 1);
+      const id = every(() => hook() && stop(id), 1);
     }
   });
   if (init) await page.addInitScript(init);

@@ -75,6 +75,36 @@ test("a slow overlay module delays the guide without losing it", async () => {
   assert.deepEqual(errors, []);
 });
 
+test("regression: stepTimeoutMs counted the time the overlay module took to load", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  let asked;
+  const requested = new Promise((r) => (asked = r));
+  const { page: p } = await page(async (pg) => {
+    // Playwright's clock: time is moved on by the test, not waited for.
+    await pg.clock.install();
+    await pg.route(OVERLAY, async (route) => {
+      asked();
+      await gate;
+      await route.continue();
+    });
+  });
+  await p.evaluate((g) => { Guidepost.init({ guides: [g], stepTimeoutMs: 3000 }); Guidepost.start("welcome"); }, welcome());
+  await requested;
+  // Five seconds pass while the overlay is on its way: the step is not on screen yet.
+  await p.clock.runFor(5000);
+  release();
+  await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  await p.waitForFunction(() => window.__events.length >= 2);
+  assert.deepEqual(kinds(await events(p)), ["guide_shown:", "step_viewed:hi"], "not timed out while loading");
+  // Its three seconds start once it shows.
+  await p.clock.runFor(3100);
+  await dialog(p).waitFor({ state: "detached" });
+  const last = (await events(p)).at(-1);
+  assert.equal(last.kind, "guide_abandoned");
+  assert.equal(last.reason, "timeout");
+});
+
 test("an overlay module that fails to load is reported through on('error') and retried", async () => {
   let failures = 0;
   const { page: p, errors } = await page((pg) => pg.route(/\/dist\/guidepost-overlay\.js/, (route) => {

@@ -745,7 +745,11 @@ fn show(_step: usize, centered: bool) {
     });
     let Some(vm) = vm else { return };
     present(vm);
-    arm_step_timeout();
+    // While the overlay module is still loading the step is not on screen yet: its timer
+    // starts when the overlay announces it (`overlay_shown`).
+    if with(|rt| rt.overlay_up) {
+        arm_step_timeout();
+    }
 }
 
 /// Starts the idle timer for the step now on screen, if `stepTimeoutMs` is set.
@@ -799,6 +803,7 @@ fn overlay_shown() {
     for r in held.into_iter().flatten() {
         send(r);
     }
+    arm_step_timeout();
 }
 
 /// The overlay module could not be loaded (reported through `on('error')` by the loader):
