@@ -75,7 +75,7 @@ test("a slow overlay module delays the guide without losing it", async () => {
   assert.deepEqual(errors, []);
 });
 
-test("regression: stepTimeoutMs counted the time the overlay module took to load", async () => {
+test("regression: stepTimeoutMs and the step's time on screen counted the time the overlay module took to load", async () => {
   let release;
   const gate = new Promise((r) => (release = r));
   let asked;
@@ -91,18 +91,23 @@ test("regression: stepTimeoutMs counted the time the overlay module took to load
   });
   await p.evaluate((g) => { Guidepost.init({ guides: [g], stepTimeoutMs: 3000 }); Guidepost.start("welcome"); }, welcome());
   await requested;
+  const asked_at = await p.evaluate(() => Date.now());
   // Five seconds pass while the overlay is on its way: the step is not on screen yet.
   await p.clock.runFor(5000);
   release();
   await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
   await p.waitForFunction(() => window.__events.length >= 2);
-  assert.deepEqual(kinds(await events(p)), ["guide_shown:", "step_viewed:hi"], "not timed out while loading");
+  const shown = await events(p);
+  assert.deepEqual(kinds(shown), ["guide_shown:", "step_viewed:hi"], "not timed out while loading");
+  // The held records carry the time the step came on screen, not the time it was decided.
+  assert.ok(shown.every((e) => e.timestamp >= asked_at + 5000), JSON.stringify({ asked_at, shown: shown.map((e) => e.timestamp) }));
   // Its three seconds start once it shows.
   await p.clock.runFor(3100);
   await dialog(p).waitFor({ state: "detached" });
   const last = (await events(p)).at(-1);
   assert.equal(last.kind, "guide_abandoned");
   assert.equal(last.reason, "timeout");
+  assert.ok(last.duration_ms >= 3000 && last.duration_ms < 4000, `time on the step: ${last.duration_ms} ms`);
 });
 
 test("an overlay module that fails to load is reported through on('error') and retried", async () => {

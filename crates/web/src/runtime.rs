@@ -798,7 +798,18 @@ fn overlay_shown() {
         rt.overlay_up = true;
         let a = rt.active.as_mut()?;
         a.sched_before = None;
-        Some(std::mem::take(&mut a.held))
+        // What was held happens now, for whoever reads the records: the step's time on
+        // screen starts now too, not while the overlay module loaded. (A tour resumed from
+        // an earlier page view holds nothing and keeps its step's start.)
+        let mut held = std::mem::take(&mut a.held);
+        if !held.is_empty() {
+            let t = now();
+            a.state.step_started_ms = t;
+            for r in &mut held {
+                r.timestamp = t;
+            }
+        }
+        Some(held)
     });
     for r in held.into_iter().flatten() {
         send(r);
