@@ -10,7 +10,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 use crate as dom;
-use crate::test_support::{doc, fixture, shadow, sleep, target, text_fallback};
+use crate::test_support::{doc, fixture, shadow, target, text_fallback};
 
 /// (case, markup, target, id of the element that must be found or None)
 fn check_find(cases: &[(&str, &str, Target, Option<&str>)]) {
@@ -114,8 +114,9 @@ fn wait(t: Target, timeout_ms: u32) -> JsFuture {
 #[wasm_bindgen_test]
 async fn a_late_element_is_found_when_it_appears() {
     let area = fixture("");
+    // `wait_for` looks once at once, then watches: what appears after this line is seen
+    // by its observer.
     let pending = wait(target("#late", vec![]), 3000);
-    sleep(100).await;
     area.set_inner_html(r#"<button id="late">Late</button>"#);
     assert_eq!(pending.await.unwrap().as_string().unwrap(), "late");
 }
@@ -124,7 +125,6 @@ async fn a_late_element_is_found_when_it_appears() {
 async fn an_element_made_visible_later_is_found() {
     let area = fixture(r#"<button id="later" style="display:none">Later</button>"#);
     let pending = wait(target("#later", vec![]), 3000);
-    sleep(50).await;
     area.query_selector("#later").unwrap().unwrap().remove_attribute("style").unwrap();
     assert_eq!(pending.await.unwrap().as_string().unwrap(), "later");
 }

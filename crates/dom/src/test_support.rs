@@ -31,12 +31,24 @@ pub fn text_fallback(text: &str) -> Fallback {
     Fallback { text: Some(text.into()), tag: None, attribute: None, value: None }
 }
 
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: i32) {
+/// Resolves on the next animation frame.
+pub async fn next_frame() {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+        web_sys::window().unwrap().request_animation_frame(&resolve).unwrap();
     });
     JsFuture::from(p).await.unwrap();
+}
+
+/// Waits, frame by frame, until `cond` holds (a deterministic signal instead of a fixed
+/// sleep); panics, naming `what`, after 120 frames without it.
+pub async fn until(what: &str, cond: impl Fn() -> bool) {
+    for _ in 0..120 {
+        if cond() {
+            return;
+        }
+        next_frame().await;
+    }
+    panic!("still waiting for {what} after 120 frames");
 }
 
 /// Attaches an open shadow root with `html` to the element `host` of the fixture.

@@ -10,7 +10,7 @@ use web_sys::Element;
 wasm_bindgen_test_configure!(run_in_browser);
 
 use crate::overlay;
-use guidepost_dom::test_support::{doc, sleep};
+use guidepost_dom::test_support::{doc, until};
 
 /// The overlay's shadow root, mounting it once.
 fn overlay_root() -> web_sys::ShadowRoot {
@@ -31,7 +31,7 @@ async fn the_overlay_renders_author_markup_as_text_in_an_accessible_dialog() {
     let root = overlay_root();
     let (state, _) = TourState::start(&guide, None, 0);
     overlay::set_step(step_vm(&guide, &state, "en", false));
-    sleep(30).await;
+    until("the dialog", || root.query_selector("[role=dialog]").unwrap().is_some()).await;
 
     for bad in ["img", "script", "a[href^=javascript]"] {
         assert!(root.query_selector(bad).unwrap().is_none(), "no {bad} from author content");
@@ -54,10 +54,8 @@ async fn the_overlay_renders_author_markup_as_text_in_an_accessible_dialog() {
     // The next step replaces the content; ending the guide removes the dialog.
     let (state, _) = guidepost_core::transition(&guide, &state, Input::Next, 1);
     overlay::set_step(step_vm(&guide, &state, "en", false));
-    sleep(30).await;
-    let body = root.query_selector("#gp-body").unwrap().expect("second step body");
-    assert_eq!(body.text_content().unwrap().trim(), "Second");
+    let body_text = || root.query_selector("#gp-body").unwrap().and_then(|b| b.text_content()).unwrap_or_default();
+    until("the second step's body", || body_text().trim() == "Second").await;
     overlay::set_step(None);
-    sleep(30).await;
-    assert!(root.query_selector("[role=dialog]").unwrap().is_none());
+    until("the dialog to go", || root.query_selector("[role=dialog]").unwrap().is_none()).await;
 }
