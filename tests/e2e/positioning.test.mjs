@@ -80,6 +80,34 @@ test("a tooltip next to a fixed element (a chat launcher) stays with it as the p
   assert.equal(await d.evaluate((e) => getComputedStyle(e).position), "fixed");
 });
 
+test("regression: a bar the page pins with position: fixed once scrolled past keeps its tooltip", async () => {
+  const { page } = await lab(browser, [tip("t", "#in-bar", "bottom-start")], { start: "t" });
+  // The pattern of many app headers: static at the top, fixed (by a class or a style set
+  // from a scroll handler) once the page has scrolled past it.
+  await page.evaluate(() => {
+    document.body.style.height = "4000px";
+    const bar = document.createElement("div");
+    bar.innerHTML = '<button id="in-bar">Bar</button>';
+    bar.style.cssText = "height: 40px; background: #eee";
+    document.querySelector("main").prepend(bar);
+    let pinned = false;
+    addEventListener("scroll", () => {
+      if (pinned === scrollY > 100) return;
+      pinned = !pinned;
+      bar.style.cssText = pinned ? "height: 40px; background: #eee; position: fixed; top: 60px; left: 0; right: 0" : "height: 40px; background: #eee";
+    });
+  });
+  const d = dialog(page);
+  await d.waitFor();
+  await still(d);
+  check(await rect(page.locator("#in-bar")), await rect(d), "bottom");
+  for (const y of [150, 450, 900]) {
+    await page.evaluate((y) => window.scrollTo(0, y), y);
+    await frames(page, 3);
+    check(await rect(page.locator("#in-bar")), await rect(d), "bottom");
+  }
+});
+
 test("the spotlight of a step in the page covers the document and keeps its hole on the target while scrolling", async () => {
   const g = guide("b", [{ id: "s1", kind: "tooltip", target: { selector: "#frame" }, placement: "bottom", title: "Spot", backdrop: true }], { trigger: { type: "manual" } });
   const { page } = await lab(browser, [g], { start: "b" });

@@ -25,6 +25,10 @@ struct Place {
     /// What is on screen stays right when the page scrolls: placed in page coordinates, or
     /// not anchored at all (centred, fixed to the viewport).
     still_on_page_scroll: bool,
+    /// The target's rectangle in page coordinates at the last reposition: when it moves,
+    /// whether it still scrolls with the page is asked again (a bar the page pins with
+    /// `position: fixed` once scrolled past).
+    last_in_page: Option<Rect>,
     /// The element focused before the guide took focus, restored when the guide ends.
     return_focus: Option<web_sys::HtmlElement>,
 }
@@ -73,6 +77,9 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         p.lost = false;
         p.in_page = in_page;
         p.still_on_page_scroll = false;
+        if !same {
+            p.last_in_page = None;
+        }
     });
     guidepost_dom::forget_viewport();
     overlay::set_rtl(rtl);
@@ -147,14 +154,21 @@ fn reposition() {
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
             let opts = PositionOptions { rtl, scroll_padding_top: guidepost_dom::header_height_cached(), ..Default::default() };
             let pos = compute_position(r, size, vp, vm.placement, &opts);
+            // Page coordinates: relative to the overlay's host, which sits at the top left
+            // corner of the document and scrolls with it.
+            let (ox, oy) = if with(|p| p.in_page) { overlay::host_origin() } else { (0.0, 0.0) };
+            let moved = with(|p| p.in_page && p.last_in_page.is_some_and(|last| last != r.shifted(-ox, -oy)));
+            if moved && !guidepost_dom::scrolls_with_page(f) {
+                with(|p| p.in_page = false);
+            }
             let in_page = with(|p| p.in_page) && pos.mode == Mode::Anchored;
             geo.visible = true;
             geo.in_page = in_page;
-            with(|p| p.still_on_page_scroll = in_page);
+            with(|p| {
+                p.still_on_page_scroll = in_page;
+                p.last_in_page = in_page.then(|| r.shifted(-ox, -oy));
+            });
             if in_page {
-                // Page coordinates: relative to the overlay's host, which sits at the top left
-                // corner of the document and scrolls with it.
-                let (ox, oy) = overlay::host_origin();
                 let page = guidepost_dom::page_rect().shifted(-ox, -oy);
                 let r = r.shifted(-ox, -oy);
                 geo.viewport = page;
