@@ -530,10 +530,12 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
         (backdrop && g.visible).then(|| {
             let d = g.spotlight.clone().unwrap_or_default();
             // In page coordinates the backdrop covers the document, not the viewport.
-            let style = g.in_page.then(|| {
-                let v = g.viewport;
+            let v = g.viewport;
+            let style = if g.in_page {
                 format!("position:absolute;left:{};top:{};width:{};height:{}", px(v.x), px(v.y), px(v.width), px(v.height))
-            });
+            } else {
+                String::new()
+            };
             view! {
                 <svg class="gp-backdrop" aria-hidden="true" prop:style=style on:click=move |_| send(UiEvent::Backdrop)>
                     <path d=d fill-rule="evenodd"></path>
