@@ -68,6 +68,34 @@ test("a tooltip next to a target in the page scrolls with the page: no work per 
   assert.deepEqual(errors, []);
 });
 
+test("regression: a change of the page while the target was scrolled away left the tooltip in the viewport, parted from it", async () => {
+  const { page } = await lab(browser, [tip("t", "#plain", "bottom-start")], { start: "t" });
+  const d = dialog(page);
+  await d.waitFor();
+  await still(d);
+  await page.evaluate(() => { document.body.style.height = "4000px"; window.scrollTo(0, 900); });
+  await frames(page);
+  // The page changes while #plain is far above the viewport: the step is placed again.
+  await page.evaluate(() => document.querySelector("main").append(Object.assign(document.createElement("p"), { textContent: "Loaded later" })));
+  await frames(page, 3);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await frames(page);
+  check(await rect(page.locator("#plain")), await rect(d), "bottom");
+});
+
+test("regression: a hotspot's hint is measured when it opens (placed above its target)", async () => {
+  const g = guide("hot", [{ id: "hint", kind: "hotspot", target: { selector: "#frame" }, placement: "top", title: "New here", body: "Short." }], { trigger: { type: "manual" } });
+  const { page } = await lab(browser, [g], { start: "hot" });
+  const beacon = page.locator("guidepost-root").getByRole("button", { name: "Open hint" });
+  await beacon.waitFor();
+  await beacon.click();
+  const d = dialog(page);
+  await d.waitFor();
+  await still(d);
+  await frames(page);
+  check(await rect(page.locator("#frame")), await rect(d), "top");
+});
+
 test("a tooltip next to a fixed element (a chat launcher) stays with it as the page scrolls", async () => {
   const { page } = await lab(browser, [tip("t", "#pinned", "top-end")], { start: "t" });
   const d = dialog(page);
@@ -108,7 +136,7 @@ test("regression: a bar the page pins with position: fixed once scrolled past ke
   }
 });
 
-test("the spotlight of a step in the page covers the document and keeps its hole on the target while scrolling", async () => {
+test("the spotlight keeps its hole on the target while the page scrolls", async () => {
   const g = guide("b", [{ id: "s1", kind: "tooltip", target: { selector: "#frame" }, placement: "bottom", title: "Spot", backdrop: true }], { trigger: { type: "manual" } });
   const { page } = await lab(browser, [g], { start: "b" });
   await dialog(page).waitFor();

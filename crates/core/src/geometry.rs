@@ -106,6 +106,17 @@ pub struct Position {
     pub mode: Mode,
 }
 
+/// The area to place a box in for a target: the viewport, or, for a target scrolled out of
+/// it, the viewport moved to centre on the target. Clamping a box placed in page coordinates
+/// to a viewport its target has left would part the two for good.
+pub fn view_around(viewport: Rect, target: Rect) -> Rect {
+    let apart_x = target.right() < viewport.x || target.x > viewport.right();
+    let apart_y = target.bottom() < viewport.y || target.y > viewport.bottom();
+    let dx = if apart_x { target.center_x() - viewport.center_x() } else { 0.0 };
+    let dy = if apart_y { target.center_y() - viewport.center_y() } else { 0.0 };
+    viewport.shifted(dx, dy)
+}
+
 impl Position {
     /// The same position `dx` right and `dy` down (the arrow is relative to the box).
     pub fn shifted(&self, dx: f64, dy: f64) -> Position {

@@ -27,7 +27,9 @@ pub mod view;
 pub use analytics::{Envelope, EventKind, EventRecord, RecordDraft, SurveyAnswer};
 pub use engine::{in_holdout, Decision, Engine, GuideExplanation, TriggerInput};
 pub use funnel::{median, ratio, FunnelBuilder, FunnelReport, StepFunnel, SurveySummary};
-pub use geometry::{center_position, compute_position, spotlight_path, Arrow, FloatSize, Mode, Position, PositionOptions, Rect};
+pub use geometry::{
+    center_position, compute_position, spotlight_path, view_around, Arrow, FloatSize, Mode, Position, PositionOptions, Rect,
+};
 pub use json::{FromJson, JsonError};
 pub use load::{
     check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, read_guides_value, Diagnostic,

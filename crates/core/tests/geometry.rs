@@ -1,7 +1,7 @@
 //! Positioning geometry: cases through one `check` helper, and containment properties.
 
 use guidepost_core::model::Side;
-use guidepost_core::{compute_position, spotlight_path, FloatSize, Mode, Placement, PositionOptions, Rect};
+use guidepost_core::{compute_position, spotlight_path, view_around, FloatSize, Mode, Placement, PositionOptions, Rect};
 use proptest::prelude::*;
 
 const VP: Rect = Rect { x: 0.0, y: 0.0, width: 1000.0, height: 800.0 };
@@ -40,6 +40,27 @@ fn flips_when_the_preferred_side_has_no_room() {
 fn shifts_inside_the_viewport() {
     // Near the left edge, a centred box slides right to the padding.
     check(Rect::new(0.0, 300.0, 40.0, 40.0), "bottom", &opts(), "bottom", 8.0, 350.0);
+}
+
+/// (case, target, the area `view_around` gives within VP)
+fn check_view_around(cases: &[(&str, Rect, Rect)]) {
+    for (name, target, want) in cases {
+        assert_eq!(view_around(VP, *target), *want, "{name}");
+    }
+}
+
+#[test]
+fn a_target_scrolled_out_of_the_viewport_is_placed_against_a_viewport_around_it() {
+    check_view_around(&[
+        ("on screen: the viewport", Rect::new(400.0, 300.0, 100.0, 40.0), VP),
+        ("partly on screen: the viewport", Rect::new(400.0, -20.0, 100.0, 40.0), VP),
+        ("scrolled above: centred on it", Rect::new(400.0, -320.0, 100.0, 40.0), Rect::new(0.0, -700.0, 1000.0, 800.0)),
+        ("below and to the right", Rect::new(1200.0, 1000.0, 100.0, 40.0), Rect::new(750.0, 620.0, 1000.0, 800.0)),
+    ]);
+    // The box then stays next to the target instead of being pulled into the viewport.
+    let t = Rect::new(400.0, -320.0, 100.0, 40.0);
+    let pos = compute_position(t, BOX, view_around(VP, t), Placement::Bottom, &opts());
+    assert_eq!((pos.x, pos.y), (350.0, -270.0));
 }
 
 #[test]

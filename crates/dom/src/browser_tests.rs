@@ -168,4 +168,10 @@ fn a_target_scrolls_with_the_page_unless_something_up_its_tree_is_fixed_or_stick
         ),
         ("inside a shadow root in the flow", r#"<div id="host"></div>"#, Some(r#"<div><button id="t">Go</button></div>"#), true),
     ]);
+    // Regression: a light-DOM element slotted into a fixed drawer of a web component's
+    // shadow tree was walked up its light-DOM parents only, and taken to scroll with the page.
+    let area = fixture(r#"<div id="host"><button id="t">Slotted</button></div>"#);
+    shadow(&area, "#host", r#"<div style="position:fixed;right:0;bottom:0"><slot></slot></div>"#);
+    let found = dom::Found { el: doc().get_element_by_id("t").expect("#t"), frames: vec![] };
+    assert!(!dom::scrolls_with_page(&found), "slotted into a fixed drawer");
 }

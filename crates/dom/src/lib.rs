@@ -119,16 +119,6 @@ pub fn viewport_cached() -> Rect {
     v
 }
 
-/// The document's scrolling area in viewport coordinates (at least the viewport).
-pub fn page_rect() -> Rect {
-    let vp = viewport_cached();
-    let Some(w) = web_sys::window() else { return vp };
-    let (x, y) = (w.scroll_x().unwrap_or(0.0), w.scroll_y().unwrap_or(0.0));
-    let root = document().and_then(|d| d.document_element());
-    let (sw, sh) = root.map_or((0, 0), |r| (r.scroll_width(), r.scroll_height()));
-    Rect::new(-x, -y, (sw as f64).max(vp.width), (sh as f64).max(vp.height))
-}
-
 /// The viewport may have changed size: the next [`viewport_cached`] reads it again.
 pub fn forget_viewport() {
     VIEWPORT.with(|c| c.set(None));
@@ -147,8 +137,10 @@ pub fn scrolls_with_page(found: &Found) -> bool {
             if position == "fixed" || position == "sticky" {
                 return false;
             }
-            // Past a shadow root, its host (a node type, not `instanceof`: frames are other realms).
-            cur = el.parent_element().or_else(|| {
+            // Up the flat tree: a slotted element's slot (inside its host's shadow tree),
+            // past a shadow root its host (a node type, not `instanceof`: frames are other
+            // realms), else the parent.
+            cur = el.assigned_slot().map(Into::into).or_else(|| el.parent_element()).or_else(|| {
                 el.parent_node()
                     .filter(|n| n.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE)
                     .map(|n| n.unchecked_into::<web_sys::ShadowRoot>().host())

@@ -17,8 +17,9 @@ thread_local! {
 }
 
 struct Follow {
-    /// The one listener every source calls; adding it twice to one target is a no-op.
-    on_move: js_sys::Function,
+    /// The scroll listener, also added to the frames that hold the target (adding it twice
+    /// to one window is a no-op).
+    on_scroll: js_sys::Function,
     resize: Option<web_sys::ResizeObserver>,
 }
 
@@ -29,13 +30,24 @@ fn capture() -> web_sys::AddEventListenerOptions {
     o
 }
 
-/// Installs the page-wide sources once; `moved` runs after anything that may have moved the
-/// target, `page_scrolled` after a scroll of the top document itself.
-pub fn install(moved: fn(), page_scrolled: fn()) {
+/// What happened, for the callback `install` is given.
+#[derive(Clone, Copy)]
+pub enum Motion {
+    /// The page changed: a mutation, a resize, a new size of the target or the box.
+    Changed,
+    /// A scroll container or a frame that holds the target scrolled.
+    Scrolled,
+    /// The top document itself scrolled.
+    PageScrolled,
+}
+
+/// Installs the page-wide sources once; `moved` runs after anything that may have moved
+/// the target.
+pub fn install(moved: fn(Motion)) {
     let Some(w) = web_sys::window() else { return };
     let on_move = Closure::<dyn FnMut()>::new(move || {
         if alive() {
-            moved();
+            moved(Motion::Changed);
         }
     })
     .into_js_value()
@@ -44,13 +56,10 @@ pub fn install(moved: fn(), page_scrolled: fn()) {
         if !alive() {
             return;
         }
-        // The page's own scroll targets its document; a scroll container's, the container.
+        // The page's own scroll targets its document; a scroll container's, the container;
+        // a frame's, the frame's document (its listener is this one too).
         let page = ev.target().map(JsValue::from) == document().map(JsValue::from);
-        if page {
-            page_scrolled();
-        } else {
-            moved();
-        }
+        moved(if page { Motion::PageScrolled } else { Motion::Scrolled });
     })
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
@@ -61,7 +70,7 @@ pub fn install(moved: fn(), page_scrolled: fn()) {
     let on_resize = Closure::<dyn FnMut()>::new(move || {
         if alive() {
             guidepost_dom::forget_viewport();
-            moved();
+            moved(Motion::Changed);
         }
     })
     .into_js_value()
@@ -81,7 +90,7 @@ pub fn install(moved: fn(), page_scrolled: fn()) {
         std::mem::forget(obs);
     }
     let resize = web_sys::ResizeObserver::new(&on_move).ok();
-    FOLLOW.with(|f| *f.borrow_mut() = Some(Follow { on_move, resize }));
+    FOLLOW.with(|f| *f.borrow_mut() = Some(Follow { on_scroll, resize }));
 }
 
 /// Border boxes: padding and borders move the box's edges too.
@@ -105,7 +114,7 @@ pub fn watch_target(found: &Found) {
         }
         for frame in &found.frames {
             if let Some(w) = frame.content_window() {
-                let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &f.on_move, &capture());
+                let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &f.on_scroll, &capture());
             }
         }
     });

@@ -41,14 +41,7 @@ mod exports {
                 let _ = on_ui.call1(&JsValue::NULL, &JsValue::from_str(&text));
             }
         });
-        follow::install(
-            || {
-                if overlay::shown().is_some() {
-                    place::reposition_soon();
-                }
-            },
-            place::page_scrolled,
-        );
+        follow::install(place::moved);
     }
 
     /// Shows a step: `vm` is the step view's JSON, `target` the element it is anchored to

@@ -18,14 +18,14 @@ use wasm_bindgen::JsCast;
 /// Where things go on screen, computed by the core from DOM rectangles.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Geometry {
-    /// The viewport, or the document when `in_page`.
     pub viewport: Rect,
     pub target: Option<Rect>,
     pub position: Option<Position>,
     pub spotlight: Option<String>,
     pub visible: bool,
     /// Page coordinates (relative to the host, which scrolls with the document) instead of
-    /// viewport coordinates: the box is `position: absolute` and scrolls with the page.
+    /// viewport coordinates for the box, the beacon and the target: they are
+    /// `position: absolute` and scroll with the page. Never with a backdrop.
     pub in_page: bool,
 }
 
@@ -518,6 +518,13 @@ fn dialog_view(vm: StepVm, s: Signals) -> impl IntoView {
     }
 }
 
+/// Opens or closes a hotspot's hint. The box it opens is measured and placed on the next
+/// frame (nothing else would ask: a step in page coordinates ignores the page's scrolls).
+fn toggle_hint(s: Signals) {
+    s.open.update(|o| *o = !*o);
+    crate::place::reposition_soon();
+}
+
 fn step_view(vm: StepVm, s: Signals) -> AnyView {
     let kind = vm.kind;
     let backdrop = vm.backdrop;
@@ -529,15 +536,8 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
         let g = s.geo.get();
         (backdrop && g.visible).then(|| {
             let d = g.spotlight.clone().unwrap_or_default();
-            // In page coordinates the backdrop covers the document, not the viewport.
-            let v = g.viewport;
-            let style = if g.in_page {
-                format!("position:absolute;left:{};top:{};width:{};height:{}", px(v.x), px(v.y), px(v.width), px(v.height))
-            } else {
-                String::new()
-            };
             view! {
-                <svg class="gp-backdrop" aria-hidden="true" prop:style=style on:click=move |_| send(UiEvent::Backdrop)>
+                <svg class="gp-backdrop" aria-hidden="true" on:click=move |_| send(UiEvent::Backdrop)>
                     <path d=d fill-rule="evenodd"></path>
                 </svg>
             }
@@ -551,7 +551,7 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
                     let style = format!("{}left:{};top:{}", if g.in_page { "position:absolute;" } else { "" }, px(t.right() - 8.0), px(t.y - 8.0));
                     view! {
                         <button type="button" class="gp-beacon" prop:style=style aria-label="Open hint"
-                            aria-expanded=move || s.open.get().to_string() on:click=move |_| s.open.update(|o| *o = !*o)>
+                            aria-expanded=move || s.open.get().to_string() on:click=move |_| toggle_hint(s)>
                             <span></span>
                         </button>
                     }

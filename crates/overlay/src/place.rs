@@ -5,12 +5,12 @@
 use std::cell::{Cell, RefCell};
 
 use guidepost_core::view::{StepVm, UiEvent};
-use guidepost_core::{compute_position, spotlight_path, FloatSize, Mode, PositionOptions, Rect, StepKind};
+use guidepost_core::{compute_position, spotlight_path, view_around, FloatSize, Mode, PositionOptions, Rect, StepKind};
 use guidepost_dom::{alive, document, Found};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::follow;
+use crate::follow::{self, Motion};
 use crate::overlay::{self, Geometry};
 
 #[derive(Default)]
@@ -19,8 +19,9 @@ struct Place {
     /// The target left the page and the decision module was told: no repositioning until
     /// the next step is shown.
     lost: bool,
-    /// The target scrolls with the page (`guidepost_dom::scrolls_with_page`): the step is
-    /// placed in page coordinates and a scroll of the page moves both with no work of ours.
+    /// The target scrolls with the page (`guidepost_dom::scrolls_with_page`): a step without
+    /// a backdrop is placed in page coordinates and a scroll of the page moves both with no
+    /// work of ours. (A backdrop covers the viewport, and follows frame by frame.)
     in_page: bool,
     /// What is on screen stays right when the page scrolls: placed in page coordinates, or
     /// not anchored at all (centred, fixed to the viewport).
@@ -36,6 +37,8 @@ struct Place {
 thread_local! {
     static PLACE: RefCell<Place> = RefCell::new(Place::default());
     static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
+    /// The page changed (a mutation or a resize, not a scroll) since the last reposition.
+    static LAYOUT_CHANGED: Cell<bool> = const { Cell::new(false) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
@@ -127,12 +130,19 @@ pub fn reposition_soon() {
     }
 }
 
-/// The page itself scrolled: only a step placed in viewport coordinates next to a target
-/// that moves with the page needs to follow.
-pub fn page_scrolled() {
-    if overlay::shown().is_some() && !with(|p| p.still_on_page_scroll) {
-        reposition_soon();
+/// Something may have moved the target. A scroll of the page itself needs nothing when
+/// the step is in page coordinates or not anchored; a change of the page (not a scroll) lets
+/// a target that moved on the page be asked again whether it scrolls with it.
+pub fn moved(m: Motion) {
+    if overlay::shown().is_none() {
+        return;
     }
+    match m {
+        Motion::PageScrolled if with(|p| p.still_on_page_scroll) => return,
+        Motion::Changed => LAYOUT_CHANGED.with(|c| c.set(true)),
+        _ => {}
+    }
+    reposition_soon();
 }
 
 fn reposition() {
@@ -153,31 +163,35 @@ fn reposition() {
             let r = f.rect();
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
             let opts = PositionOptions { rtl, scroll_padding_top: guidepost_dom::header_height_cached(), ..Default::default() };
-            let pos = compute_position(r, size, vp, vm.placement, &opts);
             // Page coordinates: relative to the overlay's host, which sits at the top left
             // corner of the document and scrolls with it.
             let (ox, oy) = if with(|p| p.in_page) { overlay::host_origin() } else { (0.0, 0.0) };
-            let moved = with(|p| p.in_page && p.last_in_page.is_some_and(|last| last != r.shifted(-ox, -oy)));
-            if moved && !guidepost_dom::scrolls_with_page(f) {
+            let on_page = r.shifted(-ox, -oy);
+            // A target that moved on the page after a change of the page (not a scroll) may
+            // have been pinned by it (a header fixed once scrolled past): ask again.
+            let changed = LAYOUT_CHANGED.with(|c| c.replace(false));
+            if changed && with(|p| p.in_page && p.last_in_page.is_some_and(|last| last != on_page)) && !guidepost_dom::scrolls_with_page(f)
+            {
                 with(|p| p.in_page = false);
             }
-            let in_page = with(|p| p.in_page) && pos.mode == Mode::Anchored;
-            geo.visible = true;
-            geo.in_page = in_page;
+            let in_page = with(|p| p.in_page) && !vm.backdrop;
+            // Placed in page coordinates, the box stays where it is put until the next
+            // change: next to its target even if that was scrolled away meanwhile.
+            let area = if in_page { view_around(vp, r) } else { vp };
+            let pos = compute_position(r, size, area, vm.placement, &opts);
+            let in_page = in_page && pos.mode == Mode::Anchored;
             with(|p| {
                 p.still_on_page_scroll = in_page;
-                p.last_in_page = in_page.then(|| r.shifted(-ox, -oy));
+                p.last_in_page = in_page.then_some(on_page);
             });
+            geo.visible = true;
+            geo.in_page = in_page;
+            geo.spotlight = vm.backdrop.then(|| spot(&r));
             if in_page {
-                let page = guidepost_dom::page_rect().shifted(-ox, -oy);
-                let r = r.shifted(-ox, -oy);
-                geo.viewport = page;
-                geo.target = Some(r);
-                geo.spotlight = vm.backdrop.then(|| spotlight_path(page, r, 6.0, 8.0));
+                geo.target = Some(on_page);
                 geo.position = Some(pos.shifted(-ox, -oy));
             } else {
                 geo.target = Some(r);
-                geo.spotlight = vm.backdrop.then(|| spot(&r));
                 geo.position = Some(pos);
             }
         }
