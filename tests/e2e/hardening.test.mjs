@@ -135,6 +135,19 @@ test("start() before the guides have loaded waits for them instead of being drop
   gates.guides = null;
 });
 
+test("regression: guides that cannot be fetched were reported with the browser error's debug form and stack", async () => {
+  const { page } = await openPage(browser, `${server.base}/lab/lab.html`, {
+    before: (p) => p.route("**/unreachable-guides.json", (route) => route.abort("connectionrefused")),
+  });
+  await ready(page);
+  await page.evaluate(() => Guidepost.init({ guides: "/unreachable-guides.json" }));
+  await page.waitForFunction(() => window.__errors.some((e) => e.source === "init"));
+  const message = await page.evaluate(() => window.__errors.find((e) => e.source === "init").message);
+  // Chromium's own words for a refused fetch, after what could not be loaded: no
+  // `JsValue(...)` wrapper, no stack trace.
+  assert.equal(message, "could not load guides from /unreachable-guides.json: Failed to fetch");
+});
+
 test("ready fires after the guides of init load, and for handlers added later", async () => {
   customGuides = [modal("a"), modal("b")];
   const release = gate("script");

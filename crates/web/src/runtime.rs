@@ -300,13 +300,19 @@ pub fn config_settled(none: bool) {
 
 pub async fn fetch_text(url: &str) -> Result<String, String> {
     let w = web_sys::window().ok_or("no window")?;
-    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?;
+    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url)).await.map_err(reason)?;
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response")?;
     if !resp.ok() {
         return Err(format!("HTTP {}", resp.status()));
     }
-    let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
+    let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(reason)?).await.map_err(reason)?;
     text.as_string().ok_or_else(|| "not text".into())
+}
+
+/// Why a browser call failed, for a message: an `Error`'s own message ("Failed to fetch"),
+/// not its debug form (which carried the stack, and wasm-bindgen's debug printer with it).
+fn reason(e: JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| "the request failed".into())
 }
 
 /// Loads guides from JSON, keeping each guide's JSON by id (the snapshot a tour saves).
