@@ -101,6 +101,9 @@ test("regression: stepTimeoutMs and the step's time on screen counted the time t
   assert.deepEqual(kinds(shown), ["guide_shown:", "step_viewed:hi"], "not timed out while loading");
   // The held records carry the time the step came on screen, not the time it was decided.
   assert.ok(shown.every((e) => e.timestamp >= asked_at + 5000), JSON.stringify({ asked_at, shown: shown.map((e) => e.timestamp) }));
+  // So does the saved tour, which a reload resumes.
+  const saved = await p.evaluate(() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => /^guidepost:u:.*:tour$/.test(k)))));
+  assert.ok(saved.step_started_ms >= asked_at + 5000, JSON.stringify({ asked_at, saved }));
   // Its three seconds start once it shows.
   await p.clock.runFor(3100);
   await dialog(p).waitFor({ state: "detached" });

@@ -819,8 +819,13 @@ fn overlay_shown() {
         }
         Some(held)
     });
+    let restamped = held.as_ref().is_some_and(|h| !h.is_empty());
     for r in held.into_iter().flatten() {
         send(r);
+    }
+    if restamped {
+        // The saved tour resumes with the step's new start after a reload.
+        persist();
     }
     arm_step_timeout();
 }
