@@ -164,17 +164,18 @@ fn reposition() {
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
             let opts = PositionOptions { rtl, scroll_padding_top: guidepost_dom::header_height_cached(), ..Default::default() };
             // Page coordinates: relative to the overlay's host, which sits at the top left
-            // corner of the document and scrolls with it.
-            let (ox, oy) = if with(|p| p.in_page) { overlay::host_origin() } else { (0.0, 0.0) };
+            // corner of the document and scrolls with it. (A backdrop covers the viewport:
+            // such a step keeps viewport coordinates.)
+            let mut in_page = with(|p| p.in_page) && !vm.backdrop;
+            let (ox, oy) = if in_page { overlay::host_origin() } else { (0.0, 0.0) };
             let on_page = r.shifted(-ox, -oy);
             // A target that moved on the page after a change of the page (not a scroll) may
             // have been pinned by it (a header fixed once scrolled past): ask again.
             let changed = LAYOUT_CHANGED.with(|c| c.replace(false));
-            if changed && with(|p| p.in_page && p.last_in_page.is_some_and(|last| last != on_page)) && !guidepost_dom::scrolls_with_page(f)
-            {
+            if in_page && changed && with(|p| p.last_in_page.is_some_and(|last| last != on_page)) && !guidepost_dom::scrolls_with_page(f) {
                 with(|p| p.in_page = false);
+                in_page = false;
             }
-            let in_page = with(|p| p.in_page) && !vm.backdrop;
             // Placed in page coordinates, the box stays where it is put until the next
             // change: next to its target even if that was scrolled away meanwhile.
             let area = if in_page { view_around(vp, r) } else { vp };
