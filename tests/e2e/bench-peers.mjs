@@ -30,7 +30,7 @@ const js = (v) => JSON.stringify(v);
 const LIBRARIES = {
   none: { head: "", body: "", visible: null },
   guidepost: {
-    head: `<script>\n${stub}</script>\n<script async src="/dist/guidepost.js"></script>\n<script>Guidepost.init({ guides: ${js([
+    head: `<script>\n${stub}\nGuidepost.load("/dist/guidepost.js");</script>\n<script>Guidepost.init({ guides: ${js([
       guide("bench-tour", STEPS.map((s, i) => ({ id: `s${i}`, kind: "tooltip", title: s.title, body: s.body, target: { selector: s.selector } })), {
         trigger: { type: "page_view" },
       }),

@@ -11,15 +11,24 @@ import { serveStatic, launch, openPage, dialog, events, kinds, frames } from "./
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
-const CSP = "default-src 'none'; script-src 'self' 'nonce-gp-test' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self'";
+// Two policies and the two forms of the snippet: the README's (scripts from 'self' or by
+// nonce) with a pasted script tag, and a nonce-only one with the stub's `load`, which must
+// hand its nonce to the script it adds (and the modules that script imports inherit it).
+const POLICIES = {
+  documented: "default-src 'none'; script-src 'self' 'nonce-gp-test' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self'",
+  "nonce-only": "default-src 'none'; script-src 'nonce-gp-test' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self'",
+};
 const guides = [{
   id: "csp", name: "csp", trigger: { type: "page_view" }, frequency: { type: "times", n: 100 },
   steps: [{ id: "a", kind: "tooltip", title: "Strict CSP", body: "Styled and anchored.", target: { selector: "#target" }, placement: "bottom" }],
 }];
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Strict CSP</title>
+const SNIPPETS = {
+  tag: `<script nonce="gp-test">${stub}</script>\n<script async src="/dist/guidepost.js" nonce="gp-test"></script>`,
+  load: `<script nonce="gp-test">${stub}\nGuidepost.load("/dist/guidepost.js");</script>`,
+};
+const pageHtml = (snippet) => `<!doctype html><html><head><meta charset="utf-8"><title>Strict CSP</title>
 <link rel="stylesheet" href="/csp/page.css">
-<script nonce="gp-test">${stub}</script>
-<script async src="/dist/guidepost.js" nonce="gp-test"></script>
+${SNIPPETS[snippet]}
 <script nonce="gp-test">Guidepost.init({ guides: "/csp/guides.json", endpoint: location.origin, writeKey: "wk" }); Guidepost.identify("csp-user", {});</script>
 </head><body><main><button id="target">Target</button> <button id="other">Other</button></main></body></html>`;
 
@@ -28,13 +37,13 @@ before(async () => {
   server = await serveStatic((req, res) => {
     const url = new URL(req.url, "http://x");
     const answers = {
-      "/csp/": ["text/html", PAGE],
+      "/csp/": ["text/html", pageHtml(url.searchParams.get("snippet"))],
       "/csp/page.css": ["text/css", "main { padding: 120px 200px; }"],
       "/csp/guides.json": ["application/json", JSON.stringify(guides)],
     };
     const a = answers[url.pathname];
     if (!a) return false;
-    res.writeHead(200, { "content-type": a[0], "content-security-policy": CSP });
+    res.writeHead(200, { "content-type": a[0], "content-security-policy": POLICIES[url.searchParams.get("policy") || "documented"] });
     res.end(a[1]);
     return true;
   });
@@ -42,8 +51,13 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await server?.close(); });
 
-test("a page with a strict CSP gets a styled, anchored guide and no violation", async () => {
-  const { page, errors } = await openPage(browser, `${server.base}/csp/`, {
+/** (policy, snippet form) */
+const cases = [
+  ["documented", "tag"],
+  ["nonce-only", "load"],
+];
+for (const [policy, snippet] of cases) test(`a page with a strict CSP (${policy}, snippet with ${snippet}) gets a styled, anchored guide and no violation`, async () => {
+  const { page, errors } = await openPage(browser, `${server.base}/csp/?policy=${policy}&snippet=${snippet}`, {
     init: () => {
       window.__violations = [];
       document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));

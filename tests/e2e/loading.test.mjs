@@ -181,3 +181,45 @@ test("init({ prefetchOverlay }) queued by the stub before the script loaded pref
   assert.ok(requests.some((u) => OVERLAY.test(u)), requests.join("\n"));
   assert.deepEqual(errors, []);
 });
+
+/** A page whose head holds the stub with `load(src)` (the README's snippet) and `extra`. */
+async function snippetPage(src, extra = "", route) {
+  const stub = fs.readFileSync(new URL("../../crates/web/js/stub.js", import.meta.url), "utf8");
+  const html = `<!doctype html><html><head><meta charset="utf-8"><script>${stub}\nGuidepost.load(${JSON.stringify(src)});</script>${extra}
+<script>Guidepost.init({ guides: [${JSON.stringify(welcome())}] }); Guidepost.on("ready", () => { window.__ready = true; });</script>
+</head><body><main><h1>Host</h1></main></body></html>`;
+  const requests = [];
+  const o = await openPage(browser, `${server.base}/snippet/page.html`, {
+    before: async (p) => {
+      p.on("request", (r) => requests.push(new URL(r.url()).pathname));
+      await p.route("**/snippet/page.html", (r) => r.fulfill({ contentType: "text/html", body: html }));
+      if (route) await route(p);
+    },
+  });
+  return { ...o, requests };
+}
+
+test("the snippet's load() compiles the decision module while the page parses, and it is downloaded once", async () => {
+  const { page: p, requests, errors } = await snippetPage("/dist/guidepost.js");
+  await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  await p.waitForFunction(() => window.__ready === true);
+  assert.deepEqual(requests.filter((u) => /guidepost(_bg\.wasm|\.js)$/.test(u)), ["/dist/guidepost_bg.wasm", "/dist/guidepost.js"], requests.join("\n"));
+  // A second load() (a snippet pasted twice, or called after the script ran) adds nothing.
+  await p.evaluate(() => Guidepost.load("/dist/guidepost.js"));
+  assert.equal(await p.locator("script[src='/dist/guidepost.js']").count(), 1);
+  assert.deepEqual(await p.evaluate(() => window.__errors), []);
+  assert.deepEqual(errors, []);
+});
+
+test("regression: a load() naming another copy of guidepost.js must not hand its module to the script that runs", async () => {
+  // The stub's copy names a folder whose wasm is another module (here the overlay's) and
+  // whose script is missing; the page's own tag loads the real one, which must not link
+  // the other copy's compiled module.
+  const { page: p, errors } = await snippetPage("/dist/x/guidepost.js", `<script async src="/dist/guidepost.js"></script>`, async (pg) => {
+    await pg.route("**/dist/x/guidepost_bg.wasm", (r) => r.fulfill({ path: "dist/guidepost-overlay_bg.wasm", contentType: "application/wasm" }));
+    await pg.route("**/dist/x/guidepost.js", (r) => r.fulfill({ status: 404, body: "" }));
+  });
+  await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  assert.deepEqual(await p.evaluate(() => window.__errors), []);
+  assert.deepEqual(errors, []);
+});

@@ -152,6 +152,9 @@ export interface EventMap {
 
 export interface GuidepostApi {
   readonly version: string;
+  /** The snippet's loader: adds `<script async src>` for `src` (the URL of guidepost.js) and
+   * starts compiling the wasm beside it. Once guidepost.js runs, it does nothing. */
+  load(src: string): void;
   init(options: InitOptions): void;
   identify(userId: string | number, traits?: Record<string, TraitValue>): void;
   track(event: string, props?: Record<string, unknown>): void;

@@ -175,6 +175,19 @@
       })
       .catch(failed);
   }
+  // Compiles a wasm module while it downloads, off the main thread, before its glue asks
+  // for it: answers a promise of the compiled module, or of a fresh response when streaming
+  // compilation is refused (a server that does not say `application/wasm`, a failed
+  // download), which the glue then instantiates from bytes or reports. Never rejects.
+  function compile(url) {
+    var again = function () {
+      return fetch(url);
+    };
+    try {
+      if (typeof WebAssembly.compileStreaming === "function") return WebAssembly.compileStreaming(fetch(url)).catch(again);
+    } catch (_) {}
+    return Promise.resolve().then(again);
+  }
   // A module loaded on demand: `load()` answers a promise of its exports, booted. A failed
   // load is reported through on('error') and forgotten, so the next call tries again (a
   // query string tells the retry apart: browsers remember a failed import by its URL).
@@ -186,9 +199,9 @@
       if (loading) return loading;
       var js = sibling("guidepost-" + name + ".js");
       var n = attempts++;
-      // The wasm is fetched beside the glue, not after it (its response streams into the
-      // compiler once the glue is in); a failure surfaces through the glue's init.
-      var wasm = fetch(sibling("guidepost-" + name + "_bg.wasm"));
+      // The wasm is fetched and compiled beside the glue, not after it; a failure surfaces
+      // through the glue's init.
+      var wasm = compile(sibling("guidepost-" + name + "_bg.wasm"));
       wasm.catch(function () {});
       loading = import(n ? js + (js.indexOf("?") < 0 ? "?" : "&") + "retry=" + n : js)
         .then(function (m) {
@@ -363,6 +376,8 @@
         if (i >= 0) l.splice(i, 1);
       };
     },
+    // The stub's `load`, once this script runs: it is loaded already.
+    load: function () {},
     // Test hook: makes the engine panic, to exercise the path above in the shipped build.
     __fault: method("fault"),
     version: "0.1.0",
@@ -434,7 +449,20 @@
     die("load", new Error("the wasm bindings are missing from guidepost.js"));
     return;
   }
-  boot({ module_or_path: wasmUrl })
+  // The stub's `load` (the snippet's form) started compiling the decision module while the
+  // page was still parsing: use it when it is this script's own (a stale copy of another
+  // version would not link), falling back to a fresh download when it failed.
+  var early = null;
+  try {
+    if (g.__wasm && script && script.src === new URL(g.__src, document.baseURI).href) early = g.__wasm;
+  } catch (_) {}
+  boot({
+    module_or_path: early
+      ? early.then(null, function () {
+          return fetch(wasmUrl);
+        })
+      : compile(wasmUrl),
+  })
     .then(function () {
       var e = boot;
       e.gp_boot(emit, onPanic, ui);
