@@ -56,10 +56,13 @@ export async function serveStatic(extra) {
   return { base, close: () => new Promise((r) => server.close(r)) };
 }
 
-export async function launch() {
+/** Headless Chromium. Playwright hides scrollbars in headless mode; `scrollbars: true`
+ * shows them, as Windows and most Linux desktops do (they take room from the viewport). */
+export async function launch({ scrollbars = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
+    ...(scrollbars ? { ignoreDefaultArgs: ["--hide-scrollbars"] } : {}),
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }

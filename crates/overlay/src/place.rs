@@ -139,7 +139,13 @@ pub fn moved(m: Motion) {
     }
     match m {
         Motion::PageScrolled if with(|p| p.still_on_page_scroll) => return,
-        Motion::Changed => LAYOUT_CHANGED.with(|c| c.set(true)),
+        Motion::Changed => {
+            LAYOUT_CHANGED.with(|c| c.set(true));
+            // A change of the page can bring or take a scrollbar without resizing the root
+            // element (an absolutely positioned overflow): the viewport is read again. The
+            // reposition reads the target's rectangle anyway, so the layout is paid once.
+            guidepost_dom::forget_viewport();
+        }
         _ => {}
     }
     reposition_soon();
