@@ -58,7 +58,7 @@ export async function serveStatic(extra) {
 
 /** Headless Chromium. Playwright hides scrollbars in headless mode; `scrollbars: true`
  * shows them, as Windows and most Linux desktops do (they take room from the viewport). */
-export async function launch({ scrollbars = false } = {}) {
+export async function launch({ scrollbars = !!process.env.GP_SCROLLBARS } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
