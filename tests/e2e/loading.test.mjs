@@ -203,7 +203,7 @@ test("the snippet's load() compiles the decision module while the page parses, a
   const { page: p, requests, errors } = await snippetPage("/dist/guidepost.js");
   await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
   await p.waitForFunction(() => window.__ready === true);
-  assert.deepEqual(requests.filter((u) => /guidepost(_bg\.wasm|\.js)$/.test(u)), ["/dist/guidepost_bg.wasm", "/dist/guidepost.js"], requests.join("\n"));
+  assert.deepEqual(requests.filter((u) => /guidepost(_bg\.wasm|\.js)$/.test(u)).sort(), ["/dist/guidepost.js", "/dist/guidepost_bg.wasm"], requests.join("\n"));
   // A second load() (a snippet pasted twice, or called after the script ran) adds nothing.
   await p.evaluate(() => Guidepost.load("/dist/guidepost.js"));
   assert.equal(await p.locator("script[src='/dist/guidepost.js']").count(), 1);
@@ -221,5 +221,26 @@ test("regression: a load() naming another copy of guidepost.js must not hand its
   });
   await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
   assert.deepEqual(await p.evaluate(() => window.__errors), []);
+  assert.deepEqual(errors, []);
+});
+
+test("regression: a wasm served without application/wasm was downloaded twice (the stub's compile refused it)", async () => {
+  const { page: p, requests, errors } = await snippetPage("/dist/guidepost.js", "", (pg) =>
+    pg.route("**/dist/guidepost_bg.wasm", async (r) => r.fulfill({ response: await r.fetch(), headers: { "content-type": "application/octet-stream" } })));
+  await dialog(p).getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  assert.equal(requests.filter((u) => u === "/dist/guidepost_bg.wasm").length, 1, requests.join("\n"));
+  assert.deepEqual(await p.evaluate(() => window.__errors), []);
+  assert.deepEqual(errors, []);
+});
+
+test("a stub pasted after an older one, or after guidepost.js ran, still has load(), which then adds nothing", async () => {
+  const stub = fs.readFileSync(new URL("../../crates/web/js/stub.js", import.meta.url), "utf8");
+  const { page: p, errors } = await page();
+  await p.waitForFunction(() => window.Guidepost && Guidepost.__loaded);
+  // An older stub left its queue behind, and the engine already runs: the new snippet runs.
+  await p.evaluate((src) => { new Function(src)(); Guidepost.load("/dist/guidepost.js"); }, stub);
+  assert.equal(await p.locator("script[src$='guidepost.js']").count(), 1);
+  await p.evaluate((src) => { delete Guidepost.load; Guidepost.__queue = []; new Function(src)(); Guidepost.load("/dist/other/guidepost.js"); }, stub);
+  assert.equal(await p.locator("script[src$='guidepost.js']").count(), 1, "nothing added once guidepost.js runs");
   assert.deepEqual(errors, []);
 });

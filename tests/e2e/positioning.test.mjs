@@ -267,25 +267,28 @@ test("text fallbacks find the element when the selector breaks", async () => {
 test("regression: a horizontal scrollbar that a change of the page brings left a centred modal placed for the old viewport", async () => {
   const modal = guide("m", [{ id: "s1", kind: "modal", title: "Centred", body: "Body" }], { trigger: { type: "manual" } });
   const withScrollbars = await launch({ scrollbars: true });
-  const { page, errors } = await lab(withScrollbars, [modal], { start: "m" });
-  const d = dialog(page);
-  await d.waitFor();
-  await still(d);
-  const centred = () => page.evaluate(() => {
-    const b = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]").getBoundingClientRect();
-    const vh = document.documentElement.clientHeight;
-    return { off: Math.abs(b.top + b.height / 2 - vh / 2), vh };
-  });
-  const before = await centred();
-  assert.ok(before.off <= 1, JSON.stringify(before));
-  // Something wider than the window: a horizontal scrollbar takes height from the viewport,
-  // and the root element keeps its size (no resize, no ResizeObserver entry).
-  await page.evaluate(() => { const wide = document.createElement("div"); wide.style.cssText = "position: absolute; left: 0; top: 0; width: 4000px; height: 1px"; document.body.append(wide); });
-  await page.waitForFunction((vh) => document.documentElement.clientHeight < vh, before.vh);
-  await frames(page, 3);
-  const later = await centred();
-  await withScrollbars.close();
-  assert.ok(later.vh < before.vh, "the scrollbar took height");
-  assert.ok(later.off <= 1, JSON.stringify({ before, later }));
-  assert.deepEqual(errors, []);
+  try {
+    const { page, errors } = await lab(withScrollbars, [modal], { start: "m" });
+    const d = dialog(page);
+    await d.waitFor();
+    await still(d);
+    const centred = () => page.evaluate(() => {
+      const b = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]").getBoundingClientRect();
+      const vh = document.documentElement.clientHeight;
+      return { off: Math.abs(b.top + b.height / 2 - vh / 2), vh };
+    });
+    const before = await centred();
+    assert.ok(before.off <= 1, JSON.stringify(before));
+    // Something wider than the window: a horizontal scrollbar takes height from the viewport,
+    // and the root element keeps its size (no resize, no ResizeObserver entry).
+    await page.evaluate(() => { const wide = document.createElement("div"); wide.style.cssText = "position: absolute; left: 0; top: 0; width: 4000px; height: 1px"; document.body.append(wide); });
+    await page.waitForFunction((vh) => document.documentElement.clientHeight < vh, before.vh);
+    await frames(page, 3);
+    const later = await centred();
+    assert.ok(later.vh < before.vh, "the scrollbar took height");
+    assert.ok(later.off <= 1, JSON.stringify({ before, later }));
+    assert.deepEqual(errors, []);
+  } finally {
+    await withScrollbars.close();
+  }
 });

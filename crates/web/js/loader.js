@@ -176,17 +176,14 @@
       .catch(failed);
   }
   // Compiles a wasm module while it downloads, off the main thread, before its glue asks
-  // for it: answers a promise of the compiled module, or of a fresh response when streaming
-  // compilation is refused (a server that does not say `application/wasm`, a failed
-  // download), which the glue then instantiates from bytes or reports. Never rejects.
+  // for it: a promise of the compiled module, or of the response itself when it is not
+  // `application/wasm` or not ok (the glue then instantiates it from bytes, or reports it),
+  // so the file is downloaded once either way.
   function compile(url) {
-    var again = function () {
-      return fetch(url);
-    };
-    try {
-      if (typeof WebAssembly.compileStreaming === "function") return WebAssembly.compileStreaming(fetch(url)).catch(again);
-    } catch (_) {}
-    return Promise.resolve().then(again);
+    return fetch(url).then(function (r) {
+      var W = WebAssembly;
+      return r.ok && W.compileStreaming && /^application\/wasm/.test(r.headers.get("content-type") || "") ? W.compileStreaming(r) : r;
+    });
   }
   // A module loaded on demand: `load()` answers a promise of its exports, booted. A failed
   // load is reported through on('error') and forgotten, so the next call tries again (a

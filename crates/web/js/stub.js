@@ -1,6 +1,6 @@
-!function(w){var g=w.Guidepost=w.Guidepost||{};if(g.__loaded||g.__queue)return;var q=g.__queue=[],s=[].slice;
+!function(w){var g=w.Guidepost=w.Guidepost||{},d=document,n=(d.currentScript||{}).nonce,s=[].slice,q;
+g.load=g.load||function(u){if(g.__src||g.__loaded)return;g.__src=u;try{var W=w.WebAssembly;if(W&&W.compileStreaming)(g.__wasm=fetch(u.replace(/[^\/?#]*([?#].*)?$/,"guidepost_bg.wasm")).then(function(r){return r.ok&&/^application\/wasm/.test(r.headers.get("content-type"))?W.compileStreaming(r):r})).catch(function(){});
+var t=d.createElement("script");t.async=!0;t.src=u;if(n)t.nonce=n;(d.head||d.documentElement).appendChild(t)}catch(e){}};if(g.__loaded||g.__queue)return;q=g.__queue=[];
 "init identify track page start end reset".split(" ").forEach(function(m){g[m]=function(){q.push([m,s.call(arguments)])}});
 "debug pick validate".split(" ").forEach(function(m){g[m]=function(){var a=s.call(arguments);return new Promise(function(r){q.push([m,a,r])})}});
-g.on=function(){var e=["on",s.call(arguments)];q.push(e);return function(){e.off=1;g.__unsub&&g.__unsub(e)}};
-g.load=function(u){if(g.__src)return;g.__src=u;try{(g.__wasm=WebAssembly.compileStreaming(fetch(u.replace(/[^\/?#]*([?#].*)?$/,"guidepost_bg.wasm")))).catch(function(){})}catch(e){}
-var d=document,t=d.createElement("script"),c=d.currentScript;t.async=!0;t.src=u;if(c&&c.nonce)t.nonce=c.nonce;(d.head||d.documentElement).appendChild(t)}}(window);
+g.on=function(){var e=["on",s.call(arguments)];q.push(e);return function(){e.off=1;g.__unsub&&g.__unsub(e)}}}(window);
