@@ -283,7 +283,11 @@ test("regression: a horizontal scrollbar that a change of the page brings left a
     // and the root element keeps its size (no resize, no ResizeObserver entry).
     await page.evaluate(() => { const wide = document.createElement("div"); wide.style.cssText = "position: absolute; left: 0; top: 0; width: 4000px; height: 1px"; document.body.append(wide); });
     await page.waitForFunction((vh) => document.documentElement.clientHeight < vh, before.vh);
-    await frames(page, 3);
+    // The viewport is read again within half a second of a change of the page.
+    await page.waitForFunction(() => {
+      const b = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]").getBoundingClientRect();
+      return Math.abs(b.top + b.height / 2 - document.documentElement.clientHeight / 2) <= 1;
+    }, null, { timeout: 5000 });
     const later = await centred();
     assert.ok(later.vh < before.vh, "the scrollbar took height");
     assert.ok(later.off <= 1, JSON.stringify({ before, later }));

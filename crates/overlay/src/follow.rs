@@ -65,8 +65,8 @@ pub fn install(moved: fn(Motion)) {
     .unchecked_into::<js_sys::Function>();
     let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_scroll, &capture());
     // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the
-    // root element (a scrollbar that comes or goes), reads it again, and so does a change of
-    // the page (`place::moved`). Scrolls do not change it.
+    // root element (a scrollbar that comes or goes), reads it again, and so do changes of the
+    // page, at most twice a second (`place::recheck_viewport`). Scrolls do not change it.
     let on_resize = Closure::<dyn FnMut()>::new(move || {
         if alive() {
             guidepost_dom::forget_viewport();

@@ -39,6 +39,9 @@ thread_local! {
     static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
     /// The page changed (a mutation or a resize, not a scroll) since the last reposition.
     static LAYOUT_CHANGED: Cell<bool> = const { Cell::new(false) };
+    /// When a change of the page last read the viewport's size again, and whether a read is
+    /// due at the end of that half second (`recheck_viewport`).
+    static VIEWPORT_CHECK: Cell<(f64, bool)> = const { Cell::new((f64::NEG_INFINITY, false)) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
@@ -130,6 +133,36 @@ pub fn reposition_soon() {
     }
 }
 
+/// How often a change of the page may read the viewport's size again.
+const VIEWPORT_RECHECK_MS: f64 = 500.0;
+
+/// A change of the page can bring or take a scrollbar without resizing the root element (an
+/// absolutely positioned overflow), which no resize event reports: the viewport's size is
+/// read again, at most twice a second, and once more at the end of that half second when
+/// changes came sooner. (Reading it on every change of a page that animates an element on
+/// each scroll frame cost a tenth of those frames.)
+fn recheck_viewport() {
+    let now = js_sys::Date::now();
+    let (last, due) = VIEWPORT_CHECK.with(Cell::get);
+    if now - last >= VIEWPORT_RECHECK_MS {
+        VIEWPORT_CHECK.with(|c| c.set((now, false)));
+        guidepost_dom::forget_viewport();
+    } else if !due {
+        VIEWPORT_CHECK.with(|c| c.set((last, true)));
+        let wait = std::time::Duration::from_millis((VIEWPORT_RECHECK_MS - (now - last)).ceil() as u64);
+        leptos::prelude::set_timeout(
+            || {
+                if alive() {
+                    VIEWPORT_CHECK.with(|c| c.set((js_sys::Date::now(), false)));
+                    guidepost_dom::forget_viewport();
+                    reposition_soon();
+                }
+            },
+            wait,
+        );
+    }
+}
+
 /// Something may have moved the target. A scroll of the page itself needs nothing when
 /// the step is in page coordinates or not anchored; a change of the page (not a scroll) lets
 /// a target that moved on the page be asked again whether it scrolls with it.
@@ -141,10 +174,7 @@ pub fn moved(m: Motion) {
         Motion::PageScrolled if with(|p| p.still_on_page_scroll) => return,
         Motion::Changed => {
             LAYOUT_CHANGED.with(|c| c.set(true));
-            // A change of the page can bring or take a scrollbar without resizing the root
-            // element (an absolutely positioned overflow): the viewport is read again. The
-            // reposition reads the target's rectangle anyway, so the layout is paid once.
-            guidepost_dom::forget_viewport();
+            recheck_viewport();
         }
         _ => {}
     }
