@@ -7,7 +7,10 @@
 // - scroll main thread: the renderer's main-thread task time over 60 animation frames of
 //   scrolling with the tour open, also for the page without any library;
 // - JS heap: used JS heap after a garbage collection, with the tour open.
-// Usage: node tests/e2e/bench-peers.mjs [runs]   (needs dist/ built: scripts/build-web.sh)
+// Usage: node tests/e2e/bench-peers.mjs [runs] [--warm]   (needs dist/ built: scripts/build-web.sh)
+// --warm: every file but the page is cacheable, and each run measures a second page view
+// (the first warmed the HTTP cache; storage is cleared between them, so the tour starts
+// anew rather than resuming).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +18,7 @@ import { serveStatic, launch, guide } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) || 5);
+const warm = process.argv.includes("--warm");
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
 const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2" };
 
@@ -64,10 +68,11 @@ const server = await serveStatic((req, res) => {
   const url = new URL(req.url, "http://x");
   const lib = url.pathname.match(/^\/peer\/([^/]+)\/(.*)$/);
   const nm = url.pathname.startsWith("/nm/") ? url.pathname.slice(4) : null;
+  const dist = warm && url.pathname.startsWith("/dist/");
   const rel = lib ? path.join("startbootstrap-sb-admin-2", lib[2] || "index.html") : nm;
-  if (rel === null) return false;
-  const file = path.join(root, "node_modules", decodeURIComponent(rel));
-  if (!file.startsWith(path.join(root, "node_modules")) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+  if (rel === null && !dist) return false;
+  const file = dist ? path.join(root, url.pathname) : path.join(root, "node_modules", decodeURIComponent(rel));
+  if (!file.startsWith(path.join(root, dist ? "dist" : "node_modules")) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
     res.writeHead(404);
     res.end();
     return true;
@@ -77,7 +82,8 @@ const server = await serveStatic((req, res) => {
     const l = LIBRARIES[decodeURIComponent(lib[1])];
     body = body.toString().replace("</head>", `${l.head}</head>`).replace("</body>", `${l.body}</body>`);
   }
-  res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream", "cache-control": "no-store" });
+  const cache = warm && !(lib && file.endsWith(".html")) ? "max-age=3600" : "no-store";
+  res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream", "cache-control": cache });
   res.end(body);
   return true;
 });
@@ -102,7 +108,14 @@ async function measure(name) {
       requestAnimationFrame(tick);
     }, l.visible.toString());
   }
-  await page.goto(`${server.base}/peer/${encodeURIComponent(name)}/index.html`);
+  const url = `${server.base}/peer/${encodeURIComponent(name)}/index.html`;
+  if (warm) {
+    await page.goto(url);
+    if (l.visible) await page.waitForFunction(() => window.__visibleAt !== undefined, null, { timeout: 60000 });
+    await page.waitForLoadState("load");
+    await page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
+  }
+  await page.goto(url);
   let visibleAt = null;
   if (l.visible) {
     await page.waitForFunction(() => window.__visibleAt !== undefined, null, { timeout: 60000 });
@@ -143,7 +156,7 @@ try {
 
 const median = (v) => { const s = v.filter((x) => x !== null).sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : null; };
 const base = { scroll: median(rows.none.map((r) => r.scrollMs)), heap: median(rows.none.map((r) => r.heap)) };
-console.log(`peer benchmark: SB Admin 2 dashboard, 3-step tour, ${runs} runs each (localhost, cold cache, 1280×800), medians`);
+console.log(`peer benchmark: SB Admin 2 dashboard, 3-step tour, ${runs} runs each (localhost, ${warm ? "second page view, warm HTTP cache, storage cleared" : "cold cache"}, 1280×800), medians`);
 console.log("library       first step visible   scroll main thread (60 frames)   JS heap");
 for (const [name, r] of Object.entries(rows)) {
   const v = median(r.map((x) => x.visibleAt));
