@@ -1,0 +1,75 @@
+// The ESM entry as an app's bundler sees it: a Vite app that depends on the package
+// (`npm install <this repository>` links it into node_modules) and imports
+// `{ Guidepost } from "guidepost"`, built by Vite (npm) for production and served from its
+// own output folder only. Vite must find the wasm files through `new URL(..., import.meta.url)`
+// and copy them under hashed names; the overlay must still load only when the guide shows.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "vite";
+import { serveStatic, launch, openPage, dialog, events, kinds } from "./harness.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+
+const INDEX = `<!doctype html><html><head><meta charset="utf-8"><title>Bundled app</title></head>
+<body><main style="padding:80px"><button id="target">Target</button></main>
+<script type="module" src="./main.js"></script></body></html>`;
+const MAIN = `import { Guidepost } from "guidepost";
+Guidepost.on("ready", (e) => { window.__ready = e; });
+Guidepost.init({ guides: [{ id: "bundled", name: "bundled", trigger: { type: "page_view" },
+  steps: [{ id: "a", kind: "tooltip", title: "From the bundle", body: "Built by Vite.", target: { selector: "#target" } }] }] });
+Guidepost.identify("bundled-user", {});
+`;
+
+let app, server, browser;
+before(async () => {
+  app = fs.mkdtempSync(path.join(os.tmpdir(), "gp-vite-"));
+  fs.writeFileSync(path.join(app, "index.html"), INDEX);
+  fs.writeFileSync(path.join(app, "main.js"), MAIN);
+  fs.mkdirSync(path.join(app, "node_modules"));
+  fs.symlinkSync(root, path.join(app, "node_modules", "guidepost"), "dir");
+  await build({ root: app, base: "/app/", configFile: false, logLevel: "silent", build: { outDir: path.join(app, "dist") } });
+  const out = path.join(app, "dist");
+  server = await serveStatic((req, res) => {
+    const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (!p.startsWith("/app/")) return false;
+    const file = path.join(out, p.slice(5) || "index.html");
+    if (!file.startsWith(out) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404);
+      res.end();
+      return true;
+    }
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
+    res.end(fs.readFileSync(file));
+    return true;
+  });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (app) fs.rmSync(app, { recursive: true, force: true });
+});
+
+test("a Vite app imports the package, and its production build runs a guide from its own assets", async () => {
+  const assets = fs.readdirSync(path.join(app, "dist", "assets"));
+  for (const name of ["guidepost_bg", "guidepost-overlay", "guidepost-overlay_bg", "guidepost-author", "guidepost-author_bg"]) {
+    assert.ok(assets.some((f) => f.startsWith(`${name}-`)), `Vite copied ${name} (assets: ${assets.join(", ")})`);
+  }
+  const { page, errors } = await openPage(browser, `${server.base}/app/`);
+  await dialog(page).getByRole("heading", { name: "From the bundle" }).waitFor();
+  await page.waitForFunction(() => window.__ready);
+  // (The browser's own request for /favicon.ico is not the app's.)
+  const fetched = await page.evaluate(() =>
+    performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname).filter((p) => p !== "/favicon.ico"));
+  assert.ok(fetched.every((p) => p.startsWith("/app/")), `everything came from the app's build: ${fetched.join(", ")}`);
+  assert.ok(fetched.some((p) => /\/assets\/guidepost-overlay_bg-[^/]+\.wasm$/.test(p)), "the overlay module loaded once the guide showed");
+  assert.ok(!fetched.some((p) => p.includes("guidepost-author")), "the author module was not loaded");
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:a", "step_completed:a", "guide_completed:a"]);
+  assert.deepEqual(errors, []);
+});
