@@ -1,15 +1,18 @@
-// The ESM entry as an app's bundler sees it: a Vite app that depends on the package
-// (`npm install <this repository>` links it into node_modules) and imports
-// `{ Guidepost } from "guidepost"`, built by Vite (npm) for production and served from its
-// own output folder only. Vite must find the wasm files through `new URL(..., import.meta.url)`
-// and copy them under hashed names; the overlay must still load only when the guide shows.
+// The ESM entry as an app's bundler sees it: a Vite (npm) app that depends on the package,
+// installed in its node_modules as a registry install leaves it (package.json and dist/),
+// and imports `{ Guidepost } from "guidepost"`.
+// - Built for production and served from its own output folder only: Vite must find the
+//   wasm files through `new URL(..., import.meta.url)` and copy them under hashed names; the
+//   overlay must still load only when the guide shows.
+// - On Vite's dev server, as the README says to configure it; and without that, the error
+//   must name the fix (the dev server's dependency pre-bundling leaves the wasm files behind).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "vite";
+import { build, createServer } from "vite";
 import { serveStatic, launch, openPage, dialog, events, kinds } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -19,6 +22,8 @@ const INDEX = `<!doctype html><html><head><meta charset="utf-8"><title>Bundled a
 <body><main style="padding:80px"><button id="target">Target</button></main>
 <script type="module" src="./main.js"></script></body></html>`;
 const MAIN = `import { Guidepost } from "guidepost";
+window.__errors = [];
+Guidepost.on("error", (e) => { window.__errors.push(e); });
 Guidepost.on("ready", (e) => { window.__ready = e; });
 Guidepost.init({ guides: [{ id: "bundled", name: "bundled", trigger: { type: "page_view" },
   steps: [{ id: "a", kind: "tooltip", title: "From the bundle", body: "Built by Vite.", target: { selector: "#target" } }] }] });
@@ -30,8 +35,12 @@ before(async () => {
   app = fs.mkdtempSync(path.join(os.tmpdir(), "gp-vite-"));
   fs.writeFileSync(path.join(app, "index.html"), INDEX);
   fs.writeFileSync(path.join(app, "main.js"), MAIN);
-  fs.mkdirSync(path.join(app, "node_modules"));
-  fs.symlinkSync(root, path.join(app, "node_modules", "guidepost"), "dir");
+  const pkg = path.join(app, "node_modules", "guidepost");
+  fs.mkdirSync(path.join(pkg, "dist"), { recursive: true });
+  fs.copyFileSync(path.join(root, "package.json"), path.join(pkg, "package.json"));
+  for (const f of fs.readdirSync(path.join(root, "dist"))) {
+    if (f.startsWith("guidepost")) fs.copyFileSync(path.join(root, "dist", f), path.join(pkg, "dist", f));
+  }
   await build({ root: app, base: "/app/", configFile: false, logLevel: "silent", build: { outDir: path.join(app, "dist") } });
   const out = path.join(app, "dist");
   server = await serveStatic((req, res) => {
@@ -55,6 +64,22 @@ after(async () => {
   if (app) fs.rmSync(app, { recursive: true, force: true });
 });
 
+/** The app on Vite's dev server, with `optimizeDeps` (dependencies pre-bundled anew);
+ * `run(page, errors)`. */
+async function onDevServer(optimizeDeps, run) {
+  const dev = await createServer({
+    root: app, configFile: false, logLevel: "silent", optimizeDeps: { force: true, ...optimizeDeps },
+    server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false },
+  });
+  await dev.listen();
+  try {
+    const { page, errors } = await openPage(browser, dev.resolvedUrls.local[0]);
+    await run(page, errors);
+  } finally {
+    await dev.close();
+  }
+}
+
 test("a Vite app imports the package, and its production build runs a guide from its own assets", async () => {
   const assets = fs.readdirSync(path.join(app, "dist", "assets"));
   for (const name of ["guidepost_bg", "guidepost-overlay", "guidepost-overlay_bg", "guidepost-author", "guidepost-author_bg"]) {
@@ -72,4 +97,23 @@ test("a Vite app imports the package, and its production build runs a guide from
   await dialog(page).getByRole("button", { name: "Done" }).click();
   assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:a", "step_completed:a", "guide_completed:a"]);
   assert.deepEqual(errors, []);
+});
+
+test("on Vite's dev server, configured as the README says, the app runs a guide", async () => {
+  await onDevServer({ exclude: ["guidepost"] }, async (page, errors) => {
+    await dialog(page).getByRole("heading", { name: "From the bundle" }).waitFor();
+    await page.waitForFunction(() => window.__ready);
+    assert.deepEqual(await page.evaluate(() => window.__errors), []);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("regression: on Vite's dev server without that setting, the wasm was looked for in .vite/deps and the error did not say why", async () => {
+  await onDevServer({}, async (page) => {
+    await page.waitForFunction(() => window.__errors.length > 0);
+    const [e] = await page.evaluate(() => window.__errors);
+    assert.equal(e.source, "load");
+    assert.match(e.message, /\/\.vite\/deps\/guidepost_bg\.wasm/);
+    assert.match(e.message, /optimizeDeps: \{ exclude: \["guidepost"\] \}/);
+  });
 });

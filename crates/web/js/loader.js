@@ -487,6 +487,11 @@
       maybeReady();
     })
     .catch(function (e) {
-      die("load", new Error("could not load " + wasmUrl + " (" + ((e && e.message) || e) + "); serve it next to guidepost.js, with CORS headers when it comes from another origin"));
+      // Vite's dev server pre-bundles dependencies into .vite/deps/ without the files they
+      // reference by `import.meta.url`: say how to exclude the package.
+      var fix = /\/\.vite\/deps\//.test(wasmUrl)
+        ? 'Vite\'s dev server pre-bundled the package without its wasm files: add optimizeDeps: { exclude: ["guidepost"] } to vite.config'
+        : "serve it next to guidepost.js, with CORS headers when it comes from another origin";
+      die("load", new Error("could not load " + wasmUrl + " (" + ((e && e.message) || e) + "); " + fix));
     });
 })();
