@@ -11,7 +11,7 @@ ensure_wasm_tools
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ] \
   || [ ! -f node_modules/startbootstrap-sb-admin-2/index.html ] || [ ! -f node_modules/docsify/lib/docsify.min.js ] \
   || [ ! -f node_modules/react-router-dom/dist/umd/react-router-dom.production.min.js ] || [ ! -x node_modules/.bin/tsc ] \
-  || [ ! -f node_modules/vite/package.json ]; then
+  || [ ! -f node_modules/vite/package.json ] || [ ! -f node_modules/webpack/package.json ]; then
   npm install --no-audit --no-fund
 fi
 
@@ -30,9 +30,10 @@ for m in overlay author; do
   node_modules/.bin/terser "$out/guidepost-$m.js" --module --compress passes=2 --mangle --comments false -o "dist/guidepost-$m.js"
 done
 # One function scope around the glue and the loader, so the host page gets `Guidepost` and
-# nothing else (no global `wasm_bindgen`), then minified with terser (npm).
+# nothing else (no global `wasm_bindgen`), then minified with terser (npm), keeping only the
+# comments that tell bundlers to leave the loader's `import()` calls alone.
 { echo '(function () {'; cat "$out/guidepost.js" crates/web/js/loader.js; echo '})();'; } > "$out/bundle.js"
-node_modules/.bin/terser "$out/bundle.js" --compress passes=2 --mangle --comments false -o dist/guidepost.js
+node_modules/.bin/terser "$out/bundle.js" --compress passes=2 --mangle --comments '/webpackIgnore|@vite-ignore/' -o dist/guidepost.js
 # The ESM entry for bundlers (`import { Guidepost } from "guidepost"`): the same bundle,
 # told where its files are by `import.meta.url` (in the form bundlers recognise as assets),
 # exporting the API the bundle puts on window.

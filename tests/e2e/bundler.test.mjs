@@ -6,6 +6,8 @@
 //   overlay must still load only when the guide shows.
 // - On Vite's dev server, as the README says to configure it; and without that, the error
 //   must name the fix (the dev server's dependency pre-bundling leaves the wasm files behind).
+// - Built by webpack 5 (npm), which must leave the loader's `import()` of the lazy modules
+//   to the browser.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -13,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, createServer } from "vite";
+import webpack from "webpack";
 import { serveStatic, launch, openPage, dialog, events, kinds } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -42,11 +45,18 @@ before(async () => {
     if (f.startsWith("guidepost")) fs.copyFileSync(path.join(root, "dist", f), path.join(pkg, "dist", f));
   }
   await build({ root: app, base: "/app/", configFile: false, logLevel: "silent", build: { outDir: path.join(app, "dist") } });
-  const out = path.join(app, "dist");
+  const wp = path.join(app, "wp");
+  const stats = await new Promise((done, fail) =>
+    webpack({ mode: "production", context: app, entry: "./main.js", output: { path: wp, publicPath: "auto" } }, (e, st) => (e ? fail(e) : done(st))));
+  assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
+  fs.writeFileSync(path.join(wp, "index.html"), INDEX.replace('<script type="module" src="./main.js">', '<script src="./main.js">'));
+  const outs = { "/app/": path.join(app, "dist"), "/wp/": wp };
   server = await serveStatic((req, res) => {
     const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    if (!p.startsWith("/app/")) return false;
-    const file = path.join(out, p.slice(5) || "index.html");
+    const prefix = Object.keys(outs).find((k) => p.startsWith(k));
+    if (!prefix) return false;
+    const out = outs[prefix];
+    const file = path.join(out, p.slice(prefix.length) || "index.html");
     if (!file.startsWith(out) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404);
       res.end();
@@ -116,4 +126,14 @@ test("regression: on Vite's dev server without that setting, the wasm was looked
     assert.match(e.message, /\/\.vite\/deps\/guidepost_bg\.wasm/);
     assert.match(e.message, /optimizeDeps: \{ exclude: \["guidepost"\] \}/);
   });
+});
+
+test("regression: webpack rewrote the loader's import() of the overlay into a lookup among its own modules, and the guide never showed", async () => {
+  const { page, errors } = await openPage(browser, `${server.base}/wp/`);
+  await dialog(page).getByRole("heading", { name: "From the bundle" }).waitFor();
+  await page.waitForFunction(() => window.__ready);
+  const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname));
+  assert.ok(fetched.some((p) => /^\/wp\/[0-9a-f]+\.js$/.test(p)), `the overlay's glue came from webpack's assets: ${fetched.join(", ")}`);
+  assert.deepEqual(await page.evaluate(() => window.__errors), []);
+  assert.deepEqual(errors, []);
 });

@@ -110,7 +110,7 @@
   function loadDesigner(endpoint, session, guide) {
     var base = endpoint + "/v1/design/assets/";
     var q = "?session=" + encodeURIComponent(session);
-    return import(base + "studio.js" + q).then(function (mod) {
+    return import(/* webpackIgnore: true */ /* @vite-ignore */ base + "studio.js" + q).then(function (mod) {
       return mod.default({ module_or_path: base + "studio_bg.wasm" + q }).then(function () {
         mod.designer_main(endpoint || location.origin, session, guide);
       });
@@ -200,7 +200,9 @@
       // through the glue's init.
       var wasm = compile(sibling("guidepost-" + name + "_bg.wasm"));
       wasm.catch(function () {});
-      loading = import(n ? js + (js.indexOf("?") < 0 ? "?" : "&") + "retry=" + n : js)
+      // The URL is known only here: bundlers must leave this `import()` to the browser
+      // (webpack would look the URL up among its own modules and fail).
+      loading = import(/* webpackIgnore: true */ /* @vite-ignore */ n ? js + (js.indexOf("?") < 0 ? "?" : "&") + "retry=" + n : js)
         .then(function (m) {
           return m.default({ module_or_path: wasm }).then(function () {
             if (dead) throw new Error("the engine is off");
