@@ -11,7 +11,7 @@ ensure_wasm_tools
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/playwright-core/package.json ] \
   || [ ! -f node_modules/startbootstrap-sb-admin-2/index.html ] || [ ! -f node_modules/docsify/lib/docsify.min.js ] \
   || [ ! -f node_modules/react-router-dom/dist/umd/react-router-dom.production.min.js ] || [ ! -x node_modules/.bin/tsc ] \
-  || [ ! -f node_modules/vite/package.json ] || [ ! -f node_modules/webpack/package.json ]; then
+  || [ ! -f node_modules/vite/package.json ] || [ ! -f node_modules/webpack/package.json ] || [ ! -f node_modules/esbuild/package.json ]; then
   npm install --no-audit --no-fund
 fi
 
@@ -37,12 +37,15 @@ node_modules/.bin/terser "$out/bundle.js" --compress passes=2 --mangle --comment
 # The ESM entry for bundlers (`import { Guidepost } from "guidepost"`): the same bundle,
 # told where its files are by `import.meta.url` (in the form bundlers recognise as assets),
 # exporting the API the bundle puts on window.
+# A bundle whose format has no `import.meta` (esbuild's default, an IIFE, leaves it empty)
+# makes `new URL` throw: the URLs are then left out, and the loader finds the files next to
+# the script that runs it, instead of breaking the host's bundle.
 {
-  echo 'const __gp_urls = {'
+  echo 'const __gp_urls = (() => { try { return {'
   for f in guidepost_bg.wasm guidepost-overlay.js guidepost-overlay_bg.wasm guidepost-author.js guidepost-author_bg.wasm; do
     echo "  \"$f\": new URL(\"$f\", import.meta.url).href,"
   done
-  echo '};'
+  echo '}; } catch (_) { return {}; } })();'
   cat dist/guidepost.js
   echo 'export const Guidepost = window.Guidepost; export default Guidepost;'
 } > dist/guidepost.mjs

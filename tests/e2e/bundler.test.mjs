@@ -8,6 +8,8 @@
 //   must name the fix (the dev server's dependency pre-bundling leaves the wasm files behind).
 // - Built by webpack 5 (npm), which must leave the loader's `import()` of the lazy modules
 //   to the browser.
+// - Built by esbuild (npm) in its default format, an IIFE, where `import.meta` is empty: the
+//   files are copied next to the bundle, as the README says.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -16,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, createServer } from "vite";
 import webpack from "webpack";
+import { build as esbuild } from "esbuild";
 import { serveStatic, launch, openPage, dialog, events, kinds } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -50,7 +53,13 @@ before(async () => {
     webpack({ mode: "production", context: app, entry: "./main.js", output: { path: wp, publicPath: "auto" } }, (e, st) => (e ? fail(e) : done(st))));
   assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
   fs.writeFileSync(path.join(wp, "index.html"), INDEX.replace('<script type="module" src="./main.js">', '<script src="./main.js">'));
-  const outs = { "/app/": path.join(app, "dist"), "/wp/": wp };
+  const eb = path.join(app, "eb");
+  await esbuild({ absWorkingDir: app, entryPoints: ["main.js"], bundle: true, format: "iife", outfile: path.join(eb, "main.js"), logLevel: "silent" });
+  for (const f of fs.readdirSync(path.join(root, "dist"))) {
+    if (/^guidepost-.*\.js$|_bg\.wasm$/.test(f)) fs.copyFileSync(path.join(root, "dist", f), path.join(eb, f));
+  }
+  fs.writeFileSync(path.join(eb, "index.html"), INDEX.replace('<script type="module" src="./main.js">', '<script src="./main.js">'));
+  const outs = { "/app/": path.join(app, "dist"), "/wp/": wp, "/eb/": eb };
   server = await serveStatic((req, res) => {
     const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
     const prefix = Object.keys(outs).find((k) => p.startsWith(k));
@@ -134,6 +143,14 @@ test("regression: webpack rewrote the loader's import() of the overlay into a lo
   await page.waitForFunction(() => window.__ready);
   const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname));
   assert.ok(fetched.some((p) => /^\/wp\/[0-9a-f]+\.js$/.test(p)), `the overlay's glue came from webpack's assets: ${fetched.join(", ")}`);
+  assert.deepEqual(await page.evaluate(() => window.__errors), []);
+  assert.deepEqual(errors, []);
+});
+
+test("regression: in an esbuild IIFE bundle the ESM entry threw `Invalid URL` (no import.meta) and stopped the app's own code", async () => {
+  const { page, errors } = await openPage(browser, `${server.base}/eb/`);
+  await dialog(page).getByRole("heading", { name: "From the bundle" }).waitFor();
+  await page.waitForFunction(() => window.__ready);
   assert.deepEqual(await page.evaluate(() => window.__errors), []);
   assert.deepEqual(errors, []);
 });

@@ -13,9 +13,9 @@
   g.__loaded = true;
   var script = document.currentScript;
   var base = (script && script.src) || document.baseURI || location.href;
-  // The ESM entry (dist/guidepost.mjs) names the wasm next to itself, in a form bundlers
-  // recognise as an asset: `new URL("guidepost_bg.wasm", import.meta.url)`.
-  // The ESM entry passes every URL in `__gp_urls`, built with `new URL(..., import.meta.url)`.
+  // The ESM entry (dist/guidepost.mjs) names the files next to itself in `__gp_urls`, in the
+  // form bundlers recognise as assets: `new URL("guidepost_bg.wasm", import.meta.url)`. It is
+  // empty in a bundle without `import.meta` (an IIFE): the files are then next to the script.
   var urls = typeof __gp_urls === "object" ? __gp_urls : {};
   function sibling(name) {
     return urls[name] || base.replace(/[^\/?#]*([?#].*)?$/, name);
