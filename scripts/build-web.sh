@@ -49,7 +49,11 @@ node_modules/.bin/terser "$out/bundle.js" --compress passes=2 --mangle --comment
   cat dist/guidepost.js
   echo 'export const Guidepost = window.Guidepost; export default Guidepost;'
 } > dist/guidepost.mjs
+# The types twice: `.d.mts` for the ESM entry (package.json's `exports`: TypeScript's node16
+# and nodenext resolutions would read a `.d.ts` of this package as CommonJS), `.d.ts` for
+# older resolutions and the script tag.
 cp crates/web/js/guidepost.d.ts dist/guidepost.d.ts
+cp crates/web/js/guidepost.d.ts dist/guidepost.d.mts
 cp crates/web/js/snippet.html dist/snippet.html
 
 # The budgets of issue #16, in gzipped bytes (gzip -9): what every page view downloads (the

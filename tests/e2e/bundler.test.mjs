@@ -10,8 +10,10 @@
 //   to the browser.
 // - Built by esbuild (npm) in its default format, an IIFE, where `import.meta` is empty: the
 //   files are copied next to the bundle, as the README says.
+// - Type-checked by TypeScript (npm) under each module resolution an app may use.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -39,6 +41,7 @@ Guidepost.identify("bundled-user", {});
 let app, server, browser;
 before(async () => {
   app = fs.mkdtempSync(path.join(os.tmpdir(), "gp-vite-"));
+  fs.writeFileSync(path.join(app, "package.json"), '{ "name": "bundled-app", "private": true, "type": "module" }');
   fs.writeFileSync(path.join(app, "index.html"), INDEX);
   fs.writeFileSync(path.join(app, "main.js"), MAIN);
   const pkg = path.join(app, "node_modules", "guidepost");
@@ -153,4 +156,23 @@ test("regression: in an esbuild IIFE bundle the ESM entry threw `Invalid URL` (n
   await page.waitForFunction(() => window.__ready);
   assert.deepEqual(await page.evaluate(() => window.__errors), []);
   assert.deepEqual(errors, []);
+});
+
+// The app's TypeScript, importing the package by name. `module`/`moduleResolution` pairs
+// as tsconfig files set them; the app is an ES module (`"type": "module"`).
+const TYPED = `import { Guidepost } from "guidepost";
+import Default from "guidepost";
+Guidepost.init({ guides: [] });
+Default.identify("user-1", { plan: "pro" });
+Guidepost.on("error", (e) => console.log(e.source, e.message));
+// @ts-expect-error: not part of the API
+Default.nope();
+`;
+test("regression: under TypeScript's node16 resolution the package's types were read as CommonJS, and its default export had none of the API", () => {
+  fs.writeFileSync(path.join(app, "typed.ts"), TYPED);
+  const tsc = path.join(root, "node_modules", ".bin", "tsc");
+  for (const [module, resolution] of [["es2020", "bundler"], ["node16", "node16"], ["nodenext", "nodenext"]]) {
+    const r = spawnSync(tsc, ["--noEmit", "--strict", "--target", "es2020", "--module", module, "--moduleResolution", resolution, "--lib", "es2020,dom", "typed.ts"], { cwd: app, encoding: "utf8" });
+    assert.equal(r.status, 0, `tsc --moduleResolution ${resolution}:\n${r.stdout}${r.stderr}`);
+  }
 });
