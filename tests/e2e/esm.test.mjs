@@ -2,6 +2,8 @@
 // it finds its wasm next to itself through import.meta.url, runs the same engine as the
 // script tag, and exports the same API it puts on window.
 import { test, before, after } from "node:test";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import assert from "node:assert/strict";
 import { serveStatic, launch, openPage, dialog, events, kinds } from "./harness.mjs";
 
@@ -37,4 +39,24 @@ test("the ESM entry loads its wasm by import.meta.url and runs a guide", async (
   assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:a", "step_completed:a", "guide_completed:a"]);
   assert.equal(await page.evaluate(() => typeof window.wasm_bindgen), "undefined");
   assert.deepEqual(errors, []);
+});
+
+test("regression: importing the ESM entry without a browser (a framework's server render) threw `window is not defined`", async () => {
+  assert.equal(typeof globalThis.window, "undefined");
+  const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/guidepost.mjs");
+  const { Guidepost, default: Default } = await import(pathToFileURL(entry).href);
+  assert.equal(Guidepost, Default);
+  // The stand-in has the browser's API, method for method.
+  const { page } = await openPage(browser, `${server.base}/esm/`);
+  await page.waitForFunction(() => window.__same !== undefined);
+  const api = (o) => Object.keys(o).filter((k) => !k.startsWith("__")).map((k) => `${k}:${typeof o[k]}`).sort();
+  assert.deepEqual(api(Guidepost), await page.evaluate((f) => new Function(`return (${f})`)()(window.Guidepost), api.toString()));
+  assert.equal(Guidepost.version, await page.evaluate(() => window.Guidepost.version));
+  // Calls do nothing and answer as an engine that cannot run does.
+  Guidepost.init({ guides: [] });
+  Guidepost.identify("user-1", {});
+  assert.equal(typeof Guidepost.on("ready", () => {}), "function");
+  assert.equal(await Guidepost.validate("{}"), null);
+  assert.deepEqual(await Guidepost.debug(), []);
+  assert.equal(await Guidepost.pick(), null);
 });
