@@ -5,12 +5,18 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { serveStatic, launch, openPage, dialog, guide, settled, events, kinds } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const dist = path.join(root, "dist");
+const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
 const OVERLAY = /\/dist\/guidepost-overlay(_bg\.wasm|\.js)/;
 const AUTHOR = /\/dist\/guidepost-author(_bg\.wasm|\.js)/;
 
@@ -174,7 +180,6 @@ test("a tour in progress fetches the overlay beside the decision module on the n
 });
 
 test("init({ prefetchOverlay }) queued by the stub before the script loaded prefetches too", async () => {
-  const stub = fs.readFileSync(new URL("../../crates/web/js/stub.js", import.meta.url), "utf8");
   const { page: p, requests, errors } = await page((pg) => pg.addInitScript({ content: `${stub}\nGuidepost.init({ guides: [], prefetchOverlay: true });` }));
   // No guide at all: the overlay module comes only because the host asked for it.
   await p.locator("guidepost-root").waitFor({ state: "attached" });
@@ -184,7 +189,6 @@ test("init({ prefetchOverlay }) queued by the stub before the script loaded pref
 
 /** A page whose head holds the stub with `load(src)` (the README's snippet) and `extra`. */
 async function snippetPage(src, extra = "", route) {
-  const stub = fs.readFileSync(new URL("../../crates/web/js/stub.js", import.meta.url), "utf8");
   const html = `<!doctype html><html><head><meta charset="utf-8"><script>${stub}\nGuidepost.load(${JSON.stringify(src)});</script>${extra}
 <script>Guidepost.init({ guides: [${JSON.stringify(welcome())}] }); Guidepost.on("ready", () => { window.__ready = true; });</script>
 </head><body><main><h1>Host</h1></main></body></html>`;
@@ -234,7 +238,6 @@ test("regression: a wasm served without application/wasm was downloaded twice (t
 });
 
 test("a stub pasted after an older one, or after guidepost.js ran, still has load(), which then adds nothing", async () => {
-  const stub = fs.readFileSync(new URL("../../crates/web/js/stub.js", import.meta.url), "utf8");
   const { page: p, errors } = await page();
   await p.waitForFunction(() => window.Guidepost && Guidepost.__loaded);
   // An older stub left its queue behind, and the engine already runs: the new snippet runs.
@@ -244,3 +247,52 @@ test("a stub pasted after an older one, or after guidepost.js ran, still has loa
   assert.equal(await p.locator("script[src$='guidepost.js']").count(), 1, "nothing added once guidepost.js runs");
   assert.deepEqual(errors, []);
 });
+
+// guidepost.js from a CDN (another origin than the page), as `Guidepost.load(...)` names it.
+// (cors, what the page must see)
+const cdnCases = [
+  ["with CORS headers: the guide shows, every file from the CDN", true],
+  ["without CORS headers: on('error') says to add them, and the page keeps working", false],
+];
+for (const [name, cors] of cdnCases) {
+  test(`guidepost.js from another origin, ${name}`, async () => {
+    const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
+    const cdn = http.createServer((req, res) => {
+      const f = path.join(dist, path.basename(new URL(req.url, "http://x").pathname));
+      if (!fs.existsSync(f)) { res.writeHead(404); return res.end(); }
+      res.writeHead(200, { "content-type": types[path.extname(f)] || "application/octet-stream", ...(cors ? { "access-control-allow-origin": "*" } : {}) });
+      res.end(fs.readFileSync(f));
+    });
+    // `localhost`, not the page's 127.0.0.1: another origin.
+    await new Promise((r) => cdn.listen(0, "127.0.0.1", r));
+    const src = `http://localhost:${cdn.address().port}/guidepost.js`;
+    const host = await serveStatic((req, res) => {
+      if (req.url !== "/cdn/") return false;
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<!doctype html><html><head><meta charset="utf-8"><script>${stub}\nGuidepost.load(${JSON.stringify(src)});</script></head>
+<body><button id="target">Target</button><script>Guidepost.init({ guides: [{ id: "cdn", name: "cdn", trigger: { type: "page_view" },
+  steps: [{ id: "a", kind: "tooltip", title: "From a CDN", body: "Served elsewhere.", target: { selector: "#target" } }] }] });</script></body></html>`);
+      return true;
+    });
+    try {
+      const { page: p, errors } = await openPage(browser, `${host.base}/cdn/`);
+      if (cors) {
+        await dialog(p).getByRole("heading", { name: "From a CDN" }).waitFor();
+        const files = await p.evaluate(() => performance.getEntriesByType("resource").filter((r) => /guidepost/.test(r.name)).map((r) => r.name));
+        assert.ok(files.length >= 4 && files.every((u) => u.startsWith(new URL(src).origin + "/")), files.join("\n"));
+        assert.deepEqual(await p.evaluate(() => window.__errors), []);
+      } else {
+        await p.waitForFunction(() => window.__errors.length > 0);
+        const [e] = await p.evaluate(() => window.__errors);
+        assert.equal(e.source, "load");
+        assert.match(e.message, /guidepost_bg\.wasm.*CORS headers/);
+        assert.equal(await p.locator("guidepost-root").count(), 0);
+        await p.locator("#target").click();
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await host.close();
+      await new Promise((r) => cdn.close(r));
+    }
+  });
+}
