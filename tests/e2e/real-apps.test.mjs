@@ -6,6 +6,8 @@
 // - docsify: a hash-routed documentation site (`/#/CHANGELOG`), rendered from markdown.
 // - React 18 with React Router 6 (the libraries' own UMD builds): the anchor element is
 //   replaced by a re-render while its step shows, and the tour follows a client-side route.
+// - Turbo Drive (@hotwired/turbo, as Rails apps use it): links are followed by fetching the
+//   next page and swapping in its whole <body>, the overlay's host element with the old one.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -16,6 +18,16 @@ import { serveStatic, launch, openPage, dialog, events, kinds, guide } from "./h
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
 const apps = { "/sb/": "node_modules/startbootstrap-sb-admin-2/", "/docsify/": "node_modules/docsify/", "/nm/": "node_modules/" };
+
+// Two pages of a Turbo Drive app: the same <head> (so Turbo runs its scripts once), each its body.
+const turboPage = (body) => `<!doctype html><html><head><meta charset="utf-8"><title>Turbo app</title>
+<script src="/nm/@hotwired/turbo/dist/turbo.es2017-umd.js"></script>
+${embed('Guidepost.init({ guides: "/app-guides.json" }); Guidepost.identify("turbo-user", {});')}</head>
+<body><nav><a id="home-link" href="/turbo/">Home</a> <a id="billing-link" href="/turbo/billing">Billing</a></nav>${body}</body></html>`;
+const TURBO = {
+  "/turbo/": turboPage('<main><h1>Dashboard</h1><p>Welcome back.</p></main>'),
+  "/turbo/billing": turboPage('<main><h1>Billing</h1><button id="upgrade">Upgrade plan</button></main>'),
+};
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".md": "text/markdown", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2" };
 
 let server, browser;
@@ -62,6 +74,11 @@ before(async () => {
     if (url.pathname === "/app-guides.json") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(guides));
+      return true;
+    }
+    if (TURBO[url.pathname]) {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(TURBO[url.pathname]);
       return true;
     }
     if (url.pathname.startsWith("/react/")) {
@@ -172,5 +189,46 @@ test("React: a step follows its element through a re-render, and the tour a clie
   assert.deepEqual(ev.filter((k) => k.startsWith("step_completed") || k.startsWith("guide_")), [
     "guide_shown:", "step_completed:create", "step_completed:nav", "step_completed:save", "guide_completed:save",
   ]);
+  assert.deepEqual(errors, []);
+});
+
+test("regression: Turbo Drive swapped in the next page's <body> with the overlay's host in the old one, and the tour went on unseen", async () => {
+  guides = [
+    guide("turbo-tour", [
+      { id: "billing", kind: "tooltip", title: "Billing", body: "Your plan lives here.", target: { selector: "#billing-link" }, advance: { on: "click" } },
+      { id: "upgrade", kind: "tooltip", title: "Upgrade", body: "More seats, more guides.", target: { selector: "#upgrade" } },
+      { id: "done", kind: "modal", title: "All set", body: "Find this again under Help." },
+    ], { trigger: { type: "page_view" }, audience: { url: "/turbo/" } }),
+  ];
+  const { page, errors } = await openPage(browser, `${server.base}/turbo/`);
+  await dialog(page).getByRole("heading", { name: "Billing" }).waitFor();
+  const body = await page.evaluateHandle(() => document.body);
+  // The user follows the link: Turbo fetches the page and replaces the body (no page load).
+  await Promise.all([page.waitForURL(/\/turbo\/billing$/), page.locator("#billing-link").click()]);
+  await page.waitForFunction((old) => document.body !== old && document.querySelector("#upgrade"), body);
+  assert.equal(await page.evaluate(() => window.Turbo !== undefined && performance.getEntriesByType("navigation").length), 1, "one page load: Turbo navigated");
+  await dialog(page).getByRole("heading", { name: "Upgrade" }).waitFor();
+  const near = () => page.evaluate(() => {
+    const d = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]").getBoundingClientRect();
+    const t = document.querySelector("#upgrade").getBoundingClientRect();
+    return Math.max(t.left - d.right, d.left - t.right, t.top - d.bottom, d.top - t.bottom) < 40;
+  });
+  assert.equal(await near(), true, "the step is next to its target");
+  await dialog(page).getByRole("button", { name: "Next" }).click();
+  await dialog(page).getByRole("heading", { name: "All set" }).waitFor();
+  // The app sends the user back to the dashboard while the modal shows (the modal's
+  // backdrop takes the user's clicks): it stays on screen, in the top layer.
+  const billingBody = await page.evaluateHandle(() => document.body);
+  await page.evaluate(() => Turbo.visit("/turbo/"));
+  await page.waitForFunction((old) => document.body !== old, billingBody);
+  await page.waitForFunction(() => {
+    const host = document.querySelector("guidepost-root");
+    return host && host.isConnected && host.matches(":popover-open") && host.shadowRoot.querySelector("[role=dialog]");
+  });
+  await dialog(page).getByRole("heading", { name: "All set" }).waitFor();
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(kinds(await events(page)).filter((k) => k.startsWith("step_viewed") || k.startsWith("guide_")),
+    ["guide_shown:", "step_viewed:billing", "step_viewed:upgrade", "step_viewed:done", "guide_completed:done"]);
   assert.deepEqual(errors, []);
 });

@@ -92,6 +92,7 @@ pub fn boot(handler: impl Fn(UiEvent) + 'static) {
 /// loader starts): then the first step shown mounts it.
 pub fn mount() {
     if signals().is_some() {
+        reattach();
         return;
     }
     let Some(doc) = document() else { return };
@@ -192,6 +193,20 @@ fn top_layer(show: bool) {
     if let Ok(f) = js_sys::Reflect::get(&host, &JsValue::from_str(method)).and_then(|f| f.dyn_into::<js_sys::Function>()) {
         let _ = f.call0(&host);
     }
+}
+
+/// Puts `<guidepost-root>` back when the page took it out: apps that swap their whole
+/// `<body>` on navigation (Turbo Drive, htmx's boosted links, pjax) remove it with the old
+/// one. The host keeps its shadow root and view, so a step on screen comes back as it was,
+/// in the top layer again (leaving the document closed its popover).
+pub fn reattach() {
+    let Some(host) = shadow().map(|s| s.host()) else { return };
+    if host.is_connected() {
+        return;
+    }
+    let Some(body) = document().and_then(|d| d.body()) else { return };
+    let _ = body.append_child(&host);
+    top_layer(signals().is_some_and(|s| s.step.with_untracked(Option::is_some)));
 }
 
 fn shadow() -> Option<web_sys::ShadowRoot> {

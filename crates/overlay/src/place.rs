@@ -186,6 +186,8 @@ fn reposition() {
     if with(|p| p.lost) {
         return;
     }
+    // A change of the page may have taken the overlay out with the `<body>` it swapped.
+    overlay::reattach();
     if let Some(el) = overlay::floating() {
         follow::watch_box(&el);
     }
