@@ -296,3 +296,31 @@ test("regression: a horizontal scrollbar that a change of the page brings left a
     await withScrollbars.close();
   }
 });
+
+// (element the page zooms, its zoom): apps that shrink or grow their whole UI with CSS zoom.
+const zooms = [["html", 1.25], ["body", 0.8]];
+for (const [el, zoom] of zooms) {
+  test(`regression: a \`zoom: ${zoom}\` on <${el}> zoomed the overlay too, placing the tooltip off its target`, async () => {
+    const { page, errors } = await lab(browser, [tip("z", "#plain", "bottom-start")]);
+    await page.evaluate(() => Guidepost.start("z"));
+    const d = dialog(page);
+    await d.waitFor();
+    await still(d);
+    const width = (await rect(d)).width;
+    await page.evaluate(() => Guidepost.end());
+    await d.waitFor({ state: "detached" });
+    await page.evaluate(([el, zoom]) => { document.querySelector(el).style.zoom = String(zoom); document.body.style.height = "4000px"; }, [el, zoom]);
+    await page.evaluate(() => Guidepost.start("z"));
+    await d.waitFor();
+    await still(d);
+    const t = await rect(page.locator("#plain"));
+    const r = await rect(d);
+    check(t, r, "bottom");
+    assert.ok(Math.abs(r.x - t.x) <= 1.5, `start-aligned: ${r.x} vs ${t.x}`);
+    assert.ok(Math.abs(r.width - width) <= 1, `the box keeps its size: ${r.width} vs ${width}`);
+    await page.evaluate(() => window.scrollBy(0, 40));
+    await frames(page);
+    check(await rect(page.locator("#plain")), await rect(d), "bottom");
+    assert.deepEqual(errors, []);
+  });
+}

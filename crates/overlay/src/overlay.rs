@@ -209,6 +209,23 @@ pub fn reattach() {
     top_layer(signals().is_some_and(|s| s.step.with_untracked(Option::is_some)));
 }
 
+/// Undoes the zoom the host inherits from a `zoom` on `<html>` or `<body>` (some apps shrink
+/// their whole UI so): the box is placed in the viewport's pixels, which a zoomed host would
+/// scale, so it would land off its target and shrink with the page. `currentCSSZoom` is the
+/// body's effective zoom (Chromium 128+, Firefox 126+; where it is missing, nothing is done).
+pub fn unzoom() {
+    let Some(host) = shadow().map(|s| s.host()) else { return };
+    let Some(body) = document().and_then(|d| d.body()) else { return };
+    let zoom = js_sys::Reflect::get(&body, &JsValue::from_str("currentCSSZoom")).ok().and_then(|v| v.as_f64());
+    let unzoom = zoom.filter(|z| z.is_finite() && *z > 0.0).map_or(1.0, |z| 1.0 / z);
+    let style = host.unchecked_into::<web_sys::HtmlElement>().style();
+    if (unzoom - 1.0).abs() < 1e-6 {
+        let _ = style.remove_property("--gp-unzoom");
+    } else {
+        let _ = style.set_property("--gp-unzoom", &guidepost_core::num::show(unzoom));
+    }
+}
+
 fn shadow() -> Option<web_sys::ShadowRoot> {
     SHADOW.with(|s| s.borrow().clone())
 }

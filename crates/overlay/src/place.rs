@@ -52,6 +52,7 @@ fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
 /// (below any fixed header) and watched for moves.
 pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     overlay::mount();
+    overlay::unzoom();
     if overlay::shown().is_none() && with(|p| p.return_focus.is_none()) {
         let active = document()
             .and_then(|d| d.active_element())
