@@ -49,6 +49,12 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const errors = (page) => page.evaluate(() => window.__errors.slice());
 const modal = (id, title = "Hello") => guide(id, [{ id: "hello", kind: "modal", title, body: "A modal step." }]);
+/** What the user can reach at the middle of `locator`: the element a click there lands on. */
+const hitAt = (locator) => locator.evaluate((h) => {
+  const r = h.getBoundingClientRect();
+  return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.tagName;
+});
+
 const ready = (page) => page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
 const storageKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("guidepost:")));
 
@@ -208,14 +214,61 @@ test("a chat widget at z-index 2147483647 does not cover the guide", async () =>
   });
   const heading = dialog(page).getByRole("heading", { name: "On top" });
   await heading.waitFor();
-  const hit = await heading.evaluate((h) => {
-    const r = h.getBoundingClientRect();
-    return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.tagName;
-  });
-  assert.equal(hit, "GUIDEPOST-ROOT");
+  assert.equal(await hitAt(heading), "GUIDEPOST-ROOT");
   // Playwright refuses to click a covered button.
   await dialog(page).getByRole("button", { name: "Done" }).click({ timeout: 3000 });
   await dialog(page).waitFor({ state: "detached" });
+});
+
+test("regression: a step shown while the page had a modal <dialog> open sat behind it, inert, and could not be used", async () => {
+  const { page, errors } = await lab(browser, [guide("dlg", [
+    { id: "open", kind: "tooltip", title: "Open it", target: { selector: "#open-dialog" }, advance: { on: "click" } },
+    { id: "name", kind: "tooltip", title: "Name it", target: { selector: "#dialog-name" } },
+    { id: "done", kind: "modal", title: "Named" },
+  ], { trigger: { type: "manual" } })]);
+  await page.evaluate(() => {
+    const dlg = document.createElement("dialog");
+    dlg.innerHTML = '<form method="dialog"><label>Name <input id="dialog-name"></label> <button>Create</button></form>';
+    const open = document.createElement("button");
+    open.id = "open-dialog";
+    open.textContent = "New project";
+    open.onclick = () => dlg.showModal();
+    document.body.append(open, dlg);
+    Guidepost.start("dlg");
+  });
+  await dialog(page).getByRole("heading", { name: "Open it" }).waitFor();
+  await page.locator("#open-dialog").click();
+  const heading = dialog(page).getByRole("heading", { name: "Name it" });
+  await heading.waitFor();
+  assert.equal(await hitAt(heading), "GUIDEPOST-ROOT", "above the page's dialog");
+  await dialog(page).getByRole("button", { name: "Next" }).click({ timeout: 3000 });
+  await dialog(page).getByRole("heading", { name: "Named" }).waitFor();
+  // The page closes its dialog while the guide's modal shows: the guide stays usable.
+  await page.evaluate(() => document.querySelector("dialog").close());
+  await page.waitForFunction(() => document.querySelector("guidepost-root").parentElement === document.body);
+  assert.equal(await hitAt(dialog(page).getByRole("heading", { name: "Named" })), "GUIDEPOST-ROOT");
+  await dialog(page).getByRole("button", { name: "Done" }).click({ timeout: 3000 });
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+});
+
+test("regression: a modal <dialog> the page opened while a step showed made the step inert", async () => {
+  const { page, errors } = await lab(browser, [modal("over", "Still here")]);
+  await page.evaluate(() => Guidepost.start("over"));
+  const heading = dialog(page).getByRole("heading", { name: "Still here" });
+  await heading.waitFor();
+  await page.evaluate(() => {
+    const dlg = document.createElement("dialog");
+    dlg.textContent = "Session expires soon";
+    document.body.append(dlg);
+    dlg.showModal();
+  });
+  // Checked again within half a second of a change of the page.
+  await page.waitForFunction(() => document.querySelector("guidepost-root").parentElement === document.querySelector("dialog"));
+  assert.equal(await hitAt(heading), "GUIDEPOST-ROOT");
+  await dialog(page).getByRole("button", { name: "Done" }).click({ timeout: 3000 });
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
 });
 
 test("hash-routed apps can be targeted by URL rules", async () => {

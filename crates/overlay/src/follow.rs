@@ -66,7 +66,7 @@ pub fn install(moved: fn(Motion)) {
     let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_scroll, &capture());
     // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the
     // root element (a scrollbar that comes or goes), reads it again, and so do changes of the
-    // page, at most twice a second (`place::recheck_viewport`). Scrolls do not change it.
+    // page, at most twice a second (`place::recheck_page`). Scrolls do not change it.
     let on_resize = Closure::<dyn FnMut()>::new(move || {
         if alive() {
             guidepost_dom::forget_viewport();

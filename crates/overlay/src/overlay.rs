@@ -92,7 +92,7 @@ pub fn boot(handler: impl Fn(UiEvent) + 'static) {
 /// loader starts): then the first step shown mounts it.
 pub fn mount() {
     if signals().is_some() {
-        reattach();
+        rehome();
         return;
     }
     let Some(doc) = document() else { return };
@@ -197,15 +197,27 @@ fn top_layer(show: bool) {
 
 /// Puts `<guidepost-root>` back when the page took it out: apps that swap their whole
 /// `<body>` on navigation (Turbo Drive, htmx's boosted links, pjax) remove it with the old
-/// one. The host keeps its shadow root and view, so a step on screen comes back as it was,
-/// in the top layer again (leaving the document closed its popover).
+/// one. The host keeps its shadow root and view, so a step on screen comes back as it was.
 pub fn reattach() {
+    if shadow().is_some_and(|s| !s.host().is_connected()) {
+        rehome();
+    }
+}
+
+/// Puts the host where the user can reach it: in the page's last open modal dialog
+/// (`:modal`), since `showModal()` makes everything outside the dialog inert and puts the
+/// dialog above the host in the top layer (a step next to the dialog's fields could be
+/// neither seen nor used); else in the body. Moving the host closes its popover: it is shown
+/// again, above the dialog.
+pub fn rehome() {
     let Some(host) = shadow().map(|s| s.host()) else { return };
-    if host.is_connected() {
+    let Some(doc) = document() else { return };
+    let modal = doc.query_selector_all(":modal").ok().and_then(|l| l.length().checked_sub(1).and_then(|i| l.item(i)));
+    let Some(parent) = modal.or_else(|| doc.body().map(Into::into)) else { return };
+    if host.is_connected() && host.parent_node().as_ref() == Some(&parent) {
         return;
     }
-    let Some(body) = document().and_then(|d| d.body()) else { return };
-    let _ = body.append_child(&host);
+    let _ = parent.append_child(&host);
     top_layer(signals().is_some_and(|s| s.step.with_untracked(Option::is_some)));
 }
 

@@ -39,9 +39,9 @@ thread_local! {
     static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
     /// The page changed (a mutation or a resize, not a scroll) since the last reposition.
     static LAYOUT_CHANGED: Cell<bool> = const { Cell::new(false) };
-    /// When a change of the page last read the viewport's size again, and whether a read is
-    /// due at the end of that half second (`recheck_viewport`).
-    static VIEWPORT_CHECK: Cell<(f64, bool)> = const { Cell::new((f64::NEG_INFINITY, false)) };
+    /// When a change of the page was last checked again, and whether a check is due at the
+    /// end of that half second (`recheck_page`).
+    static PAGE_CHECK: Cell<(f64, bool)> = const { Cell::new((f64::NEG_INFINITY, false)) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
@@ -134,28 +134,33 @@ pub fn reposition_soon() {
     }
 }
 
-/// How often a change of the page may read the viewport's size again.
-const VIEWPORT_RECHECK_MS: f64 = 500.0;
+/// How often a change of the page may check it again (`recheck_page`).
+const PAGE_RECHECK_MS: f64 = 500.0;
 
-/// A change of the page can bring or take a scrollbar without resizing the root element (an
-/// absolutely positioned overflow), which no resize event reports: the viewport's size is
-/// read again, at most twice a second, and once more at the end of that half second when
-/// changes came sooner. (Reading it on every change of a page that animates an element on
-/// each scroll frame cost a tenth of those frames.)
-fn recheck_viewport() {
-    let now = js_sys::Date::now();
-    let (last, due) = VIEWPORT_CHECK.with(Cell::get);
-    if now - last >= VIEWPORT_RECHECK_MS {
-        VIEWPORT_CHECK.with(|c| c.set((now, false)));
+/// What a change of the page can alter without any event saying so, checked again at most
+/// twice a second, and once more at the end of that half second when changes came sooner
+/// (checking on every change of a page that animates an element on each scroll frame cost
+/// a tenth of those frames):
+/// - the viewport's size: a scrollbar that an absolutely positioned overflow brings or takes
+///   does not resize the root element;
+/// - the host's place: a modal dialog the page opened or closed (`overlay::rehome`).
+fn recheck_page() {
+    fn now_checked() {
+        PAGE_CHECK.with(|c| c.set((js_sys::Date::now(), false)));
         guidepost_dom::forget_viewport();
+        overlay::rehome();
+    }
+    let now = js_sys::Date::now();
+    let (last, due) = PAGE_CHECK.with(Cell::get);
+    if now - last >= PAGE_RECHECK_MS {
+        now_checked();
     } else if !due {
-        VIEWPORT_CHECK.with(|c| c.set((last, true)));
-        let wait = std::time::Duration::from_millis((VIEWPORT_RECHECK_MS - (now - last)).ceil() as u64);
+        PAGE_CHECK.with(|c| c.set((last, true)));
+        let wait = std::time::Duration::from_millis((PAGE_RECHECK_MS - (now - last)).ceil() as u64);
         leptos::prelude::set_timeout(
             || {
                 if alive() {
-                    VIEWPORT_CHECK.with(|c| c.set((js_sys::Date::now(), false)));
-                    guidepost_dom::forget_viewport();
+                    now_checked();
                     reposition_soon();
                 }
             },
@@ -175,7 +180,7 @@ pub fn moved(m: Motion) {
         Motion::PageScrolled if with(|p| p.still_on_page_scroll) => return,
         Motion::Changed => {
             LAYOUT_CHANGED.with(|c| c.set(true));
-            recheck_viewport();
+            recheck_page();
         }
         _ => {}
     }
