@@ -205,14 +205,15 @@ pub fn reattach() {
 }
 
 /// Puts the host where the user can reach it: in the page's last open modal dialog
-/// (`:modal`), since `showModal()` makes everything outside the dialog inert and puts the
-/// dialog above the host in the top layer (a step next to the dialog's fields could be
-/// neither seen nor used); else in the body. Moving the host closes its popover: it is shown
-/// again, above the dialog.
+/// (`dialog:modal`; `:modal` alone also matches a fullscreen element, a `<video>` maybe),
+/// since `showModal()` makes everything outside the dialog inert and puts the dialog above
+/// the host in the top layer (a step next to the dialog's fields could be neither seen nor
+/// used); else in the body. Moving the host closes its popover: it is shown again, above
+/// the dialog.
 pub fn rehome() {
     let Some(host) = shadow().map(|s| s.host()) else { return };
     let Some(doc) = document() else { return };
-    let modal = doc.query_selector_all(":modal").ok().and_then(|l| l.length().checked_sub(1).and_then(|i| l.item(i)));
+    let modal = doc.query_selector_all("dialog:modal").ok().and_then(|l| l.length().checked_sub(1).and_then(|i| l.item(i)));
     let Some(parent) = modal.or_else(|| doc.body().map(Into::into)) else { return };
     if host.is_connected() && host.parent_node().as_ref() == Some(&parent) {
         return;
