@@ -232,3 +232,28 @@ test("regression: Turbo Drive swapped in the next page's <body> with the overlay
     ["guide_shown:", "step_viewed:billing", "step_viewed:upgrade", "step_viewed:done", "guide_completed:done"]);
   assert.deepEqual(errors, []);
 });
+
+test("regression: SB Admin 2's logout modal (Bootstrap's focus trap) took the keyboard focus from a step next to its button", async () => {
+  guides = [
+    guide("sb-logout", [
+      { id: "user", kind: "tooltip", title: "Your account", body: "Open the menu.", target: { selector: "#userDropdown" }, advance: { on: "click" } },
+      { id: "logout", kind: "tooltip", title: "Sign out", body: "From here.", target: { selector: "a[data-target='#logoutModal']" }, advance: { on: "click" } },
+      { id: "confirm", kind: "tooltip", title: "Confirm", body: "Or cancel.", target: { selector: "#logoutModal .btn-primary" }, placement: "top" },
+    ], { trigger: { type: "page_view" }, audience: { trait: "role", op: "eq", value: "admin" } }),
+  ];
+  const { page, errors } = await openPage(browser, `${server.base}/sb/index.html`);
+  await dialog(page).getByRole("heading", { name: "Your account" }).waitFor();
+  await page.locator("#userDropdown").click();
+  await dialog(page).getByRole("heading", { name: "Sign out" }).waitFor();
+  await page.locator("a[data-target='#logoutModal']").click();
+  await dialog(page).getByRole("heading", { name: "Confirm" }).waitFor();
+  await page.waitForFunction(() => document.querySelector("#logoutModal").classList.contains("show"));
+  // The step moves focus to its button, and Bootstrap's modal leaves it there: the keyboard
+  // finishes the guide.
+  await page.waitForFunction(() => document.activeElement?.tagName === "GUIDEPOST-ROOT"
+    && document.activeElement.shadowRoot.activeElement?.textContent === "Done");
+  await page.keyboard.press("Enter");
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(kinds(await events(page)).slice(-2), ["step_completed:confirm", "guide_completed:confirm"]);
+  assert.deepEqual(errors, []);
+});

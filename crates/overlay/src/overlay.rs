@@ -204,22 +204,36 @@ pub fn reattach() {
     }
 }
 
-/// Puts the host where the user can reach it: in the page's last open modal dialog
-/// (`dialog:modal`; `:modal` alone also matches a fullscreen element, a `<video>` maybe),
-/// since `showModal()` makes everything outside the dialog inert and puts the dialog above
-/// the host in the top layer (a step next to the dialog's fields could be neither seen nor
-/// used); else in the body. Moving the host closes its popover: it is shown again, above
-/// the dialog.
+/// Puts the host where the user can reach it: in the modal the page shows, if any
+/// ([`page_modal`]), else in the body. Moving the host closes its popover: it is shown
+/// again, above the modal.
 pub fn rehome() {
     let Some(host) = shadow().map(|s| s.host()) else { return };
     let Some(doc) = document() else { return };
-    let modal = doc.query_selector_all("dialog:modal").ok().and_then(|l| l.length().checked_sub(1).and_then(|i| l.item(i)));
-    let Some(parent) = modal.or_else(|| doc.body().map(Into::into)) else { return };
-    if host.is_connected() && host.parent_node().as_ref() == Some(&parent) {
+    let Some(parent) = page_modal(&doc).or_else(|| doc.body().map(Into::into)) else { return };
+    if host.is_connected() && host.parent_node().as_ref() == Some(parent.as_ref()) {
         return;
     }
     let _ = parent.append_child(&host);
     top_layer(signals().is_some_and(|s| s.step.with_untracked(Option::is_some)));
+}
+
+/// The modal the page shows: its last open modal `<dialog>` (`dialog:modal`; `:modal` alone
+/// also matches a fullscreen element, a `<video>` maybe), whose `showModal()` makes
+/// everything outside it inert and puts it above the host in the top layer; else the last
+/// rendered element marked `aria-modal="true"` (scripted modals: Bootstrap's, Radix's,
+/// Headless UI's, react-modal's), whose focus traps pull focus back into them and whose
+/// libraries may hide everything else from assistive technology. A step outside either
+/// could not be used, or not from the keyboard.
+fn page_modal(doc: &web_sys::Document) -> Option<web_sys::Element> {
+    let last = |selector: &str| {
+        let list = doc.query_selector_all(selector).ok()?;
+        (0..list.length()).rev().filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).find(|e| {
+            let r = e.get_bounding_client_rect();
+            r.width() > 0.0 && r.height() > 0.0
+        })
+    };
+    last("dialog:modal").or_else(|| last("[aria-modal=true]"))
 }
 
 /// Undoes the zoom the host inherits from a `zoom` on `<html>` or `<body>` (some apps shrink
