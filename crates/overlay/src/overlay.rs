@@ -215,6 +215,7 @@ pub fn rehome() {
         return;
     }
     let _ = parent.append_child(&host);
+    unzoom();
     top_layer(signals().is_some_and(|s| s.step.with_untracked(Option::is_some)));
 }
 
@@ -236,14 +237,15 @@ fn page_modal(doc: &web_sys::Document) -> Option<web_sys::Element> {
     last("dialog:modal").or_else(|| last("[aria-modal=true]"))
 }
 
-/// Undoes the zoom the host inherits from a `zoom` on `<html>` or `<body>` (some apps shrink
-/// their whole UI so): the box is placed in the viewport's pixels, which a zoomed host would
-/// scale, so it would land off its target and shrink with the page. `currentCSSZoom` is the
-/// body's effective zoom (Chromium 128+, Firefox 126+; where it is missing, nothing is done).
+/// Undoes the zoom the host inherits from a `zoom` on `<html>`, `<body>` or the modal it sits
+/// in (some apps shrink their whole UI so): the box is placed in the viewport's pixels, which
+/// a zoomed host would scale, so it would land off its target and shrink with the page.
+/// `currentCSSZoom` is the parent's effective zoom (Chromium 128+, Firefox 126+; where it is
+/// missing, nothing is done).
 pub fn unzoom() {
     let Some(host) = shadow().map(|s| s.host()) else { return };
-    let Some(body) = document().and_then(|d| d.body()) else { return };
-    let zoom = js_sys::Reflect::get(&body, &JsValue::from_str("currentCSSZoom")).ok().and_then(|v| v.as_f64());
+    let Some(parent) = host.parent_element() else { return };
+    let zoom = js_sys::Reflect::get(&parent, &JsValue::from_str("currentCSSZoom")).ok().and_then(|v| v.as_f64());
     let unzoom = zoom.filter(|z| z.is_finite() && *z > 0.0).map_or(1.0, |z| 1.0 / z);
     let style = host.unchecked_into::<web_sys::HtmlElement>().style();
     if (unzoom - 1.0).abs() < 1e-6 {
