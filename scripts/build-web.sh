@@ -47,12 +47,13 @@ node_modules/.bin/terser "$out/bundle.js" --compress passes=2 --mangle --comment
     echo "  \"$f\": new URL(\"$f\", import.meta.url).href,"
   done
   echo '}; } catch (_) { return {}; } })();'
-  # Without a window (a server render) the bundle does not run: the API is a stand-in.
-  echo 'if (typeof window !== "undefined") {'
+  # Without a document (a server render; Deno defines `window` but no `document`) the bundle
+  # does not run: the API is a stand-in.
+  echo 'if (typeof document !== "undefined") {'
   cat dist/guidepost.js
   echo '}'
   sed "s/__GP_VERSION__/$(sed -n 's/^    version: "\(.*\)",$/\1/p' crates/web/js/loader.js)/" crates/web/js/server.js
-  echo 'export const Guidepost = typeof window !== "undefined" ? window.Guidepost : __gp_server; export default Guidepost;'
+  echo 'export const Guidepost = typeof document !== "undefined" ? window.Guidepost : __gp_server; export default Guidepost;'
 } > dist/guidepost.mjs
 # The types twice: `.d.mts` for the ESM entry (package.json's `exports`: TypeScript's node16
 # and nodenext resolutions would read a `.d.ts` of this package as CommonJS), `.d.ts` for

@@ -271,6 +271,32 @@ test("regression: a modal <dialog> the page opened while a step showed made the 
   assert.deepEqual(errors, []);
 });
 
+test("regression: with a dialog opened from another that comes later in the page, the host went into the covered one", async () => {
+  const { page, errors } = await lab(browser, [modal("stacked", "Above both")]);
+  await page.evaluate(() => {
+    // A confirm dialog declared first in the layout, opened from a settings dialog declared after it.
+    const confirm = document.createElement("dialog");
+    confirm.id = "confirm";
+    confirm.textContent = "Discard changes?";
+    const settings = document.createElement("dialog");
+    settings.id = "settings";
+    settings.style.cssText = "width: 600px; height: 400px";
+    settings.textContent = "Settings";
+    document.body.prepend(confirm);
+    document.body.append(settings);
+    settings.showModal();
+    confirm.showModal();
+    Guidepost.start("stacked");
+  });
+  const heading = dialog(page).getByRole("heading", { name: "Above both" });
+  await heading.waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector("guidepost-root").parentElement.id), "confirm");
+  assert.equal(await hitAt(heading), "GUIDEPOST-ROOT");
+  await dialog(page).getByRole("button", { name: "Done" }).click({ timeout: 3000 });
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+});
+
 test("hash-routed apps can be targeted by URL rules", async () => {
   const g = guide("hash", [{ id: "s", kind: "modal", title: "Settings tip" }], {
     trigger: { type: "page_view" },

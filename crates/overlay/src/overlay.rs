@@ -92,7 +92,7 @@ pub fn boot(handler: impl Fn(UiEvent) + 'static) {
 /// loader starts): then the first step shown mounts it.
 pub fn mount() {
     if signals().is_some() {
-        rehome();
+        crate::host::rehome();
         return;
     }
     let Some(doc) = document() else { return };
@@ -182,8 +182,13 @@ pub fn rtl() -> bool {
     signals().is_some_and(|s| s.rtl.get_untracked())
 }
 
+/// Whether a step is on screen.
+pub(crate) fn showing() -> bool {
+    signals().is_some_and(|s| s.step.with_untracked(Option::is_some))
+}
+
 /// Puts the host in the top layer (`showPopover`) while a step shows, out of it otherwise.
-fn top_layer(show: bool) {
+pub(crate) fn top_layer(show: bool) {
     let Some(host) = shadow().map(|s| s.host()) else { return };
     let open = host.matches(":popover-open").unwrap_or(false);
     if open == show {
@@ -195,67 +200,7 @@ fn top_layer(show: bool) {
     }
 }
 
-/// Puts `<guidepost-root>` back when the page took it out: apps that swap their whole
-/// `<body>` on navigation (Turbo Drive, htmx's boosted links, pjax) remove it with the old
-/// one. The host keeps its shadow root and view, so a step on screen comes back as it was.
-pub fn reattach() {
-    if shadow().is_some_and(|s| !s.host().is_connected()) {
-        rehome();
-    }
-}
-
-/// Puts the host where the user can reach it: in the modal the page shows, if any
-/// ([`page_modal`]), else in the body. Moving the host closes its popover: it is shown
-/// again, above the modal.
-pub fn rehome() {
-    let Some(host) = shadow().map(|s| s.host()) else { return };
-    let Some(doc) = document() else { return };
-    let Some(parent) = page_modal(&doc).or_else(|| doc.body().map(Into::into)) else { return };
-    if host.is_connected() && host.parent_node().as_ref() == Some(parent.as_ref()) {
-        return;
-    }
-    let _ = parent.append_child(&host);
-    unzoom();
-    top_layer(signals().is_some_and(|s| s.step.with_untracked(Option::is_some)));
-}
-
-/// The modal the page shows: its last open modal `<dialog>` (`dialog:modal`; `:modal` alone
-/// also matches a fullscreen element, a `<video>` maybe), whose `showModal()` makes
-/// everything outside it inert and puts it above the host in the top layer; else the last
-/// rendered element marked `aria-modal="true"` (scripted modals: Bootstrap's, Radix's,
-/// Headless UI's, react-modal's), whose focus traps pull focus back into them and whose
-/// libraries may hide everything else from assistive technology. A step outside either
-/// could not be used, or not from the keyboard.
-fn page_modal(doc: &web_sys::Document) -> Option<web_sys::Element> {
-    let last = |selector: &str| {
-        let list = doc.query_selector_all(selector).ok()?;
-        (0..list.length()).rev().filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).find(|e| {
-            let r = e.get_bounding_client_rect();
-            r.width() > 0.0 && r.height() > 0.0
-        })
-    };
-    last("dialog:modal").or_else(|| last("[aria-modal=true]"))
-}
-
-/// Undoes the zoom the host inherits from a `zoom` on `<html>`, `<body>` or the modal it sits
-/// in (some apps shrink their whole UI so): the box is placed in the viewport's pixels, which
-/// a zoomed host would scale, so it would land off its target and shrink with the page.
-/// `currentCSSZoom` is the parent's effective zoom (Chromium 128+, Firefox 126+; where it is
-/// missing, nothing is done).
-pub fn unzoom() {
-    let Some(host) = shadow().map(|s| s.host()) else { return };
-    let Some(parent) = host.parent_element() else { return };
-    let zoom = js_sys::Reflect::get(&parent, &JsValue::from_str("currentCSSZoom")).ok().and_then(|v| v.as_f64());
-    let unzoom = zoom.filter(|z| z.is_finite() && *z > 0.0).map_or(1.0, |z| 1.0 / z);
-    let style = host.unchecked_into::<web_sys::HtmlElement>().style();
-    if (unzoom - 1.0).abs() < 1e-6 {
-        let _ = style.remove_property("--gp-unzoom");
-    } else {
-        let _ = style.set_property("--gp-unzoom", &guidepost_core::num::show(unzoom));
-    }
-}
-
-fn shadow() -> Option<web_sys::ShadowRoot> {
+pub(crate) fn shadow() -> Option<web_sys::ShadowRoot> {
     SHADOW.with(|s| s.borrow().clone())
 }
 

@@ -52,7 +52,7 @@ fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
 /// (below any fixed header) and watched for moves.
 pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     overlay::mount();
-    overlay::unzoom();
+    crate::host::unzoom();
     if overlay::shown().is_none() && with(|p| p.return_focus.is_none()) {
         let active = document()
             .and_then(|d| d.active_element())
@@ -143,12 +143,12 @@ const PAGE_RECHECK_MS: f64 = 500.0;
 /// a tenth of those frames):
 /// - the viewport's size: a scrollbar that an absolutely positioned overflow brings or takes
 ///   does not resize the root element;
-/// - the host's place: a modal dialog the page opened or closed (`overlay::rehome`).
+/// - the host's place: a modal dialog the page opened or closed (`host::rehome`).
 fn recheck_page() {
     fn now_checked() {
         PAGE_CHECK.with(|c| c.set((js_sys::Date::now(), false)));
         guidepost_dom::forget_viewport();
-        overlay::rehome();
+        crate::host::rehome();
     }
     let now = js_sys::Date::now();
     let (last, due) = PAGE_CHECK.with(Cell::get);
@@ -193,7 +193,7 @@ fn reposition() {
         return;
     }
     // A change of the page may have taken the overlay out with the `<body>` it swapped.
-    overlay::reattach();
+    crate::host::reattach();
     if let Some(el) = overlay::floating() {
         follow::watch_box(&el);
     }

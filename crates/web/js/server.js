@@ -1,5 +1,5 @@
-// The ESM entry's API where it is imported without a browser (a framework's server render,
-// a worker): the same methods with nothing behind them, so that importing the package and
+// The ESM entry's API where it is imported without a document (a framework's server
+// render, Deno, a worker): the same methods with nothing behind them, so that importing the package and
 // calling it there is harmless. `scripts/build-web.sh` puts the loader's version in.
 const __gp_server = (() => {
   const none = () => {};

@@ -1,0 +1,113 @@
+//! Where `<guidepost-root>` lives in the page, and what the page's CSS does to it from there.
+//! The host is put back when the page takes it out, moved into the modal the page shows, and
+//! unzoomed. (What is inside it, the view, is `overlay.rs`.)
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use guidepost_dom::document;
+
+use crate::overlay::{shadow, showing, top_layer};
+
+/// Puts the host back when the page took it out: apps that swap their whole `<body>` on
+/// navigation (Turbo Drive, htmx's boosted links, pjax) remove it with the old one. The host
+/// keeps its shadow root and view, so a step on screen comes back as it was. A modal
+/// `<dialog>` that holds it and was closed is left at once too (the host would be hidden
+/// with it). Cheap: runs on every reposition.
+pub fn reattach() {
+    let Some(host) = shadow().map(|s| s.host()) else { return };
+    let closed_dialog = host.parent_element().is_some_and(|p| p.tag_name() == "DIALOG" && !p.matches("dialog:modal").unwrap_or(true));
+    if !host.is_connected() || closed_dialog {
+        rehome();
+    }
+}
+
+/// Puts the host where the user can reach it: in the modal the page shows, if any
+/// ([`page_modal`]), else in the body. Moving the host closes its popover (it is shown again,
+/// above the modal) and blurs what had focus inside it (focused again).
+pub fn rehome() {
+    let Some(shadow) = shadow() else { return };
+    let host = shadow.host();
+    let Some(doc) = document() else { return };
+    let Some(parent) = page_modal(&doc, &host).or_else(|| doc.body().map(Into::into)) else { return };
+    if host.is_connected() && host.parent_node().as_ref() == Some(parent.as_ref()) {
+        return;
+    }
+    let focused = doc.active_element().filter(|a| *a == host).and_then(|_| shadow.active_element());
+    let _ = parent.append_child(&host);
+    unzoom();
+    top_layer(showing());
+    if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let o = web_sys::FocusOptions::new();
+        o.set_prevent_scroll(true);
+        let _ = el.focus_with_options(&o);
+    }
+}
+
+/// The modal the page shows. First its open modal `<dialog>`s (`dialog:modal`; `:modal`
+/// alone also matches a fullscreen element, a `<video>` maybe): `showModal()` makes
+/// everything outside the dialog inert and puts it above the host in the top layer. Else
+/// the elements marked `aria-modal="true"` that are visible and not inert (scripted modals:
+/// Bootstrap's, Radix's, Headless UI's, react-modal's), whose focus traps pull focus back
+/// into them and whose libraries may hide everything else from assistive technology. A step
+/// outside either could not be used, or not from the keyboard. Only the page's document is
+/// searched: a dialog inside a shadow root is not found.
+fn page_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sys::Element> {
+    let all = |selector: &str| -> Vec<web_sys::Element> {
+        let Ok(list) = doc.query_selector_all(selector) else { return Vec::new() };
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).collect()
+    };
+    let dialogs = all("dialog:modal");
+    if !dialogs.is_empty() {
+        return topmost(doc, host, dialogs);
+    }
+    let scripted = all("[aria-modal=true]").into_iter().filter(|e| visible(e) && e.closest("[inert]").ok().flatten().is_none()).collect();
+    topmost(doc, host, scripted)
+}
+
+/// `checkVisibility({ visibilityProperty: true })`, or a box with a size where that is missing.
+fn visible(el: &web_sys::Element) -> bool {
+    let check = js_sys::Reflect::get(el, &JsValue::from_str("checkVisibility")).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(f) = check {
+        let opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&opts, &JsValue::from_str("visibilityProperty"), &JsValue::TRUE);
+        return f.call1(el, &opts).ok().and_then(|v| v.as_bool()).unwrap_or(true);
+    }
+    let r = el.get_bounding_client_rect();
+    r.width() > 0.0 && r.height() > 0.0
+}
+
+/// Of several open modals, the one on top: the one whose own content is what lies under its
+/// centre (the host aside), since a modal opened from another covers it, wherever either sits
+/// in the document. The last in document order when no hit test tells.
+fn topmost(doc: &web_sys::Document, host: &web_sys::Element, mut modals: Vec<web_sys::Element>) -> Option<web_sys::Element> {
+    if modals.len() > 1 {
+        for m in modals.iter().rev() {
+            let r = m.get_bounding_client_rect();
+            let hits = doc.elements_from_point((r.x() + r.width() / 2.0) as f32, (r.y() + r.height() / 2.0) as f32);
+            let under = hits.iter().filter_map(|v| v.dyn_into::<web_sys::Element>().ok()).find(|e| e != host);
+            if under.is_some_and(|e| m.contains(Some(&e))) {
+                return Some(m.clone());
+            }
+        }
+    }
+    modals.pop()
+}
+
+/// Undoes the zoom the host inherits from a `zoom` on `<html>`, `<body>` or the modal it sits
+/// in (some apps shrink their whole UI so): the box is placed in the viewport's pixels, which
+/// a zoomed host would scale, so it would land off its target and shrink with the page.
+/// `currentCSSZoom` is the parent's effective zoom (Chromium 128+, Firefox 126+; where it is
+/// missing, nothing is done).
+pub fn unzoom() {
+    let Some(host) = shadow().map(|s| s.host()) else { return };
+    let Some(parent) = host.parent_element() else { return };
+    let zoom = js_sys::Reflect::get(&parent, &JsValue::from_str("currentCSSZoom")).ok().and_then(|v| v.as_f64());
+    let unzoom = zoom.filter(|z| z.is_finite() && *z > 0.0).map_or(1.0, |z| 1.0 / z);
+    let style = host.unchecked_into::<web_sys::HtmlElement>().style();
+    if (unzoom - 1.0).abs() < 1e-6 {
+        let _ = style.remove_property("--gp-unzoom");
+    } else {
+        let _ = style.set_property("--gp-unzoom", &guidepost_core::num::show(unzoom));
+    }
+}
