@@ -13,11 +13,11 @@ use crate::overlay::{shadow, showing, top_layer};
 /// navigation (Turbo Drive, htmx's boosted links, pjax) remove it with the old one. The host
 /// keeps its shadow root and view, so a step on screen comes back as it was. A modal
 /// `<dialog>` that holds it and was closed is left at once too (the host would be hidden
-/// with it). Cheap: runs on every reposition.
+/// with it). Cheap, with no string or selector: runs on every reposition, scroll frames too.
 pub fn reattach() {
     let Some(host) = shadow().map(|s| s.host()) else { return };
-    let closed_dialog = host.parent_element().is_some_and(|p| p.tag_name() == "DIALOG" && !p.matches("dialog:modal").unwrap_or(true));
-    if !host.is_connected() || closed_dialog {
+    let closed_dialog = || host.parent_element().and_then(|p| p.dyn_into::<web_sys::HtmlDialogElement>().ok()).is_some_and(|d| !d.open());
+    if !host.is_connected() || closed_dialog() {
         rehome();
     }
 }
