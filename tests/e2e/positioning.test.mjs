@@ -206,7 +206,7 @@ test("targets inside open shadow roots and same-origin iframes are found", async
     const { page, context } = await lab(browser, [tip("t", sel, "bottom")], { start: "t" });
     const d = dialog(page);
     await d.waitFor();
-    await frames(page);
+    await still(d);
     if (sel === "#in-frame") {
       // The frame's document lays out on its own schedule: wait for the box to settle against it.
       await followsInFrame(page);
@@ -260,7 +260,7 @@ test("text fallbacks find the element when the selector breaks", async () => {
   const g = guide("fb", [{ id: "s1", kind: "tooltip", target: { selector: "#renamed", fallbacks: [{ text: "Other", tag: "button" }] }, placement: "bottom", title: "Fallback" }], { trigger: { type: "manual" } });
   const { page } = await lab(browser, [g], { start: "fb" });
   await dialog(page).waitFor();
-  await frames(page);
+  await still(dialog(page));
   check(await rect(page.locator("#other")), await rect(dialog(page)), "bottom");
 });
 
