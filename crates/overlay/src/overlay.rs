@@ -92,7 +92,6 @@ pub fn boot(handler: impl Fn(UiEvent) + 'static) {
 /// loader starts): then the first step shown mounts it.
 pub fn mount() {
     if signals().is_some() {
-        crate::host::rehome();
         return;
     }
     let Some(doc) = document() else { return };

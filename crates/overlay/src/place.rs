@@ -52,6 +52,9 @@ fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
 /// (below any fixed header) and watched for moves.
 pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     overlay::mount();
+    // Where the host goes (a page's open modal, or back into a swapped body), the first
+    // step after the module mounted it included.
+    crate::host::rehome();
     crate::host::unzoom();
     if overlay::shown().is_none() && with(|p| p.return_focus.is_none()) {
         let active = document()
