@@ -55,6 +55,19 @@ const hitAt = (locator) => locator.evaluate((h) => {
   return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.tagName;
 });
 
+/** The same through open shadow roots (the document answers with the outermost shadow host):
+ * the `<guidepost-root>` whose shadow root holds the element hit, if any. */
+const deepHitAt = (locator) => locator.evaluate((h) => {
+  const r = h.getBoundingClientRect();
+  let at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+  while (at?.shadowRoot && at.tagName !== "GUIDEPOST-ROOT") {
+    const inner = at.shadowRoot.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    if (!inner || inner === at) break;
+    at = inner;
+  }
+  return at?.tagName;
+});
+
 const ready = (page) => page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
 const storageKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("guidepost:")));
 
@@ -292,6 +305,55 @@ test("regression: with a dialog opened from another that comes later in the page
   await heading.waitFor();
   assert.equal(await page.evaluate(() => document.querySelector("guidepost-root").parentElement.id), "confirm");
   assert.equal(await hitAt(heading), "GUIDEPOST-ROOT");
+  await dialog(page).getByRole("button", { name: "Done" }).click({ timeout: 3000 });
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+});
+
+test("regression: a modal <dialog> inside a web component's shadow root left the step outside it, inert", async () => {
+  // Web components (Web Awesome's, Material's dialogs) keep their <dialog> in their shadow
+  // root, where no selector on the document finds it; showModal() makes the rest inert.
+  const { page, errors } = await lab(browser, [guide("wc", [
+    { id: "open", kind: "tooltip", title: "Open it", target: { selector: "#open-wc" }, advance: { on: "click" } },
+    { id: "name", kind: "tooltip", title: "Name it", target: { selector: "#wc-name" } },
+    { id: "done", kind: "modal", title: "Named" },
+  ], { trigger: { type: "manual" } })]);
+  await page.evaluate(() => {
+    customElements.define("x-modal", class extends HTMLElement {
+      constructor() {
+        super();
+        this.attachShadow({ mode: "open" }).innerHTML = '<dialog part="dialog"><slot></slot></dialog>';
+      }
+      show() { this.shadowRoot.querySelector("dialog").showModal(); }
+      close() { this.shadowRoot.querySelector("dialog").close(); }
+    });
+    const m = document.createElement("x-modal");
+    m.innerHTML = '<label>Name <input id="wc-name"></label>';
+    const open = document.createElement("button");
+    open.id = "open-wc";
+    open.textContent = "New project";
+    open.onclick = () => m.show();
+    document.body.append(open, m);
+    Guidepost.start("wc");
+  });
+  await dialog(page).getByRole("heading", { name: "Open it" }).waitFor();
+  await page.locator("#open-wc").click();
+  const heading = dialog(page).getByRole("heading", { name: "Name it" });
+  await heading.waitFor();
+  assert.equal(await deepHitAt(heading), "GUIDEPOST-ROOT", "above the component's dialog, and not inert");
+  // The step takes the focus, and its keys work from there (the document's active element is
+  // the component, not the overlay's host).
+  await page.waitForFunction(() => {
+    let a = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    return a?.textContent === "Next";
+  });
+  await page.keyboard.press("ArrowRight");
+  await dialog(page).getByRole("heading", { name: "Named" }).waitFor();
+  // The component closes its dialog: the host returns to the body.
+  await page.evaluate(() => document.querySelector("x-modal").close());
+  await page.waitForFunction(() => document.querySelector("guidepost-root")?.parentElement === document.body);
+  assert.equal(await deepHitAt(dialog(page).getByRole("heading", { name: "Named" })), "GUIDEPOST-ROOT");
   await dialog(page).getByRole("button", { name: "Done" }).click({ timeout: 3000 });
   await dialog(page).waitFor({ state: "detached" });
   assert.deepEqual(errors, []);

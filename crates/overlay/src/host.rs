@@ -33,7 +33,9 @@ pub fn rehome() {
     if host.is_connected() && host.parent_node().as_ref() == Some(parent.as_ref()) {
         return;
     }
-    let focused = doc.active_element().filter(|a| *a == host).and_then(|_| shadow.active_element());
+    // Null unless the focus is inside the host, wherever the host sits (the page's document,
+    // or a component's shadow root).
+    let focused = shadow.active_element();
     let _ = parent.append_child(&host);
     unzoom();
     top_layer(showing());
@@ -50,8 +52,9 @@ pub fn rehome() {
 /// the elements marked `aria-modal="true"` that are visible and not inert (scripted modals:
 /// Bootstrap's, Radix's, Headless UI's, react-modal's), whose focus traps pull focus back
 /// into them and whose libraries may hide everything else from assistive technology. A step
-/// outside either could not be used, or not from the keyboard. Only the page's document is
-/// searched: a dialog inside a shadow root is not found.
+/// outside either could not be used, or not from the keyboard. Last, a modal inside a web
+/// component's shadow root, which no selector on the document reaches: the one that holds
+/// the keyboard focus ([`focused_modal`]).
 fn page_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sys::Element> {
     let all = |selector: &str| -> Vec<web_sys::Element> {
         let Ok(list) = doc.query_selector_all(selector) else { return Vec::new() };
@@ -61,8 +64,44 @@ fn page_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sy
     if !dialogs.is_empty() {
         return topmost(doc, host, dialogs);
     }
-    let scripted = all("[aria-modal=true]").into_iter().filter(|e| visible(e) && e.closest("[inert]").ok().flatten().is_none()).collect();
-    topmost(doc, host, scripted)
+    let scripted: Vec<_> = all("[aria-modal=true]").into_iter().filter(usable).collect();
+    if !scripted.is_empty() {
+        return topmost(doc, host, scripted);
+    }
+    focused_modal(doc, host)
+}
+
+/// Visible, and not made inert by a modal above it.
+fn usable(el: &web_sys::Element) -> bool {
+    visible(el) && el.closest("[inert]").ok().flatten().is_none()
+}
+
+/// The modal that holds the focus, through open shadow roots: web components (Shoelace's
+/// `<sl-dialog>`, Material's dialogs) keep their `aria-modal` panel or `<dialog>` in their
+/// shadow root, and their focus traps keep the focus inside it. Down from the document's
+/// active element to the deepest one, then up the flat tree (slots, parents, shadow hosts)
+/// to the nearest modal. The host itself is passed over: once it is in the modal and holds the
+/// focus, the same modal is found again. O(depth), no search of the page.
+fn focused_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sys::Element> {
+    let mut el = doc.active_element()?;
+    while let Some(inner) = el.shadow_root().and_then(|s| s.active_element()) {
+        el = inner;
+    }
+    let mut at = Some(el);
+    while let Some(e) = at {
+        if e != *host && e.matches("dialog:modal,[aria-modal=true]").unwrap_or(false) && usable(&e) {
+            return Some(e);
+        }
+        // Up the flat tree, as it renders: a slotted element to its slot (the focus is
+        // often on the component's light-DOM content, shown inside its shadow dialog), a
+        // shadow root to its host.
+        at = e
+            .assigned_slot()
+            .map(Into::into)
+            .or_else(|| e.parent_element())
+            .or_else(|| e.parent_node()?.dyn_into::<web_sys::ShadowRoot>().ok().map(|s| s.host()));
+    }
+    None
 }
 
 /// `checkVisibility({ visibilityProperty: true })`, or a box with a size where that is missing.

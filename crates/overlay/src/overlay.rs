@@ -259,9 +259,11 @@ fn focusables() -> Vec<web_sys::HtmlElement> {
     (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<web_sys::HtmlElement>().ok()).collect()
 }
 
+/// The focus is in the overlay. Asked of the host's shadow root, not of the document: where
+/// the host sits in a web component's shadow root (its modal), the document's active element
+/// is that component.
 fn focus_inside() -> bool {
-    let Some(doc) = document() else { return false };
-    doc.active_element().is_some_and(|e| e.tag_name().eq_ignore_ascii_case("guidepost-root"))
+    shadow().is_some_and(|s| s.active_element().is_some())
 }
 
 fn listen_keys() {
