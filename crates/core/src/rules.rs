@@ -536,13 +536,58 @@ impl Context {
             let extra = ts.len() - MAX_EVENTS_PER_NAME;
             ts.drain(..extra);
         }
+        self.bound_events(Some(name));
+    }
+
+    /// Takes in the events another tab or frame of the same user recorded: each name's
+    /// timestamps are the union of both (a timestamp both copies hold, from the storage they
+    /// started from, counts once), within the same bounds as [`Context::record_event`].
+    pub fn merge_events(&mut self, other: &BTreeMap<String, Vec<i64>>) {
+        for (name, theirs) in other {
+            let mine = self.events.entry(name.clone()).or_default();
+            let mut merged = Vec::with_capacity(mine.len() + theirs.len());
+            let (mut i, mut j) = (0, 0);
+            while i < mine.len() || j < theirs.len() {
+                let (a, b) = (mine.get(i).copied(), theirs.get(j).copied());
+                let next = match (a, b) {
+                    (Some(a), Some(b)) if a == b => {
+                        i += 1;
+                        j += 1;
+                        a
+                    }
+                    (Some(a), Some(b)) if a < b => {
+                        i += 1;
+                        a
+                    }
+                    (Some(a), None) => {
+                        i += 1;
+                        a
+                    }
+                    (_, Some(b)) => {
+                        j += 1;
+                        b
+                    }
+                    (None, None) => break,
+                };
+                merged.push(next);
+            }
+            if merged.len() > MAX_EVENTS_PER_NAME {
+                merged.drain(..merged.len() - MAX_EVENTS_PER_NAME);
+            }
+            *mine = merged;
+        }
+        self.bound_events(None);
+    }
+
+    /// Drops the names used least recently until the log is within its bounds, never `keep`.
+    fn bound_events(&mut self, keep: Option<&str>) {
         let mut total: usize = self.events.values().map(Vec::len).sum();
         while self.events.len() > MAX_EVENT_NAMES || total > MAX_EVENT_TIMESTAMPS {
             // The name whose latest occurrence is oldest, never the one just recorded.
             let Some(stale) = self
                 .events
                 .iter()
-                .filter(|(n, _)| n.as_str() != name)
+                .filter(|(n, _)| Some(n.as_str()) != keep)
                 .min_by_key(|(_, ts)| ts.last().copied().unwrap_or(i64::MIN))
                 .map(|(n, _)| n.clone())
             else {

@@ -75,6 +75,49 @@ impl SchedulerState {
     }
 }
 
+impl GuideHistory {
+    /// Takes in what another tab or frame of the same user recorded for this guide. Both
+    /// start from the same stored history and each saves its own whole copy, so without
+    /// this the last to save erases the other's: a tour completed in one tab came back.
+    /// The merge never forgets a fact (completed, dismissed, held out, a goal reached) and
+    /// keeps the earliest first exposure and goal, the latest showing with its exit and
+    /// session, and the larger count (a showing in both since the common copy counts once).
+    pub fn merge(&mut self, other: &GuideHistory) {
+        if other.last_shown_ms > self.last_shown_ms {
+            self.last_shown_ms = other.last_shown_ms;
+            self.last_exit = other.last_exit;
+            self.last_session.clone_from(&other.last_session);
+        } else if self.last_exit.is_none() {
+            self.last_exit = other.last_exit;
+        }
+        self.seen = self.seen.max(other.seen);
+        self.completed |= other.completed;
+        self.dismissed |= other.dismissed;
+        self.held_out |= other.held_out;
+        self.first_exposed_ms = earliest(self.first_exposed_ms, other.first_exposed_ms);
+        self.goal_ms = earliest(self.goal_ms, other.goal_ms);
+    }
+}
+
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl SchedulerState {
+    /// Takes in another tab's or frame's copy of the same user's state (see
+    /// [`GuideHistory::merge`]); this context's session stays its own.
+    pub fn merge(&mut self, other: &SchedulerState) {
+        for (id, h) in &other.history {
+            self.history.entry(id.clone()).or_default().merge(h);
+        }
+        self.last_shown_ms = self.last_shown_ms.max(other.last_shown_ms);
+        self.last_dismissed_ms = self.last_dismissed_ms.max(other.last_dismissed_ms);
+    }
+}
+
 /// A global display budget across all guides.
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct Budget {

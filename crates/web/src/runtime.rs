@@ -93,6 +93,9 @@ struct Runtime {
     /// The JSON of each loaded guide, by id: what a tour saves beside itself (writing it
     /// back from the JSON costs no serialiser for the guide model in the bundle).
     sources: Vec<(String, serde_json::Value)>,
+    /// A guide whose tour another tab or frame took over (`taken_over`): this page view
+    /// does not start it again by itself (it would take the tour back, from its first step).
+    handed_off: Option<String>,
     /// False while the guides on hand are a cached copy the store has not confirmed yet:
     /// guides then start only when asked to (`start`), not by themselves.
     stale: bool,
@@ -159,8 +162,44 @@ pub fn report_error(source: &str, message: &str, detail: JsValue) {
     emit("error", &payload);
 }
 
-fn user_key(user: &str, what: &str) -> String {
+pub(crate) fn user_key(user: &str, what: &str) -> String {
     format!("u:{user}:{what}")
+}
+
+pub(crate) fn user_id() -> String {
+    with(|rt| rt.ctx.user_id.clone())
+}
+
+/// Another tab or frame saved this user's scheduler state (`sync.rs`): taken in, so rules
+/// on guide status and frequencies see it, and this context's next save keeps it.
+pub(crate) fn merge_sched(other: &SchedulerState) {
+    with(|rt| {
+        rt.sched.merge(other);
+        rt.ctx.guides = rt.sched.history.clone();
+    });
+}
+
+/// Another tab or frame saved this user's event log (`sync.rs`).
+pub(crate) fn merge_events(other: &std::collections::BTreeMap<String, Vec<i64>>) {
+    with(|rt| rt.ctx.merge_events(other));
+}
+
+/// Another tab or frame saved a tour of `guide_id` for this user (`sync.rs`): it took the
+/// tour over. If this context shows the same guide, its copy goes, recording nothing (the
+/// other context records the tour from here on) and saving nothing (that would take it back).
+pub(crate) fn taken_over(guide_id: &str) {
+    let ours = with(|rt| rt.active.as_ref().is_some_and(|a| !a.preview && !a.state.is_ended() && a.guide.id == guide_id));
+    if !ours {
+        return;
+    }
+    dom::cancel_wait();
+    unpresent(true);
+    with(|rt| {
+        rt.active = None;
+        rt.target = None;
+        rt.idle_timer = None;
+        rt.handed_off = Some(guide_id.to_string());
+    });
 }
 
 pub fn boot(emitter: js_sys::Function) {
@@ -187,6 +226,7 @@ pub fn boot(emitter: js_sys::Function) {
     });
     load_user(&anon, serde_json::Map::new(), true);
     listen_window();
+    crate::sync::listen();
 }
 
 /// At most this many users keep state in this browser (300 `identify` calls left 602
@@ -602,6 +642,8 @@ fn decide(trigger: TriggerInput) {
         // The runtime shows one guide at a time: a guide that doesn't displace the running
         // one (a banner or checklist beside a tour) waits for a later page view.
         Some(Decision::Show { displaces: None, .. }) if busy => {}
+        Some(Decision::Show { guide_id, .. })
+            if !matches!(trigger, TriggerInput::Manual(_)) && with(|rt| rt.handed_off.as_deref() == Some(guide_id.as_str())) => {}
         Some(Decision::Show { guide_id, variant, displaces }) => {
             if displaces.is_some() {
                 dispatch(Input::Displaced);

@@ -13,6 +13,11 @@ fn session() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
+/// The key a value is saved under in localStorage.
+pub fn full_key(key: &str) -> String {
+    format!("{PREFIX}{key}")
+}
+
 /// Reads a saved value; a missing, corrupt or older-shaped entry reads as `None`.
 pub fn get<T: FromJson>(key: &str) -> Option<T> {
     let raw = local()?.get_item(&format!("{PREFIX}{key}")).ok()??;
