@@ -87,6 +87,9 @@ struct Runtime {
     locate_gen: u64,
     step_timeout_ms: Option<u32>,
     idle_timer: Option<gloo_timers::callback::Timeout>,
+    /// Takes the previous step off the screen when the next one's target is slow to come
+    /// (`LOCATE_GRACE_MS`); replaced by each locate.
+    locate_grace: Option<gloo_timers::callback::Timeout>,
     booted: bool,
     /// `start(id)` calls made before any guides were loaded, run once they are.
     pending_starts: Vec<String>,
@@ -786,7 +789,26 @@ fn locate(step: usize, timeout_ms: u32) {
             None => dispatch(Input::TargetMissing),
         }
     });
+    // The previous step stays up while the next target is looked for, so a target that is
+    // already there, or comes with the page's next render or a menu's opening, takes over
+    // without a blink. One that takes longer (hidden in a collapsed tab, on a slow route)
+    // must not leave the previous step on screen, pointing at the old target with a Next
+    // that no longer answers: it goes, until the target comes or the wait ends.
+    let grace = gloo_timers::callback::Timeout::new(LOCATE_GRACE_MS, move || {
+        let waiting = with(|rt| {
+            rt.locate_gen == gen
+                && rt.shown.is_some()
+                && rt.active.as_ref().is_some_and(|a| matches!(a.state.phase, Phase::Locating { .. }))
+        });
+        if waiting && dom::alive() {
+            unpresent(false);
+        }
+    });
+    with(|rt| rt.locate_grace = Some(grace));
 }
+
+/// How long the previous step stays on screen while the next step's target is looked for.
+const LOCATE_GRACE_MS: u32 = 400;
 
 fn show(_step: usize, centered: bool) {
     let vm = with(|rt| {
