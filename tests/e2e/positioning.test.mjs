@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launch, dialog, lab, guide, rect, events, kinds, frames, settled } from "./harness.mjs";
+import { serveStatic, launch, openPage, dialog, lab, guide, rect, events, kinds, frames, settled } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
@@ -184,6 +184,22 @@ test("flips when there is no room, and never goes under the fixed header", async
   // #plain sits just under the 60px fixed header: no room above, so it flips below.
   check(t, r, "bottom");
   assert.ok(r.y >= 60);
+});
+
+test("regression: on a page without a doctype (quirks mode) the whole document was taken for the viewport: a step near the bottom went off screen", async () => {
+  const { page, errors } = await openPage(browser, `${server.base}/lab/quirks.html`);
+  assert.equal(await page.evaluate(() => document.compatMode), "BackCompat");
+  await page.evaluate((g) => { Guidepost.init({ guides: g }); Guidepost.identify("quirks", {}); Guidepost.start("t"); }, [tip("t", "#low", "bottom")]);
+  const d = dialog(page);
+  await d.waitFor();
+  await still(d);
+  await frames(page);
+  const t = await rect(page.locator("#low"));
+  const r = await rect(d);
+  // #low sits 40px above the viewport's bottom edge: no room below, so it flips above.
+  check(t, r, "top");
+  assert.ok(r.bottom <= (await page.evaluate(() => innerHeight)));
+  assert.deepEqual(errors, []);
 });
 
 /** The in-frame target's rectangle in the top viewport (the frame's offset plus its border). */

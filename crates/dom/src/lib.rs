@@ -96,8 +96,11 @@ pub fn viewport() -> Rect {
     let Some(w) = web_sys::window() else { return Rect::default() };
     let width = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
     let height = w.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-    // Prefer the layout viewport without scrollbars when available.
-    let de = document().and_then(|d| d.document_element());
+    // Prefer the layout viewport without scrollbars when available: the client size of the
+    // scrolling element, which is the root in standards mode and the body in quirks mode (a
+    // page without a doctype, common in older apps), where the root's client height is the
+    // whole document's: steps near the bottom were placed off screen and never flipped.
+    let de = document().and_then(|d| d.scrolling_element().or_else(|| d.document_element()));
     let cw = de.as_ref().map(|e| e.client_width() as f64).filter(|v| *v > 0.0).unwrap_or(width);
     let ch = de.as_ref().map(|e| e.client_height() as f64).filter(|v| *v > 0.0).unwrap_or(height);
     Rect::new(0.0, 0.0, cw.min(width.max(cw)), ch.min(height.max(ch)))
