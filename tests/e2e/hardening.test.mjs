@@ -359,6 +359,27 @@ test("regression: a modal <dialog> inside a web component's shadow root left the
   assert.deepEqual(errors, []);
 });
 
+test("regression: on a page where Prototype.js gave arrays a toJSON, inline guides were read as a URL", async () => {
+  // Prototype.js 1.6 (still in older apps) makes JSON.stringify turn every array into a string.
+  const { page, errors } = await openPage(browser, `${server.base}/lab/lab.html`, {
+    init: () => {
+      Array.prototype.toJSON = function () { return "[" + this.map((x) => JSON.stringify(x)).join(", ") + "]"; };
+    },
+  });
+  await page.evaluate((g) => {
+    Guidepost.init({ guides: g });
+    Guidepost.identify("proto-user", { plan: "pro", teams: ["a", "b"] });
+  }, [guide("proto", [{ id: "hi", kind: "modal", title: "Arrays intact" }], {
+    trigger: { type: "page_view" },
+    audience: { trait: "teams", op: "contains", value: "b" },
+  })]);
+  await dialog(page).getByRole("heading", { name: "Arrays intact" }).waitFor();
+  // The page's own toJSON is back in place.
+  assert.equal(await page.evaluate(() => JSON.stringify([1, 2])), '"[1, 2]"');
+  assert.deepEqual(await page.evaluate(() => window.__errors.slice()), []);
+  assert.deepEqual(errors, []);
+});
+
 test("hash-routed apps can be targeted by URL rules", async () => {
   const g = guide("hash", [{ id: "s", kind: "modal", title: "Settings tip" }], {
     trigger: { type: "page_view" },

@@ -442,6 +442,27 @@
     }
   } catch (_) {}
 
+  // JSON.stringify for what the page passes in (options, traits, properties), with a
+  // `toJSON` the page put on Array.prototype or Object.prototype set aside while it runs:
+  // Prototype.js 1.6 (still in older apps) turns every array into a string.
+  function stringify(v) {
+    var saved = [];
+    [Array.prototype, Object.prototype].forEach(function (p) {
+      var d = Object.getOwnPropertyDescriptor(p, "toJSON");
+      if (d && d.configurable) {
+        saved.push([p, d]);
+        delete p.toJSON;
+      }
+    });
+    try {
+      return JSON.stringify(v);
+    } finally {
+      saved.forEach(function (s) {
+        Object.defineProperty(s[0], "toJSON", s[1]);
+      });
+    }
+  }
+
   // wasm-bindgen's no-modules output declares `let wasm_bindgen` in this same script.
   var boot = typeof wasm_bindgen !== "undefined" ? wasm_bindgen : undefined;
   if (typeof boot !== "function") {
@@ -464,7 +485,7 @@
   })
     .then(function () {
       var e = boot;
-      e.gp_boot(emit, onPanic, ui);
+      e.gp_boot(emit, onPanic, ui, stringify);
       engine = {
         init: e.gp_init,
         identify: e.gp_identify,

@@ -42,10 +42,12 @@ mod exports {
 
     /// `on_panic(message)` is called once, by the first panic, before the module aborts.
     /// `ui(op, ...args)` reaches the overlay module through the loader (see `ui.rs`).
+    /// `stringify(value)` is the loader's `JSON.stringify` for values from the page.
     #[wasm_bindgen]
-    pub fn gp_boot(emitter: js_sys::Function, on_panic: js_sys::Function, ui: js_sys::Function) {
+    pub fn gp_boot(emitter: js_sys::Function, on_panic: js_sys::Function, ui: js_sys::Function, stringify: js_sys::Function) {
         guidepost_dom::on_panic(on_panic);
         crate::ui::connect(ui);
+        runtime::connect_stringify(stringify);
         runtime::boot(emitter);
     }
 

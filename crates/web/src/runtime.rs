@@ -112,6 +112,7 @@ const MAX_PENDING_STARTS: usize = 8;
 
 thread_local! {
     static RT: RefCell<Runtime> = RefCell::new(Runtime::default());
+    static STRINGIFY: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     static INPUTS: RefCell<VecDeque<Input>> = const { RefCell::new(VecDeque::new()) };
     static DISPATCHING: Cell<bool> = const { Cell::new(false) };
     static EVAL_PENDING: Cell<bool> = const { Cell::new(false) };
@@ -136,8 +137,18 @@ pub fn emit(name: &str, payload: &JsValue) {
 /// hold is dropped the way JSON drops it (functions, `undefined`), and a value JSON cannot
 /// write at all (a cycle, a BigInt) is an error. serde-wasm-bindgen did this before; its
 /// error messages brought float formatting back into the module (13.5 KB gzipped).
+///
+/// The stringify is the loader's (`connect_stringify`): it sets aside a `toJSON` the page put
+/// on `Array.prototype` or `Object.prototype` while it runs. Prototype.js (1.6, still in older
+/// apps) gives arrays one that returns a string, so `init({ guides: [...] })` read the
+/// guides as a URL and `identify`'s array traits as strings.
 fn from_js(v: &JsValue) -> Result<serde_json::Value, String> {
-    let text = js_sys::JSON::stringify(v).map_err(|_| "not representable as JSON (a cycle or a BigInt)".to_string())?;
+    let stringify = STRINGIFY.with(|s| s.borrow().clone());
+    let text = match stringify {
+        Some(f) => f.call1(&JsValue::NULL, v),
+        None => js_sys::JSON::stringify(v).map(Into::into),
+    };
+    let text = text.map_err(|_| "not representable as JSON (a cycle or a BigInt)".to_string())?;
     let text = text.as_string().ok_or("not representable as JSON")?;
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
@@ -203,6 +214,11 @@ pub(crate) fn taken_over(guide_id: &str) {
         rt.idle_timer = None;
         rt.handed_off = Some(guide_id.to_string());
     });
+}
+
+/// Keeps the loader's `JSON.stringify` for values from the page (see [`from_js`]).
+pub fn connect_stringify(f: js_sys::Function) {
+    STRINGIFY.with(|s| *s.borrow_mut() = Some(f));
 }
 
 pub fn boot(emitter: js_sys::Function) {
