@@ -111,6 +111,11 @@ pub struct TourState {
     /// on the new page: if it is not there, the user navigated away (not a broken guide).
     #[serde(default)]
     pub after_navigation: bool,
+    /// The step was on screen and its target vanished (a re-render replaced it, a
+    /// transition swapped it): it is looked for again, and found, it is the same view going
+    /// on (no second `step_viewed`, its time on screen keeps counting).
+    #[serde(default)]
+    pub refinding: bool,
 }
 
 impl FromJson for ExitReason {
@@ -146,6 +151,7 @@ impl FromJson for TourState {
             step_started_ms: o.req("step_started_ms")?,
             checklist_done: o.or_default("checklist_done")?,
             after_navigation: o.or_default("after_navigation")?,
+            refinding: o.or_default("refinding")?,
         })
     }
 }
@@ -231,6 +237,7 @@ impl TourState {
             step_started_ms: now_ms,
             checklist_done: vec![],
             after_navigation: false,
+            refinding: false,
         };
         let mut fx = vec![Effect::Record(draft(EventKind::GuideShown, None, None))];
         if guide.steps.is_empty() {
@@ -253,6 +260,7 @@ impl TourState {
         self.step_id = step.id.clone();
         self.step_started_ms = now_ms;
         self.after_navigation = false;
+        self.refinding = false;
         if step.target.is_some() {
             self.phase = Phase::Locating { since_ms: now_ms };
             fx.push(Effect::Locate { step: index, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
@@ -265,9 +273,11 @@ impl TourState {
     fn show(&mut self, guide: &Guide, centered: bool, now_ms: i64, fx: &mut Vec<Effect>) {
         self.phase = Phase::Showing { centered };
         self.after_navigation = false;
-        self.step_started_ms = now_ms;
         fx.push(Effect::Show { step: self.step, centered });
-        fx.push(Effect::Record(self.step_draft(guide, EventKind::StepViewed)));
+        if !std::mem::take(&mut self.refinding) {
+            self.step_started_ms = now_ms;
+            fx.push(Effect::Record(self.step_draft(guide, EventKind::StepViewed)));
+        }
         fx.push(Effect::Persist);
     }
 
@@ -401,6 +411,7 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
         // The target vanished while shown (re-render, navigation): look for it again.
         Input::TargetMissing if showing && step.target.is_some() && s.phase != (Phase::Showing { centered: true }) => {
             s.phase = Phase::Locating { since_ms: now_ms };
+            s.refinding = true;
             fx.push(Effect::Hide);
             fx.push(Effect::Locate { step: s.step, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
         }

@@ -111,6 +111,35 @@ fn missing_target_ends_or_skips_per_step() {
 }
 
 #[test]
+fn regression_a_target_replaced_while_shown_counted_the_step_as_viewed_again() {
+    let g = guide("onboarding-tour");
+    // `sidebar` is on screen; a re-render replaces its target twice, and it is found again.
+    let s = check(
+        &g,
+        &[Next, TargetFound, TargetMissing, TargetFound, TargetMissing, TargetFound],
+        &["guide_shown:", "step_viewed:welcome", "step_completed:welcome", "step_viewed:sidebar"],
+        None,
+    );
+    // Its time on screen counts from when it was first shown (the second input).
+    assert_eq!(s.step_started_ms, 1_002_000);
+    // A step entered again (Back, then Next) is a new view.
+    check(
+        &g,
+        &[Next, TargetFound, TargetMissing, TargetFound, Back, Next, TargetFound],
+        &[
+            "guide_shown:",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_viewed:sidebar",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_viewed:sidebar",
+        ],
+        None,
+    );
+}
+
+#[test]
 fn leaving_the_page_of_a_shown_step_is_navigated_away_not_a_broken_target() {
     let g = guide("onboarding-tour");
     let page = |u: &str| PageView { url: u.into() };
