@@ -447,8 +447,10 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
                 return (s, fx);
             }
             // A multi-page tour: the target may live on the new page.
+            // Found there, a step that was on screen is the same view going on.
             if step.target.is_some() && !matches!(s.phase, Phase::Showing { centered: true }) {
                 s.after_navigation = s.after_navigation || showing;
+                s.refinding = s.refinding || showing;
                 s.phase = Phase::Locating { since_ms: now_ms };
                 fx.push(Effect::Hide);
                 fx.push(Effect::Locate { step: s.step, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
