@@ -21,6 +21,14 @@ const WELCOME = {
   ],
 };
 
+// A manual tour whose step points at the app page's button.
+const ACT_TIP = {
+  id: "act-tip", name: "Act", trigger: { type: "manual" }, frequency: { type: "times", n: 10 },
+  steps: [{ id: "act", kind: "tooltip", title: "Act here", target: { selector: "#act" } }],
+};
+// The guides the pages load: each test says which.
+let served = [WELCOME];
+
 /** An app page with the customer's paste; `body` is its content. */
 const page = (title, body = "") => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>
 <script>\n${stub}</script>\n<script async src="/dist/guidepost.js"></script>
@@ -31,6 +39,7 @@ const PAGES = {
   // The shell of a frame-based admin: its own embed, and the page in a frame added later.
   "/ctx/shell": page("Shell", '<div id="tabs"></div>'),
   "/ctx/framed": page("Framed page"),
+  "/ctx/other": page("Another page of the app"),
 };
 
 let server, browser;
@@ -39,7 +48,7 @@ before(async () => {
     const url = new URL(req.url, "http://x");
     if (url.pathname === "/ctx-guides.json") {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify([WELCOME]));
+      res.end(JSON.stringify(served));
       return true;
     }
     if (!PAGES[url.pathname]) return false;
@@ -59,6 +68,7 @@ const frequency = async (p) => {
 };
 
 test("regression: a tour completed in one tab came back after another tab of the same user saved", async () => {
+  served = [WELCOME];
   const first = await openPage(browser, `${server.base}/ctx/app`);
   await dialog(first.page).getByRole("heading", { name: "Welcome aboard" }).waitFor();
   // A second tab, opened while the first shows the tour, carries it on and completes it.
@@ -67,8 +77,10 @@ test("regression: a tour completed in one tab came back after another tab of the
   await dialog(second.page).getByRole("button", { name: "Next" }).click();
   await dialog(second.page).getByRole("button", { name: "Done" }).click();
   await dialog(second.page).waitFor({ state: "detached" });
-  // The first tab saves the user's state (every track() does), from its own copy.
-  await first.page.waitForFunction(() => JSON.parse(localStorage.getItem("guidepost:u:ctx-user:sched") || "{}").history?.welcome?.completed === true);
+  // The first tab has taken in the second's save, then saves the user's state (every
+  // track() does) from its own copy.
+  await first.page.waitForFunction(async () => (await Guidepost.debug()).find((g) => g.guide_id === "welcome")
+    ?.trace.children.find((c) => c.label.startsWith("frequency")).detail.includes("completed"));
   await first.page.evaluate(() => Guidepost.track("clicked_act"));
   // The next page view knows the tour was completed, and the event the first tab tracked.
   const third = await openPage(browser, `${server.base}/ctx/app`, { context: first.context });
@@ -82,6 +94,7 @@ test("regression: a tour completed in one tab came back after another tab of the
 });
 
 test("regression: a tour resumed in a frame showed in the frame and in the page around it", async () => {
+  served = [WELCOME];
   const shell = await openPage(browser, `${server.base}/ctx/shell`);
   await dialog(shell.page).getByRole("heading", { name: "Welcome aboard" }).waitFor();
   // The app opens a page in a frame; its embed resumes the tour in progress.
@@ -105,4 +118,22 @@ test("regression: a tour resumed in a frame showed in the frame and in the page 
   assert.equal(await dialog(shell.page).count(), 0);
   assert.deepEqual(shell.errors, []);
   await shell.context.close();
+});
+
+test("a tab that only looks for a tour's target, on a page without it, leaves the tour on screen in the tab that shows it", async () => {
+  served = [ACT_TIP];
+  const first = await openPage(browser, `${server.base}/ctx/app`);
+  await first.page.evaluate(() => Guidepost.start("act-tip"));
+  await dialog(first.page).getByRole("heading", { name: "Act here" }).waitFor();
+  // A second tab opens another page: it resumes the tour, does not find the button there,
+  // and ends its copy (the user went elsewhere in that tab).
+  const second = await openPage(browser, `${server.base}/ctx/other`, { context: first.context });
+  await second.page.waitForFunction(() => window.__events.some((e) => e.kind === "guide_abandoned"));
+  assert.equal((await second.page.evaluate(() => window.__events.find((e) => e.kind === "guide_abandoned"))).reason, "navigated_away");
+  // The first tab's step is still there, and still works.
+  await dialog(first.page).getByRole("button", { name: "Done" }).click({ timeout: 3000 });
+  await dialog(first.page).waitFor({ state: "detached" });
+  assert.deepEqual(await first.page.evaluate(() => window.__events.map((e) => e.kind)), ["guide_shown", "step_viewed", "step_completed", "guide_completed"]);
+  assert.deepEqual([...first.errors, ...second.errors], []);
+  await first.context.close();
 });

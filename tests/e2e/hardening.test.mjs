@@ -364,18 +364,23 @@ test("regression: on a page where Prototype.js gave arrays a toJSON, inline guid
   const { page, errors } = await openPage(browser, `${server.base}/lab/lab.html`, {
     init: () => {
       Array.prototype.toJSON = function () { return "[" + this.map((x) => JSON.stringify(x)).join(", ") + "]"; };
+      Date.prototype.toJSON = function () { return '"' + this.toISOString() + '"'; };
     },
   });
   await page.evaluate((g) => {
     Guidepost.init({ guides: g });
-    Guidepost.identify("proto-user", { plan: "pro", teams: ["a", "b"] });
+    Guidepost.identify("proto-user", { plan: "pro", teams: ["a", "b"], signed_up_at: new Date("2026-03-01T00:00:00Z") });
   }, [guide("proto", [{ id: "hi", kind: "modal", title: "Arrays intact" }], {
     trigger: { type: "page_view" },
-    audience: { trait: "teams", op: "contains", value: "b" },
+    audience: { all: [
+      { trait: "teams", op: "contains", value: "b" },
+      { trait: "signed_up_at", op: "between", value: ["2026-01-01", "2026-12-31"] },
+    ] },
   })]);
   await dialog(page).getByRole("heading", { name: "Arrays intact" }).waitFor();
-  // The page's own toJSON is back in place.
+  // The page's own toJSON functions are back in place.
   assert.equal(await page.evaluate(() => JSON.stringify([1, 2])), '"[1, 2]"');
+  assert.equal(await page.evaluate(() => JSON.stringify(new Date(0))), '"\\"1970-01-01T00:00:00.000Z\\""');
   assert.deepEqual(await page.evaluate(() => window.__errors.slice()), []);
   assert.deepEqual(errors, []);
 });

@@ -100,10 +100,15 @@ pub fn viewport() -> Rect {
     // scrolling element, which is the root in standards mode and the body in quirks mode (a
     // page without a doctype, common in older apps), where the root's client height is the
     // whole document's: steps near the bottom were placed off screen and never flipped.
-    let de = document().and_then(|d| d.scrolling_element().or_else(|| d.document_element()));
+    // (In quirks mode the scrolling element is missing when the body itself can scroll: the
+    // body's size is then the viewport's too.) Never more than the window's inner size.
+    let de = document().and_then(|d| {
+        d.scrolling_element().or_else(|| if d.compat_mode() == "BackCompat" { d.body().map(Into::into) } else { d.document_element() })
+    });
     let cw = de.as_ref().map(|e| e.client_width() as f64).filter(|v| *v > 0.0).unwrap_or(width);
     let ch = de.as_ref().map(|e| e.client_height() as f64).filter(|v| *v > 0.0).unwrap_or(height);
-    Rect::new(0.0, 0.0, cw.min(width.max(cw)), ch.min(height.max(ch)))
+    let within = |client: f64, inner: f64| if inner > 0.0 { client.min(inner) } else { client };
+    Rect::new(0.0, 0.0, within(cw, width), within(ch, height))
 }
 
 thread_local! {

@@ -54,7 +54,7 @@ pub fn rehome() {
 /// into them and whose libraries may hide everything else from assistive technology. A step
 /// outside either could not be used, or not from the keyboard. Last, a modal inside a web
 /// component's shadow root, which no selector on the document reaches: the one that holds
-/// the keyboard focus ([`focused_modal`]).
+/// the keyboard focus, or the host ([`modal_above`]).
 fn page_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sys::Element> {
     let all = |selector: &str| -> Vec<web_sys::Element> {
         let Ok(list) = doc.query_selector_all(selector) else { return Vec::new() };
@@ -68,7 +68,15 @@ fn page_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sy
     if !scripted.is_empty() {
         return topmost(doc, host, scripted);
     }
-    focused_modal(doc, host)
+    // The modal that holds the focus; else the one that holds the host, still open (the
+    // focus can fall to the body while a component's modal stays open: a click on its text).
+    let start = doc.active_element().map(|mut el| {
+        while let Some(inner) = el.shadow_root().and_then(|s| s.active_element()) {
+            el = inner;
+        }
+        el
+    });
+    start.and_then(|el| modal_above(el, host)).or_else(|| modal_above(host.clone(), host))
 }
 
 /// Visible, and not made inert by a modal above it.
@@ -76,20 +84,18 @@ fn usable(el: &web_sys::Element) -> bool {
     visible(el) && el.closest("[inert]").ok().flatten().is_none()
 }
 
-/// The modal that holds the focus, through open shadow roots: web components (Shoelace's
-/// `<sl-dialog>`, Material's dialogs) keep their `aria-modal` panel or `<dialog>` in their
-/// shadow root, and their focus traps keep the focus inside it. Down from the document's
-/// active element to the deepest one, then up the flat tree (slots, parents, shadow hosts)
-/// to the nearest modal. The host itself is passed over: once it is in the modal and holds the
-/// focus, the same modal is found again. O(depth), no search of the page.
-fn focused_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sys::Element> {
-    let mut el = doc.active_element()?;
-    while let Some(inner) = el.shadow_root().and_then(|s| s.active_element()) {
-        el = inner;
-    }
+/// The nearest modal above `el` in the flat tree, through open shadow roots: web
+/// components (Shoelace's `<sl-dialog>`, Material's dialogs) keep their `aria-modal` panel or
+/// `<dialog>` in their shadow root, and their focus traps keep the focus inside it. Up from
+/// the deepest focused element (or the host), through slots, parents and shadow hosts; the
+/// host itself is passed over. O(depth), no search of the page.
+fn modal_above(el: web_sys::Element, host: &web_sys::Element) -> Option<web_sys::Element> {
     let mut at = Some(el);
     while let Some(e) = at {
-        if e != *host && e.matches("dialog:modal,[aria-modal=true]").unwrap_or(false) && usable(&e) {
+        // Two selectors, not one list: a browser without `:modal` throws on the list, and
+        // would lose the `aria-modal` test with it.
+        let modal = e.matches("dialog:modal").unwrap_or(false) || e.matches("[aria-modal=true]").unwrap_or(false);
+        if e != *host && modal && usable(&e) {
             return Some(e);
         }
         // Up the flat tree, as it renders: a slotted element to its slot (the focus is

@@ -350,7 +350,7 @@
       return m.au_pick(a[0]);
     }),
     validate: authoring("validate", null, function (m, a) {
-      return m.au_validate(typeof a[0] === "string" ? a[0] : JSON.stringify(a[0]));
+      return m.au_validate(typeof a[0] === "string" ? a[0] : stringify(a[0]));
     }),
     debug: authoring("debug", [], function (m) {
       var state = call("debug_state", []);
@@ -442,14 +442,27 @@
     }
   } catch (_) {}
 
-  // JSON.stringify for what the page passes in (options, traits, properties), with a
-  // `toJSON` the page put on Array.prototype or Object.prototype set aside while it runs:
-  // Prototype.js 1.6 (still in older apps) turns every array into a string.
+  // JSON.stringify for what the page passes in (options, traits, properties, guides to
+  // validate), with a `toJSON` the page put on Array.prototype or Object.prototype set aside
+  // while it runs, and a Date.prototype.toJSON that is not the browser's replaced by the
+  // standard one: Prototype.js 1.6 (still in older apps) turns every array into a string and
+  // wraps dates in an extra pair of quotes.
   function stringify(v) {
     var saved = [];
-    [Array.prototype, Object.prototype].forEach(function (p) {
+    [Array.prototype, Object.prototype, Date.prototype].forEach(function (p) {
       var d = Object.getOwnPropertyDescriptor(p, "toJSON");
-      if (d && d.configurable) {
+      if (!d || !d.configurable) return;
+      if (p === Date.prototype) {
+        if (typeof d.value !== "function" || /\[native code\]/.test(Function.prototype.toString.call(d.value))) return;
+        saved.push([p, d]);
+        Object.defineProperty(p, "toJSON", {
+          configurable: true,
+          writable: true,
+          value: function () {
+            return isFinite(this.valueOf()) ? this.toISOString() : null;
+          },
+        });
+      } else {
         saved.push([p, d]);
         delete p.toJSON;
       }

@@ -96,9 +96,12 @@ struct Runtime {
     /// The JSON of each loaded guide, by id: what a tour saves beside itself (writing it
     /// back from the JSON costs no serialiser for the guide model in the bundle).
     sources: Vec<(String, serde_json::Value)>,
-    /// A guide whose tour another tab or frame took over (`taken_over`): this page view
-    /// does not start it again by itself (it would take the tour back, from its first step).
+    /// A guide whose tour another tab or frame took over (`taken_over`): this document does
+    /// not start or resume it again by itself (it would take the tour back) until that
+    /// context's saved tour goes (`tour_gone`).
     handed_off: Option<String>,
+    /// The tour state this document last saved, as text (`persist`).
+    tour_written: Option<String>,
     /// False while the guides on hand are a cached copy the store has not confirmed yet:
     /// guides then start only when asked to (`start`), not by themselves.
     stale: bool,
@@ -198,12 +201,21 @@ pub(crate) fn merge_events(other: &std::collections::BTreeMap<String, Vec<i64>>)
     with(|rt| rt.ctx.merge_events(other));
 }
 
-/// Another tab or frame saved a tour of `guide_id` for this user (`sync.rs`): it took the
-/// tour over. If this context shows the same guide, its copy goes, recording nothing (the
-/// other context records the tour from here on) and saving nothing (that would take it back).
-pub(crate) fn taken_over(guide_id: &str) {
-    let ours = with(|rt| rt.active.as_ref().is_some_and(|a| !a.preview && !a.state.is_ended() && a.guide.id == guide_id));
-    if !ours {
+/// Another tab or frame saved a tour for this user (`sync.rs`). If it shows, on screen
+/// there, the guide this document shows too, one of the two must go: the one whose save is
+/// not the one in storage now, so that of two documents saving at once (a shell and its
+/// frame loading together) exactly one stays. This one's copy goes with nothing recorded
+/// (the other records the tour from here on) and nothing saved (that would take it back). A
+/// tour only looked for there (its target not on that page) takes nothing from here.
+pub(crate) fn taken_over(theirs: &TourState) {
+    let showing_there = matches!(theirs.phase, Phase::Showing { .. });
+    let ours = with(|rt| rt.active.as_ref().is_some_and(|a| !a.preview && !a.state.is_ended() && a.guide.id == theirs.guide_id));
+    if !showing_there || !ours {
+        return;
+    }
+    let user = user_id();
+    let stored = store::get_raw(&user_key(&user, "tour"));
+    if stored.is_some() && stored == with(|rt| rt.tour_written.clone()) {
         return;
     }
     dom::cancel_wait();
@@ -212,8 +224,14 @@ pub(crate) fn taken_over(guide_id: &str) {
         rt.active = None;
         rt.target = None;
         rt.idle_timer = None;
-        rt.handed_off = Some(guide_id.to_string());
+        rt.handed_off = Some(theirs.guide_id.clone());
     });
+}
+
+/// Another tab or frame removed this user's saved tour (it ended there, or was reset): a
+/// guide handed off to it may start here again.
+pub(crate) fn tour_gone() {
+    with(|rt| rt.handed_off = None);
 }
 
 /// Keeps the loader's `JSON.stringify` for values from the page (see [`from_js`]).
@@ -423,7 +441,8 @@ fn resume_saved() {
         store::remove(&user_key(&user, "tour"));
         return;
     };
-    let already = with(|rt| rt.active.as_ref().is_some_and(|a| a.guide.id == guide.id));
+    let already =
+        with(|rt| rt.active.as_ref().is_some_and(|a| a.guide.id == guide.id) || rt.handed_off.as_deref() == Some(guide.id.as_str()));
     if already {
         return;
     }
@@ -1019,7 +1038,11 @@ fn persist() {
     });
     match state {
         Some(s) if !s.is_ended() => {
-            store::set(&user_key(&user, "tour"), &s);
+            // Remembered as written: the tabs and frames that see it decide by it which one
+            // keeps a tour both show (`taken_over`).
+            let text = serde_json::to_string(&s).unwrap_or_default();
+            store::set_raw(&user_key(&user, "tour"), &text);
+            with(|rt| rt.tour_written = Some(text));
             if let Some(g) = snapshot {
                 store::set(&user_key(&user, "tourguide"), &g);
             }

@@ -18,6 +18,11 @@ pub fn full_key(key: &str) -> String {
     format!("{PREFIX}{key}")
 }
 
+/// Reads a saved value's text as it is.
+pub fn get_raw(key: &str) -> Option<String> {
+    local()?.get_item(&full_key(key)).ok()?
+}
+
 /// Reads a saved value; a missing, corrupt or older-shaped entry reads as `None`.
 pub fn get<T: FromJson>(key: &str) -> Option<T> {
     let raw = local()?.get_item(&format!("{PREFIX}{key}")).ok()??;

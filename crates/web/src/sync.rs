@@ -5,10 +5,11 @@
 //! frames included, never in the one that wrote) brings in what another context saved:
 //! - the scheduler state and the event log are merged into this context's copy
 //!   (`SchedulerState::merge`, `Context::merge_events`), so its next save carries both;
-//! - a tour another context saved for the guide this one is showing means that context
-//!   took the tour over (it resumed it in a frame, or in a newer tab): this copy stands
-//!   down, so the same step is never on screen twice (a frame-based admin shell and the
-//!   page in its frame both resumed it).
+//! - a tour another context saved, on screen there, for the guide this one is showing
+//!   means that context took the tour over (it resumed it in a frame, or in a newer tab):
+//!   of the two, the one whose save is not the stored one stands down, so the same step is
+//!   never on screen twice (a frame-based admin shell and the page in its frame both
+//!   resumed it). A removed tour lets a guide handed off start here again.
 
 use std::collections::BTreeMap;
 
@@ -36,7 +37,12 @@ fn on_storage(ev: &web_sys::StorageEvent) {
     let Some(key) = ev.key() else { return };
     let user_prefix = store::full_key(&runtime::user_key(&runtime::user_id(), ""));
     let Some(what) = key.strip_prefix(&user_prefix) else { return };
-    let Some(text) = ev.new_value() else { return };
+    let Some(text) = ev.new_value() else {
+        if what == "tour" {
+            runtime::tour_gone();
+        }
+        return;
+    };
     match what {
         "sched" => {
             if let Ok(s) = json::from_str::<SchedulerState>(&text) {
@@ -50,7 +56,7 @@ fn on_storage(ev: &web_sys::StorageEvent) {
         }
         "tour" => {
             if let Ok(t) = json::from_str::<TourState>(&text) {
-                runtime::taken_over(&t.guide_id);
+                runtime::taken_over(&t);
             }
         }
         _ => {}
