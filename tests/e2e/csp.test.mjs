@@ -17,6 +17,10 @@ const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
 const POLICIES = {
   documented: "default-src 'none'; script-src 'self' 'nonce-gp-test' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self'",
   "nonce-only": "default-src 'none'; script-src 'nonce-gp-test' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self'",
+  // Trusted Types enforced for script sinks (`innerHTML` among them), as Google-style apps do.
+  // Regression: leptos built the overlay's static elements through `innerHTML`, which the
+  // page refused: the step never showed and the error went into the page.
+  "trusted-types": "default-src 'none'; script-src 'self' 'nonce-gp-test' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'",
 };
 const guides = [{
   id: "csp", name: "csp", trigger: { type: "page_view" }, frequency: { type: "times", n: 100 },
@@ -55,6 +59,8 @@ after(async () => { await browser?.close(); await server?.close(); });
 const cases = [
   ["documented", "tag"],
   ["nonce-only", "load"],
+  // The README's form for such pages: the stub's `load` would assign a script URL.
+  ["trusted-types", "tag"],
 ];
 for (const [policy, snippet] of cases) test(`a page with a strict CSP (${policy}, snippet with ${snippet}) gets a styled, anchored guide and no violation`, async () => {
   const { page, errors } = await openPage(browser, `${server.base}/csp/?policy=${policy}&snippet=${snippet}`, {

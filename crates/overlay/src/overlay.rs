@@ -15,6 +15,15 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// `view!` with every element built node by node. Leptos builds an element that is wholly
+/// static (an "inert element") from a string of HTML through `innerHTML`, which a page that
+/// enforces Trusted Types (`require-trusted-types-for 'script'`) refuses: the step never
+/// showed and the error went into the page. A scope class is the macro's own switch for
+/// that; `gp-v` is a class no rule uses. Nested `view!`s are this one too.
+macro_rules! view {
+    ($($t:tt)*) => { ::leptos::view! { class = "gp-v", $($t)* } };
+}
+
 /// Where things go on screen, computed by the core from DOM rectangles.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Geometry {
