@@ -1,9 +1,29 @@
 import { test, before, after } from "node:test";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { serveStatic, launch, openPage, dialog, lab, guide, rect, events, kinds, frames, settled } from "./harness.mjs";
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
+// No doctype on purpose: quirks mode, as in many older apps (the root's client height is
+// the whole document's). The customer's paste at the end of the body.
+const QUIRKS = `<html><head><meta charset="utf-8"><title>Quirks mode</title></head>
+<body style="margin: 0"><div style="height: 740px">Top</div><button id="low">Low</button><div style="height: 2000px">Rest</div>
+<script>\n${stub}</script>\n<script async src="/dist/guidepost.js"></script></body></html>`;
+
 let server, browser;
-before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
+before(async () => {
+  server = await serveStatic((req, res) => {
+    if (new URL(req.url, "http://x").pathname !== "/quirks/") return false;
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(QUIRKS);
+    return true;
+  });
+  globalThis.__labBase = server.base;
+  browser = await launch();
+});
 after(async () => { await browser?.close(); await server?.close(); });
 
 /** Waits for the entrance animation (a 4px slide) to end: rectangles are read after it. */
@@ -187,7 +207,7 @@ test("flips when there is no room, and never goes under the fixed header", async
 });
 
 test("regression: on a page without a doctype (quirks mode) the whole document was taken for the viewport: a step near the bottom went off screen", async () => {
-  const { page, errors } = await openPage(browser, `${server.base}/lab/quirks.html`);
+  const { page, errors } = await openPage(browser, `${server.base}/quirks/`);
   assert.equal(await page.evaluate(() => document.compatMode), "BackCompat");
   await page.evaluate((g) => { Guidepost.init({ guides: g }); Guidepost.identify("quirks", {}); Guidepost.start("t"); }, [tip("t", "#low", "bottom")]);
   const d = dialog(page);
