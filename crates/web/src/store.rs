@@ -13,7 +13,7 @@ fn session() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-/// The key a value is saved under in localStorage.
+/// The key a value is saved under, in localStorage and sessionStorage alike.
 pub fn full_key(key: &str) -> String {
     format!("{PREFIX}{key}")
 }
@@ -25,8 +25,7 @@ pub fn get_raw(key: &str) -> Option<String> {
 
 /// Reads a saved value; a missing, corrupt or older-shaped entry reads as `None`.
 pub fn get<T: FromJson>(key: &str) -> Option<T> {
-    let raw = local()?.get_item(&format!("{PREFIX}{key}")).ok()??;
-    json::from_str(&raw).ok()
+    json::from_str(&get_raw(key)?).ok()
 }
 
 /// Saves a value; returns false when storage is unavailable or full.
@@ -36,13 +35,13 @@ pub fn set<T: Serialize>(key: &str, value: &T) -> bool {
 
 /// Saves text as it is; returns false when storage is unavailable or full.
 pub fn set_raw(key: &str, text: &str) -> bool {
-    local().is_some_and(|s| s.set_item(&format!("{PREFIX}{key}"), text).is_ok())
+    local().is_some_and(|s| s.set_item(&full_key(key), text).is_ok())
 }
 
 /// Every saved entry under `prefix`: (key without the prefix, text).
 pub fn entries(prefix: &str) -> Vec<(String, String)> {
     let Some(s) = local() else { return Vec::new() };
-    let full = format!("{PREFIX}{prefix}");
+    let full = full_key(prefix);
     keys(&s, &full).into_iter().filter_map(|k| Some((k[full.len()..].to_string(), s.get_item(&k).ok()??))).collect()
 }
 
@@ -54,25 +53,25 @@ fn keys(s: &web_sys::Storage, full: &str) -> Vec<String> {
 
 pub fn remove(key: &str) {
     if let Some(s) = local() {
-        let _ = s.remove_item(&format!("{PREFIX}{key}"));
+        let _ = s.remove_item(&full_key(key));
     }
 }
 
 /// Removes every key under `prefix` (`reset()`, and users evicted from storage).
 pub fn remove_prefix(prefix: &str) {
     let Some(s) = local() else { return };
-    for k in keys(&s, &format!("{PREFIX}{prefix}")) {
+    for k in keys(&s, &full_key(prefix)) {
         let _ = s.remove_item(&k);
     }
 }
 
 pub fn session_get(key: &str) -> Option<String> {
-    session()?.get_item(&format!("{PREFIX}{key}")).ok()?
+    session()?.get_item(&full_key(key)).ok()?
 }
 
 pub fn session_set(key: &str, value: &str) {
     if let Some(s) = session() {
-        let _ = s.set_item(&format!("{PREFIX}{key}"), value);
+        let _ = s.set_item(&full_key(key), value);
     }
 }
 
