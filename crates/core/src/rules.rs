@@ -532,10 +532,6 @@ impl Context {
         let ts = self.events.entry(name.to_string()).or_default();
         let i = ts.partition_point(|&t| t <= at_ms);
         ts.insert(i, at_ms);
-        if ts.len() > MAX_EVENTS_PER_NAME {
-            let extra = ts.len() - MAX_EVENTS_PER_NAME;
-            ts.drain(..extra);
-        }
         self.bound_events(Some(name));
     }
 
@@ -547,23 +543,27 @@ impl Context {
             let mine = self.events.entry(name.clone()).or_default();
             let mut merged = Vec::with_capacity(mine.len() + theirs.len());
             let (mut i, mut j) = (0, 0);
-            while i < mine.len() || j < theirs.len() {
-                let (a, b) = (mine.get(i).copied(), theirs.get(j).copied());
-                let next = match (a, b) {
-                    (Some(a), Some(b)) if a == b => {
+            loop {
+                let next = match (mine.get(i), theirs.get(j)) {
+                    (Some(&a), Some(&b)) => match a.cmp(&b) {
+                        std::cmp::Ordering::Equal => {
+                            (i, j) = (i + 1, j + 1);
+                            a
+                        }
+                        std::cmp::Ordering::Less => {
+                            i += 1;
+                            a
+                        }
+                        std::cmp::Ordering::Greater => {
+                            j += 1;
+                            b
+                        }
+                    },
+                    (Some(&a), None) => {
                         i += 1;
-                        j += 1;
                         a
                     }
-                    (Some(a), Some(b)) if a < b => {
-                        i += 1;
-                        a
-                    }
-                    (Some(a), None) => {
-                        i += 1;
-                        a
-                    }
-                    (_, Some(b)) => {
+                    (None, Some(&b)) => {
                         j += 1;
                         b
                     }
@@ -571,16 +571,19 @@ impl Context {
                 };
                 merged.push(next);
             }
-            if merged.len() > MAX_EVENTS_PER_NAME {
-                merged.drain(..merged.len() - MAX_EVENTS_PER_NAME);
-            }
             *mine = merged;
         }
         self.bound_events(None);
     }
 
-    /// Drops the names used least recently until the log is within its bounds, never `keep`.
+    /// Keeps the log within its bounds: each name's newest [`MAX_EVENTS_PER_NAME`]
+    /// timestamps, then the names used least recently dropped, never `keep`.
     fn bound_events(&mut self, keep: Option<&str>) {
+        for ts in self.events.values_mut() {
+            if ts.len() > MAX_EVENTS_PER_NAME {
+                ts.drain(..ts.len() - MAX_EVENTS_PER_NAME);
+            }
+        }
         let mut total: usize = self.events.values().map(Vec::len).sum();
         while self.events.len() > MAX_EVENT_NAMES || total > MAX_EVENT_TIMESTAMPS {
             // The name whose latest occurrence is oldest, never the one just recorded.
