@@ -261,3 +261,48 @@ test("regression: SB Admin 2's logout modal (Bootstrap's focus trap) kept the ke
   assert.deepEqual(kinds(await events(page)).slice(-2), ["step_completed:confirm", "guide_completed:confirm"]);
   assert.deepEqual(errors, []);
 });
+
+/** Picks what the author points at (a press and release at the element's centre, as a
+ * mouse does) and answers the picker's result. */
+async function pickAt(page, locator) {
+  const picked = page.evaluate(() => Guidepost.pick());
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  await locator.scrollIntoViewIfNeeded();
+  const box = await locator.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.up();
+  return picked;
+}
+
+test("regression: the picker named SB Admin 2's elements by paths that matched 18 of them, a duplicated id, the icon inside a link, and never answered on a disabled button", async () => {
+  guides = [];
+  const { page, errors } = await openPage(browser, `${server.base}/sb/index.html`);
+  await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  // A form's submit waits for its input: the browser fires no click at a disabled button.
+  await page.evaluate(() => { document.querySelector("nav form.navbar-search button").disabled = true; });
+  // What the author clicks, and the element the picked selector must name.
+  const cases = [
+    ["the Charts link's icon", "#accordionSidebar a[href='charts.html'] i", "#accordionSidebar a[href='charts.html']"],
+    ["the Tables link's label", "#accordionSidebar a[href='tables.html'] span", "#accordionSidebar a[href='tables.html']"],
+    ["the second card's figure", ".border-left-success .h5", ".border-left-success .h5"],
+    ["the third card's figure", ".border-left-info .h5", ".border-left-info .h5"],
+    ["the pie chart's menu (its id is the area chart's menu's too)", ".col-xl-4 #dropdownMenuLink", ".col-xl-4 #dropdownMenuLink"],
+    ["the second project's heading", ".card-body h4:nth-of-type(2)", ".card-body h4:nth-of-type(2)"],
+    ["a disabled button's icon", "nav form.navbar-search button i", "nav form.navbar-search button"],
+    ["the alerts counter", "#alertsDropdown .badge-counter", "#alertsDropdown"],
+  ];
+  for (const [what, click, want] of cases) {
+    const picked = await pickAt(page, page.locator(click).first());
+    assert.ok(picked, `${what}: the picker answered`);
+    const named = await page.evaluate(({ sel, want }) => {
+      const all = document.querySelectorAll(sel);
+      return { count: all.length, same: all[0] === document.querySelector(want) };
+    }, { sel: picked.selector, want });
+    assert.deepEqual([named, picked.matches], [{ count: 1, same: true }, 1], `${what}: ${picked.selector}`);
+  }
+  // Picking changed nothing on the page: no navigation, no menu opened.
+  assert.equal(new URL(page.url()).pathname, "/sb/index.html");
+  assert.equal(await page.locator(".dropdown-menu.show").count(), 0);
+  assert.deepEqual(errors, []);
+});

@@ -52,6 +52,39 @@ fn picker_prefers_stable_attributes_over_position() {
             1,
         ),
         ("quotes in values are escaped", r#"<button data-tour='say "hi"'>Hi</button>"#, "button", r#"[data-tour="say \"hi\""]"#, 1),
+        ("a link by where it goes", r#"<a href="/reports" class="nav-link">Reports</a>"#, "a", r#"a[href="/reports"]"#, 1),
+        (
+            "generated and state classes are skipped, a stable one is kept",
+            r#"<div class="css-1x2y3z active"><span>a</span></div><div class="css-9q8w7e panel active"><span>b</span></div>"#,
+            ".panel",
+            "div.panel",
+            1,
+        ),
+    ];
+    for (name, html, pick, want, n) in cases {
+        check_pick(name, html, pick, want, n);
+    }
+}
+
+// Regressions from SB Admin 2 (real-apps.test.mjs has the page itself): the structural path
+// stopped after five levels and matched 18 elements, a duplicated id was taken as unique
+// and named the first of the two, and a shared class went unused as an anchor.
+#[wasm_bindgen_test]
+fn picker_names_are_unique_and_name_the_picked_element() {
+    let cards = r#"<div class="card border-left-primary"><div class="row"><div class="h5">$40,000</div></div></div>
+        <div class="card border-left-success"><div class="row"><div class="h5">$215,000</div></div></div>"#;
+    let dup = r##"<div class="col-8"><a id="menuLink" href="#">a</a></div><div class="col-4"><a id="menuLink" href="#">b</a></div>"##;
+    let deep = "<div><div><div><div><div><div><p>x</p></div></div></div></div></div></div><div><div><div><div><div><div><p>y</p></div></div></div></div></div></div>";
+    let cases = [
+        ("a class of an ancestor anchors a shared one", cards, ".border-left-success .h5", "div.border-left-success div.h5", 1),
+        ("a duplicated id is anchored by its ancestor", dup, ".col-4 a", "div.col-4 #menuLink", 1),
+        (
+            "a path with no names goes up to an anchor, however deep",
+            deep,
+            "div:nth-child(2) p",
+            "#gp-test-area > div:nth-of-type(2) > div > div > div > div > div > p",
+            1,
+        ),
     ];
     for (name, html, pick, want, n) in cases {
         check_pick(name, html, pick, want, n);
@@ -77,16 +110,38 @@ fn picker_counts_matches_in_shadow_roots_too() {
 async fn picking_inside_a_shadow_root_picks_the_inner_element() {
     let area = fixture(r#"<div id="host"></div>"#);
     let sr = shadow(&area, "#host", r#"<button data-tour="deep-pick">Deep</button>"#);
+    let button = sr.query_selector("button").unwrap().unwrap();
+    assert_eq!(pick_by_press(&button).await, (Some(r#"[data-tour="deep-pick"]"#.to_string()), Some(1.0)));
+}
+
+/// Picks `el` as a pointer's release on it would (the picker answers on `pointerup`).
+async fn pick_by_press(el: &web_sys::Element) -> (Option<String>, Option<f64>) {
     let promise: js_sys::Promise = pick(JsValue::UNDEFINED).unwrap().unchecked_into();
     let init = web_sys::MouseEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
-    let click = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
-    sr.query_selector("button").unwrap().unwrap().dispatch_event(&click).unwrap();
+    let up = web_sys::MouseEvent::new_with_mouse_event_init_dict("pointerup", &init).unwrap();
+    el.dispatch_event(&up).unwrap();
     let result = JsFuture::from(promise).await.unwrap();
     let selector = js_sys::Reflect::get(&result, &"selector".into()).unwrap().as_string();
-    let matches = js_sys::Reflect::get(&result, &"matches".into()).unwrap().as_f64();
-    assert_eq!((selector.as_deref(), matches), (Some(r#"[data-tour="deep-pick"]"#), Some(1.0)));
+    (selector, js_sys::Reflect::get(&result, &"matches".into()).unwrap().as_f64())
+}
+
+// Regression: a press on the page's background (below the content, in SB Admin 2's empty
+// lower half) answered an empty selector, which the designer saved as the step's target.
+#[wasm_bindgen_test]
+async fn picking_the_background_names_the_body() {
+    let body = web_sys::window().unwrap().document().unwrap().body().unwrap();
+    assert_eq!(pick_by_press(&body).await, (Some("body".to_string()), Some(1.0)));
+}
+
+// Regression: clicking the icon or the label inside a link named the icon (`li > a > i`),
+// which the author did not mean, and which a re-styled icon breaks.
+#[wasm_bindgen_test]
+async fn picking_the_icon_inside_a_link_picks_the_link() {
+    let area = fixture(r#"<a href="/charts" class="nav-link"><i class="fa fa-chart"></i><span>Charts</span></a>"#);
+    let icon = area.query_selector("i").unwrap().unwrap();
+    assert_eq!(pick_by_press(&icon).await, (Some(r#"a[href="/charts"]"#.to_string()), Some(1.0)));
 }
 
 #[wasm_bindgen_test]

@@ -9,6 +9,8 @@
 
 #[cfg(target_arch = "wasm32")]
 mod pick;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod selector;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;

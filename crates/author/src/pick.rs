@@ -3,8 +3,9 @@
 
 use std::cell::RefCell;
 
+use crate::selector::{self, Node, PREFERENCES};
 use guidepost_core::Target;
-use guidepost_dom::{alive, css_string, document, px, roots, Root};
+use guidepost_dom::{alive, document, px, roots, Root};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlIFrameElement};
@@ -20,11 +21,6 @@ thread_local! {
     static PICKER: RefCell<Option<Picker>> = const { RefCell::new(None) };
 }
 
-/// The picker's attribute families, in its default order of preference: `data-tour`
-/// (with `data-guide`), `data-testid` (with `data-test`, `data-cy`, `data-qa`), `id`,
-/// `aria-label` (with `name`), and `text` (a text fallback beside the selector).
-pub const PREFERENCES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label", "text"];
-
 /// A robust target for `el` with the default preferences (the browser tests use it).
 #[cfg(test)]
 pub fn robust_target(el: &Element) -> (Target, usize) {
@@ -32,55 +28,15 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
     robust_target_with(el, &all)
 }
 
-/// A robust target for `el`: the attribute families of `prefer`, in that order (see
-/// [`PREFERENCES`]), then other `data-` attributes; a short structural path only as a last
-/// resort.
+/// A robust target for `el`: see `selector.rs` for the order of preference. The text
+/// fallback goes beside the selector for elements whose text names them (not form fields,
+/// whose text is their options').
 pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
-    let tag = el.tag_name().to_ascii_lowercase();
-    let mut candidates: Vec<String> = Vec::new();
-    let attr = |name: &str| el.get_attribute(name).filter(|v| !v.is_empty());
-    for family in prefer {
-        match family.as_str() {
-            "data-tour" | "data-testid" => {
-                let names: &[&str] =
-                    if family == "data-tour" { &["data-tour", "data-guide"] } else { &["data-testid", "data-test", "data-cy", "data-qa"] };
-                for a in names {
-                    if let Some(v) = attr(a) {
-                        candidates.push(format!("[{a}={}]", css_string(&v)));
-                    }
-                }
-            }
-            "id" => {
-                if let Some(id) = attr("id").filter(|id| !looks_generated(id)) {
-                    candidates.push(format!("#{}", css_ident(&id)));
-                }
-            }
-            "aria-label" => {
-                if let Some(label) = attr("aria-label") {
-                    candidates.push(format!("{tag}[aria-label={}]", css_string(&label)));
-                }
-                if let Some(name) = attr("name") {
-                    candidates.push(format!("{tag}[name={}]", css_string(&name)));
-                }
-            }
-            _ => {}
-        }
-    }
-    let names = el.get_attribute_names();
-    for i in 0..names.length() {
-        let n = names.get(i).as_string().unwrap_or_default();
-        if n.starts_with("data-") && !n.starts_with("data-v-") {
-            if let Some(v) = el.get_attribute(&n).filter(|v| !v.is_empty() && v.len() < 60) {
-                let c = format!("[{n}={}]", css_string(&v));
-                if !candidates.contains(&c) {
-                    candidates.push(c);
-                }
-            }
-        }
-    }
+    let tag = tag_name(el);
     let text = el.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
-    let fallbacks = if prefer.iter().any(|p| p == "text") && !text.is_empty() && text.len() <= 60 {
-        vec![guidepost_core::Fallback { text: Some(text.clone()), tag: Some(tag.clone()), attribute: None, value: None }]
+    let named_by_text = !matches!(tag.as_str(), "select" | "input" | "textarea" | "html" | "body");
+    let fallbacks = if prefer.iter().any(|p| p == "text") && named_by_text && !text.is_empty() && text.len() <= 60 {
+        vec![guidepost_core::Fallback { text: Some(text), tag: Some(tag), attribute: None, value: None }]
     } else {
         vec![]
     };
@@ -88,27 +44,104 @@ pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     if let Some(doc) = document() {
         roots(&doc, vec![], &mut rs);
     }
-    let count = |sel: &str| count_matches(&rs, sel);
-    for sel in &candidates {
-        if count(sel) == 1 {
-            return (Target { selector: sel.clone(), fallbacks }, 1);
+    let page = DomPage { roots: rs, el: el.clone() };
+    let path = path_of(el);
+    // The page's background: the body (or the root) itself, which has no path below it.
+    let (selector, n) = if path.is_empty() { (tag_name(el), 1) } else { selector::build(&path, prefer, &page) };
+    (Target { selector, fallbacks }, n)
+}
+
+fn tag_name(el: &Element) -> String {
+    el.tag_name().to_ascii_lowercase()
+}
+
+/// The element and its ancestors up to `body` (or the top of its shadow root), as the
+/// selector builder reads them.
+fn path_of(el: &Element) -> Vec<Node> {
+    let mut path = Vec::new();
+    let mut cur = Some(el.clone());
+    while let Some(e) = cur {
+        let tag = tag_name(&e);
+        if tag == "body" || tag == "html" {
+            break;
+        }
+        let names = e.get_attribute_names();
+        let attrs = (0..names.length())
+            .filter_map(|i| names.get(i).as_string())
+            .map(|n| {
+                let v = e.get_attribute(&n).unwrap_or_default();
+                (n, v)
+            })
+            .collect();
+        let (mut nth, mut of_type) = (1, 1);
+        if let Some(parent) = e.parent_element() {
+            let kids = parent.children();
+            let same: Vec<Element> = (0..kids.length()).filter_map(|i| kids.item(i)).filter(|k| k.tag_name() == e.tag_name()).collect();
+            of_type = same.len().max(1);
+            nth = same.iter().position(|k| k == &e).unwrap_or(0) + 1;
+        }
+        path.push(Node { tag, attrs, nth_of_type: nth, of_type });
+        cur = e.parent_element();
+    }
+    path
+}
+
+/// The page as the runtime searches it: the document, open shadow roots and same-origin
+/// iframes (the overlay excluded). Hidden elements count too: a duplicate that shows later
+/// would make the target ambiguous.
+struct DomPage {
+    roots: Vec<(Root, Vec<HtmlIFrameElement>)>,
+    el: Element,
+}
+
+impl selector::Page for DomPage {
+    fn matches(&self, sel: &str) -> (usize, bool) {
+        let mut first = None;
+        let mut n = 0;
+        for (root, _) in &self.roots {
+            for e in root.query_all(sel) {
+                if e.closest("guidepost-root").ok().flatten().is_some() {
+                    continue;
+                }
+                n += 1;
+                first.get_or_insert(e);
+            }
+        }
+        (n, first.as_ref() == Some(&self.el))
+    }
+}
+
+/// What the author means by a click: the link, button or field around the icon or the
+/// words clicked (within a few levels), and a whole SVG icon rather than one of its paths.
+fn promote(el: Element) -> Element {
+    const INTERACTIVE: &str = "a[href], button, select, textarea, input, label, summary, [role=button], [role=link], [role=tab], \
+        [role=menuitem], [role=checkbox], [role=switch], [role=option], [role=radio]";
+    if el.matches(INTERACTIVE).unwrap_or(false) {
+        return el;
+    }
+    if let Some(up) = el.closest(INTERACTIVE).ok().flatten() {
+        let mut depth = 0;
+        let mut cur = Some(el.clone());
+        while let Some(c) = cur {
+            if c == up {
+                break;
+            }
+            depth += 1;
+            cur = c.parent_element();
+        }
+        if depth <= 4 {
+            return up;
         }
     }
-    let sel = structural_path(el);
-    let n = count(&sel);
-    (Target { selector: sel, fallbacks }, n)
+    match el.closest("svg").ok().flatten() {
+        Some(svg) if el.namespace_uri().as_deref() == Some("http://www.w3.org/2000/svg") => svg,
+        _ => el,
+    }
 }
 
 /// Whether `el` belongs to Guidepost's own UI (the overlay, the designer's panel).
 fn is_own_ui(el: &Element) -> bool {
     el.closest("guidepost-root, guidepost-designer").ok().flatten().is_some()
-}
-
-/// How many elements `sel` matches where the runtime looks for targets: the document, open
-/// shadow roots and same-origin iframes (the overlay excluded). Hidden ones count too: a
-/// duplicate that shows later would make the target ambiguous.
-fn count_matches(rs: &[(Root, Vec<HtmlIFrameElement>)], sel: &str) -> usize {
-    rs.iter().map(|(root, _)| root.query_all(sel).iter().filter(|e| e.closest("guidepost-root").ok().flatten().is_none()).count()).sum()
 }
 
 /// The element an event happened on, inside open shadow roots too (at the document, the
@@ -123,46 +156,6 @@ fn event_element(ev: &web_sys::Event) -> Option<Element> {
     as_element(ev.composed_path().get(0)).or_else(|| ev.target().and_then(|t| as_element(t.into())))
 }
 
-fn looks_generated(id: &str) -> bool {
-    let digits = id.chars().filter(|c| c.is_ascii_digit()).count();
-    digits >= 4 || id.starts_with(':') || id.contains("ember") || id.contains("react")
-}
-
-fn css_ident(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_string() } else { format!("\\{c}") }).collect()
-}
-
-fn structural_path(el: &Element) -> String {
-    let mut parts = Vec::new();
-    let mut cur = Some(el.clone());
-    while let Some(e) = cur {
-        let tag = e.tag_name().to_ascii_lowercase();
-        if tag == "body" || tag == "html" {
-            break;
-        }
-        if let Some(id) = e.get_attribute("id").filter(|id| !id.is_empty() && !looks_generated(id)) {
-            parts.push(format!("#{}", css_ident(&id)));
-            break;
-        }
-        let mut part = tag.clone();
-        if let Some(parent) = e.parent_element() {
-            let kids = parent.children();
-            let same: Vec<Element> = (0..kids.length()).filter_map(|i| kids.item(i)).filter(|k| k.tag_name() == e.tag_name()).collect();
-            if same.len() > 1 {
-                let pos = same.iter().position(|k| k == &e).unwrap_or(0) + 1;
-                part = format!("{tag}:nth-of-type({pos})");
-            }
-        }
-        parts.push(part);
-        cur = e.parent_element();
-        if parts.len() >= 5 {
-            break;
-        }
-    }
-    parts.reverse();
-    parts.join(" > ")
-}
-
 /// Leaves picker mode, answering null.
 pub fn cancel() {
     end_pick(JsValue::NULL);
@@ -171,11 +164,11 @@ pub fn cancel() {
 fn end_pick(result: JsValue) {
     let picker = PICKER.with(|p| p.borrow_mut().take());
     let Some(p) = picker else { return };
-    if let Some(doc) = document() {
+    if let Some(win) = web_sys::window() {
         for (name, l) in &p.listeners {
             let opts = web_sys::EventListenerOptions::new();
             opts.set_capture(true);
-            let _ = doc.remove_event_listener_with_callback_and_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
+            let _ = win.remove_event_listener_with_callback_and_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
         }
     }
     p.highlight.remove();
@@ -196,6 +189,7 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
         .unwrap_or_else(|| PREFERENCES.iter().map(|s| s.to_string()).collect());
     let prefer2 = prefer.clone();
     let doc = document().ok_or("no document")?;
+    let win = web_sys::window().ok_or("no window")?;
     let body = doc.body().ok_or("no body")?;
     let mk = |style: &str| -> Result<web_sys::HtmlElement, String> {
         let e: web_sys::HtmlElement = doc.create_element("div").map_err(|_| "create")?.unchecked_into();
@@ -218,8 +212,12 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
                 return;
             }
             let Some(el) = event_element(&ev) else { return };
+            if el.has_attribute("data-guidepost-picker") || is_own_ui(&el) {
+                return;
+            }
             // The label costs a scan of the page: only when the element changes.
-            if el.has_attribute("data-guidepost-picker") || last.as_ref() == Some(&el) || is_own_ui(&el) {
+            let el = promote(el);
+            if last.as_ref() == Some(&el) {
                 return;
             }
             last = Some(el.clone());
@@ -235,8 +233,11 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             let _ = lb.style().set_property("left", &px(r.x()));
             let _ = lb.style().set_property("top", &px((r.y() - 22.0).max(0.0)));
         });
-        let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-            if !alive() {
+        // The pick happens on the press's release, not on `click`: the browser fires no
+        // click (nor mouse events) at a disabled button or field, which authors point at too
+        // (a Submit that waits for the form). The click that follows is swallowed below.
+        let release = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if !alive() || ev.dyn_ref::<web_sys::MouseEvent>().is_some_and(|m| m.button() != 0) {
                 return;
             }
             let Some(el) = event_element(&ev) else { return };
@@ -246,10 +247,10 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             }
             ev.prevent_default();
             ev.stop_immediate_propagation();
-            let (t, n) = robust_target_with(&el, &prefer2);
+            let (t, n) = robust_target_with(&promote(el), &prefer2);
             let result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
             let js = js_sys::JSON::parse(&result.to_string()).unwrap_or(JsValue::NULL);
-            // Resolve after this event finishes dispatching.
+            // Resolve after this press finishes dispatching (its click included).
             gloo_timers::callback::Timeout::new(0, move || end_pick(js)).forget();
         });
         let key = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
@@ -261,11 +262,23 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
                 gloo_timers::callback::Timeout::new(0, || end_pick(JsValue::NULL)).forget();
             }
         });
-        let listeners = vec![("mouseover".to_string(), mv), ("click".to_string(), click), ("keydown".to_string(), key)];
+        let mut listeners = vec![("mouseover".to_string(), mv), ("pointerup".to_string(), release), ("keydown".to_string(), key)];
+        // The rest of the press: apps open menus, selects and drags on these, and a picking
+        // click must not change the page it names.
+        for name in ["pointerdown", "mousedown", "mouseup", "click", "dblclick", "contextmenu"] {
+            let swallow = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                if alive() && event_element(&ev).is_some_and(|el| !is_own_ui(&el)) {
+                    ev.prevent_default();
+                    ev.stop_immediate_propagation();
+                }
+            });
+            listeners.push((name.to_string(), swallow));
+        }
+        // On the window, in the capture phase: before any listener of the page's.
         for (name, l) in &listeners {
             let opts = web_sys::AddEventListenerOptions::new();
             opts.set_capture(true);
-            let _ = doc.add_event_listener_with_callback_and_add_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
+            let _ = win.add_event_listener_with_callback_and_add_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
         }
         PICKER.with(|p| *p.borrow_mut() = Some(Picker { resolve, highlight: highlight.clone(), label: label.clone(), listeners }));
     });

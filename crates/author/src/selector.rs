@@ -1,0 +1,421 @@
+//! How the picker names an element: pure logic over what the page says about the picked
+//! element and its ancestors. `pick.rs` is the platform: it reads the DOM into [`Node`]s and
+//! answers [`Page::matches`] by querying where the runtime looks for targets.
+//!
+//! The order of preference: the author's attribute families (`data-tour`, `data-testid`,
+//! `id`, `aria-label`), other `data-` attributes, what the element says about itself (a
+//! link's `href`, `title`, `alt`, `placeholder`), then its stable classes. When none of
+//! these is unique on the page, the nearest ancestor that has a unique one anchors the
+//! element's own (`#sidebar a.nav-link`), and only then a structural path below that anchor
+//! (`#sidebar > li:nth-of-type(3) > a`). Names that frameworks generate (`css-1x2y3z`,
+//! `:r1:`, `ember123`) and state classes (`active`, `show`) never appear: they change
+//! between builds or page views, and a selector built on them stops matching.
+
+use guidepost_dom::css_string;
+
+/// The picker's attribute families, in its default order of preference: `data-tour`
+/// (with `data-guide`), `data-testid` (with `data-test`, `data-cy`, `data-qa`), `id`,
+/// `aria-label` (with `name`), and `text` (a text fallback beside the selector).
+pub const PREFERENCES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label", "text"];
+
+/// What the picker knows of one element: its tag (lower case), its attributes in document
+/// order, and its place among its siblings of the same tag (1-based, and how many there are).
+pub struct Node {
+    pub tag: String,
+    pub attrs: Vec<(String, String)>,
+    pub nth_of_type: usize,
+    pub of_type: usize,
+}
+
+impl Node {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where the runtime looks for targets (the document, open shadow roots, same-origin frames).
+pub trait Page {
+    /// How many elements `sel` matches, hidden ones too, and whether the first of them is the
+    /// picked element (the runtime uses the first visible match).
+    fn matches(&self, sel: &str) -> (usize, bool);
+}
+
+/// The most selectors tried for one element: the picker names every element the pointer
+/// moves over, and each try is a query of the whole page.
+const MAX_TRIES: usize = 60;
+/// Anchors are looked for this many levels up; beyond, the path from the top is shorter to
+/// read than an anchor far away.
+const MAX_ANCHOR_DEPTH: usize = 8;
+
+/// Whether an id or a class looks made by a framework or a build, not by a person: React's
+/// `useId` (`:r1:`), Ember's and ExtJS's counters, CSS-in-JS hashes (`css-1x2y3z`,
+/// `sc-AxjAm`, `jsx-123`), CSS modules (`Button_root__3xYzA`), Angular's and Svelte's scoping.
+pub fn looks_generated(name: &str) -> bool {
+    const PREFIXES: [&str; 14] =
+        ["css-", "sc-", "jsx-", "svelte-", "ng-", "_ng", "ember", "ext-", "yui_", "radix-", "headlessui-", "mui-", "rc-", "react-"];
+    if name.is_empty() || name.starts_with(':') || name.contains("react") || PREFIXES.iter().any(|p| name.starts_with(p)) {
+        return true;
+    }
+    // A counter (`item-1042`), or a segment that looks like a hash.
+    name.chars().filter(|c| c.is_ascii_digit()).count() >= 4 || name.split(['-', '_']).any(hashlike)
+}
+
+/// A hash, not a word: letters and digits interleaved (`1hw9j7s`, `a1b2c3`), a digit first
+/// (`3xYzA`), or a short run of letters whose capitals are not word starts (`bdVaJa`, as
+/// styled-components names its classes; `myAreaChart` is camel case, not a hash).
+fn hashlike(seg: &str) -> bool {
+    if seg.len() < 5 {
+        return false;
+    }
+    let b = seg.as_bytes();
+    let switches = b.windows(2).filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit()).count();
+    let alpha = b.iter().any(u8::is_ascii_alphabetic);
+    if switches >= 2 || (b[0].is_ascii_digit() && alpha) {
+        return true;
+    }
+    // A capital (after the first letter) followed by fewer than two small letters.
+    let short_hump =
+        (1..b.len()).any(|i| b[i].is_ascii_uppercase() && b[i + 1..].iter().take_while(|c| c.is_ascii_lowercase()).count() < 2);
+    seg.len() <= 8 && b.iter().all(u8::is_ascii_alphabetic) && short_hump
+}
+
+/// Classes that say what state an element is in (they come and go as the user clicks), and
+/// Tailwind's variants and arbitrary values (`md:flex`, `w-[13px]`).
+fn is_state_class(c: &str) -> bool {
+    const STATES: [&str; 28] = [
+        "active",
+        "show",
+        "showing",
+        "open",
+        "opened",
+        "in",
+        "collapsed",
+        "collapsing",
+        "expanded",
+        "selected",
+        "disabled",
+        "hover",
+        "focus",
+        "focused",
+        "focus-visible",
+        "current",
+        "checked",
+        "toggled",
+        "visible",
+        "hidden",
+        "loading",
+        "loaded",
+        "fade",
+        "animated",
+        "router-link-active",
+        "router-link-exact-active",
+        "nuxt-link-active",
+        "highlighted",
+    ];
+    STATES.contains(&c)
+        || ["is-", "has-", "was-", "animate__", "ng-"].iter().any(|p| c.starts_with(p))
+        || c.contains([':', '[', '/', '!', '.', '#'])
+}
+
+/// Data attributes that hold state or a framework's bookkeeping, not a name.
+fn is_state_data(name: &str) -> bool {
+    name.starts_with("data-v-")
+        || name.starts_with("data-react")
+        || name.starts_with("data-headlessui")
+        || name.starts_with("data-radix")
+        || name.starts_with("data-focus")
+        || name.starts_with("data-hover")
+        || [
+            "data-state",
+            "data-active",
+            "data-selected",
+            "data-open",
+            "data-highlighted",
+            "data-disabled",
+            "data-checked",
+            "data-orientation",
+        ]
+        .contains(&name)
+}
+
+/// `s` as a CSS identifier (`CSS.escape`): a leading digit, or a digit after a leading
+/// hyphen, as a code point; every other character outside `[A-Za-z0-9_-]` with a backslash.
+pub fn css_ident(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        let leading_digit = c.is_ascii_digit() && (i == 0 || (i == 1 && s.starts_with('-')));
+        if leading_digit || c.is_control() {
+            out.push_str(&format!("\\{:x} ", c as u32));
+        } else if c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push('\\');
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The selectors that name `node` by itself, most stable first. `prefer` orders and limits
+/// the author's attribute families (see [`PREFERENCES`]).
+pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
+    let tag = &node.tag;
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for family in prefer {
+        match family.as_str() {
+            "data-tour" | "data-testid" => {
+                let names: &[&str] =
+                    if family == "data-tour" { &["data-tour", "data-guide"] } else { &["data-testid", "data-test", "data-cy", "data-qa"] };
+                for a in names {
+                    if let Some(v) = node.attr(a) {
+                        add(format!("[{a}={}]", css_string(v)));
+                    }
+                }
+            }
+            "id" => {
+                if let Some(id) = node.attr("id").filter(|id| !looks_generated(id)) {
+                    add(format!("#{}", css_ident(id)));
+                }
+            }
+            "aria-label" => {
+                for a in ["aria-label", "name"] {
+                    if let Some(v) = node.attr(a) {
+                        add(format!("{tag}[{a}={}]", css_string(v)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (n, v) in &node.attrs {
+        if n.starts_with("data-") && !is_state_data(n) && !v.is_empty() && v.len() < 60 && !looks_generated(v) {
+            add(format!("[{n}={}]", css_string(v)));
+        }
+    }
+    // What the element says about itself. A link's `href` is only a name when it goes
+    // somewhere: not `#`, not script, not a long URL with a query (session ids, tracking).
+    if let Some(href) = node.attr("href").filter(|h| tag == "a" && *h != "#" && !h.starts_with("javascript:") && h.len() <= 80) {
+        add(format!("a[href={}]", css_string(href)));
+    }
+    for a in ["title", "alt", "placeholder", "for"] {
+        if let Some(v) = node.attr(a).filter(|v| v.len() <= 60) {
+            add(format!("{tag}[{a}={}]", css_string(v)));
+        }
+    }
+    let classes: Vec<&str> = node
+        .attr("class")
+        .map(|c| c.split_whitespace().filter(|c| !is_state_class(c) && !looks_generated(c)).take(4).collect())
+        .unwrap_or_default();
+    for c in &classes {
+        add(format!("{tag}.{}", css_ident(c)));
+    }
+    if classes.len() > 1 {
+        add(format!("{tag}{}", classes.iter().map(|c| format!(".{}", css_ident(c))).collect::<String>()));
+    }
+    if let Some(t) = node.attr("type").filter(|_| matches!(tag.as_str(), "input" | "button")) {
+        add(format!("{tag}[type={}]", css_string(t)));
+    }
+    if let Some(r) = node.attr("role") {
+        add(format!("{tag}[role={}]", css_string(r)));
+    }
+    out
+}
+
+/// One step of a structural path: the tag, with its place when it has siblings of that tag.
+fn step(node: &Node) -> String {
+    if node.of_type > 1 {
+        format!("{}:nth-of-type({})", node.tag, node.nth_of_type)
+    } else {
+        node.tag.clone()
+    }
+}
+
+/// The structural path from `path[top]` down to the element, `>`-joined.
+fn structural(path: &[Node], top: usize) -> String {
+    path[..=top].iter().rev().map(step).collect::<Vec<_>>().join(" > ")
+}
+
+/// A selector for the element `path[0]` (`path[1..]` are its ancestors, nearest first, up to
+/// but not including `body`, or up to the top of its shadow root), and how many elements it
+/// matches. Unique and pointing at the element whenever the page allows it.
+pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> (String, usize) {
+    let Some(el) = path.first() else { return (String::new(), 0) };
+    let mut tries = 0;
+    let mut try_sel = |sel: &str| -> (usize, bool) {
+        tries += 1;
+        if tries > MAX_TRIES {
+            return (0, false);
+        }
+        page.matches(sel)
+    };
+    let own = candidates(el, prefer);
+    let mut tails: Vec<String> = Vec::new();
+    for c in &own {
+        match try_sel(c) {
+            (1, true) => return (c.clone(), 1),
+            (n, _) if n > 1 && tails.len() < 3 => tails.push(c.clone()),
+            _ => {}
+        }
+    }
+    tails.push(el.tag.clone());
+    // The nearest ancestor with a unique name of its own anchors the element.
+    for depth in 1..path.len().min(MAX_ANCHOR_DEPTH + 1) {
+        let anchors: Vec<String> = candidates(&path[depth], prefer).into_iter().take(4).collect();
+        for a in anchors {
+            if try_sel(&a).0 != 1 {
+                continue;
+            }
+            for t in &tails {
+                let sel = format!("{a} {t}");
+                if try_sel(&sel) == (1, true) {
+                    return (sel, 1);
+                }
+            }
+            // Unique, so the structural path below it names exactly one element.
+            let sel = format!("{a} > {}", structural(path, depth - 1));
+            return match try_sel(&sel) {
+                (n, true) => (sel, n),
+                _ => fallback(path, page),
+            };
+        }
+    }
+    fallback(path, page)
+}
+
+/// The structural path from the top of the element's tree (below `body`).
+fn fallback(path: &[Node], page: &impl Page) -> (String, usize) {
+    let sel = structural(path, path.len() - 1);
+    let sel = if path.last().is_some_and(|top| top.tag != "html") && !sel.is_empty() { format!("body > {sel}") } else { sel };
+    let (n, _) = page.matches(&sel);
+    if n == 0 {
+        // In a shadow root there is no `body` above: the path alone.
+        let bare = structural(path, path.len() - 1);
+        let n = page.matches(&bare).0;
+        return (bare, n);
+    }
+    (sel, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(tag: &str, attrs: &[(&str, &str)]) -> Node {
+        Node { tag: tag.into(), attrs: attrs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(), nth_of_type: 1, of_type: 1 }
+    }
+
+    fn all_families() -> Vec<String> {
+        PREFERENCES.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Names seen on real apps, and whether the picker must treat them as generated.
+    #[test]
+    fn generated_names_are_told_from_names_people_give() {
+        let check = |name: &str, want: bool| assert_eq!(looks_generated(name), want, "{name}");
+        for name in [
+            ":r1:",               // React useId
+            ":R2mqm:",            // React 18 useId
+            "ember1042",          // Ember
+            "ext-gen1234",        // ExtJS
+            "css-1hw9j7s",        // emotion (MUI)
+            "sc-AxjAm",           // styled-components
+            "sc-bdVaJa",          // styled-components
+            "jsx-2893512",        // styled-jsx
+            "svelte-1x2y3z4",     // Svelte scoping
+            "Button_root__3xYzA", // CSS modules
+            "mui-123",            // MUI ids
+            "radix-:r3:",         // Radix
+            "headlessui-menu-button-3",
+            "rc-tabs-0-tab-1", // Ant Design
+            "btn-839201",      // a counter
+            "a1b2c3d4",        // a hash
+            "react-select-2-input",
+            "kEAMpA", // styled-components, the second class
+            "bdVaJa",
+        ] {
+            check(name, true);
+        }
+        for name in [
+            "sidebar",
+            "accordionSidebar",
+            "nav-link",
+            "btn-primary",
+            "col-xl-3",
+            "mb-4",
+            "h-100",
+            "sidebarToggle",
+            "dataTable_filter",
+            "myAreaChart",
+            "text-gray-800",
+            "border-left-primary",
+            "MuiButton-root",
+            "v-list-item",
+            "p-2",
+            "w-64",
+            "userDropdown",
+            "card-body",
+            "h5",
+            "myPieChart",
+            "navBar",
+            "step1",
+            "tab-2",
+            "chart12",
+        ] {
+            check(name, false);
+        }
+    }
+
+    #[test]
+    fn state_classes_and_tailwind_variants_are_left_out() {
+        let c = candidates(&node("li", &[("class", "nav-item active show md:flex w-[13px] is-open")]), &all_families());
+        assert_eq!(c, vec!["li.nav-item".to_string()]);
+    }
+
+    /// Each fixture: an element, and the selectors the picker tries for it, in order.
+    #[test]
+    fn candidates_come_most_stable_first() {
+        let check = |name: &str, n: Node, want: &[&str]| assert_eq!(candidates(&n, &all_families()), want, "{name}");
+        check(
+            "families first, then other data attributes",
+            node("button", &[("class", "btn"), ("data-x", "y"), ("id", "save"), ("data-tour", "save-btn")]),
+            &[r#"[data-tour="save-btn"]"#, "#save", r#"[data-x="y"]"#, "button.btn"],
+        );
+        check(
+            "a link by where it goes",
+            node("a", &[("class", "nav-link collapsed"), ("href", "charts.html")]),
+            &[r#"a[href="charts.html"]"#, "a.nav-link"],
+        );
+        check("a link to nowhere is not named by it", node("a", &[("href", "#"), ("class", "dropdown-toggle")]), &["a.dropdown-toggle"]);
+        check(
+            "an input by its placeholder and type",
+            node("input", &[("type", "text"), ("class", "form-control bg-light"), ("placeholder", "Search for...")]),
+            &[
+                r#"input[placeholder="Search for..."]"#,
+                "input.form-control",
+                "input.bg-light",
+                "input.form-control.bg-light",
+                r#"input[type="text"]"#,
+            ],
+        );
+        check(
+            "generated ids, classes and data values are skipped",
+            node("div", &[("id", ":r5:"), ("class", "css-1x2y3z MuiBox-root"), ("data-state", "open"), ("data-key", "a1b2c3d4")]),
+            &["div.MuiBox-root"],
+        );
+        check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
+    }
+
+    #[test]
+    fn identifiers_are_escaped_as_css_escape_does() {
+        for (raw, want) in
+            [("plain-id_1", "plain-id_1"), ("9lives", r"\39 lives"), ("-5x", r"-\35 x"), ("a.b:c", r"a\.b\:c"), ("naïve", "naïve")]
+        {
+            assert_eq!(css_ident(raw), want, "{raw}");
+        }
+    }
+}
