@@ -29,7 +29,15 @@ pub fn rehome() {
     let Some(shadow) = shadow() else { return };
     let host = shadow.host();
     let Some(doc) = document() else { return };
-    let Some(parent) = page_modal(&doc, &host).or_else(|| doc.body().map(Into::into)) else { return };
+    // A modal library that hides the rest of the page hid the host with it. The step on
+    // screen is what the user is to read and use: the marks go, and the host goes into the
+    // modal (when the library does not mark it `aria-modal`, the marks are how it is known).
+    let hidden = host.get_attribute("aria-hidden").as_deref() == Some("true") || host.has_attribute("inert");
+    if hidden {
+        let _ = host.remove_attribute("aria-hidden");
+        let _ = host.remove_attribute("inert");
+    }
+    let Some(parent) = page_modal(&doc, &host, hidden).or_else(|| doc.body().map(Into::into)) else { return };
     if host.is_connected() && host.parent_node().as_ref() == Some(parent.as_ref()) {
         return;
     }
@@ -55,7 +63,13 @@ pub fn rehome() {
 /// outside either could not be used, or not from the keyboard. Last, a modal inside a web
 /// component's shadow root, which no selector on the document reaches: the one that holds
 /// the keyboard focus, or the host ([`modal_above`]).
-fn page_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sys::Element> {
+///
+/// `hidden`: the page had hidden the host (`aria-hidden="true"` or `inert` on it, as MUI's
+/// Modal, react-modal and Headless UI do to every other child of the body while their modal
+/// is open). Then a `[role=dialog]` that holds the focus is a modal too, though it says so
+/// nowhere else (MUI's dialogs carry no `aria-modal`, and their focus trap pulls the focus
+/// back from anything outside them).
+fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool) -> Option<web_sys::Element> {
     let all = |selector: &str| -> Vec<web_sys::Element> {
         let Ok(list) = doc.query_selector_all(selector) else { return Vec::new() };
         (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).collect()
@@ -76,7 +90,8 @@ fn page_modal(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sy
         }
         el
     });
-    start.and_then(|el| modal_above(el, host)).or_else(|| modal_above(host.clone(), host))
+    // The host stays in a `[role=dialog]` it was moved into, while that is open.
+    start.and_then(|el| modal_above(el, host, hidden)).or_else(|| modal_above(host.clone(), host, true))
 }
 
 /// Visible, and not made inert by a modal above it.
@@ -88,13 +103,16 @@ fn usable(el: &web_sys::Element) -> bool {
 /// components (Shoelace's `<sl-dialog>`, Material's dialogs) keep their `aria-modal` panel or
 /// `<dialog>` in their shadow root, and their focus traps keep the focus inside it. Up from
 /// the deepest focused element (or the host), through slots, parents and shadow hosts; the
-/// host itself is passed over. O(depth), no search of the page.
-fn modal_above(el: web_sys::Element, host: &web_sys::Element) -> Option<web_sys::Element> {
+/// host itself is passed over. With `dialogs`, a `[role=dialog]` or `[role=alertdialog]`
+/// counts as a modal too. O(depth), no search of the page.
+fn modal_above(el: web_sys::Element, host: &web_sys::Element, dialogs: bool) -> Option<web_sys::Element> {
     let mut at = Some(el);
     while let Some(e) = at {
         // Two selectors, not one list: a browser without `:modal` throws on the list, and
         // would lose the `aria-modal` test with it.
-        let modal = e.matches("dialog:modal").unwrap_or(false) || e.matches("[aria-modal=true]").unwrap_or(false);
+        let modal = e.matches("dialog:modal").unwrap_or(false)
+            || e.matches("[aria-modal=true]").unwrap_or(false)
+            || (dialogs && e.matches("[role=dialog], [role=alertdialog]").unwrap_or(false));
         if e != *host && modal && usable(&e) {
             return Some(e);
         }

@@ -1,0 +1,101 @@
+// Guidepost on an app built from MUI (Material UI 5, React 18, emotion), installed from npm
+// and bundled with esbuild as a React team ships it; the stub and the script tag pasted in
+// its page. MUI's Dialog carries no `aria-modal`: while it is open, MUI's Modal sets
+// `aria-hidden` on every other child of the body and its focus trap pulls the focus back
+// from anything outside the dialog. Its classes are emotion's hashes (`css-1x2y3z`) and its
+// ids React's (`:r1:`).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { serveStatic, launch, openPage, dialog, events, kinds, guide } from "./harness.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
+let server, browser, bundle;
+let guides = [];
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>MUI app</title>
+<script>\n${stub}</script>
+<script async src="/dist/guidepost.js"></script>
+<script>Guidepost.init({ guides: "/mui-guides.json" }); Guidepost.identify("mui-user", {});</script>
+</head><body><div id="root"></div><script src="/mui/app.js"></script></body></html>`;
+
+before(async () => {
+  const built = await esbuild.build({
+    entryPoints: [path.join(root, "tests/e2e/pages/mui-app.jsx")], bundle: true, minify: true, write: false, format: "iife",
+    define: { "process.env.NODE_ENV": '"production"' }, logLevel: "silent",
+  });
+  bundle = built.outputFiles[0].text;
+  server = await serveStatic((req, res) => {
+    const url = new URL(req.url, "http://x");
+    const answer = (type, body) => { res.writeHead(200, { "content-type": type }); res.end(body); return true; };
+    if (url.pathname === "/mui-guides.json") return answer("application/json", JSON.stringify(guides));
+    if (url.pathname === "/mui/") return answer("text/html", PAGE);
+    if (url.pathname === "/mui/app.js") return answer("text/javascript", bundle);
+    return false;
+  });
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+test("regression: MUI's Dialog hid the step inside it from assistive technology and trapped the keyboard away from it", async () => {
+  guides = [guide("mui-settings", [
+    { id: "open", kind: "tooltip", title: "Settings", body: "Open them.", target: { selector: "button.MuiButton-containedPrimary" }, advance: { on: "click" } },
+    { id: "name", kind: "tooltip", title: "Team name", body: "Type your team's name.", target: { selector: ".MuiDialog-root input" } },
+    { id: "save", kind: "tooltip", title: "Save", body: "Then save.", target: { selector: ".MuiDialogActions-root button:last-child" } },
+  ], { trigger: { type: "page_view" } })];
+  const { page, errors } = await openPage(browser, `${server.base}/mui/`);
+  await dialog(page).getByRole("heading", { name: "Settings" }).waitFor();
+  await page.getByRole("button", { name: "Open settings" }).click();
+  // By role: a step under the page's `aria-hidden` is not in the accessibility tree at all.
+  await dialog(page).getByRole("heading", { name: "Team name" }).waitFor();
+  assert.deepEqual(await page.locator("guidepost-root").evaluate((h) => [h.getAttribute("aria-hidden"), h.closest("[role=dialog]") !== null]), [null, true]);
+  // The keyboard user tabs from the dialog's field to the step's button; MUI's trap keeps it.
+  const onNext = () => page.evaluate(() => document.activeElement?.tagName === "GUIDEPOST-ROOT" && document.activeElement.shadowRoot.activeElement?.textContent === "Next");
+  await page.getByRole("textbox", { name: "Team name" }).focus();
+  for (let i = 0; i < 12 && !(await onNext()); i++) await page.keyboard.press("Tab");
+  assert.equal(await onNext(), true, "Tab reaches the step's Next button");
+  await page.keyboard.press("Enter");
+  await dialog(page).getByRole("heading", { name: "Save" }).waitFor();
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(kinds(await events(page)).slice(-4), ["step_completed:name", "step_viewed:save", "step_completed:save", "guide_completed:save"]);
+  // The app still works: its dialog closes, and the rest of the page is shown again.
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator(".MuiDialog-root").waitFor({ state: "detached" });
+  assert.equal(await page.locator("body > [aria-hidden=true]").count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+test("regression: picking MUI components gave selectors whose first match was another element; now each names the one clicked, with no emotion hash or React id", async () => {
+  guides = [];
+  const { page, errors } = await openPage(browser, `${server.base}/mui/`);
+  await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  // What the author clicks, and the element the picked selector must name.
+  const cases = [
+    ["the Reports tab's label", page.getByRole("tab", { name: "Reports" }), "[role=tab]:nth-child(2)"],
+    ["the Invite button", page.getByRole("button", { name: "Invite" }), "header .MuiButton-root"],
+    ["the notifications badge", page.locator(".MuiBadge-badge"), "button[aria-label=notifications]"],
+    ["the Drafts item's text", page.getByText("Drafts"), ".MuiListItemButton-root:nth-child(2)"],
+    ["the users figure", page.getByText("318"), ".MuiCard-root:nth-of-type(2) .MuiTypography-h4"],
+    ["the search field", page.getByRole("textbox", { name: "Search" }), ".MuiTextField-root input"],
+  ];
+  for (const [what, locator, want] of cases) {
+    const picked = page.evaluate(() => Guidepost.pick());
+    await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+    const box = await locator.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const { selector, matches } = await picked;
+    const named = await page.evaluate(({ selector, want }) => {
+      const all = document.querySelectorAll(selector);
+      return { count: all.length, same: all[0] === document.querySelector(want) };
+    }, { selector, want });
+    assert.deepEqual([named, matches], [{ count: 1, same: true }, 1], `${what}: ${selector}`);
+    assert.doesNotMatch(selector, /css-|sc-|:r|\\:/, `${what}: ${selector} has no generated name`);
+  }
+  assert.equal(await page.getByRole("tab", { selected: true }).textContent(), "Overview", "picking did not switch tabs");
+  assert.deepEqual(errors, []);
+});
