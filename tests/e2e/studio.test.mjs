@@ -393,3 +393,41 @@ test("every example guide opens in every tab of the editor without errors, and u
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("regression: with the app's modal open (SB Admin 2's logout dialog), the designer's fields lost every key to the modal's focus trap", async () => {
+  const admin = (method, url, body) => fetch(collector.base + url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const draft = { id: "sb-modal", name: "SB modal tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] };
+  assert.equal((await admin("PUT", "/v1/guides/sb-modal/draft", draft)).status, 200);
+  const t = await admin("POST", "/v1/design/tokens", { guide_id: "sb-modal", url: `${thirdParty.base}/sb/index.html` });
+  assert.equal(t.status, 200, JSON.stringify(t.body));
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, t.body.url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  await panel.waitFor();
+  // The author opens the app's logout dialog (Bootstrap's modal: it pulls back any focus
+  // that leaves it) to put a step on its button.
+  // (Opened by its own script: the panel sits over the user menu's link.)
+  await page.evaluate(() => { jQuery("#logoutModal").on("shown.bs.modal", () => { window.__shown = true; }).modal("show"); });
+  await page.waitForFunction(() => window.__shown);
+  await panel.getByRole("button", { name: "Add step" }).click();
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  await page.locator("#logoutModal .btn-primary").click();
+  await panel.locator("li[data-step-index='1']").waitFor();
+  // The author types the step's title in the designer, the dialog still open.
+  const title = panel.locator("li[data-step-index='1'] input[name=designer-title]");
+  await title.selectText();
+  await page.keyboard.type("Sign out here");
+  assert.equal(await title.inputValue(), "Sign out here");
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const saved = await admin("GET", "/v1/guides/sb-modal/draft");
+  assert.equal(saved.body.json.steps[1].title, "Sign out here");
+  const named = await page.evaluate((s) => { const all = document.querySelectorAll(s); return all.length === 1 && all[0] === document.querySelector("#logoutModal .btn-primary"); }, saved.body.json.steps[1].target.selector);
+  assert.equal(named, true, `${saved.body.json.steps[1].target.selector} names the dialog's Logout button`);
+  // The dialog closed, the panel is back in the body.
+  await page.evaluate(() => jQuery("#logoutModal").modal("hide"));
+  await page.waitForFunction(() => document.querySelector("guidepost-designer").parentElement === document.body);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

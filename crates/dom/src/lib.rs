@@ -7,6 +7,7 @@
 //! of its own, [`alive`], which each module's panic hook clears so that its listeners and
 //! timers stop calling in.
 
+pub mod modal;
 #[cfg(all(target_arch = "wasm32", any(test, feature = "test-support")))]
 pub mod test_support;
 

@@ -103,6 +103,7 @@ pub fn mount(base: String, session: String, guide_id: String) {
     if let Some(h) = host.dyn_ref::<web_sys::HtmlElement>() {
         let _ = js_sys::Reflect::get(h, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(h));
     }
+    crate::panel_host::keep_reachable(&host);
     let api = Api { base, credential: session };
     let container: web_sys::HtmlElement = container.unchecked_into();
     leptos::mount::mount_to(container, move || view! { <Panel api=api guide_id=guide_id /> }).forget();

@@ -21,6 +21,8 @@ pub mod editor;
 #[cfg(target_arch = "wasm32")]
 pub mod fields;
 #[cfg(target_arch = "wasm32")]
+mod panel_host;
+#[cfg(target_arch = "wasm32")]
 pub mod panels;
 #[cfg(target_arch = "wasm32")]
 pub mod targeting;

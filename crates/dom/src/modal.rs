@@ -1,0 +1,110 @@
+//! The modal the page shows, where Guidepost's own UI (the overlay's host, the designer's
+//! panel) must sit to be usable while it is open: outside it, a modal `<dialog>` makes it
+//! inert, and scripted modals hide it from assistive technology and pull the focus back
+//! from it.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The modal the page shows. First its open modal `<dialog>`s (`dialog:modal`; `:modal`
+/// alone also matches a fullscreen element, a `<video>` maybe): `showModal()` makes
+/// everything outside the dialog inert and puts it above the host in the top layer. Else
+/// the elements marked `aria-modal="true"` that are visible and not inert (scripted modals:
+/// Bootstrap's, Radix's, Headless UI's, react-modal's), whose focus traps pull focus back
+/// into them and whose libraries may hide everything else from assistive technology. A step
+/// outside either could not be used, or not from the keyboard. Last, a modal inside a web
+/// component's shadow root, which no selector on the document reaches: the one that holds
+/// the keyboard focus, or `host` ([`modal_above`]).
+///
+/// `hidden`: the page had hidden the host (`aria-hidden="true"` or `inert` on it, as MUI's
+/// Modal, react-modal and Headless UI do to every other child of the body while their modal
+/// is open). Then a `[role=dialog]` that holds the focus is a modal too, though it says so
+/// nowhere else (MUI's dialogs carry no `aria-modal`, and their focus trap pulls the focus
+/// back from anything outside them).
+pub fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool) -> Option<web_sys::Element> {
+    let all = |selector: &str| -> Vec<web_sys::Element> {
+        let Ok(list) = doc.query_selector_all(selector) else { return Vec::new() };
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).collect()
+    };
+    let dialogs = all("dialog:modal");
+    if !dialogs.is_empty() {
+        return topmost(doc, host, dialogs);
+    }
+    let scripted: Vec<_> = all("[aria-modal=true]").into_iter().filter(usable).collect();
+    if !scripted.is_empty() {
+        return topmost(doc, host, scripted);
+    }
+    // The modal that holds the focus; else the one that holds the host, still open (the
+    // focus can fall to the body while a component's modal stays open: a click on its text).
+    let start = doc.active_element().map(|mut el| {
+        while let Some(inner) = el.shadow_root().and_then(|s| s.active_element()) {
+            el = inner;
+        }
+        el
+    });
+    // The host stays in a `[role=dialog]` it was moved into, while that is open.
+    start.and_then(|el| modal_above(el, host, hidden)).or_else(|| modal_above(host.clone(), host, true))
+}
+
+/// Visible, and not made inert by a modal above it.
+fn usable(el: &web_sys::Element) -> bool {
+    visible(el) && el.closest("[inert]").ok().flatten().is_none()
+}
+
+/// The nearest modal above `el` in the flat tree, through open shadow roots: web
+/// components (Shoelace's `<sl-dialog>`, Material's dialogs) keep their `aria-modal` panel or
+/// `<dialog>` in their shadow root, and their focus traps keep the focus inside it. Up from
+/// the deepest focused element (or the host), through slots, parents and shadow hosts; the
+/// host itself is passed over. With `dialogs`, a `[role=dialog]` or `[role=alertdialog]`
+/// counts as a modal too. O(depth), no search of the page.
+fn modal_above(el: web_sys::Element, host: &web_sys::Element, dialogs: bool) -> Option<web_sys::Element> {
+    let mut at = Some(el);
+    while let Some(e) = at {
+        // Two selectors, not one list: a browser without `:modal` throws on the list, and
+        // would lose the `aria-modal` test with it.
+        let modal = e.matches("dialog:modal").unwrap_or(false)
+            || e.matches("[aria-modal=true]").unwrap_or(false)
+            || (dialogs && e.matches("[role=dialog], [role=alertdialog]").unwrap_or(false));
+        if e != *host && modal && usable(&e) {
+            return Some(e);
+        }
+        // Up the flat tree, as it renders: a slotted element to its slot (the focus is
+        // often on the component's light-DOM content, shown inside its shadow dialog), a
+        // shadow root to its host.
+        at = e
+            .assigned_slot()
+            .map(Into::into)
+            .or_else(|| e.parent_element())
+            .or_else(|| e.parent_node()?.dyn_into::<web_sys::ShadowRoot>().ok().map(|s| s.host()));
+    }
+    None
+}
+
+/// `checkVisibility({ visibilityProperty: true })`, or a box with a size where that is missing.
+fn visible(el: &web_sys::Element) -> bool {
+    let check = js_sys::Reflect::get(el, &JsValue::from_str("checkVisibility")).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(f) = check {
+        let opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&opts, &JsValue::from_str("visibilityProperty"), &JsValue::TRUE);
+        return f.call1(el, &opts).ok().and_then(|v| v.as_bool()).unwrap_or(true);
+    }
+    let r = el.get_bounding_client_rect();
+    r.width() > 0.0 && r.height() > 0.0
+}
+
+/// Of several open modals, the one on top: the one whose own content is what lies under its
+/// centre (the host aside), since a modal opened from another covers it, wherever either sits
+/// in the document. The last in document order when no hit test tells.
+fn topmost(doc: &web_sys::Document, host: &web_sys::Element, mut modals: Vec<web_sys::Element>) -> Option<web_sys::Element> {
+    if modals.len() > 1 {
+        for m in modals.iter().rev() {
+            let r = m.get_bounding_client_rect();
+            let hits = doc.elements_from_point((r.x() + r.width() / 2.0) as f32, (r.y() + r.height() / 2.0) as f32);
+            let under = hits.iter().filter_map(|v| v.dyn_into::<web_sys::Element>().ok()).find(|e| e != host);
+            if under.is_some_and(|e| m.contains(Some(&e))) {
+                return Some(m.clone());
+            }
+        }
+    }
+    modals.pop()
+}

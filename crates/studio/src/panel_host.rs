@@ -1,0 +1,61 @@
+//! Where the designer's panel lives in the author's app, and what the app's modals do to it.
+//! The author opens the app's own dialogs to put steps in them, and keeps typing in the
+//! panel meanwhile:
+//! - a modal `<dialog>` (`showModal()`) makes everything outside it inert, top layer
+//!   included, and scripted modals' focus traps (Bootstrap's, MUI's, whatever phase they
+//!   listen in) pull the focus back into their modal: the host goes into the page's modal
+//!   while it is open (`guidepost_dom::modal::page_modal`, as the overlay's host does), and
+//!   back to the body after;
+//! - modal libraries hide everything else from assistive technology or make it inert
+//!   (`aria-hidden`, `inert` on the body's other children): the host drops those marks.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Keeps `host` (the panel's, shown as a popover) reachable for the page's lifetime.
+pub fn keep_reachable(host: &web_sys::Element) {
+    let Some(doc) = host.owner_document() else { return };
+    let Some(root) = doc.document_element() else { return };
+    let h = host.clone();
+    let on_change = Closure::<dyn FnMut()>::new(move || rehome(&h));
+    let Ok(observer) = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()) else { return };
+    on_change.forget();
+    let opts = web_sys::MutationObserverInit::new();
+    opts.set_subtree(true);
+    opts.set_attributes(true);
+    // What opening and closing a modal changes: `open` (`<dialog>`), `aria-modal`
+    // (Bootstrap sets it on show), the marks on the rest of the page, `class` (a scripted
+    // modal shown or hidden by one), and the modal's own insertion (portals).
+    opts.set_child_list(true);
+    let names = js_sys::Array::new();
+    for n in ["open", "aria-modal", "aria-hidden", "inert", "class"] {
+        names.push(&n.into());
+    }
+    opts.set_attribute_filter(&names);
+    let _ = observer.observe_with_options(&root, &opts);
+}
+
+/// Drops the page's marks from the host and puts it in the page's modal, or back in the
+/// body. Moving it closes its popover: it is shown again.
+fn rehome(host: &web_sys::Element) {
+    let hidden = host.get_attribute("aria-hidden").as_deref() == Some("true") || host.has_attribute("inert");
+    if hidden {
+        let _ = host.remove_attribute("aria-hidden");
+        let _ = host.remove_attribute("inert");
+    }
+    let Some(doc) = host.owner_document() else { return };
+    let Some(parent) = guidepost_dom::modal::page_modal(&doc, host, hidden).or_else(|| doc.body().map(Into::into)) else { return };
+    if host.parent_node().as_ref() == Some(parent.as_ref()) {
+        return;
+    }
+    // Moving blurs what had focus in the panel (the field the author types in): focused again.
+    let focused = host.shadow_root().and_then(|s| s.active_element());
+    let _ = parent.append_child(host);
+    if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+    let show = js_sys::Reflect::get(host, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(f) = show {
+        let _ = f.call0(host);
+    }
+}
