@@ -2,7 +2,7 @@
 // mode the picker names every element the pointer moves over (the label beside the outline),
 // which costs up to 60 queries of the page. This times that naming for every element of
 // real pages: SB Admin 2's dashboard and tables (startbootstrap-sb-admin-2) and the MUI app
-// of mui.test.mjs, by dispatching `mouseover` at each element in turn (the picker's handler
+// of ui-libraries.test.mjs, by dispatching `mouseover` at each element in turn (the picker's handler
 // runs synchronously inside dispatchEvent).
 // Usage: node tests/e2e/bench-picker.mjs   (needs dist/ built)
 import fs from "node:fs";

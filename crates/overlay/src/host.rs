@@ -54,6 +54,26 @@ pub fn rehome() {
     }
 }
 
+/// Marks a press released on the step as handled (`preventDefault` on its `pointerup`, in
+/// the window's capture phase, before any listener of the page's). Headless UI's dialogs
+/// and menus close on a press outside their panel and skip a handled one: the host sits
+/// inside the dialog's root, not inside its panel, so a click on the step's Next closed the
+/// app's dialog under the tour. Nothing else is affected: a `pointerup`'s default action is
+/// none, and the click still follows.
+pub fn claim_presses(host: &web_sys::Element) {
+    let Some(win) = web_sys::window() else { return };
+    let host = host.clone();
+    let on_up = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if guidepost_dom::alive() && ev.composed_path().includes(&host, 0) {
+            ev.prevent_default();
+        }
+    });
+    let opts = web_sys::AddEventListenerOptions::new();
+    opts.set_capture(true);
+    let _ = win.add_event_listener_with_callback_and_add_event_listener_options("pointerup", on_up.as_ref().unchecked_ref(), &opts);
+    on_up.forget();
+}
+
 /// Undoes the zoom the host inherits from a `zoom` on `<html>`, `<body>` or the modal it sits
 /// in (some apps shrink their whole UI so): the box is placed in the viewport's pixels, which
 /// a zoomed host would scale, so it would land off its target and shrink with the page.

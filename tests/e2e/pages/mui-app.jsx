@@ -1,5 +1,5 @@
 // A small app built from MUI (Material UI 5) components, as a React team writes one: an app
-// bar, tabs, a list, cards, text fields and a Dialog. mui.test.mjs bundles it with esbuild.
+// bar, tabs, a list, cards, text fields and a Dialog. ui-libraries.test.mjs bundles it with esbuild.
 import * as React from "react";
 import { createRoot } from "react-dom/client";
 import { AppBar, Toolbar, Typography, Button, Dialog, DialogTitle, DialogContent, DialogActions, TextField, Tabs, Tab, List, ListItemButton, ListItemText, Box, IconButton, Badge, Card, CardContent } from "@mui/material";

@@ -1,9 +1,11 @@
-// Guidepost on an app built from MUI (Material UI 5, React 18, emotion), installed from npm
-// and bundled with esbuild as a React team ships it; the stub and the script tag pasted in
-// its page. MUI's Dialog carries no `aria-modal`: while it is open, MUI's Modal sets
-// `aria-hidden` on every other child of the body and its focus trap pulls the focus back
-// from anything outside the dialog. Its classes are emotion's hashes (`css-1x2y3z`) and its
-// ids React's (`:r1:`).
+// Guidepost on apps built from React component libraries, installed from npm and bundled
+// with esbuild as a React team ships them; the stub and the script tag pasted in the page.
+// - MUI (Material UI 5, emotion): its Dialog carries no `aria-modal`; while it is open, MUI's
+//   Modal sets `aria-hidden` on every other child of the body and its focus trap pulls the
+//   focus back from anything outside the dialog. Its classes are emotion's hashes
+//   (`css-1x2y3z`) and its ids React's (`:r1:`).
+// - Headless UI 2 (Tailwind Labs): its Dialog closes on a press outside its panel, and the
+//   step sits in the dialog's root, beside the panel.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -14,28 +16,32 @@ import { serveStatic, launch, openPage, dialog, events, kinds, guide } from "./h
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
-let server, browser, bundle;
+let server, browser;
+const bundles = {};
 let guides = [];
 
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>MUI app</title>
+/** The page of app `name`: the customer's paste, then the app's bundle. */
+const page = (name) => `<!doctype html><html><head><meta charset="utf-8"><title>${name} app</title>
 <script>\n${stub}</script>
 <script async src="/dist/guidepost.js"></script>
-<script>Guidepost.init({ guides: "/mui-guides.json" }); Guidepost.identify("mui-user", {});</script>
-</head><body><div id="root"></div><script src="/mui/app.js"></script></body></html>`;
+<script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
+</head><body><div id="root"></div><script src="/${name}/app.js"></script></body></html>`;
 
 before(async () => {
-  const built = await esbuild.build({
-    entryPoints: [path.join(root, "tests/e2e/pages/mui-app.jsx")], bundle: true, minify: true, write: false, format: "iife",
-    define: { "process.env.NODE_ENV": '"production"' }, logLevel: "silent",
-  });
-  bundle = built.outputFiles[0].text;
+  for (const name of ["mui", "headless"]) {
+    const built = await esbuild.build({
+      entryPoints: [path.join(root, `tests/e2e/pages/${name}-app.jsx`)], bundle: true, minify: true, write: false, format: "iife",
+      define: { "process.env.NODE_ENV": '"production"' }, logLevel: "silent",
+    });
+    bundles[name] = built.outputFiles[0].text;
+  }
   server = await serveStatic((req, res) => {
     const url = new URL(req.url, "http://x");
     const answer = (type, body) => { res.writeHead(200, { "content-type": type }); res.end(body); return true; };
-    if (url.pathname === "/mui-guides.json") return answer("application/json", JSON.stringify(guides));
-    if (url.pathname === "/mui/") return answer("text/html", PAGE);
-    if (url.pathname === "/mui/app.js") return answer("text/javascript", bundle);
-    return false;
+    if (url.pathname === "/ui-guides.json") return answer("application/json", JSON.stringify(guides));
+    const [, name, file] = url.pathname.split("/");
+    if (!bundles[name]) return false;
+    return file === "app.js" ? answer("text/javascript", bundles[name]) : answer("text/html", page(name));
   });
   browser = await launch();
 });
@@ -97,5 +103,28 @@ test("regression: picking MUI components gave selectors whose first match was an
     assert.doesNotMatch(selector, /css-|sc-|:r|\\:/, `${what}: ${selector} has no generated name`);
   }
   assert.equal(await page.getByRole("tab", { selected: true }).textContent(), "Overview", "picking did not switch tabs");
+  assert.deepEqual(errors, []);
+});
+
+test("regression: a click on the step inside Headless UI's Dialog closed the app's dialog (a press outside its panel) and the tour lost its target", async () => {
+  guides = [guide("hl-project", [
+    { id: "open", kind: "tooltip", title: "New project", body: "Start one.", target: { selector: "#new-project" }, advance: { on: "click" } },
+    { id: "name", kind: "tooltip", title: "Name it", body: "Any name will do.", target: { selector: "#project-name" } },
+    { id: "create", kind: "tooltip", title: "Create", body: "And create it.", target: { selector: "#create" } },
+  ], { trigger: { type: "page_view" } })];
+  const { page, errors } = await openPage(browser, `${server.base}/headless/`);
+  await dialog(page).getByRole("heading", { name: "New project" }).waitFor();
+  await page.locator("#new-project").click();
+  await dialog(page).getByRole("heading", { name: "Name it" }).waitFor();
+  // The mouse user clicks the step's Next: the app's dialog stays open, the tour goes on.
+  await dialog(page).getByRole("button", { name: "Next" }).click();
+  await dialog(page).getByRole("heading", { name: "Create" }).waitFor();
+  assert.equal(await page.locator("#project-name").isVisible(), true, "the app's dialog is still open");
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(kinds(await events(page)).slice(-4), ["step_completed:name", "step_viewed:create", "step_completed:create", "guide_completed:create"]);
+  // A click outside the panel still closes it, as the app means it to.
+  await page.mouse.click(5, 5);
+  await page.locator("#project-name").waitFor({ state: "detached" });
   assert.deepEqual(errors, []);
 });
