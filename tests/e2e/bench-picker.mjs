@@ -40,9 +40,13 @@ try {
     await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
     const r = await page.evaluate(() => {
       const els = [...document.body.querySelectorAll("*")].filter((e) => !e.closest("[data-guidepost-picker]") && e.getBoundingClientRect().width > 0);
+      const over = (e) => e.dispatchEvent(new MouseEvent("mouseover", { bubbles: true, composed: true }));
       const times = els.map((e) => {
+        // The picker names an element once while the pointer stays on it (an icon and its
+        // link are one element to it): the body first, so that each element is named anew.
+        over(document.body);
         const t0 = performance.now();
-        e.dispatchEvent(new MouseEvent("mouseover", { bubbles: true, composed: true }));
+        over(e);
         return performance.now() - t0;
       }).sort((a, b) => a - b);
       const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);

@@ -79,7 +79,7 @@ fn picker_names_are_unique_and_name_the_picked_element() {
         ("a class of an ancestor anchors a shared one", cards, ".border-left-success .h5", "div.border-left-success div.h5", 1),
         ("a duplicated id is anchored by its ancestor", dup, ".col-4 a", "div.col-4 #menuLink", 1),
         (
-            "a path with no names goes up to an anchor, however deep",
+            "a path with no names goes up to an anchor (here seven levels up)",
             deep,
             "div:nth-child(2) p",
             "#gp-test-area > div:nth-of-type(2) > div > div > div > div > div > p",

@@ -74,8 +74,12 @@ fn path_of(el: &Element) -> Vec<Node> {
             })
             .collect();
         let (mut nth, mut of_type) = (1, 1);
-        if let Some(parent) = e.parent_element() {
-            let kids = parent.children();
+        // Siblings under an element, or at the top of a shadow root.
+        let kids = e
+            .parent_element()
+            .map(|p| p.children())
+            .or_else(|| e.parent_node()?.dyn_into::<web_sys::ShadowRoot>().ok().map(|s| s.children()));
+        if let Some(kids) = kids {
             let same: Vec<Element> = (0..kids.length()).filter_map(|i| kids.item(i)).filter(|k| k.tag_name() == e.tag_name()).collect();
             of_type = same.len().max(1);
             nth = same.iter().position(|k| k == &e).unwrap_or(0) + 1;

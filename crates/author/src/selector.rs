@@ -53,7 +53,7 @@ const MAX_ANCHOR_DEPTH: usize = 8;
 pub fn looks_generated(name: &str) -> bool {
     const PREFIXES: [&str; 14] =
         ["css-", "sc-", "jsx-", "svelte-", "ng-", "_ng", "ember", "ext-", "yui_", "radix-", "headlessui-", "mui-", "rc-", "react-"];
-    if name.is_empty() || name.starts_with(':') || name.contains("react") || PREFIXES.iter().any(|p| name.starts_with(p)) {
+    if name.is_empty() || name.starts_with(':') || PREFIXES.iter().any(|p| name.starts_with(p)) {
         return true;
     }
     // A counter (`item-1042`), or a segment that looks like a hash.
@@ -61,8 +61,11 @@ pub fn looks_generated(name: &str) -> bool {
 }
 
 /// A hash, not a word: letters and digits interleaved (`1hw9j7s`, `a1b2c3`), a digit first
-/// (`3xYzA`), or a short run of letters whose capitals are not word starts (`bdVaJa`, as
-/// styled-components names its classes; `myAreaChart` is camel case, not a hash).
+/// (`3xYzA`), or a short run of letters whose case changes three times or more (`bdVaJa`,
+/// `kEAMpA`, as styled-components names its classes). Camel case changes case at most twice
+/// in so few letters (`signIn`, `navBar`, `userID`), and capitals alone never (`LOGIN`). Short
+/// words in a row (`goToTop`) look the same and are taken for a hash: the picker then names
+/// the element otherwise.
 fn hashlike(seg: &str) -> bool {
     if seg.len() < 5 {
         return false;
@@ -73,10 +76,10 @@ fn hashlike(seg: &str) -> bool {
     if switches >= 2 || (b[0].is_ascii_digit() && alpha) {
         return true;
     }
-    // A capital (after the first letter) followed by fewer than two small letters.
-    let short_hump =
-        (1..b.len()).any(|i| b[i].is_ascii_uppercase() && b[i + 1..].iter().take_while(|c| c.is_ascii_lowercase()).count() < 2);
-    seg.len() <= 8 && b.iter().all(u8::is_ascii_alphabetic) && short_hump
+    // A capitalised word's first change (`MuiBox`, `Sidebar`) is not counted.
+    let skip = usize::from(b[0].is_ascii_uppercase() && b[1].is_ascii_lowercase());
+    let case_switches = b[skip..].windows(2).filter(|w| w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase()).count();
+    seg.len() <= 8 && b.iter().all(u8::is_ascii_alphabetic) && case_switches >= 3
 }
 
 /// Classes that say what state an element is in (they come and go as the user clicks), and
@@ -112,8 +115,12 @@ fn is_state_class(c: &str) -> bool {
         "nuxt-link-active",
         "highlighted",
     ];
+    // MUI's global state classes (`Mui-selected`; its component classes are `MuiTab-root`),
+    // jQuery UI's and Kendo's, and modifiers that end in a state (`v-tab--selected`).
+    let last = c.rsplit(['-', '_']).next().unwrap_or(c);
     STATES.contains(&c)
-        || ["is-", "has-", "was-", "animate__", "ng-"].iter().any(|p| c.starts_with(p))
+        || STATES.contains(&last)
+        || ["is-", "has-", "was-", "animate__", "ng-", "Mui-", "ui-state-", "k-state-"].iter().any(|p| c.starts_with(p))
         || c.contains([':', '[', '/', '!', '.', '#'])
 }
 
@@ -134,6 +141,15 @@ fn is_state_data(name: &str) -> bool {
             "data-disabled",
             "data-checked",
             "data-orientation",
+            "data-shrink",
+            "data-side",
+            "data-align",
+            "data-expanded",
+            "data-pressed",
+            "data-popper-placement",
+            "data-popper-escaped",
+            "data-popper-reference-hidden",
+            "data-bs-popper",
         ]
         .contains(&name)
 }
@@ -141,6 +157,9 @@ fn is_state_data(name: &str) -> bool {
 /// `s` as a CSS identifier (`CSS.escape`): a leading digit, or a digit after a leading
 /// hyphen, as a code point; every other character outside `[A-Za-z0-9_-]` with a backslash.
 pub fn css_ident(s: &str) -> String {
+    if s == "-" {
+        return "\\-".into();
+    }
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         let leading_digit = c.is_ascii_digit() && (i == 0 || (i == 1 && s.starts_with('-')));
@@ -194,11 +213,11 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
     }
     for (n, v) in &node.attrs {
         if n.starts_with("data-") && !is_state_data(n) && !v.is_empty() && v.len() < 60 && !looks_generated(v) {
-            add(format!("[{n}={}]", css_string(v)));
+            add(format!("[{}={}]", css_ident(n), css_string(v)));
         }
     }
     // What the element says about itself. A link's `href` is only a name when it goes
-    // somewhere: not `#`, not script, not a long URL with a query (session ids, tracking).
+    // somewhere: not `#`, not script, not a long URL (session ids, tracking).
     if let Some(href) = node.attr("href").filter(|h| tag == "a" && *h != "#" && !h.starts_with("javascript:") && h.len() <= 80) {
         add(format!("a[href={}]", css_string(href)));
     }
@@ -287,18 +306,19 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> (String, usi
     fallback(path, page)
 }
 
-/// The structural path from the top of the element's tree (below `body`).
+/// The structural path from the top of the element's tree: below `body` in a document, or
+/// the bare path (at the top of a shadow root), whichever names the element alone. When
+/// neither does (the same path in several frames' documents), the path and how many elements
+/// it matches, for the author to see.
 fn fallback(path: &[Node], page: &impl Page) -> (String, usize) {
-    let sel = structural(path, path.len() - 1);
-    let sel = if path.last().is_some_and(|top| top.tag != "html") && !sel.is_empty() { format!("body > {sel}") } else { sel };
-    let (n, _) = page.matches(&sel);
-    if n == 0 {
-        // In a shadow root there is no `body` above: the path alone.
-        let bare = structural(path, path.len() - 1);
-        let n = page.matches(&bare).0;
-        return (bare, n);
+    let bare = structural(path, path.len() - 1);
+    for sel in [format!("body > {bare}"), bare.clone()] {
+        if page.matches(&sel) == (1, true) {
+            return (sel, 1);
+        }
     }
-    (sel, n)
+    let n = page.matches(&bare).0;
+    (bare, n)
 }
 
 #[cfg(test)]
@@ -336,6 +356,7 @@ mod tests {
             "a1b2c3d4",        // a hash
             "react-select-2-input",
             "kEAMpA", // styled-components, the second class
+            "hWnAXl",
             "bdVaJa",
         ] {
             check(name, true);
@@ -361,6 +382,19 @@ mod tests {
             "card-body",
             "h5",
             "myPieChart",
+            "btn-lg",
+            "navbarNav",
+            "collapseOne",
+            "headingOne",
+            "col-md-6",
+            "fa-chart-area",
+            "HEADER",
+            "LOGIN",
+            "signIn",
+            "userID",
+            "btnOK",
+            "reactions",
+            "reaction-bar",
             "navBar",
             "step1",
             "tab-2",
@@ -372,7 +406,16 @@ mod tests {
 
     #[test]
     fn state_classes_and_tailwind_variants_are_left_out() {
-        let c = candidates(&node("li", &[("class", "nav-item active show md:flex w-[13px] is-open")]), &all_families());
+        let c = candidates(
+            &node(
+                "li",
+                &[
+                    ("class", "nav-item active show md:flex w-[13px] is-open Mui-selected v-tab--selected ui-state-hover"),
+                    ("data-shrink", "true"),
+                ],
+            ),
+            &all_families(),
+        );
         assert_eq!(c, vec!["li.nav-item".to_string()]);
     }
 
@@ -408,13 +451,19 @@ mod tests {
             &["div.MuiBox-root"],
         );
         check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
+        check("a line break in a value", node("button", &[("title", "Save\nnow")]), &[r#"button[title="Save\a now"]"#]);
     }
 
     #[test]
     fn identifiers_are_escaped_as_css_escape_does() {
-        for (raw, want) in
-            [("plain-id_1", "plain-id_1"), ("9lives", r"\39 lives"), ("-5x", r"-\35 x"), ("a.b:c", r"a\.b\:c"), ("naïve", "naïve")]
-        {
+        for (raw, want) in [
+            ("-", r"\-"),
+            ("plain-id_1", "plain-id_1"),
+            ("9lives", r"\39 lives"),
+            ("-5x", r"-\35 x"),
+            ("a.b:c", r"a\.b\:c"),
+            ("naïve", "naïve"),
+        ] {
             assert_eq!(css_ident(raw), want, "{raw}");
         }
     }

@@ -238,7 +238,18 @@ fn collect_shadow_roots(root: &Root, frames: &[HtmlIFrameElement], out: &mut Vec
 }
 
 pub fn css_string(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            // A raw line break ends a CSS string: escaped as a code point.
+            '\n' | '\r' | '\u{c}' => out.push_str(&format!("\\{:x} ", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// All elements matching a target (selector first, then each fallback), visible ones only.

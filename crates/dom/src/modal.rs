@@ -6,6 +6,47 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// Where `host` (the overlay's, the designer panel's) must sit: the page's modal
+/// ([`page_modal`]), else the body. A modal library that hides the rest of the page hid the
+/// host with it (`aria-hidden="true"` or `inert` on the body's other children: MUI's Modal,
+/// Headless UI): an `inert` mark goes at once (nothing in the host could be used), an
+/// `aria-hidden` one once the host has a modal to go into. Kept until then, it keeps telling
+/// the next call that a modal is open, one that says so nowhere else (MUI's dialogs carry no
+/// `aria-modal`).
+pub fn home_for(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_sys::Element> {
+    let hidden = host.get_attribute("aria-hidden").as_deref() == Some("true") || host.has_attribute("inert");
+    let _ = host.remove_attribute("inert");
+    match page_modal(doc, host, hidden) {
+        Some(modal) => {
+            if hidden {
+                let _ = host.remove_attribute("aria-hidden");
+            }
+            Some(modal)
+        }
+        None => doc.body().map(Into::into),
+    }
+}
+
+/// Marks a press released on `host` as handled (`preventDefault` on its `pointerup`, in the
+/// window's capture phase, before any listener of the page's). Headless UI's dialogs and
+/// menus close on a press outside their panel and skip a handled one: a host in the dialog's
+/// root, beside its panel, would close the app's dialog with every click on a step or in
+/// the designer's panel. Nothing else is affected: a `pointerup`'s default action is none,
+/// and the click still follows.
+pub fn claim_presses(host: &web_sys::Element) {
+    let Some(win) = web_sys::window() else { return };
+    let host = host.clone();
+    let on_up = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if crate::alive() && ev.composed_path().includes(&host, 0) {
+            ev.prevent_default();
+        }
+    });
+    let opts = web_sys::AddEventListenerOptions::new();
+    opts.set_capture(true);
+    let _ = win.add_event_listener_with_callback_and_add_event_listener_options("pointerup", on_up.as_ref().unchecked_ref(), &opts);
+    on_up.forget();
+}
+
 /// The modal the page shows. First its open modal `<dialog>`s (`dialog:modal`; `:modal`
 /// alone also matches a fullscreen element, a `<video>` maybe): `showModal()` makes
 /// everything outside the dialog inert and puts it above the host in the top layer. Else
@@ -17,10 +58,11 @@ use wasm_bindgen::JsCast;
 /// the keyboard focus, or `host` ([`modal_above`]).
 ///
 /// `hidden`: the page had hidden the host (`aria-hidden="true"` or `inert` on it, as MUI's
-/// Modal, react-modal and Headless UI do to every other child of the body while their modal
-/// is open). Then a `[role=dialog]` that holds the focus is a modal too, though it says so
-/// nowhere else (MUI's dialogs carry no `aria-modal`, and their focus trap pulls the focus
-/// back from anything outside them).
+/// Modal and Headless UI do to every other child of the body while their modal is open).
+/// Then a `[role=dialog]` that holds the focus (or that the focused element holds: MUI
+/// focuses the dialog's container first) is a modal too, though it says so nowhere else
+/// (MUI's dialogs carry no `aria-modal`, and their focus trap pulls the focus back from
+/// anything outside them).
 pub fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool) -> Option<web_sys::Element> {
     let all = |selector: &str| -> Vec<web_sys::Element> {
         let Ok(list) = doc.query_selector_all(selector) else { return Vec::new() };
@@ -43,7 +85,9 @@ pub fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool
         el
     });
     // The host stays in a `[role=dialog]` it was moved into, while that is open.
-    start.and_then(|el| modal_above(el, host, hidden)).or_else(|| modal_above(host.clone(), host, true))
+    let held =
+        || hidden.then(|| start.as_ref()?.query_selector("[role=dialog], [role=alertdialog]").ok().flatten().filter(usable)).flatten();
+    start.clone().and_then(|el| modal_above(el, host, hidden)).or_else(held).or_else(|| modal_above(host.clone(), host, true))
 }
 
 /// Visible, and not made inert by a modal above it.

@@ -22,22 +22,14 @@ pub fn reattach() {
     }
 }
 
-/// Puts the host where the user can reach it: in the modal the page shows, if any
-/// ([`guidepost_dom::modal::page_modal`]), else in the body. Moving the host closes its popover (it is shown again,
+/// Puts the host where the user can reach it: in the modal the page shows, if any, else in
+/// the body ([`guidepost_dom::modal::home_for`]). Moving the host closes its popover (it is shown again,
 /// above the modal) and blurs what had focus inside it (focused again).
 pub fn rehome() {
     let Some(shadow) = shadow() else { return };
     let host = shadow.host();
     let Some(doc) = document() else { return };
-    // A modal library that hides the rest of the page hid the host with it. The step on
-    // screen is what the user is to read and use: the marks go, and the host goes into the
-    // modal (when the library does not mark it `aria-modal`, the marks are how it is known).
-    let hidden = host.get_attribute("aria-hidden").as_deref() == Some("true") || host.has_attribute("inert");
-    if hidden {
-        let _ = host.remove_attribute("aria-hidden");
-        let _ = host.remove_attribute("inert");
-    }
-    let Some(parent) = guidepost_dom::modal::page_modal(&doc, &host, hidden).or_else(|| doc.body().map(Into::into)) else { return };
+    let Some(parent) = guidepost_dom::modal::home_for(&doc, &host) else { return };
     if host.is_connected() && host.parent_node().as_ref() == Some(parent.as_ref()) {
         return;
     }
@@ -52,26 +44,6 @@ pub fn rehome() {
         o.set_prevent_scroll(true);
         let _ = el.focus_with_options(&o);
     }
-}
-
-/// Marks a press released on the step as handled (`preventDefault` on its `pointerup`, in
-/// the window's capture phase, before any listener of the page's). Headless UI's dialogs
-/// and menus close on a press outside their panel and skip a handled one: the host sits
-/// inside the dialog's root, not inside its panel, so a click on the step's Next closed the
-/// app's dialog under the tour. Nothing else is affected: a `pointerup`'s default action is
-/// none, and the click still follows.
-pub fn claim_presses(host: &web_sys::Element) {
-    let Some(win) = web_sys::window() else { return };
-    let host = host.clone();
-    let on_up = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-        if guidepost_dom::alive() && ev.composed_path().includes(&host, 0) {
-            ev.prevent_default();
-        }
-    });
-    let opts = web_sys::AddEventListenerOptions::new();
-    opts.set_capture(true);
-    let _ = win.add_event_listener_with_callback_and_add_event_listener_options("pointerup", on_up.as_ref().unchecked_ref(), &opts);
-    on_up.forget();
 }
 
 /// Undoes the zoom the host inherits from a `zoom` on `<html>`, `<body>` or the modal it sits

@@ -115,7 +115,7 @@ pub fn mount() {
     let Ok(container) = doc.create_element("div") else { return };
     let _ = shadow.append_child(&container);
     let _ = body.append_child(&host);
-    crate::host::claim_presses(&host);
+    guidepost_dom::modal::claim_presses(&host);
     SHADOW.with(|s| *s.borrow_mut() = Some(shadow.clone()));
     let sig = Signals {
         step: RwSignal::new(None),

@@ -7,13 +7,16 @@
 //!   while it is open (`guidepost_dom::modal::page_modal`, as the overlay's host does), and
 //!   back to the body after;
 //! - modal libraries hide everything else from assistive technology or make it inert
-//!   (`aria-hidden`, `inert` on the body's other children): the host drops those marks.
+//!   (`aria-hidden`, `inert` on the body's other children): the host drops those marks;
+//! - Headless UI's dialogs close on a press outside their panel: presses in the panel are
+//!   marked handled (`guidepost_dom::modal::claim_presses`).
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Keeps `host` (the panel's, shown as a popover) reachable for the page's lifetime.
 pub fn keep_reachable(host: &web_sys::Element) {
+    guidepost_dom::modal::claim_presses(host);
     let Some(doc) = host.owner_document() else { return };
     let Some(root) = doc.document_element() else { return };
     let h = host.clone();
@@ -35,27 +38,25 @@ pub fn keep_reachable(host: &web_sys::Element) {
     let _ = observer.observe_with_options(&root, &opts);
 }
 
-/// Drops the page's marks from the host and puts it in the page's modal, or back in the
-/// body. Moving it closes its popover: it is shown again.
+/// Puts the host in the page's modal, or back in the body
+/// (`guidepost_dom::modal::home_for`, which also drops the page's marks on it). Moving it
+/// closes its popover: it is shown again, then what had focus in it is focused again.
 fn rehome(host: &web_sys::Element) {
-    let hidden = host.get_attribute("aria-hidden").as_deref() == Some("true") || host.has_attribute("inert");
-    if hidden {
-        let _ = host.remove_attribute("aria-hidden");
-        let _ = host.remove_attribute("inert");
-    }
     let Some(doc) = host.owner_document() else { return };
-    let Some(parent) = guidepost_dom::modal::page_modal(&doc, host, hidden).or_else(|| doc.body().map(Into::into)) else { return };
+    let Some(parent) = guidepost_dom::modal::home_for(&doc, host) else { return };
     if host.parent_node().as_ref() == Some(parent.as_ref()) {
         return;
     }
-    // Moving blurs what had focus in the panel (the field the author types in): focused again.
+    // Moving blurs what had focus in the panel (the field the author types in).
     let focused = host.shadow_root().and_then(|s| s.active_element());
     let _ = parent.append_child(host);
-    if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = el.focus();
-    }
     let show = js_sys::Reflect::get(host, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     if let Some(f) = show {
         let _ = f.call0(host);
+    }
+    if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let o = web_sys::FocusOptions::new();
+        o.set_prevent_scroll(true);
+        let _ = el.focus_with_options(&o);
     }
 }
