@@ -76,12 +76,13 @@ test("regression: MUI's Dialog hid the step inside it from assistive technology 
   assert.deepEqual(errors, []);
 });
 
-test("regression: picking MUI components gave selectors whose first match was another element; now each names the one clicked, with no emotion hash or React id", async () => {
+test("regression: picking MUI components gave selectors whose first match was another element; now each names the one clicked, with no emotion hash, React id or MUI state class", async () => {
   guides = [];
   const { page, errors } = await openPage(browser, `${server.base}/mui/`);
   await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
   // What the author clicks, and the element the picked selector must name.
   const cases = [
+    ["the selected Overview tab (its state class would follow the selection)", page.getByRole("tab", { name: "Overview" }), "[role=tab]:nth-child(1)"],
     ["the Reports tab's label", page.getByRole("tab", { name: "Reports" }), "[role=tab]:nth-child(2)"],
     ["the Invite button", page.getByRole("button", { name: "Invite" }), "header .MuiButton-root"],
     ["the notifications badge", page.locator(".MuiBadge-badge"), "button[aria-label=notifications]"],
@@ -100,7 +101,7 @@ test("regression: picking MUI components gave selectors whose first match was an
       return { count: all.length, same: all[0] === document.querySelector(want) };
     }, { selector, want });
     assert.deepEqual([named, matches], [{ count: 1, same: true }, 1], `${what}: ${selector}`);
-    assert.doesNotMatch(selector, /css-|sc-|:r|\\:/, `${what}: ${selector} has no generated name`);
+    assert.doesNotMatch(selector, /css-|sc-|:r|\\:|Mui-/, `${what}: ${selector} has no generated name or state class`);
   }
   assert.equal(await page.getByRole("tab", { selected: true }).textContent(), "Overview", "picking did not switch tabs");
   assert.deepEqual(errors, []);
