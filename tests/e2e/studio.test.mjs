@@ -89,6 +89,20 @@ async function endUser(user) {
   return { page, context };
 }
 
+/** The collector's admin API: `{ status, body }`. */
+function admin(method, url, body) {
+  return fetch(collector.base + url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+}
+
+/** Saves `draft` and answers the designer link for it on SB Admin 2's dashboard (another origin). */
+async function designOnSbAdmin(draft) {
+  assert.equal((await admin("PUT", `/v1/guides/${draft.id}/draft`, draft)).status, 200);
+  const t = await admin("POST", "/v1/design/tokens", { guide_id: draft.id, url: `${thirdParty.base}/sb/index.html` });
+  assert.equal(t.status, 200, JSON.stringify(t.body));
+  return t.body.url;
+}
+
 async function eligible(page, id) {
   const ex = await page.evaluate(() => Guidepost.debug());
   return ex.find((e) => e.guide_id === id)?.eligible;
@@ -283,12 +297,7 @@ test("the main flows work with the keyboard only", async () => {
 });
 
 test("the designer opens on a third-party admin template on another origin, and only with a valid token", async () => {
-  const admin = (method, url, body) => fetch(collector.base + url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-    body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
-  const draft = { id: "sb-tour", name: "SB tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] };
-  assert.equal((await admin("PUT", "/v1/guides/sb-tour/draft", draft)).status, 200);
-  const t = await admin("POST", "/v1/design/tokens", { guide_id: "sb-tour", url: `${thirdParty.base}/sb/index.html` });
-  assert.equal(t.status, 200, JSON.stringify(t.body));
+  const url = await designOnSbAdmin({ id: "sb-tour", name: "SB tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
 
   // A made-up token: the page loads, the designer does not, and the refusal is reported.
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
@@ -299,7 +308,7 @@ test("the designer opens on a third-party admin template on another origin, and 
   assert.deepEqual(loaded, [], "no designer code without a session");
   await bad.close();
 
-  const { page } = await openPage(browser, t.body.url, { context });
+  const { page } = await openPage(browser, url, { context });
   const panel = page.locator("guidepost-designer .panel");
   await panel.waitFor();
   await panel.getByRole("button", { name: "Add step" }).click();
@@ -323,8 +332,6 @@ test("the designer opens on a third-party admin template on another origin, and 
 });
 
 test("a multi-page tour built in the designer: unsaved work survives navigation, and Next leads to the next page", async () => {
-  const admin = (method, url, body) => fetch(collector.base + url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-    body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
   const draft = { id: "two-pages", name: "Two pages", audience: { all: [] }, trigger: { type: "page_view" }, frequency: { type: "once" }, steps: [] };
   assert.equal((await admin("PUT", "/v1/guides/two-pages/draft", draft)).status, 200);
   // A live guide for everyone: in designer mode it must not start by itself (it covered the
@@ -395,14 +402,9 @@ test("every example guide opens in every tab of the editor without errors, and u
 });
 
 test("regression: with the app's modal open (SB Admin 2's logout dialog), the designer's fields lost every key to the modal's focus trap", async () => {
-  const admin = (method, url, body) => fetch(collector.base + url, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-    body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
-  const draft = { id: "sb-modal", name: "SB modal tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] };
-  assert.equal((await admin("PUT", "/v1/guides/sb-modal/draft", draft)).status, 200);
-  const t = await admin("POST", "/v1/design/tokens", { guide_id: "sb-modal", url: `${thirdParty.base}/sb/index.html` });
-  assert.equal(t.status, 200, JSON.stringify(t.body));
+  const url = await designOnSbAdmin({ id: "sb-modal", name: "SB modal tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, t.body.url, { context });
+  const { page, errors } = await openPage(browser, url, { context });
   const panel = page.locator("guidepost-designer .panel");
   await panel.waitFor();
   // The author opens the app's logout dialog (Bootstrap's modal: it pulls back any focus
