@@ -8,14 +8,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { serveStatic, launch } from "./harness.mjs";
+import { serveStatic, launch, bundleApp } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
 const paste = `<script>${stub}</script><script async src="/dist/guidepost.js"></script><script>Guidepost.init({ guides: [] });</script>`;
-const mui = (await esbuild.build({ entryPoints: [path.join(root, "tests/e2e/pages/mui-app.jsx")], bundle: true, minify: true, write: false,
-  format: "iife", define: { "process.env.NODE_ENV": '"production"' }, logLevel: "silent" })).outputFiles[0].text;
+const mui = await bundleApp("mui");
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
 const server = await serveStatic((req, res) => {
   const url = new URL(req.url, "http://x");

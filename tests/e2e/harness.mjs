@@ -167,3 +167,14 @@ export async function startCollector(args, port) {
   child.kill();
   throw new Error(`the collector did not start on ${base}`);
 }
+
+/** The script of the React app `tests/e2e/pages/<name>-app.jsx` and the npm packages it
+ * imports, bundled by esbuild into one production IIFE, as a React team ships it. */
+export async function bundleApp(name) {
+  const { build } = await import("esbuild");
+  const built = await build({
+    entryPoints: [path.join(root, `tests/e2e/pages/${name}-app.jsx`)], bundle: true, minify: true, write: false, format: "iife",
+    define: { "process.env.NODE_ENV": '"production"' }, logLevel: "silent",
+  });
+  return built.outputFiles[0].text;
+}

@@ -11,8 +11,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { serveStatic, launch, openPage, dialog, events, kinds, guide } from "./harness.mjs";
+import { serveStatic, launch, openPage, dialog, events, kinds, guide, bundleApp } from "./harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stub = fs.readFileSync(path.join(root, "crates/web/js/stub.js"), "utf8");
@@ -28,13 +27,7 @@ const page = (name) => `<!doctype html><html><head><meta charset="utf-8"><title>
 </head><body><div id="root"></div><script src="/${name}/app.js"></script></body></html>`;
 
 before(async () => {
-  for (const name of ["mui", "headless"]) {
-    const built = await esbuild.build({
-      entryPoints: [path.join(root, `tests/e2e/pages/${name}-app.jsx`)], bundle: true, minify: true, write: false, format: "iife",
-      define: { "process.env.NODE_ENV": '"production"' }, logLevel: "silent",
-    });
-    bundles[name] = built.outputFiles[0].text;
-  }
+  for (const name of ["mui", "headless"]) bundles[name] = await bundleApp(name);
   server = await serveStatic((req, res) => {
     const url = new URL(req.url, "http://x");
     const answer = (type, body) => { res.writeHead(200, { "content-type": type }); res.end(body); return true; };

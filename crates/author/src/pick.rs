@@ -120,22 +120,14 @@ impl selector::Page for DomPage {
 fn promote(el: Element) -> Element {
     const INTERACTIVE: &str = "a[href], button, select, textarea, input, label, summary, [role=button], [role=link], [role=tab], \
         [role=menuitem], [role=checkbox], [role=switch], [role=option], [role=radio]";
-    if el.matches(INTERACTIVE).unwrap_or(false) {
-        return el;
-    }
-    if let Some(up) = el.closest(INTERACTIVE).ok().flatten() {
-        let mut depth = 0;
-        let mut cur = Some(el.clone());
-        while let Some(c) = cur {
-            if c == up {
-                break;
-            }
-            depth += 1;
-            cur = c.parent_element();
+    // The element itself, or the nearest such ancestor up to four levels up.
+    let mut at = Some(el.clone());
+    for _ in 0..=4 {
+        let Some(e) = at else { break };
+        if e.matches(INTERACTIVE).unwrap_or(false) {
+            return e;
         }
-        if depth <= 4 {
-            return up;
-        }
+        at = e.parent_element();
     }
     match el.closest("svg").ok().flatten() {
         Some(svg) if el.namespace_uri().as_deref() == Some("http://www.w3.org/2000/svg") => svg,

@@ -312,12 +312,11 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> (String, usi
 /// it matches, for the author to see.
 fn fallback(path: &[Node], page: &impl Page) -> (String, usize) {
     let bare = structural(path, path.len() - 1);
-    for sel in [format!("body > {bare}"), bare.clone()] {
-        if page.matches(&sel) == (1, true) {
-            return (sel, 1);
-        }
+    let below_body = format!("body > {bare}");
+    if page.matches(&below_body) == (1, true) {
+        return (below_body, 1);
     }
-    let n = page.matches(&bare).0;
+    let (n, _) = page.matches(&bare);
     (bare, n)
 }
 

@@ -84,9 +84,10 @@ pub fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool
         }
         el
     });
-    // The host stays in a `[role=dialog]` it was moved into, while that is open.
+    // Hidden by the page: also the dialog the focused element holds (MUI focuses its container).
     let held =
         || hidden.then(|| start.as_ref()?.query_selector("[role=dialog], [role=alertdialog]").ok().flatten().filter(usable)).flatten();
+    // Last, the host stays in a `[role=dialog]` it was moved into, while that is open.
     start.clone().and_then(|el| modal_above(el, host, hidden)).or_else(held).or_else(|| modal_above(host.clone(), host, true))
 }
 

@@ -99,10 +99,7 @@ pub fn mount(base: String, session: String, guide_id: String) {
     if let Some(b) = doc_.body() {
         let _ = b.append_child(&host);
     }
-    // Shown as a popover, the panel sits in the top layer, above any z-index of the page.
-    if let Some(h) = host.dyn_ref::<web_sys::HtmlElement>() {
-        let _ = js_sys::Reflect::get(h, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(h));
-    }
+    crate::panel_host::show(&host);
     crate::panel_host::keep_reachable(&host);
     let api = Api { base, credential: session };
     let container: web_sys::HtmlElement = container.unchecked_into();

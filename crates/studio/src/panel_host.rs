@@ -4,7 +4,7 @@
 //! - a modal `<dialog>` (`showModal()`) makes everything outside it inert, top layer
 //!   included, and scripted modals' focus traps (Bootstrap's, MUI's, whatever phase they
 //!   listen in) pull the focus back into their modal: the host goes into the page's modal
-//!   while it is open (`guidepost_dom::modal::page_modal`, as the overlay's host does), and
+//!   while it is open (`guidepost_dom::modal::home_for`, as the overlay's host does), and
 //!   back to the body after;
 //! - modal libraries hide everything else from assistive technology or make it inert
 //!   (`aria-hidden`, `inert` on the body's other children): the host drops those marks;
@@ -38,6 +38,15 @@ pub fn keep_reachable(host: &web_sys::Element) {
     let _ = observer.observe_with_options(&root, &opts);
 }
 
+/// Shows the host as a popover: in the top layer, above any z-index of the page (where the
+/// Popover API is missing, its own z-index).
+pub fn show(host: &web_sys::Element) {
+    let f = js_sys::Reflect::get(host, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(f) = f {
+        let _ = f.call0(host);
+    }
+}
+
 /// Puts the host in the page's modal, or back in the body
 /// (`guidepost_dom::modal::home_for`, which also drops the page's marks on it). Moving it
 /// closes its popover: it is shown again, then what had focus in it is focused again.
@@ -50,10 +59,7 @@ fn rehome(host: &web_sys::Element) {
     // Moving blurs what had focus in the panel (the field the author types in).
     let focused = host.shadow_root().and_then(|s| s.active_element());
     let _ = parent.append_child(host);
-    let show = js_sys::Reflect::get(host, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(f) = show {
-        let _ = f.call0(host);
-    }
+    show(host);
     if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
         let o = web_sys::FocusOptions::new();
         o.set_prevent_scroll(true);
