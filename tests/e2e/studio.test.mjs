@@ -16,25 +16,32 @@ const ADMIN = "studio-admin";
 let collector, browser, tmp, thirdParty;
 const shots = process.env.SCREENSHOTS ? "docs/screenshots" : null;
 
-// SB Admin 2 (an admin template from npm) on another origin than the collector, with the
-// customer's paste: the stub, the script tag and init pointing at the collector.
+// Third-party apps from npm on another origin than the collector, with the customer's
+// paste: the stub, the script tag and init pointing at the collector. SB Admin 2 (an admin
+// template) under /sb/, and docsify (a hash-routed site) under /docs/.
 const stub = fs.readFileSync("crates/web/js/stub.js", "utf8");
-function sbAdmin(req, res) {
+const paste = () => `<script>${stub}</script><script async src="/dist/guidepost.js"></script>` +
+  `<script>Guidepost.init({ endpoint: ${JSON.stringify(collector.base)}, writeKey: "demo-write-key" }); Guidepost.identify("app-user", {});</script></head>`;
+const apps = { "/sb/": "node_modules/startbootstrap-sb-admin-2", "/docsify/": "node_modules/docsify" };
+function thirdPartyApps(req, res) {
   const url = new URL(req.url, "http://x");
-  if (!url.pathname.startsWith("/sb/")) return false;
-  const file = path.join("node_modules/startbootstrap-sb-admin-2", url.pathname.slice(4) || "index.html");
-  if (!file.startsWith("node_modules/startbootstrap-sb-admin-2") || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+  if (url.pathname === "/docs/") {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Docs</title>${paste()}<body><div id="app"></div>
+<script>window.$docsify = { name: "docsify", basePath: "/docsify/" };</script><script src="/docsify/lib/docsify.min.js"></script></body></html>`);
+    return true;
+  }
+  const prefix = Object.keys(apps).find((p) => url.pathname.startsWith(p));
+  if (!prefix) return false;
+  const file = path.join(apps[prefix], url.pathname.slice(prefix.length) || "index.html");
+  if (!file.startsWith(apps[prefix]) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
     res.writeHead(404);
     res.end();
     return true;
   }
   let body = fs.readFileSync(file);
-  if (file.endsWith(".html")) {
-    const paste = `<script>${stub}</script><script async src="/dist/guidepost.js"></script>` +
-      `<script>Guidepost.init({ endpoint: ${JSON.stringify(collector.base)}, writeKey: "demo-write-key" }); Guidepost.identify("sb-user", {});</script></head>`;
-    body = body.toString("utf8").replace("</head>", paste);
-  }
-  const type = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" }[path.extname(file)] || "application/octet-stream";
+  if (file.endsWith(".html")) body = body.toString("utf8").replace("</head>", paste());
+  const type = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".md": "text/markdown" }[path.extname(file)] || "application/octet-stream";
   res.writeHead(200, { "content-type": type });
   res.end(body);
   return true;
@@ -42,7 +49,7 @@ function sbAdmin(req, res) {
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-studio-"));
-  thirdParty = await serveStatic(sbAdmin);
+  thirdParty = await serveStatic(thirdPartyApps);
   collector = await startCollector(["--db", path.join(tmp, "studio.db"), "--www", "www", "--dist", "dist", "--admin-key", ADMIN,
     "--write-key", "demo-write-key", "--write-key", "demo-staging-key=staging", "--read-key", "studio-read", "--design-origin", thirdParty.base]);
   browser = await launch();
@@ -96,9 +103,9 @@ function admin(method, url, body) {
 }
 
 /** Saves `draft` and answers the designer link for it on SB Admin 2's dashboard (another origin). */
-async function designOnSbAdmin(draft) {
+async function designOnSbAdmin(draft, app = "/sb/index.html") {
   assert.equal((await admin("PUT", `/v1/guides/${draft.id}/draft`, draft)).status, 200);
-  const t = await admin("POST", "/v1/design/tokens", { guide_id: draft.id, url: `${thirdParty.base}/sb/index.html` });
+  const t = await admin("POST", "/v1/design/tokens", { guide_id: draft.id, url: `${thirdParty.base}${app}` });
   assert.equal(t.status, 200, JSON.stringify(t.body));
   return t.body.url;
 }
@@ -293,6 +300,18 @@ test("the main flows work with the keyboard only", async () => {
   await tabTo(page, "button[name=publish-staging]");
   await page.keyboard.press("Enter");
   await status(page, "Published to staging (version 1)");
+  await context.close();
+});
+
+test("regression: the designer opened a hash-routed app on its home page instead of the route the author gave", async () => {
+  const url = await designOnSbAdmin({ id: "docs-tour", name: "Docs tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] }, "/docs/#/CHANGELOG");
+  const context = await browser.newContext();
+  const { page, errors } = await openPage(browser, url, { context });
+  await page.locator("guidepost-designer .panel").waitFor();
+  // docsify rendered the changelog: its router never saw the token.
+  await page.locator(".markdown-section h2").filter({ hasText: "4.13.1" }).first().waitFor();
+  assert.equal(new URL(page.url()).hash, "#/CHANGELOG");
+  assert.deepEqual(errors, []);
   await context.close();
 });
 

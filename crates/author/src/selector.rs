@@ -222,7 +222,9 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
         add(format!("a[href={}]", css_string(href)));
     }
     for a in ["title", "alt", "placeholder", "for"] {
-        if let Some(v) = node.attr(a).filter(|v| v.len() <= 60) {
+        // A label's `for` is an id, made by the framework as often as ids are (React's
+        // `useId` in MUI and react-admin forms: `label[for=":ra:"]`).
+        if let Some(v) = node.attr(a).filter(|v| v.len() <= 60 && !(a == "for" && looks_generated(v))) {
             add(format!("{tag}[{a}={}]", css_string(v)));
         }
     }
@@ -449,6 +451,12 @@ mod tests {
             node("div", &[("id", ":r5:"), ("class", "css-1x2y3z MuiBox-root"), ("data-state", "open"), ("data-key", "a1b2c3d4")]),
             &["div.MuiBox-root"],
         );
+        check(
+            "regression: a label named by the generated id its for attribute points at (react-admin)",
+            node("label", &[("for", ":ra:"), ("class", "MuiFormLabel-root css-1ej2682")]),
+            &["label.MuiFormLabel-root"],
+        );
+        check("a label for a named field", node("label", &[("for", "email")]), &[r#"label[for="email"]"#]);
         check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
         check("a line break in a value", node("button", &[("title", "Save\nnow")]), &[r#"button[title="Save\a now"]"#]);
     }

@@ -2,7 +2,7 @@
 //! code served only to a session.
 //!
 //! - `POST /v1/design/tokens` (admin key) `{"guide_id", "url"}` → `{"token", "url",
-//!   "expires_in"}`: the URL is the app's, with `#guidepost-design=<token>` appended. The
+//!   "expires_in"}`: the URL is the app's, with `guidepost-design=<token>` added to its fragment ([`design_url`]). The
 //!   URL's origin must be the collector's own, one of [`Config::design_origins`], or one
 //!   of the CORS allow-list (`*` excepted).
 //! - `POST /v1/design/session` `{"token"}`, from a page whose `Origin` is the token's → 200
@@ -147,13 +147,28 @@ async fn new_token(State(st): State<Shared>, _: Admin, headers: HeaderMap, body:
     let expires_ms = now_ms() + TOKEN_TTL.as_millis() as i64;
     let grant = Grant { guide_id: b.guide_id, origin, expires: Instant::now() + TOKEN_TTL, expires_ms };
     let token = insert(&st.design.tokens, "gpt_", grant)?;
-    let base = b.url.split('#').next().unwrap_or(&b.url);
     Ok(Json(json!({
         "token": token,
-        "url": format!("{base}#{FRAGMENT_KEY}={token}"),
+        "url": design_url(&b.url, &token),
         "expires_in": TOKEN_TTL.as_secs(),
     }))
     .into_response())
+}
+
+/// The app's URL with the token in its fragment, after the app's own fragment: a
+/// hash-routed app opens on its route (`#/users?guidepost-design=T`, as routers read a
+/// query in the fragment; `&` when the fragment has a query already). The embed's stub takes
+/// the token out before the app's router reads the address.
+pub fn design_url(app_url: &str, token: &str) -> String {
+    let (base, fragment) = app_url.split_once('#').unwrap_or((app_url, ""));
+    let sep = if fragment.is_empty() {
+        ""
+    } else if fragment.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
+    format!("{base}#{fragment}{sep}{FRAGMENT_KEY}={token}")
 }
 
 #[derive(Deserialize)]

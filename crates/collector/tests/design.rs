@@ -107,8 +107,8 @@ async fn tokens_are_issued_to_admins_for_allowed_origins_only() {
             let t = v["token"].as_str().unwrap();
             assert_eq!(
                 v["url"],
-                format!("https://app.example/reports?x=1#guidepost-design={t}"),
-                "{case}: the fragment replaces the URL's"
+                format!("https://app.example/reports?x=1#/a?guidepost-design={t}"),
+                "{case}: the token follows the app's route"
             );
             assert!(v["expires_in"].as_u64().unwrap() <= 600, "{case}: a token expires within minutes");
         } else {
@@ -201,4 +201,19 @@ async fn an_origin_allowed_to_send_events_may_open_the_designer() {
     let (s, t) = token(&srv, "tour", "https://app.example/home").await;
     assert_eq!(s, 200, "{t}");
     assert_eq!(exchange(&srv, t["token"].as_str().unwrap(), APP).await.0, 200);
+}
+
+#[test]
+fn regression_the_designer_url_dropped_a_hash_routed_apps_route() {
+    use guidepost_collector::design::design_url;
+    // react-admin opened on its first resource instead of `#/users`.
+    for (app, want) in [
+        ("https://app.example/", "https://app.example/#guidepost-design=T"),
+        ("https://app.example/#", "https://app.example/#guidepost-design=T"),
+        ("https://app.example/#/users", "https://app.example/#/users?guidepost-design=T"),
+        ("https://app.example/?a=1#/users?page=2", "https://app.example/?a=1#/users?page=2&guidepost-design=T"),
+        ("https://app.example/docs#install", "https://app.example/docs#install?guidepost-design=T"),
+    ] {
+        assert_eq!(design_url(app, "T"), want, "{app}");
+    }
 }

@@ -22,6 +22,8 @@
   }
   var wasmUrl = sibling("guidepost_bg.wasm");
   var queue = g.__queue || [];
+  // A designer token the stub took out of the address before the app's router saw it.
+  var designToken = g.__design;
   var handlers = {};
   var engine = null;
   var whenEngine = null;
@@ -107,6 +109,23 @@
   // survives navigation and reloads in this tab; only then is the designer's module loaded,
   // from the collector's session-gated route. End users never download it.
   var DESIGN_KEY = "guidepost-design-session";
+  // The token's place in the fragment: `#guidepost-design=T`, or after the app's own route
+  // (`#/users?guidepost-design=T`, `#/users&guidepost-design=T`), as the collector appends it.
+  // The token, taken out of the address (the stub does this before the app's scripts run;
+  // here for pages without the stub, the ESM entry's), leaving the app's route as it was.
+  function takeToken() {
+    var t = designToken;
+    designToken = null;
+    if (t) return t;
+    var rest = location.hash
+      .replace(/([#?&])guidepost-design=(\w+)&?/, function (_, sep, token) {
+        t = token;
+        return sep;
+      })
+      .replace(/[?#&]$/, "");
+    if (t) history.replaceState(history.state, "", location.pathname + location.search + rest);
+    return t;
+  }
   function loadDesigner(endpoint, session, guide) {
     var base = endpoint + "/v1/design/assets/";
     var q = "?session=" + encodeURIComponent(session);
@@ -121,7 +140,7 @@
   // fragment, or a session saved by an earlier page view of this tab.
   function designing() {
     try {
-      return /(^#|&)guidepost-design=/.test(location.hash) || !!(w.sessionStorage && w.sessionStorage.getItem(DESIGN_KEY));
+      return !!designToken || /([#?&])guidepost-design=/.test(location.hash) || !!(w.sessionStorage && w.sessionStorage.getItem(DESIGN_KEY));
     } catch (_) {
       return false;
     }
@@ -139,14 +158,12 @@
     try {
       ss = w.sessionStorage;
     } catch (_) {}
-    var m = /(^#|&)guidepost-design=([A-Za-z0-9_]+)/.exec(location.hash);
+    var token = takeToken();
     var failed = function (e) {
       fail("designer", e);
     };
-    if (m) {
-      var rest = location.hash.replace(/(^#|&)guidepost-design=[A-Za-z0-9_]+/, "$1").replace(/^#&/, "#");
-      history.replaceState(history.state, "", location.pathname + location.search + (rest === "#" ? "" : rest));
-      fetch(endpoint + "/v1/design/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: m[2] }) })
+    if (token) {
+      fetch(endpoint + "/v1/design/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token }) })
         .then(function (r) {
           return r.json().then(function (b) {
             if (!r.ok) throw new Error("designer token refused: " + (b.error || r.status));
