@@ -315,6 +315,26 @@ test("regression: the designer opened a hash-routed app on its home page instead
   await context.close();
 });
 
+test("regression: the designer's panel sat on the app's top-right toolbar, and the author could not pick what was under it", async () => {
+  const url = await designOnSbAdmin({ id: "sb-topbar", name: "Topbar tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  await panel.waitFor();
+  // The user menu is under the panel, where the panel opens.
+  const [menu, box] = [await page.locator("#userDropdown").boundingBox(), await panel.boundingBox()];
+  assert.ok(menu.x + menu.width > box.x && menu.y < box.y + box.height, `the menu ${JSON.stringify(menu)} is under the panel ${JSON.stringify(box)}`);
+  await panel.getByRole("button", { name: "Add step" }).click();
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  await page.locator("#userDropdown").click();
+  await panel.locator("li[data-step-index='1'] .target").filter({ hasText: "#userDropdown" }).waitFor();
+  // Picking over, the panel takes the pointer again.
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("the designer opens on a third-party admin template on another origin, and only with a valid token", async () => {
   const url = await designOnSbAdmin({ id: "sb-tour", name: "SB tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
 

@@ -36,6 +36,7 @@ button.primary { background: #3e63dd; color: #fff; border-color: #3e63dd; }
 .target { font-family: ui-monospace, monospace; font-size: 12px; color: #555; word-break: break-all; }
 .warn { color: #b54708; } .ok { color: #067647; } .err { color: #d92d20; }
 .msg { min-height: 1.2em; }
+.panel.picking { pointer-events: none; opacity: .35; }
 fieldset { border: 1px solid #e4e7ec; border-radius: 8px; display: flex; flex-wrap: wrap; gap: 4px 12px; }
 fieldset label { display: inline-flex; align-items: center; gap: 4px; }
 input[type=checkbox] { width: auto; }
@@ -137,6 +138,9 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let revision = RwSignal::new(0i64);
     let msg = RwSignal::new(("".to_string(), "ok"));
     let collapsed = RwSignal::new(false);
+    // While the author picks, the panel lets the pointer through to the page under it (the
+    // app's own toolbar is often where the panel sits) and fades.
+    let picking = RwSignal::new(false);
     let current = RwSignal::new(None::<usize>);
     let dirty = RwSignal::new(false);
     let (x0, y0) = local(POS_KEY)
@@ -193,8 +197,11 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let pick = move |step: Option<usize>| {
         let opts = json!({ "prefer": prefer.get_untracked() });
         msg.set(("Click an element of the page (Esc cancels).".into(), "ok"));
+        picking.set(true);
         spawn_local(async move {
-            match embed_call("pick", &opts).await {
+            let picked = embed_call("pick", &opts).await;
+            picking.set(false);
+            match picked {
                 Ok(Value::Null) => msg.set(("Picking cancelled.".into(), "ok")),
                 Ok(r) => {
                     let n = r["matches"].as_u64().unwrap_or(0);
@@ -285,7 +292,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let steps = Memo::new(move |_| doc.with(|d| doc::steps(d).len()));
     let name = move || doc.with(|d| d["name"].as_str().unwrap_or("").to_string());
     view! {
-        <div class="panel" role="dialog" aria-label="Guidepost designer" data-guide=guide_id.clone()
+        <div class=move || if picking.get() { "panel picking" } else { "panel" } role="dialog" aria-label="Guidepost designer" data-guide=guide_id.clone()
             style=move || { let (x, y) = pos.get(); format!("left:{x}px;top:{y}px") }>
             <div class="head" on:mousedown=move |ev: web_sys::MouseEvent| {
                 let (x, y) = pos.get_untracked();
