@@ -4,7 +4,8 @@
 //!
 //! The order of preference: the author's attribute families (`data-tour`, `data-testid`,
 //! `id`, `aria-label`), other `data-` attributes, what the element says about itself (a
-//! link's `href`, `title`, `alt`, `placeholder`), then its stable classes. When none of
+//! link's `href`, `title`, `alt`, `placeholder`), then its stable classes (the app's own
+//! before a CSS framework's). When none of
 //! these is unique on the page, the nearest ancestor that has a unique one anchors the
 //! element's own (`#sidebar a.nav-link`), and only then a structural path below that anchor
 //! (`#sidebar > li:nth-of-type(3) > a`). Names that frameworks generate (`css-1x2y3z`,
@@ -124,6 +125,42 @@ fn is_state_class(c: &str) -> bool {
         || c.contains([':', '[', '/', '!', '.', '#'])
 }
 
+/// A CSS framework's component or utility class (Bootstrap's, Tailwind's, Font Awesome's):
+/// stable, but shared by many elements of any page.
+fn is_framework_class(c: &str) -> bool {
+    const NAMES: [&str; 24] = [
+        "btn",
+        "row",
+        "col",
+        "container",
+        "container-fluid",
+        "card",
+        "card-body",
+        "card-header",
+        "nav",
+        "nav-link",
+        "nav-item",
+        "navbar",
+        "dropdown-item",
+        "dropdown-menu",
+        "form-control",
+        "form-group",
+        "input-group",
+        "badge",
+        "fa",
+        "fas",
+        "far",
+        "flex",
+        "grid",
+        "shadow",
+    ];
+    const PREFIXES: [&str; 20] = [
+        "btn-", "col-", "d-", "text-", "bg-", "m-", "mt-", "mb-", "ms-", "me-", "mx-", "my-", "p-", "pt-", "pb-", "px-", "py-", "w-", "h-",
+        "fa-",
+    ];
+    NAMES.contains(&c) || PREFIXES.iter().any(|p| c.starts_with(p))
+}
+
 /// Data attributes that hold state or a framework's bookkeeping, not a name.
 fn is_state_data(name: &str) -> bool {
     name.starts_with("data-v-")
@@ -230,7 +267,15 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
     }
     let classes: Vec<&str> = node
         .attr("class")
-        .map(|c| c.split_whitespace().filter(|c| !is_state_class(c) && !looks_generated(c)).take(4).collect())
+        .map(|c| {
+            // The app's own names before a CSS framework's (`button.authorize`, not
+            // `button.btn`): a framework's class is on many elements, and unique only by chance.
+            let (mut own, framework): (Vec<&str>, Vec<&str>) =
+                c.split_whitespace().filter(|c| !is_state_class(c) && !looks_generated(c)).partition(|c| !is_framework_class(c));
+            own.extend(framework);
+            own.truncate(4);
+            own
+        })
         .unwrap_or_default();
     for c in &classes {
         add(format!("{tag}.{}", css_ident(c)));
@@ -457,6 +502,11 @@ mod tests {
             &["label.MuiFormLabel-root"],
         );
         check("a label for a named field", node("label", &[("for", "email")]), &[r#"label[for="email"]"#]);
+        check(
+            "regression: a button named by Bootstrap's btn before its own class (Swagger UI's Authorize)",
+            node("button", &[("class", "btn authorize unlocked")]),
+            &["button.authorize", "button.unlocked", "button.btn", "button.authorize.unlocked.btn"],
+        );
         check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
         check("a line break in a value", node("button", &[("title", "Save\nnow")]), &[r#"button[title="Save\a now"]"#]);
     }
