@@ -68,6 +68,12 @@ ${embed('Guidepost.init({ guides: "/app-guides.json" }); Guidepost.identify("rea
   ReactDOM.createRoot(document.getElementById("root")).render(h(App));
 </script></body></html>`;
 
+// An app that shows its pages in an iframe under its own header (AdminLTE's iframe mode),
+// each page with the embed, as every page of the app has it.
+const FRAMES = `<!doctype html><html><head><meta charset="utf-8"><title>Framed</title>${embed(SB_SETUP)}</head>
+<body style="margin:0"><header style="height:90px">Framed app</header>
+<iframe src="/sb/index.html" style="width:1200px;height:680px;border:6px solid #888;margin-left:30px"></iframe></body></html>`;
+
 before(async () => {
   server = await serveStatic((req, res) => {
     const url = new URL(req.url, "http://x");
@@ -84,6 +90,11 @@ before(async () => {
     if (url.pathname.startsWith("/react/")) {
       res.writeHead(200, { "content-type": "text/html" });
       res.end(REACT_APP);
+      return true;
+    }
+    if (url.pathname === "/frames/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(FRAMES);
       return true;
     }
     if (url.pathname === "/docs/" || url.pathname === "/docs/index.html") {
@@ -304,5 +315,34 @@ test("regression: the picker named SB Admin 2's elements by paths that matched 1
   // Picking changed nothing on the page: no navigation, no menu opened.
   assert.equal(new URL(page.url()).pathname, "/sb/index.html");
   assert.equal(await page.locator(".dropdown-menu.show").count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+test("regression: the picker never answered on an element inside a same-origin iframe, and the press followed the link in the frame", async () => {
+  guides = [];
+  const { page, errors } = await openPage(browser, `${server.base}/frames/`);
+  await page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  const frame = page.frameLocator("iframe");
+  const link = frame.locator("#accordionSidebar a.nav-link[href='charts.html']");
+  await link.waitFor();
+  const picked = page.evaluate(() => Guidepost.pick());
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  // Hovering outlines the link where it is on screen, inside the frame.
+  const box = await link.boundingBox();
+  await page.mouse.move(box.x + 20, box.y + box.height / 2);
+  await page.waitForFunction(([x, y]) => {
+    const r = document.querySelector("[data-guidepost-picker]").getBoundingClientRect();
+    return Math.abs(r.x - x) < 1 && Math.abs(r.y - y) < 1;
+  }, [box.x, box.y]);
+  await page.mouse.down();
+  await page.mouse.up();
+  const p = await picked;
+  const named = await frame.locator("body").evaluate((body, sel) => {
+    const all = body.ownerDocument.querySelectorAll(sel);
+    return { count: all.length, href: all[0]?.getAttribute("href") };
+  }, p.selector);
+  assert.deepEqual([named, p.matches], [{ count: 1, href: "charts.html" }, 1], p.selector);
+  // The press was the author's pick, not a click on the link.
+  assert.match(await frame.locator("body").evaluate((b) => b.ownerDocument.location.pathname), /\/sb\/index\.html$/);
   assert.deepEqual(errors, []);
 });

@@ -15,6 +15,9 @@ struct Picker {
     highlight: web_sys::HtmlElement,
     label: web_sys::HtmlElement,
     listeners: Vec<(String, Listener)>,
+    /// This window and the windows of its same-origin iframes: a press inside a frame is
+    /// dispatched to the frame's window, never to this one.
+    windows: Vec<web_sys::Window>,
 }
 
 thread_local! {
@@ -152,6 +155,28 @@ fn event_element(ev: &web_sys::Event) -> Option<Element> {
     as_element(ev.composed_path().get(0)).or_else(|| ev.target().and_then(|t| as_element(t.into())))
 }
 
+/// `el`'s rectangle in this window's viewport: inside a same-origin iframe, offset by the
+/// frames that hold it (their border included).
+fn rect_in_top(el: &Element, top: &web_sys::Window) -> (f64, f64, f64, f64) {
+    let r = el.get_bounding_client_rect();
+    let (mut x, mut y) = (r.x(), r.y());
+    let mut win = el.owner_document().and_then(|d| d.default_view());
+    while let Some(w) = win.filter(|w| AsRef::<JsValue>::as_ref(w) != AsRef::<JsValue>::as_ref(top)) {
+        let Ok(Some(frame)) = w.frame_element() else { break };
+        let fr = frame.get_bounding_client_rect();
+        x += fr.x() + frame.client_left() as f64;
+        y += fr.y() + frame.client_top() as f64;
+        win = frame.owner_document().and_then(|d| d.default_view());
+    }
+    (x, y, r.width(), r.height())
+}
+
+/// Whether a key event is Esc. By its `key` property: an event from an iframe's realm is no
+/// `instanceof KeyboardEvent` here.
+fn is_escape(ev: &web_sys::Event) -> bool {
+    js_sys::Reflect::get(ev, &"key".into()).ok().and_then(|k| k.as_string()).as_deref() == Some("Escape")
+}
+
 /// Leaves picker mode, answering null.
 pub fn cancel() {
     end_pick(JsValue::NULL);
@@ -160,7 +185,7 @@ pub fn cancel() {
 fn end_pick(result: JsValue) {
     let picker = PICKER.with(|p| p.borrow_mut().take());
     let Some(p) = picker else { return };
-    if let Some(win) = web_sys::window() {
+    for win in &p.windows {
         for (name, l) in &p.listeners {
             let opts = web_sys::EventListenerOptions::new();
             opts.set_capture(true);
@@ -217,23 +242,26 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
                 return;
             }
             last = Some(el.clone());
-            let r = el.get_bounding_client_rect();
+            let Some(top) = web_sys::window() else { return };
+            let (x, y, w, h) = rect_in_top(&el, &top);
             let _ = hl.style().set_property("display", "block");
-            let _ = hl.style().set_property("left", &px(r.x()));
-            let _ = hl.style().set_property("top", &px(r.y()));
-            let _ = hl.style().set_property("width", &px(r.width()));
-            let _ = hl.style().set_property("height", &px(r.height()));
+            let _ = hl.style().set_property("left", &px(x));
+            let _ = hl.style().set_property("top", &px(y));
+            let _ = hl.style().set_property("width", &px(w));
+            let _ = hl.style().set_property("height", &px(h));
             let (t, n) = robust_target_with(&el, &prefer);
             lb.set_text_content(Some(&format!("{} · {} match{}", t.selector, n, if n == 1 { "" } else { "es" })));
             let _ = lb.style().set_property("display", "block");
-            let _ = lb.style().set_property("left", &px(r.x()));
-            let _ = lb.style().set_property("top", &px((r.y() - 22.0).max(0.0)));
+            let _ = lb.style().set_property("left", &px(x));
+            let _ = lb.style().set_property("top", &px((y - 22.0).max(0.0)));
         });
         // The pick happens on the press's release, not on `click`: the browser fires no
         // click (nor mouse events) at a disabled button or field, which authors point at too
         // (a Submit that waits for the form). The click that follows is swallowed below.
         let release = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-            if !alive() || ev.dyn_ref::<web_sys::MouseEvent>().is_some_and(|m| m.button() != 0) {
+            // By the `button` property: a press in an iframe is no `instanceof MouseEvent` here.
+            let button = js_sys::Reflect::get(&ev, &"button".into()).ok().and_then(|b| b.as_f64()).unwrap_or(0.0);
+            if !alive() || button != 0.0 {
                 return;
             }
             let Some(el) = event_element(&ev) else { return };
@@ -253,7 +281,7 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             if !alive() {
                 return;
             }
-            if ev.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
+            if is_escape(&ev) {
                 ev.prevent_default();
                 gloo_timers::callback::Timeout::new(0, || end_pick(JsValue::NULL)).forget();
             }
@@ -270,13 +298,23 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             });
             listeners.push((name.to_string(), swallow));
         }
-        // On the window, in the capture phase: before any listener of the page's.
-        for (name, l) in &listeners {
-            let opts = web_sys::AddEventListenerOptions::new();
-            opts.set_capture(true);
-            let _ = win.add_event_listener_with_callback_and_add_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
+        // On the window and on every same-origin frame's, in the capture phase: before any
+        // listener of the page's.
+        let mut rs = Vec::new();
+        roots(&doc, vec![], &mut rs);
+        let mut windows = vec![win.clone()];
+        windows.extend(rs.iter().filter(|(_, frames)| !frames.is_empty()).filter_map(|(root, _)| match root {
+            Root::Doc(d) => d.default_view(),
+            Root::Shadow(_) => None,
+        }));
+        for w in &windows {
+            for (name, l) in &listeners {
+                let opts = web_sys::AddEventListenerOptions::new();
+                opts.set_capture(true);
+                let _ = w.add_event_listener_with_callback_and_add_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
+            }
         }
-        PICKER.with(|p| *p.borrow_mut() = Some(Picker { resolve, highlight: highlight.clone(), label: label.clone(), listeners }));
+        PICKER.with(|p| *p.borrow_mut() = Some(Picker { resolve, highlight: highlight.clone(), label: label.clone(), listeners, windows }));
     });
     Ok(promise.into())
 }
