@@ -44,6 +44,32 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             target(".go", vec![]),
             None,
         ),
+        // Regression: AdminLTE's sidebar on a phone is moved left of the page by a
+        // transform; the step pointed at nothing at the screen's edge.
+        (
+            "off the canvas, left of the page",
+            r#"<nav style="position:absolute;left:0;top:0;width:200px;transform:translateX(-250px)"><a class="go" href="/w">Widgets</a></nav>"#,
+            target(".go", vec![]),
+            None,
+        ),
+        (
+            "a fixed drawer outside the viewport",
+            r#"<aside style="position:fixed;top:0;right:0;width:200px;height:100px;transform:translateX(100%);overflow:auto"><a class="go" href="/w">Widgets</a></aside>"#,
+            target(".go", vec![]),
+            None,
+        ),
+        (
+            "scrolled away in a carousel, which scrolling brings back",
+            r#"<div style="width:100px;overflow-x:auto;white-space:nowrap"><span style="display:inline-block;width:500px">a</span><button class="go" id="far">Far</button></div>"#,
+            target(".go", vec![]),
+            Some("far"),
+        ),
+        (
+            "below the fold of a long page",
+            r#"<div style="height:3000px"></div><button class="go" id="low">Low</button>"#,
+            target(".go", vec![]),
+            Some("low"),
+        ),
         (
             "text fallback when the selector is stale, innermost match",
             r#"<ul><li id="row"><button id="btn">Export  csv</button></li></ul>"#,
@@ -127,6 +153,19 @@ async fn an_element_made_visible_later_is_found() {
     let pending = wait(target("#later", vec![]), 3000);
     area.query_selector("#later").unwrap().unwrap().remove_attribute("style").unwrap();
     assert_eq!(pending.await.unwrap().as_string().unwrap(), "later");
+}
+
+#[wasm_bindgen_test]
+async fn a_menu_that_slides_onto_the_canvas_is_found_when_its_transition_ends() {
+    let area = fixture(
+        r#"<nav id="menu" style="position:absolute;left:0;top:0;width:200px;transform:translateX(-250px);transition:transform 60ms linear"><a id="item" href="/w">Widgets</a></nav>"#,
+    );
+    let pending = wait(target("#item", vec![]), 3000);
+    // The class change the observer sees starts the transition; the item is still off the
+    // canvas then, and only the transition's end brings it on.
+    let menu: web_sys::HtmlElement = area.query_selector("#menu").unwrap().unwrap().unchecked_into();
+    menu.style().set_property("transform", "none").unwrap();
+    assert_eq!(pending.await.unwrap().as_string().unwrap(), "item");
 }
 
 #[wasm_bindgen_test]

@@ -170,15 +170,53 @@ fn computed(el: &Element, property: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Rendered and not hidden: a box of some size (`display: none` anywhere above gives none)
-/// and not `visibility: hidden` (which keeps the box). A tooltip must not point at nothing.
+/// Rendered and not hidden: a box of some size (`display: none` anywhere above gives none),
+/// not `visibility: hidden` (which keeps the box), and on the canvas. A tooltip must not
+/// point at nothing.
 fn visible(el: &Element) -> bool {
     let r = el.get_bounding_client_rect();
     if r.width() <= 0.0 && r.height() <= 0.0 {
         return false;
     }
     let visibility = computed(el, "visibility");
-    visibility != "hidden" && visibility != "collapse"
+    visibility != "hidden" && visibility != "collapse" && on_canvas(el)
+}
+
+/// Whether scrolling can bring `el` on screen. An off-canvas menu (a phone layout's sidebar,
+/// moved out by a transform or a negative margin) keeps its box, left of the page's origin
+/// or past its scrollable size, where no scrolling reaches; a fixed drawer sits outside the
+/// viewport. What must be on the canvas is the outermost scroll container holding `el`
+/// (a carousel scrolls its items into view), else `el` itself.
+fn on_canvas(el: &Element) -> bool {
+    let mut subject = el.clone();
+    let mut fixed = false;
+    let mut cur = Some(el.clone());
+    while let Some(e) = cur {
+        if e.tag_name().eq_ignore_ascii_case("body") {
+            break;
+        }
+        // `overflow` reads "visible", or both values when they differ ("hidden auto").
+        if computed(&e, "overflow").split(' ').any(|v| v != "visible" && v != "clip") {
+            subject = e.clone();
+        }
+        if computed(&e, "position") == "fixed" {
+            fixed = true;
+            break;
+        }
+        cur = e.parent_element();
+    }
+    let Some(root) = el.owner_document().and_then(|d| d.scrolling_element().or_else(|| d.document_element())) else { return true };
+    let r = subject.get_bounding_client_rect();
+    let (w, h) = (root.client_width() as f64, root.client_height() as f64);
+    // The canvas in viewport coordinates: the viewport for a fixed box, else the root's
+    // whole scrollable area.
+    let (x0, y0, x1, y1) = if fixed {
+        (0.0, 0.0, w, h)
+    } else {
+        let (left, top) = (root.scroll_left() as f64, root.scroll_top() as f64);
+        (-left, -top, (root.scroll_width() as f64).max(w) - left, (root.scroll_height() as f64).max(h) - top)
+    };
+    r.right() > x0 && r.bottom() > y0 && r.left() < x1 && r.top() < y1
 }
 
 /// A place to search: a document (the page's or a same-origin iframe's) or an open shadow root.
@@ -323,6 +361,11 @@ thread_local! {
     static WAITER: RefCell<Option<Waiter>> = const { RefCell::new(None) };
 }
 
+/// Events that may bring a target into view with no change of the DOM: an iframe that
+/// finished loading, and a menu that finished sliding in (a CSS transition or animation
+/// started by the class change the observer saw, when the target was still off the canvas).
+const WAKE_EVENTS: [&str; 3] = ["load", "transitionend", "animationend"];
+
 /// Stops any pending wait.
 pub fn cancel_wait() {
     WAITER.with(|w| {
@@ -331,8 +374,13 @@ pub fn cancel_wait() {
             if let Some(doc) = document() {
                 let opts = web_sys::EventListenerOptions::new();
                 opts.set_capture(true);
-                let _ =
-                    doc.remove_event_listener_with_callback_and_event_listener_options("load", w.callback.as_ref().unchecked_ref(), &opts);
+                for name in WAKE_EVENTS {
+                    let _ = doc.remove_event_listener_with_callback_and_event_listener_options(
+                        name,
+                        w.callback.as_ref().unchecked_ref(),
+                        &opts,
+                    );
+                }
             }
         }
     });
@@ -378,7 +426,8 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
     opts.set_subtree(true);
     opts.set_attributes(true);
     // Watch the document, every open shadow root and every same-origin iframe document;
-    // an iframe that finishes loading is a change too (its load event, caught in capture).
+    // an iframe that finishes loading and a transition that ends are changes too (their
+    // events, caught in capture).
     if let Some(doc) = document() {
         let mut rs = Vec::new();
         roots(&doc, vec![], &mut rs);
@@ -389,7 +438,10 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
         }
         let capture = web_sys::AddEventListenerOptions::new();
         capture.set_capture(true);
-        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("load", on_mutation.as_ref().unchecked_ref(), &capture);
+        for name in WAKE_EVENTS {
+            let _ =
+                doc.add_event_listener_with_callback_and_add_event_listener_options(name, on_mutation.as_ref().unchecked_ref(), &capture);
+        }
     }
     let timeout = {
         let finish = finish.clone();
