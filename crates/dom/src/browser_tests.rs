@@ -156,6 +156,18 @@ async fn an_element_made_visible_later_is_found() {
 }
 
 #[wasm_bindgen_test]
+fn on_a_right_to_left_page_a_target_the_page_scrolls_left_to_is_on_the_canvas() {
+    let root = doc().document_element().unwrap();
+    root.set_attribute("dir", "rtl").unwrap();
+    // A row wider than the viewport overflows to the left; its far end is reached by
+    // scrolling left, as a reader of Arabic or Hebrew does.
+    fixture(r#"<div style="width:5000px"><button id="far" style="margin-inline-start:4800px">Far</button></div>"#);
+    let found = dom::find(&target("#far", vec![])).map(|f| f.el.id());
+    root.remove_attribute("dir").unwrap();
+    assert_eq!(found.as_deref(), Some("far"));
+}
+
+#[wasm_bindgen_test]
 async fn a_menu_that_slides_onto_the_canvas_is_found_when_its_transition_ends() {
     let area = fixture(
         r#"<nav id="menu" style="position:absolute;left:0;top:0;width:200px;transform:translateX(-250px);transition:transform 60ms linear"><a id="item" href="/w">Widgets</a></nav>"#,

@@ -209,12 +209,18 @@ fn on_canvas(el: &Element) -> bool {
     let r = subject.get_bounding_client_rect();
     let (w, h) = (root.client_width() as f64, root.client_height() as f64);
     // The canvas in viewport coordinates: the viewport for a fixed box, else the root's
-    // whole scrollable area.
+    // whole scrollable area, which a right-to-left page extends to the left (its
+    // `scrollLeft` is 0 at the start and negative when scrolled).
     let (x0, y0, x1, y1) = if fixed {
         (0.0, 0.0, w, h)
     } else {
         let (left, top) = (root.scroll_left() as f64, root.scroll_top() as f64);
-        (-left, -top, (root.scroll_width() as f64).max(w) - left, (root.scroll_height() as f64).max(h) - top)
+        let (sw, sh) = ((root.scroll_width() as f64).max(w), (root.scroll_height() as f64).max(h));
+        if is_rtl() {
+            (w - sw - left, -top, w - left, sh - top)
+        } else {
+            (-left, -top, sw - left, sh - top)
+        }
     };
     r.right() > x0 && r.bottom() > y0 && r.left() < x1 && r.top() < y1
 }
