@@ -315,6 +315,16 @@ test("regression: the designer opened a hash-routed app on its home page instead
   await context.close();
 });
 
+test("the stub takes a token after the app's own query out of the address before the app's router reads it", async () => {
+  const context = await browser.newContext();
+  // A made-up token after the route's query: refused, and the route is the app's own.
+  const { page } = await openPage(browser, `${thirdParty.base}/docs/#/CHANGELOG?lang=en&guidepost-design=gpt_madeup`, { context });
+  await page.waitForFunction(() => window.__errors.some((e) => e.source === "designer"));
+  assert.equal(new URL(page.url()).hash, "#/CHANGELOG?lang=en");
+  await page.locator(".markdown-section h2").filter({ hasText: "4.13.1" }).first().waitFor();
+  await context.close();
+});
+
 test("regression: the designer's panel sat on the app's top-right toolbar, and the author could not pick what was under it", async () => {
   const url = await designOnSbAdmin({ id: "sb-topbar", name: "Topbar tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });

@@ -164,8 +164,9 @@ fn rect_in_top(el: &Element, top: &web_sys::Window) -> (f64, f64, f64, f64) {
     while let Some(w) = win.filter(|w| AsRef::<JsValue>::as_ref(w) != AsRef::<JsValue>::as_ref(top)) {
         let Ok(Some(frame)) = w.frame_element() else { break };
         let fr = frame.get_bounding_client_rect();
-        x += fr.x() + frame.client_left() as f64;
-        y += fr.y() + frame.client_top() as f64;
+        let (px_left, px_top) = guidepost_dom::frame_padding(&frame);
+        x += fr.x() + frame.client_left() as f64 + px_left;
+        y += fr.y() + frame.client_top() as f64 + px_top;
         win = frame.owner_document().and_then(|d| d.default_view());
     }
     (x, y, r.width(), r.height())
@@ -198,6 +199,15 @@ fn end_pick(result: JsValue) {
 }
 
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+/// Adds the picker's listeners to `win`, in the capture phase.
+fn listen(win: &web_sys::Window, listeners: &[(String, Listener)]) {
+    for (name, l) in listeners {
+        let opts = web_sys::AddEventListenerOptions::new();
+        opts.set_capture(true);
+        let _ = win.add_event_listener_with_callback_and_add_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
+    }
+}
 
 /// Enters picker mode. Resolves with `{ target, selector, matches }`, or `null` on Esc.
 pub fn pick(options: JsValue) -> Result<JsValue, String> {
@@ -298,6 +308,25 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             });
             listeners.push((name.to_string(), swallow));
         }
+        // A frame that loads a page while the author picks (a link followed in it, a frame
+        // added) has a new window: the listeners go on it too.
+        let framed = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            let Some(frame) = ev.target() else { return };
+            let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| v.is_object());
+            // Same-origin frames only: another origin's document is not readable.
+            if get(&frame, "contentDocument").is_none() {
+                return;
+            }
+            let Some(w) = get(&frame, "contentWindow") else { return };
+            let w: web_sys::Window = w.unchecked_into();
+            PICKER.with(|p| {
+                if let Some(p) = p.borrow_mut().as_mut() {
+                    listen(&w, &p.listeners);
+                    p.windows.push(w);
+                }
+            });
+        });
+        listeners.push(("load".to_string(), framed));
         // On the window and on every same-origin frame's, in the capture phase: before any
         // listener of the page's.
         let mut rs = Vec::new();
@@ -308,11 +337,7 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             Root::Shadow(_) => None,
         }));
         for w in &windows {
-            for (name, l) in &listeners {
-                let opts = web_sys::AddEventListenerOptions::new();
-                opts.set_capture(true);
-                let _ = w.add_event_listener_with_callback_and_add_event_listener_options(name, l.as_ref().unchecked_ref(), &opts);
-            }
+            listen(w, &listeners);
         }
         PICKER.with(|p| *p.borrow_mut() = Some(Picker { resolve, highlight: highlight.clone(), label: label.clone(), listeners, windows }));
     });

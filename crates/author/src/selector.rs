@@ -54,7 +54,9 @@ const MAX_ANCHOR_DEPTH: usize = 8;
 pub fn looks_generated(name: &str) -> bool {
     const PREFIXES: [&str; 14] =
         ["css-", "sc-", "jsx-", "svelte-", "ng-", "_ng", "ember", "ext-", "yui_", "radix-", "headlessui-", "mui-", "rc-", "react-"];
-    if name.is_empty() || name.starts_with(':') || PREFIXES.iter().any(|p| name.starts_with(p)) {
+    // React's `useId` through the versions: `:r1:`, `«r1»` (19.1), `_r_1_` (19.2).
+    let react = name.starts_with(['«', ':']) || (name.starts_with("_r_") && name.ends_with('_'));
+    if name.is_empty() || react || PREFIXES.iter().any(|p| name.starts_with(p)) {
         return true;
     }
     // A counter (`item-1042`), or a segment that looks like a hash.
@@ -384,6 +386,9 @@ mod tests {
     fn generated_names_are_told_from_names_people_give() {
         let check = |name: &str, want: bool| assert_eq!(looks_generated(name), want, "{name}");
         for name in [
+            "«rb»",
+            "_r_1_",
+            "_r_b_",
             ":r1:",               // React useId
             ":R2mqm:",            // React 18 useId
             "ember1042",          // Ember

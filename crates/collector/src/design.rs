@@ -161,6 +161,7 @@ async fn new_token(State(st): State<Shared>, _: Admin, headers: HeaderMap, body:
 /// the token out before the app's router reads the address.
 pub fn design_url(app_url: &str, token: &str) -> String {
     let (base, fragment) = app_url.split_once('#').unwrap_or((app_url, ""));
+    let fragment = without_token(fragment);
     let sep = if fragment.is_empty() {
         ""
     } else if fragment.contains('?') {
@@ -169,6 +170,23 @@ pub fn design_url(app_url: &str, token: &str) -> String {
         "?"
     };
     format!("{base}#{fragment}{sep}{FRAGMENT_KEY}={token}")
+}
+
+/// `fragment` without an earlier token (an app URL copied from a designer tab), as the
+/// embed takes it out: with the `&` before it, or the `&` after it.
+fn without_token(fragment: &str) -> String {
+    let key = format!("{FRAGMENT_KEY}=");
+    let mut f = fragment.to_string();
+    while let Some(i) = f.find(&key) {
+        let end = i + key.len() + f[i + key.len()..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        if f[..i].ends_with('&') {
+            f.replace_range(i - 1..end, "");
+        } else {
+            let end = if f[end..].starts_with('&') { end + 1 } else { end };
+            f.replace_range(i..end, "");
+        }
+    }
+    f.trim_end_matches(['?', '&']).to_string()
 }
 
 #[derive(Deserialize)]

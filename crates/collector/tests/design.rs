@@ -213,6 +213,10 @@ fn regression_the_designer_url_dropped_a_hash_routed_apps_route() {
         ("https://app.example/#/users", "https://app.example/#/users?guidepost-design=T"),
         ("https://app.example/?a=1#/users?page=2", "https://app.example/?a=1#/users?page=2&guidepost-design=T"),
         ("https://app.example/docs#install", "https://app.example/docs#install?guidepost-design=T"),
+        // A URL copied from a tab the designer opened: its old token goes.
+        ("https://app.example/#/users?guidepost-design=OLD", "https://app.example/#/users?guidepost-design=T"),
+        ("https://app.example/#/users?guidepost-design=OLD&page=2", "https://app.example/#/users?page=2&guidepost-design=T"),
+        ("https://app.example/#guidepost-design=OLD", "https://app.example/#guidepost-design=T"),
     ] {
         assert_eq!(design_url(app, "T"), want, "{app}");
     }

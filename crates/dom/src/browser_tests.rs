@@ -155,16 +155,44 @@ async fn an_element_made_visible_later_is_found() {
     assert_eq!(pending.await.unwrap().as_string().unwrap(), "later");
 }
 
+/// Runs `f` with `style` on the test page's root and body, then takes it off.
+fn with_page_style<T>(root_style: &str, body_style: &str, f: impl FnOnce() -> T) -> T {
+    let d = doc();
+    let (root, body) = (d.document_element().unwrap(), d.body().unwrap());
+    root.set_attribute("style", root_style).unwrap();
+    body.set_attribute("style", body_style).unwrap();
+    let out = f();
+    root.remove_attribute("style").unwrap();
+    body.remove_attribute("style").unwrap();
+    out
+}
+
 #[wasm_bindgen_test]
-fn on_a_right_to_left_page_a_target_the_page_scrolls_left_to_is_on_the_canvas() {
-    let root = doc().document_element().unwrap();
-    root.set_attribute("dir", "rtl").unwrap();
-    // A row wider than the viewport overflows to the left; its far end is reached by
-    // scrolling left, as a reader of Arabic or Hebrew does.
-    fixture(r#"<div style="width:5000px"><button id="far" style="margin-inline-start:4800px">Far</button></div>"#);
-    let found = dom::find(&target("#far", vec![])).map(|f| f.el.id());
-    root.remove_attribute("dir").unwrap();
-    assert_eq!(found.as_deref(), Some("far"));
+fn the_page_scrolling_in_any_direction_keeps_a_far_target_on_the_canvas() {
+    // (case, root style, body style, markup with #far)
+    let cases = [
+        (
+            "right to left, by CSS: reached by scrolling left",
+            "direction:rtl",
+            "",
+            r#"<div style="width:5000px"><button id="far" style="margin-inline-start:4800px">Far</button></div>"#,
+        ),
+        // Regression (review): with the body as the page's scroller, everything below the
+        // fold counted as off the canvas.
+        (
+            "the body scrolls, not the root",
+            "overflow:hidden;height:100%",
+            "height:100%;margin:0;overflow:auto",
+            r#"<div style="height:3000px"></div><button id="far">Far</button>"#,
+        ),
+    ];
+    for (name, root_style, body_style, html) in cases {
+        let found = with_page_style(root_style, body_style, || {
+            fixture(html);
+            dom::find(&target("#far", vec![])).map(|f| f.el.id())
+        });
+        assert_eq!(found.as_deref(), Some("far"), "{name}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -178,6 +206,20 @@ async fn a_menu_that_slides_onto_the_canvas_is_found_when_its_transition_ends() 
     let menu: web_sys::HtmlElement = area.query_selector("#menu").unwrap().unwrap().unchecked_into();
     menu.style().set_property("transform", "none").unwrap();
     assert_eq!(pending.await.unwrap().as_string().unwrap(), "item");
+}
+
+#[wasm_bindgen_test]
+async fn a_menu_that_slides_in_inside_a_shadow_root_is_found_when_its_transition_ends() {
+    let area = fixture(r#"<div id="host"></div>"#);
+    let root = shadow(
+        &area,
+        "#host",
+        r#"<nav id="menu" style="position:absolute;left:0;top:0;width:200px;transform:translateX(-250px);transition:transform 60ms linear"><a id="inner" href="/w">Widgets</a></nav>"#,
+    );
+    let pending = wait(target("#inner", vec![]), 3000);
+    let menu: web_sys::HtmlElement = root.get_element_by_id("menu").unwrap().unchecked_into();
+    menu.style().set_property("transform", "none").unwrap();
+    assert_eq!(pending.await.unwrap().as_string().unwrap(), "inner");
 }
 
 #[wasm_bindgen_test]

@@ -78,8 +78,9 @@ impl Found {
         let (mut x, mut y) = (r.x(), r.y());
         for f in &self.frames {
             let fr = f.get_bounding_client_rect();
-            x += fr.x() + f.client_left() as f64;
-            y += fr.y() + f.client_top() as f64;
+            let (px_left, px_top) = frame_padding(f);
+            x += fr.x() + f.client_left() as f64 + px_left;
+            y += fr.y() + f.client_top() as f64 + px_top;
         }
         Rect::new(x, y, r.width(), r.height())
     }
@@ -87,6 +88,14 @@ impl Found {
     pub fn connected(&self) -> bool {
         self.el.is_connected() && self.frames.iter().all(|f| f.is_connected())
     }
+}
+
+/// An iframe's left and top padding: its document starts inside its border (`clientLeft`)
+/// and its padding.
+pub fn frame_padding(frame: &Element) -> (f64, f64) {
+    // The page's own `parseFloat` reads "12px" (no float parser in the module).
+    let px = |p: &str| Some(js_sys::parse_float(&computed(frame, p))).filter(|v| v.is_finite()).unwrap_or(0.0);
+    (px("padding-left"), px("padding-top"))
 }
 
 pub fn document() -> Option<Document> {
@@ -146,17 +155,21 @@ pub fn scrolls_with_page(found: &Found) -> bool {
             if position == "fixed" || position == "sticky" {
                 return false;
             }
-            // Up the flat tree: a slotted element's slot (inside its host's shadow tree),
-            // past a shadow root its host (a node type, not `instanceof`: frames are other
-            // realms), else the parent.
-            cur = el.assigned_slot().map(Into::into).or_else(|| el.parent_element()).or_else(|| {
-                el.parent_node()
-                    .filter(|n| n.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE)
-                    .map(|n| n.unchecked_into::<web_sys::ShadowRoot>().host())
-            });
+            cur = flat_parent(&el);
         }
     }
     true
+}
+
+/// Up the flat tree: a slotted element's slot (inside its host's shadow tree), past a
+/// shadow root its host (a node type, not `instanceof`: frames are other realms), else the
+/// parent.
+fn flat_parent(el: &Element) -> Option<Element> {
+    el.assigned_slot().map(Into::into).or_else(|| el.parent_element()).or_else(|| {
+        el.parent_node()
+            .filter(|n| n.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE)
+            .map(|n| n.unchecked_into::<web_sys::ShadowRoot>().host())
+    })
 }
 
 /// A computed style property of `el`, read in the element's own window (iframe documents
@@ -188,24 +201,32 @@ fn visible(el: &Element) -> bool {
 /// viewport. What must be on the canvas is the outermost scroll container holding `el`
 /// (a carousel scrolls its items into view), else `el` itself.
 fn on_canvas(el: &Element) -> bool {
+    let Some(doc) = el.owner_document() else { return true };
+    let Some(win) = doc.default_view() else { return true };
     let mut subject = el.clone();
     let mut fixed = false;
     let mut cur = Some(el.clone());
+    // Up the flat tree (a component's scroller may sit in its shadow tree) to the body,
+    // which counts only as the page's scroller (`html { overflow: hidden }` and
+    // `body { overflow: auto }`): its `hidden` clips, it does not scroll.
     while let Some(e) = cur {
-        if e.tag_name().eq_ignore_ascii_case("body") {
-            break;
-        }
+        let Some(st) = win.get_computed_style(&e).ok().flatten() else { break };
+        let overflow = st.get_property_value("overflow").unwrap_or_default();
+        let body = e.tag_name().eq_ignore_ascii_case("body");
         // `overflow` reads "visible", or both values when they differ ("hidden auto").
-        if computed(&e, "overflow").split(' ').any(|v| v != "visible" && v != "clip") {
+        if overflow.split(' ').any(|v| if body { v == "auto" || v == "scroll" } else { v != "visible" && v != "clip" }) {
             subject = e.clone();
         }
-        if computed(&e, "position") == "fixed" {
+        if body {
+            break;
+        }
+        if st.get_property_value("position").is_ok_and(|p| p == "fixed") {
             fixed = true;
             break;
         }
-        cur = e.parent_element();
+        cur = flat_parent(&e);
     }
-    let Some(root) = el.owner_document().and_then(|d| d.scrolling_element().or_else(|| d.document_element())) else { return true };
+    let Some(root) = doc.scrolling_element().or_else(|| doc.document_element()) else { return true };
     let r = subject.get_bounding_client_rect();
     let (w, h) = (root.client_width() as f64, root.client_height() as f64);
     // The canvas in viewport coordinates: the viewport for a fixed box, else the root's
@@ -216,7 +237,9 @@ fn on_canvas(el: &Element) -> bool {
     } else {
         let (left, top) = (root.scroll_left() as f64, root.scroll_top() as f64);
         let (sw, sh) = ((root.scroll_width() as f64).max(w), (root.scroll_height() as f64).max(h));
-        if is_rtl() {
+        let rtl = doc.document_element().is_some_and(|d| computed(&d, "direction") == "rtl")
+            || doc.body().is_some_and(|b| b.get_attribute("dir").is_some_and(|d| d.eq_ignore_ascii_case("rtl")));
+        if rtl {
             (w - sw - left, -top, w - left, sh - top)
         } else {
             (-left, -top, sw - left, sh - top)
@@ -360,6 +383,12 @@ pub fn find(t: &Target) -> Option<Found> {
 struct Waiter {
     observer: web_sys::MutationObserver,
     callback: Closure<dyn FnMut()>,
+    /// Where the wake events are listened on: every document and shadow root searched
+    /// (`transitionend` does not cross a shadow root, no event crosses into a parent frame).
+    wake_on: Vec<web_sys::EventTarget>,
+    /// Wake events come in bursts (every hover transition of the page): one search per
+    /// burst, a frame later.
+    wake: Closure<dyn FnMut()>,
     _timeout: gloo_timers::callback::Timeout,
 }
 
@@ -377,15 +406,11 @@ pub fn cancel_wait() {
     WAITER.with(|w| {
         if let Some(w) = w.borrow_mut().take() {
             w.observer.disconnect();
-            if let Some(doc) = document() {
-                let opts = web_sys::EventListenerOptions::new();
-                opts.set_capture(true);
+            let opts = web_sys::EventListenerOptions::new();
+            opts.set_capture(true);
+            for t in &w.wake_on {
                 for name in WAKE_EVENTS {
-                    let _ = doc.remove_event_listener_with_callback_and_event_listener_options(
-                        name,
-                        w.callback.as_ref().unchecked_ref(),
-                        &opts,
-                    );
+                    let _ = t.remove_event_listener_with_callback_and_event_listener_options(name, w.wake.as_ref().unchecked_ref(), &opts);
                 }
             }
         }
@@ -427,6 +452,25 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
         finish(None);
         return;
     };
+    let wake = {
+        let pending = std::rc::Rc::new(std::cell::Cell::new(false));
+        Closure::<dyn FnMut()>::new(move || {
+            if pending.replace(true) {
+                return;
+            }
+            let pending = pending.clone();
+            gloo_timers::callback::Timeout::new(16, move || {
+                pending.set(false);
+                // The wait may have ended meanwhile (its closures dropped): look it up.
+                let check = WAITER.with(|w| w.borrow().as_ref().map(|w| w.callback.as_ref().clone()));
+                if let Some(check) = check {
+                    let _ = check.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
+                }
+            })
+            .forget();
+        })
+    };
+    let mut wake_on: Vec<web_sys::EventTarget> = Vec::new();
     let opts = web_sys::MutationObserverInit::new();
     opts.set_child_list(true);
     opts.set_subtree(true);
@@ -437,16 +481,20 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
     if let Some(doc) = document() {
         let mut rs = Vec::new();
         roots(&doc, vec![], &mut rs);
+        let capture = web_sys::AddEventListenerOptions::new();
+        capture.set_capture(true);
         for (root, _) in &rs {
             if let Some(node) = root.node() {
                 let _ = observer.observe_with_options(&node, &opts);
             }
-        }
-        let capture = web_sys::AddEventListenerOptions::new();
-        capture.set_capture(true);
-        for name in WAKE_EVENTS {
-            let _ =
-                doc.add_event_listener_with_callback_and_add_event_listener_options(name, on_mutation.as_ref().unchecked_ref(), &capture);
+            let t: web_sys::EventTarget = match root {
+                Root::Doc(d) => d.clone().into(),
+                Root::Shadow(s) => s.clone().into(),
+            };
+            for name in WAKE_EVENTS {
+                let _ = t.add_event_listener_with_callback_and_add_event_listener_options(name, wake.as_ref().unchecked_ref(), &capture);
+            }
+            wake_on.push(t);
         }
     }
     let timeout = {
@@ -457,7 +505,7 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
             }
         })
     };
-    WAITER.with(|w| *w.borrow_mut() = Some(Waiter { observer, callback: on_mutation, _timeout: timeout }));
+    WAITER.with(|w| *w.borrow_mut() = Some(Waiter { observer, callback: on_mutation, wake_on, wake, _timeout: timeout }));
 }
 
 /// The height of a fixed or sticky header covering the top of the viewport.

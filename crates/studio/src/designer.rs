@@ -195,6 +195,11 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
         keep();
     };
     let pick = move |step: Option<usize>| {
+        // One pick at a time: Enter on the still-focused "Add step" must not start another
+        // (the panel lets the pointer through while picking, not the keyboard).
+        if picking.get_untracked() {
+            return;
+        }
         let opts = json!({ "prefer": prefer.get_untracked() });
         msg.set(("Click an element of the page (Esc cancels).".into(), "ok"));
         picking.set(true);

@@ -24,6 +24,7 @@
   var queue = g.__queue || [];
   // A designer token the stub took out of the address before the app's router saw it.
   var designToken = g.__design;
+  g.__design = null;
   var handlers = {};
   var engine = null;
   var whenEngine = null;
@@ -123,7 +124,11 @@
         return sep;
       })
       .replace(/[?#&]$/, "");
-    if (t) history.replaceState(history.state, "", location.pathname + location.search + rest);
+    if (t) {
+      try {
+        history.replaceState(history.state, "", location.href.split("#")[0] + rest);
+      } catch (_) {}
+    }
     return t;
   }
   function loadDesigner(endpoint, session, guide) {
@@ -155,43 +160,43 @@
   function design(options) {
     var endpoint = String((options && options.endpoint) || "").replace(/\/+$/, "");
     var ss = null;
+    var saved = null;
     try {
       ss = w.sessionStorage;
+      saved = ss && JSON.parse(ss.getItem(DESIGN_KEY) || "null");
     } catch (_) {}
     var token = takeToken();
     var failed = function (e) {
       fail("designer", e);
     };
-    if (token) {
-      fetch(endpoint + "/v1/design/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token }) })
-        .then(function (r) {
-          return r.json().then(function (b) {
-            if (!r.ok) throw new Error("designer token refused: " + (b.error || r.status));
-            return b;
-          });
-        })
-        .then(function (s) {
-          if (ss) ss.setItem(DESIGN_KEY, JSON.stringify({ endpoint: endpoint, session: s.session, guide: s.guide_id }));
-          return loadDesigner(endpoint, s.session, s.guide_id);
-        })
-        .catch(failed);
-      return;
-    }
-    var saved = null;
-    try {
-      saved = ss && JSON.parse(ss.getItem(DESIGN_KEY) || "null");
-    } catch (_) {}
-    if (!saved || !saved.session) return;
-    fetch(saved.endpoint + "/v1/design/session", { headers: { authorization: "Bearer " + saved.session } })
-      .then(function (r) {
+    var resume = function () {
+      return fetch(saved.endpoint + "/v1/design/session", { headers: { authorization: "Bearer " + saved.session } }).then(function (r) {
         if (!r.ok) {
           ss.removeItem(DESIGN_KEY);
           return;
         }
         return loadDesigner(saved.endpoint, saved.session, saved.guide);
-      })
-      .catch(failed);
+      });
+    };
+    var hasSaved = !!(saved && saved.session);
+    if (token) {
+      fetch(endpoint + "/v1/design/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token }) })
+        .then(function (r) {
+          return r.json().then(function (b) {
+            // A token used already (the page reloaded before it left the address): the
+            // tab's session, if it has one, goes on.
+            if (!r.ok && hasSaved) return resume();
+            if (!r.ok) throw new Error("designer token refused: " + (b.error || r.status));
+            if (ss) ss.setItem(DESIGN_KEY, JSON.stringify({ endpoint: endpoint, session: b.session, guide: b.guide_id }));
+            return loadDesigner(endpoint, b.session, b.guide_id);
+          });
+        })
+        .catch(failed);
+      return;
+    }
+    if (hasSaved) resume().catch(failed);
   }
+
   // Compiles a wasm module while it downloads, off the main thread, before its glue asks
   // for it: a promise of the compiled module, or of the response itself when it is not
   // `application/wasm` or not ok (the glue then instantiates it from bytes, or reports it),
