@@ -164,7 +164,7 @@ pub fn scrolls_with_page(found: &Found) -> bool {
 /// Up the flat tree: a slotted element's slot (inside its host's shadow tree), past a
 /// shadow root its host (a node type, not `instanceof`: frames are other realms), else the
 /// parent.
-fn flat_parent(el: &Element) -> Option<Element> {
+pub(crate) fn flat_parent(el: &Element) -> Option<Element> {
     el.assigned_slot().map(Into::into).or_else(|| el.parent_element()).or_else(|| {
         el.parent_node()
             .filter(|n| n.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE)

@@ -116,11 +116,7 @@ fn modal_above(el: web_sys::Element, host: &web_sys::Element, dialogs: bool) -> 
         // Up the flat tree, as it renders: a slotted element to its slot (the focus is
         // often on the component's light-DOM content, shown inside its shadow dialog), a
         // shadow root to its host.
-        at = e
-            .assigned_slot()
-            .map(Into::into)
-            .or_else(|| e.parent_element())
-            .or_else(|| e.parent_node()?.dyn_into::<web_sys::ShadowRoot>().ok().map(|s| s.host()));
+        at = crate::flat_parent(&e);
     }
     None
 }
