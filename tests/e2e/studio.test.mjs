@@ -325,6 +325,39 @@ test("the stub takes a token after the app's own query out of the address before
   await context.close();
 });
 
+test("in the designer, an author sets a step's kind, how it continues, its placement and what happens without its element", async () => {
+  const url = await designOnSbAdmin({ id: "sb-options", name: "Options tour", steps: [
+    { id: "one", kind: "tooltip", title: "Reports", target: { selector: "a.d-sm-inline-block.btn-primary" } },
+    { id: "two", kind: "tooltip", title: "Later", advance: { on: "event", name: "report_made" }, target: { selector: "#dataTable" } },
+  ] });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  const step = (i) => panel.locator(`li[data-step-index='${i}']`);
+  await step(1).waitFor();
+  // A value the designer does not offer is shown as it is.
+  assert.equal(await step(1).getByLabel("Continue on").inputValue(), "event");
+  await step(0).getByLabel("Continue on").selectOption({ label: "Click on the element" });
+  await step(0).getByLabel("Placement").selectOption({ label: "Bottom" });
+  await step(0).getByLabel("If the element is missing").selectOption({ label: "Show it centred" });
+  await step(1).getByLabel("Kind").selectOption({ label: "Modal" });
+  await step(1).getByLabel("Continue on").selectOption({ label: "Next button" });
+  await shot(page, "designer-step-options");
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const saved = (await admin("GET", "/v1/guides/sb-options/draft")).body.json.steps;
+  assert.deepEqual([saved[0].advance, saved[0].placement, saved[0].on_missing], [{ on: "click" }, "bottom", "center"]);
+  assert.deepEqual([saved[1].kind, "advance" in saved[1]], ["modal", false]);
+  // The preview shows the step as chosen: below its element.
+  await step(0).getByRole("button", { name: "Preview" }).click();
+  const box = dialog(page);
+  await box.getByRole("heading", { name: "Reports" }).waitFor();
+  const [b, t] = [await box.boundingBox(), await page.locator("a.d-sm-inline-block.btn-primary").boundingBox()];
+  assert.ok(b.y >= t.y + t.height - 1, `the step ${JSON.stringify(b)} is below its element ${JSON.stringify(t)}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("regression: the designer's panel sat on the app's top-right toolbar, and the author could not pick what was under it", async () => {
   const url = await designOnSbAdmin({ id: "sb-topbar", name: "Topbar tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });

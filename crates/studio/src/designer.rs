@@ -39,6 +39,8 @@ button.primary { background: #3e63dd; color: #fff; border-color: #3e63dd; }
 .panel.picking { pointer-events: none; opacity: .35; }
 fieldset { border: 1px solid #e4e7ec; border-radius: 8px; display: flex; flex-wrap: wrap; gap: 4px 12px; }
 fieldset label { display: inline-flex; align-items: center; gap: 4px; }
+.options { display: grid; grid-template-columns: auto 1fr; gap: 2px 6px; align-items: center; font-size: 12px; color: #555; }
+select { font: inherit; font-size: 12px; border: 1px solid #d0d5dd; border-radius: 6px; padding: 1px 4px; background: #fff; color: #1c2024; }
 input[type=checkbox] { width: auto; }
 "#;
 
@@ -130,6 +132,61 @@ fn link_pages(doc: RwSignal<Value>, i: usize) -> Option<String> {
         }
     });
     Some(format!("Step {i}'s Next button now opens {here}, where this step is."))
+}
+
+/// What the designer lets an author choose for a step besides its words and its target:
+/// (label, JSON field, options as (value, text); "" removes the field: the default).
+type Choices = &'static [(&'static str, &'static str)];
+const STEP_OPTIONS: [(&str, &str, Choices); 4] = [
+    ("Kind", "kind", &[("tooltip", "Tooltip"), ("hotspot", "Hotspot"), ("modal", "Modal"), ("banner", "Banner")]),
+    ("Continue on", "advance", &[("", "Next button"), ("click", "Click on the element")]),
+    ("Placement", "placement", &[("", "Auto"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"), ("right", "Right")]),
+    ("If the element is missing", "on_missing", &[("", "End the guide"), ("skip", "Skip the step"), ("center", "Show it centred")]),
+];
+
+/// A step's value for one of [`STEP_OPTIONS`] as its select shows it (`advance` is an
+/// object, `{"on": "click"}`; its default `next` is the empty choice).
+fn option_value(step: &Value, field: &str) -> String {
+    let v = if field == "advance" { step["advance"]["on"].as_str() } else { step[field].as_str() };
+    match (field, v) {
+        ("advance", Some("next")) | (_, None) => String::new(),
+        (_, Some(v)) => v.to_string(),
+    }
+}
+
+/// The JSON a choice writes: `null` removes the field.
+fn option_json(field: &str, choice: &str) -> Value {
+    match (field, choice) {
+        (_, "") => Value::Null,
+        ("advance", on) => json!({ "on": on }),
+        (_, v) => json!(v),
+    }
+}
+
+/// The step's kind, how it continues, its placement and what happens without its element,
+/// as selects. A value the designer does not offer (a checklist, an advance on an event)
+/// is shown as it is and kept until the author picks another.
+#[component]
+fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy + Send + Sync + 'static, i: usize) -> impl IntoView {
+    view! {
+        <div class="options">
+            {STEP_OPTIONS.iter().map(|&(label, field, choices)| {
+                let current = move || doc.with(|d| doc::steps(d).get(i).map(|s| option_value(s, field)).unwrap_or_default());
+                let offered = choices.iter().any(|(v, _)| *v == current());
+                view! {
+                    <span>{label}</span>
+                    <select aria-label=label name=format!("designer-{field}") prop:value=current
+                        on:change=move |ev| {
+                            let choice = event_target_value(&ev);
+                            edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k(field)], option_json(field, &choice)));
+                        }>
+                        {(!offered).then(|| { let v = current(); view! { <option value=v.clone()>{v.clone()}</option> } })}
+                        {choices.iter().map(|&(v, text)| view! { <option value=v>{text}</option> }).collect_view()}
+                    </select>
+                }
+            }).collect_view()}
+        </div>
+    }
 }
 
 #[component]
@@ -323,6 +380,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                                 <textarea aria-label="Body" rows="2" name="designer-body" prop:value=move || doc.with(|d| doc::get_str(d, &bp))
                                     on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &bp2, &s, true)); }></textarea>
                                 {move || sel().map(|s| view! { <span class="target">{s}</span> })}
+                                <StepOptions doc=doc edit=edit i=i />
                                 <div class="row">
                                     <button on:click=move |_| pick(Some(i))>"Pick target"</button>
                                     <button on:click=move |_| { current.set(Some(i)); preview(i); }>"Preview"</button>
