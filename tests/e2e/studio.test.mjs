@@ -378,6 +378,34 @@ test("regression: the designer's panel sat on the app's top-right toolbar, and t
   await context.close();
 });
 
+test("regression: a multi-page tour whose first step sat in the app's topbar did not lead to the page of the next", async () => {
+  // The topbar is on every page, so its element being on the next page said nothing about
+  // where the author had picked it.
+  const url = await designOnSbAdmin({ id: "sb-pages", name: "Pages tour", steps: [] });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  const addStep = async (selector, n) => {
+    await panel.getByRole("button", { name: "Add step" }).click();
+    await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+    await page.locator(selector).click();
+    await panel.locator(`li[data-step-index='${n}']`).waitFor();
+  };
+  await addStep("#userDropdown", 0);
+  await page.locator('.sidebar a.nav-link[href="charts.html"]').click();
+  await page.waitForURL(/charts\.html/);
+  await addStep("#myBarChart", 1);
+  await panel.locator(".msg").filter({ hasText: "Step 1's Next button now opens /sb/charts.html" }).waitFor();
+  // A step picked on the same page as the one before it does not change that one.
+  await addStep("#myPieChart", 2);
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const saved = (await admin("GET", "/v1/guides/sb-pages/draft")).body.json.steps;
+  assert.deepEqual(saved.map((s) => s.buttons ?? []), [[{ label: "Next", action: "url", to: "/sb/charts.html" }], [], []]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("the designer opens on a third-party admin template on another origin, and only with a valid token", async () => {
   const url = await designOnSbAdmin({ id: "sb-tour", name: "SB tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
 

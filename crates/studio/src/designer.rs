@@ -109,18 +109,52 @@ pub fn mount(base: String, session: String, guide_id: String) {
     leptos::mount::mount_to(container, move || view! { <Panel api=api guide_id=guide_id /> }).forget();
 }
 
-/// A multi-page tour: when step `i` was picked on another page than step `i - 1` (whose
-/// target is not on this page), step `i - 1`'s Next button opens this page, so the tour
-/// continues here. Returns what was changed, for the author.
-fn link_pages(doc: RwSignal<Value>, i: usize) -> Option<String> {
+/// The page the author is on: path, query and fragment (a hash router's route).
+fn page_here() -> Option<String> {
+    let loc = window().location();
+    Some(format!("{}{}{}", loc.pathname().ok()?, loc.search().unwrap_or_default(), loc.hash().unwrap_or_default()))
+}
+
+/// Where each step was picked in this tab (step id → [`page_here`]), kept in sessionStorage
+/// under `key`: the guide's JSON has no place for it, and the steps of a multi-page tour
+/// are picked on several pages.
+fn picked_on(key: &str, step_id: &str) -> Option<String> {
+    let t = session_store()?.get_item(key).ok().flatten()?;
+    serde_json::from_str::<Value>(&t).ok()?[step_id].as_str().map(str::to_string)
+}
+
+fn remember_page(key: &str, step_id: &str, page: &str) {
+    let Some(s) = session_store() else { return };
+    let mut m =
+        s.get_item(key).ok().flatten().and_then(|t| serde_json::from_str::<Value>(&t).ok()).filter(Value::is_object).unwrap_or(json!({}));
+    m[step_id] = json!(page);
+    let _ = s.set_item(key, &m.to_string());
+}
+
+/// A multi-page tour: when step `i` was picked on another page than step `i - 1`, step
+/// `i - 1`'s Next button opens this page, so the tour continues here. Where step `i - 1`
+/// was picked is known when it was picked in this tab (`prev_page`); otherwise its target
+/// missing from this page tells. A step that continues on a click, an event or a page change
+/// already leads on, and one with a button that opens a page is left as it is. Returns what
+/// was changed, for the author.
+fn link_pages(doc: RwSignal<Value>, i: usize, prev_page: Option<String>) -> Option<String> {
     let prev = doc.with_untracked(|d| doc::steps(d).get(i - 1).cloned())?;
-    let sel = prev.pointer("/target/selector").and_then(Value::as_str)?;
-    let d = window().document()?;
-    if d.query_selector(sel).ok().flatten().is_some() {
+    let here = page_here()?;
+    let leads_on = !matches!(prev["advance"]["on"].as_str(), None | Some("next"));
+    let has_link = prev["buttons"].as_array().is_some_and(|bs| bs.iter().any(|b| b["action"] == "url"));
+    if leads_on || has_link {
         return None;
     }
-    let loc = window().location();
-    let here = format!("{}{}{}", loc.pathname().ok()?, loc.search().unwrap_or_default(), loc.hash().unwrap_or_default());
+    let elsewhere = match prev_page {
+        Some(p) => p != here,
+        None => {
+            let sel = prev.pointer("/target/selector").and_then(Value::as_str)?;
+            window().document()?.query_selector(sel).ok().flatten().is_none()
+        }
+    };
+    if !elsewhere {
+        return None;
+    }
     doc.update(|d| {
         let buttons = doc::array_mut(d, &[k("steps"), Seg::I(i - 1), k("buttons")]);
         match buttons.iter_mut().find(|b| b["action"] == "next") {
@@ -212,6 +246,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     // Unsaved work is kept in the tab's sessionStorage with the revision it started from,
     // so it survives the author's navigation through a multi-page app.
     let work_key = StoredValue::new(format!("guidepost-designer-work:{guide_id}"));
+    let pages_key = StoredValue::new(format!("guidepost-designer-pages:{guide_id}"));
     let keep = move || {
         if let Some(s) = session_store() {
             let w = json!({ "revision": revision.get_untracked(), "doc": doc.get_untracked() });
@@ -288,11 +323,17 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                         0 => (format!("{sel} matches no element now: pick another one."), "warn"),
                         n => (format!("{sel} matches {n} elements: the first one is used. Pick a more specific element."), "warn"),
                     };
+                    let key = pages_key.get_value();
+                    let id_of = |i: usize| doc.with_untracked(|d| doc::steps(d).get(i).and_then(|s| s["id"].as_str()).map(str::to_string));
                     if step.is_none() && i > 0 {
-                        if let Some(note) = link_pages(doc, i) {
+                        let prev_page = id_of(i - 1).and_then(|id| picked_on(&key, &id));
+                        if let Some(note) = link_pages(doc, i, prev_page) {
                             keep();
                             text = format!("{text} {note}");
                         }
+                    }
+                    if let (Some(id), Some(page)) = (id_of(i), page_here()) {
+                        remember_page(&key, &id, &page);
                     }
                     msg.set((text, class));
                 }
