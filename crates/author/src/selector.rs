@@ -88,8 +88,10 @@ fn hashlike(seg: &str) -> bool {
 /// Classes that say what state an element is in (they come and go as the user clicks), and
 /// Tailwind's variants and arbitrary values (`md:flex`, `w-[13px]`).
 fn is_state_class(c: &str) -> bool {
-    const STATES: [&str; 28] = [
+    const STATES: [&str; 30] = [
         "active",
+        "locked",
+        "unlocked",
         "show",
         "showing",
         "open",
@@ -125,6 +127,40 @@ fn is_state_class(c: &str) -> bool {
         || STATES.contains(&last)
         || ["is-", "has-", "was-", "animate__", "ng-", "Mui-", "ui-state-", "k-state-"].iter().any(|p| c.starts_with(p))
         || c.contains([':', '[', '/', '!', '.', '#'])
+}
+
+/// A label that says what the element will do or what state it is in changes when the user
+/// acts (react-admin's menu button is "Close menu", then "Open menu"; Swagger UI's
+/// "authorization button unlocked"): the label's stable part, matched as a suffix or a
+/// prefix. `None` when the label has no state word, or nothing but one.
+fn without_state_word(tag: &str, label: &str) -> Option<String> {
+    const LEADING: [&str; 14] =
+        ["open", "close", "show", "hide", "expand", "collapse", "enable", "disable", "lock", "unlock", "mute", "unmute", "play", "pause"];
+    const TRAILING: [&str; 16] = [
+        "open",
+        "opened",
+        "closed",
+        "shown",
+        "hidden",
+        "expanded",
+        "collapsed",
+        "locked",
+        "unlocked",
+        "on",
+        "off",
+        "enabled",
+        "disabled",
+        "ascending",
+        "descending",
+        "selected",
+    ];
+    let label = label.trim();
+    let is = |words: &[&str], w: &str| words.iter().any(|s| s.eq_ignore_ascii_case(w));
+    if let Some((_, rest)) = label.split_once(' ').filter(|(f, r)| is(&LEADING, f) && !r.trim().is_empty()) {
+        return Some(format!("{tag}[aria-label$={}]", css_string(&format!(" {}", rest.trim_start()))));
+    }
+    let (head, last) = label.rsplit_once(' ')?;
+    (is(&TRAILING, last) && !head.trim().is_empty()).then(|| format!("{tag}[aria-label^={}]", css_string(&format!("{} ", head.trim_end()))))
 }
 
 /// A CSS framework's component or utility class (Bootstrap's, Tailwind's, Font Awesome's):
@@ -241,6 +277,11 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
                 }
             }
             "aria-label" => {
+                if let Some(v) = node.attr("aria-label") {
+                    if let Some(sel) = without_state_word(tag, v) {
+                        add(sel);
+                    }
+                }
                 for a in ["aria-label", "name"] {
                     if let Some(v) = node.attr(a) {
                         add(format!("{tag}[{a}={}]", css_string(v)));
@@ -510,8 +551,19 @@ mod tests {
         check(
             "regression: a button named by Bootstrap's btn before its own class (Swagger UI's Authorize)",
             node("button", &[("class", "btn authorize unlocked")]),
-            &["button.authorize", "button.unlocked", "button.btn", "button.authorize.unlocked.btn"],
+            &["button.authorize", "button.btn", "button.authorize.btn"],
         );
+        check(
+            "regression: react-admin's menu button was named by the label it swaps on a click",
+            node("button", &[("aria-label", "Close menu"), ("class", "css-1x2y3z")]),
+            &[r#"button[aria-label$=" menu"]"#, r#"button[aria-label="Close menu"]"#],
+        );
+        check(
+            "a label ending in a state word (Swagger UI)",
+            node("button", &[("aria-label", "authorization button unlocked")]),
+            &[r#"button[aria-label^="authorization button "]"#, r#"button[aria-label="authorization button unlocked"]"#],
+        );
+        check("a label that is only a state word", node("button", &[("aria-label", "Close")]), &[r#"button[aria-label="Close"]"#]);
         check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
         check("a line break in a value", node("button", &[("title", "Save\nnow")]), &[r#"button[title="Save\a now"]"#]);
     }
