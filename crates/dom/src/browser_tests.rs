@@ -196,6 +196,24 @@ fn the_page_scrolling_in_any_direction_keeps_a_far_target_on_the_canvas() {
 }
 
 #[wasm_bindgen_test]
+fn regression_a_menu_pushed_past_a_page_that_hides_its_overflow_counted_as_on_the_canvas() {
+    // (case, root style, body style, found)
+    let cases = [
+        ("the body hides horizontal overflow", "", "overflow-x:hidden", None),
+        ("the root clips horizontal overflow", "overflow-x:clip", "", None),
+        ("a page that scrolls sideways reaches it", "", "", Some("far")),
+    ];
+    let menu = r#"<nav style="position:absolute;top:0;left:100%;width:200px"><a id="far" href="/w">Widgets</a></nav>"#;
+    for (name, root_style, body_style, want) in cases {
+        let found = with_page_style(root_style, body_style, || {
+            fixture(menu);
+            dom::find(&target("#far", vec![])).map(|f| f.el.id())
+        });
+        assert_eq!(found.as_deref(), want, "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_menu_that_slides_onto_the_canvas_is_found_when_its_transition_ends() {
     let area = fixture(
         r#"<nav id="menu" style="position:absolute;left:0;top:0;width:200px;transform:translateX(-250px);transition:transform 60ms linear"><a id="item" href="/w">Widgets</a></nav>"#,

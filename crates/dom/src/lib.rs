@@ -214,7 +214,10 @@ fn on_canvas(el: &Element) -> bool {
         let overflow = st.get_property_value("overflow").unwrap_or_default();
         let body = e.tag_name().eq_ignore_ascii_case("body");
         // `overflow` reads "visible", or both values when they differ ("hidden auto").
-        if overflow.split(' ').any(|v| if body { v == "auto" || v == "scroll" } else { v != "visible" && v != "clip" }) {
+        // The body's overflow goes to the viewport (it scrolls nothing itself) unless the
+        // root has its own.
+        let scrolls = |v: &str| if body { body_scrolls(&doc) && (v == "auto" || v == "scroll") } else { v != "visible" && v != "clip" };
+        if overflow.split(' ').any(scrolls) {
             subject = e.clone();
         }
         if body {
@@ -239,13 +242,37 @@ fn on_canvas(el: &Element) -> bool {
         let (sw, sh) = ((root.scroll_width() as f64).max(w), (root.scroll_height() as f64).max(h));
         let rtl = doc.document_element().is_some_and(|d| computed(&d, "direction") == "rtl")
             || doc.body().is_some_and(|b| b.get_attribute("dir").is_some_and(|d| d.eq_ignore_ascii_case("rtl")));
-        if rtl {
-            (w - sw - left, -top, w - left, sh - top)
-        } else {
-            (-left, -top, sw - left, sh - top)
-        }
+        let (x0, x1) = if rtl { (w - sw - left, w - left) } else { (-left, sw - left) };
+        // The page's `overflow: hidden` (or `clip`) on an axis: what sticks out that way is
+        // not for the user to scroll to (`body { overflow-x: hidden }` hiding a menu pushed
+        // off to the right). The viewport takes the root's overflow, or the body's when the
+        // root's is `visible`.
+        let (hide_x, hide_y) = viewport_hides(&doc);
+        let (x0, x1) = if hide_x { (0.0, w) } else { (x0, x1) };
+        let (y0, y1) = if hide_y { (0.0, h) } else { (-top, sh - top) };
+        (x0, y0, x1, y1)
     };
     r.right() > x0 && r.bottom() > y0 && r.left() < x1 && r.top() < y1
+}
+
+/// Whether the body can be a scroller: its overflow is its own only when the root's is not
+/// `visible` (otherwise the viewport takes it).
+fn body_scrolls(doc: &Document) -> bool {
+    doc.document_element().is_some_and(|r| computed(&r, "overflow") != "visible")
+}
+
+/// Whether the viewport hides its horizontal and vertical overflow.
+fn viewport_hides(doc: &Document) -> (bool, bool) {
+    let axes = |e: &Element| (computed(e, "overflow-x"), computed(e, "overflow-y"));
+    let Some(root) = doc.document_element() else { return (false, false) };
+    let (mut x, mut y) = axes(&root);
+    if x == "visible" && y == "visible" {
+        if let Some(b) = doc.body() {
+            (x, y) = axes(&b);
+        }
+    }
+    let hides = |v: &str| v == "hidden" || v == "clip";
+    (hides(&x), hides(&y))
 }
 
 /// A place to search: a document (the page's or a same-origin iframe's) or an open shadow root.
