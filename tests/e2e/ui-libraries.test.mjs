@@ -6,6 +6,9 @@
 //   (`css-1x2y3z`) and its ids React's (`:r1:`).
 // - Headless UI 2 (Tailwind Labs): its Dialog closes on a press outside its panel, and the
 //   step sits in the dialog's root, beside the panel.
+// - Element Plus 2 (Vue 3), from its script-tag builds: its dialog traps the focus in
+//   `.el-dialog`, inside the `[aria-modal]` overlay, and its trap lists the tabbable elements
+//   of `.el-dialog` (no shadow roots) to wrap Tab round from the last one.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -26,12 +29,36 @@ const page = (name) => `<!doctype html><html><head><meta charset="utf-8"><title>
 <script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
 </head><body><div id="root"></div><script src="/${name}/app.js"></script></body></html>`;
 
+/** A Vue 3 app with Element Plus, as its script-tag builds are pasted in a page. */
+const EP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Element Plus app</title>
+<link rel="stylesheet" href="/nm/element-plus/dist/index.css">
+<script>\n${stub}</script>
+<script async src="/dist/guidepost.js"></script>
+<script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
+</head><body><div id="app"></div>
+<script src="/nm/vue/dist/vue.global.prod.js"></script>
+<script src="/nm/element-plus/dist/index.full.min.js"></script>
+<script>
+Vue.createApp({ data: () => ({ show: false, email: "" }), template: \`<main><h1>Team</h1>
+  <el-button id="invite" type="primary" @click="show = true">Invite</el-button>
+  <el-dialog v-model="show" title="Invite a teammate" width="420">
+    <el-input v-model="email" placeholder="Email" id="email" />
+    <template #footer><el-button @click="show = false">Cancel</el-button><el-button type="primary" class="send" @click="show = false">Send</el-button></template>
+  </el-dialog></main>\` }).use(ElementPlus).mount("#app");
+</script></body></html>`;
+
 before(async () => {
   for (const name of ["mui", "headless"]) bundles[name] = await bundleApp(name);
   server = await serveStatic((req, res) => {
     const url = new URL(req.url, "http://x");
     const answer = (type, body) => { res.writeHead(200, { "content-type": type }); res.end(body); return true; };
     if (url.pathname === "/ui-guides.json") return answer("application/json", JSON.stringify(guides));
+    if (url.pathname === "/ep/") return answer("text/html", EP_PAGE);
+    if (url.pathname.startsWith("/nm/")) {
+      const file = path.join(root, "node_modules", decodeURIComponent(url.pathname.slice(4)));
+      if (!file.startsWith(path.join(root, "node_modules")) || !fs.existsSync(file)) return false;
+      return answer(file.endsWith(".css") ? "text/css" : "text/javascript", fs.readFileSync(file));
+    }
     const [, name, file] = url.pathname.split("/");
     if (!bundles[name]) return false;
     return file === "app.js" ? answer("text/javascript", bundles[name]) : answer("text/html", page(name));
@@ -120,5 +147,39 @@ test("regression: a click on the step inside Headless UI's Dialog closed the app
   // A click outside the panel still closes it, as the app means it to.
   await page.mouse.click(5, 5);
   await page.locator("#project-name").waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+});
+
+test("regression: in Element Plus's dialog, Tab never reached the step: its focus trap wrapped round before it", async () => {
+  guides = [guide("ep-invite", [
+    { id: "open", kind: "tooltip", title: "Invite", body: "Invite a teammate.", target: { selector: "#invite" }, advance: { on: "click" } },
+    { id: "email", kind: "tooltip", title: "Email", body: "Their address.", target: { selector: "#email" } },
+    { id: "send", kind: "tooltip", title: "Send", body: "And send it.", target: { selector: ".el-dialog .send" } },
+  ], { trigger: { type: "page_view" } })];
+  const { page, errors } = await openPage(browser, `${server.base}/ep/`);
+  await dialog(page).getByRole("heading", { name: "Invite" }).waitFor();
+  await page.locator("#invite").click();
+  await dialog(page).getByRole("heading", { name: "Email" }).waitFor();
+  await page.locator("#email").focus();
+  // The host goes where the focus is trapped.
+  await page.waitForFunction(() => document.querySelector("guidepost-root")?.parentElement?.classList.contains("el-dialog"));
+  // The keyboard user tabs from the field past the dialog's buttons to the step's Next.
+  const focused = () => page.evaluate(() => {
+    const a = document.activeElement;
+    return a?.tagName === "GUIDEPOST-ROOT" ? `step:${a.shadowRoot.activeElement?.textContent}` : a?.className ?? "";
+  });
+  const seen = [];
+  for (let i = 0; i < 8 && seen.at(-1) !== "step:Next"; i++) {
+    await page.keyboard.press("Tab");
+    seen.push(await focused());
+  }
+  assert.equal(seen.at(-1), "step:Next", `Tab went ${seen.join(" → ")}`);
+  await page.keyboard.press("Enter");
+  await dialog(page).getByRole("heading", { name: "Send" }).waitFor();
+  // Past the step's last control, Tab goes back into the app's dialog, as its trap wants.
+  await dialog(page).getByRole("button", { name: "Done" }).focus();
+  await page.keyboard.press("Tab");
+  assert.notEqual((await focused()).slice(0, 5), "step:");
+  assert.equal(await page.locator(".el-dialog").isVisible(), true, "the app's dialog is still open");
   assert.deepEqual(errors, []);
 });

@@ -21,7 +21,7 @@ pub fn home_for(doc: &web_sys::Document, host: &web_sys::Element) -> Option<web_
             if hidden {
                 let _ = host.remove_attribute("aria-hidden");
             }
-            Some(modal)
+            Some(trap_in(&modal, deep_active(doc), host))
         }
         None => doc.body().map(Into::into),
     }
@@ -78,17 +78,44 @@ pub fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool
     }
     // The modal that holds the focus; else the one that holds the host, still open (the
     // focus can fall to the body while a component's modal stays open: a click on its text).
-    let start = doc.active_element().map(|mut el| {
-        while let Some(inner) = el.shadow_root().and_then(|s| s.active_element()) {
-            el = inner;
-        }
-        el
-    });
+    let start = deep_active(doc);
     // Hidden by the page: also the dialog the focused element holds (MUI focuses its container).
     let held =
         || hidden.then(|| start.as_ref()?.query_selector("[role=dialog], [role=alertdialog]").ok().flatten().filter(usable)).flatten();
     // Last, the host stays in a `[role=dialog]` it was moved into, while that is open.
     start.clone().and_then(|el| modal_above(el, host, hidden)).or_else(held).or_else(|| modal_above(host.clone(), host, true))
+}
+
+/// The focused element, inside open shadow roots.
+fn deep_active(doc: &web_sys::Document) -> Option<web_sys::Element> {
+    doc.active_element().map(|mut el| {
+        while let Some(inner) = el.shadow_root().and_then(|s| s.active_element()) {
+            el = inner;
+        }
+        el
+    })
+}
+
+/// Where in `modal` the host goes: the element that traps the focus, when it is not the
+/// modal itself. Element Plus's dialog traps it in `.el-dialog` (focusable by script,
+/// `tabindex="-1"`), inside its `[aria-modal]` overlay, and takes it back from anything
+/// outside. The outermost such element between the modal and the focus (or the host, where
+/// the focus fell to the body), else the modal.
+fn trap_in(modal: &web_sys::Element, focus: Option<web_sys::Element>, host: &web_sys::Element) -> web_sys::Element {
+    for start in [focus, Some(host.clone())].into_iter().flatten() {
+        let mut trap = None;
+        let mut at = crate::flat_parent(&start);
+        while let Some(e) = at {
+            if e == *modal {
+                return trap.unwrap_or_else(|| modal.clone());
+            }
+            if e.get_attribute("tabindex").as_deref() == Some("-1") {
+                trap = Some(e.clone());
+            }
+            at = crate::flat_parent(&e);
+        }
+    }
+    modal.clone()
 }
 
 /// Visible, and not made inert by a modal above it.

@@ -110,7 +110,14 @@ pub fn mount() {
     // the page (chat widgets use 2147483647). Browsers without the Popover API keep the
     // z-index of `:host`.
     let _ = host.set_attribute("popover", "manual");
-    let Ok(shadow) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) else { return };
+    // A page's focus trap that lists the tabbable elements of its dialog (Element Plus's,
+    // focus-trap's) does not look into shadow roots: a tabbable host is on its list, so Tab
+    // from the dialog's last element reaches the step's buttons instead of wrapping round.
+    // The host delegates its focus, so it is no tab stop of its own.
+    let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
+    let _ = js_sys::Reflect::set(&init, &"delegatesFocus".into(), &true.into());
+    let _ = host.set_attribute("tabindex", "0");
+    let Ok(shadow) = host.attach_shadow(&init) else { return };
     adopt_css(&doc, &shadow);
     let Ok(container) = doc.create_element("div") else { return };
     let _ = shadow.append_child(&container);
@@ -316,6 +323,20 @@ fn listen_keys() {
                 };
                 if let Some(t) = target {
                     ev.prevent_default();
+                    let _ = t.focus();
+                }
+            }
+            "Tab" if focus_inside() => {
+                // From one of the step's controls to the next, moved here and kept from the
+                // page: a focus trap that takes the host for its dialog's last element (the
+                // host is tabbable, see `mount`) would wrap round from the first.
+                let items: Vec<_> = focusables().into_iter().filter(|e| !e.has_attribute("disabled")).collect();
+                let current = shadow().and_then(|r| r.active_element());
+                let Some(i) = items.iter().position(|e| Some(e.unchecked_ref::<web_sys::Element>()) == current.as_ref()) else { return };
+                let next = if ev.shift_key() { i.checked_sub(1) } else { Some(i + 1) };
+                if let Some(t) = next.and_then(|n| items.get(n)) {
+                    ev.prevent_default();
+                    ev.stop_propagation();
                     let _ = t.focus();
                 }
             }
