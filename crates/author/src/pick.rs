@@ -311,6 +311,9 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
         // A frame that loads a page while the author picks (a link followed in it, a frame
         // added) has a new window: the listeners go on it too.
         let framed = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if !alive() {
+                return;
+            }
             let Some(frame) = ev.target() else { return };
             let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| v.is_object());
             // Same-origin frames only: another origin's document is not readable.
