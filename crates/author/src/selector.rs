@@ -65,10 +65,11 @@ pub fn looks_generated(name: &str) -> bool {
 
 /// A hash, not a word: letters and digits interleaved (`1hw9j7s`, `a1b2c3`), a digit first
 /// (`3xYzA`), or a short run of letters whose case changes three times or more (`bdVaJa`,
-/// `kEAMpA`, as styled-components names its classes). Camel case changes case at most twice
-/// in so few letters (`signIn`, `navBar`, `userID`), and capitals alone never (`LOGIN`). Short
-/// words in a row (`goToTop`) look the same and are taken for a hash: the picker then names
-/// the element otherwise.
+/// `kEAMpA`, as styled-components names its classes), or twice around two capitals or more
+/// (`gZPTqn`). Camel case changes case at most twice in so few letters, around one capital
+/// (`signIn`, `navBar`) or at the end (`userID`), and capitals alone never (`LOGIN`). Short
+/// words in a row (`goToTop`, `getURLs`) look the same and are taken for a hash: the picker
+/// then names the element otherwise.
 fn hashlike(seg: &str) -> bool {
     if seg.len() < 5 {
         return false;
@@ -82,7 +83,8 @@ fn hashlike(seg: &str) -> bool {
     // A capitalised word's first change (`MuiBox`, `Sidebar`) is not counted.
     let skip = usize::from(b[0].is_ascii_uppercase() && b[1].is_ascii_lowercase());
     let case_switches = b[skip..].windows(2).filter(|w| w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase()).count();
-    seg.len() <= 8 && b.iter().all(u8::is_ascii_alphabetic) && case_switches >= 3
+    let capitals = b[skip..].iter().filter(|c| c.is_ascii_uppercase()).count();
+    seg.len() <= 8 && b.iter().all(u8::is_ascii_alphabetic) && (case_switches >= 3 || (case_switches == 2 && capitals >= 2))
 }
 
 /// Classes that say what state an element is in (they come and go as the user clicks), and
@@ -450,6 +452,7 @@ mod tests {
             "kEAMpA", // styled-components, the second class
             "hWnAXl",
             "bdVaJa",
+            "gZPTqn", // regression: styled-components, two case changes around three capitals
         ] {
             check(name, true);
         }
