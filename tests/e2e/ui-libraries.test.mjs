@@ -155,6 +155,7 @@ test("regression: in Element Plus's dialog, Tab never reached the step: its focu
     { id: "open", kind: "tooltip", title: "Invite", body: "Invite a teammate.", target: { selector: "#invite" }, advance: { on: "click" } },
     { id: "email", kind: "tooltip", title: "Email", body: "Their address.", target: { selector: "#email" } },
     { id: "send", kind: "tooltip", title: "Send", body: "And send it.", target: { selector: ".el-dialog .send" } },
+    { id: "thanks", kind: "modal", title: "All set", body: "That is all." },
   ], { trigger: { type: "page_view" } })];
   const { page, errors } = await openPage(browser, `${server.base}/ep/`);
   await dialog(page).getByRole("heading", { name: "Invite" }).waitFor();
@@ -177,9 +178,19 @@ test("regression: in Element Plus's dialog, Tab never reached the step: its focu
   await page.keyboard.press("Enter");
   await dialog(page).getByRole("heading", { name: "Send" }).waitFor();
   // Past the step's last control, Tab goes back into the app's dialog, as its trap wants.
-  await dialog(page).getByRole("button", { name: "Done" }).focus();
+  await dialog(page).getByRole("button", { name: "Next" }).focus();
   await page.keyboard.press("Tab");
   assert.notEqual((await focused()).slice(0, 5), "step:");
   assert.equal(await page.locator(".el-dialog").isVisible(), true, "the app's dialog is still open");
+  // Review: a modal step keeps Tab among its own controls, wrapping round, from the trap too.
+  await dialog(page).getByRole("button", { name: "Next" }).click();
+  await dialog(page).getByRole("heading", { name: "All set" }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.tagName === "GUIDEPOST-ROOT");
+  const tabs = [];
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press("Tab");
+    tabs.push(await focused());
+  }
+  assert.ok(tabs.every((f) => f.startsWith("step:")), `Tab went ${tabs.join(" → ")}`);
   assert.deepEqual(errors, []);
 });

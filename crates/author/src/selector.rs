@@ -133,36 +133,58 @@ fn is_state_class(c: &str) -> bool {
 
 /// A label that says what the element will do or what state it is in changes when the user
 /// acts (react-admin's menu button is "Close menu", then "Open menu"; Swagger UI's
-/// "authorization button unlocked"): the label's stable part, matched as a suffix or a
-/// prefix. `None` when the label has no state word, or nothing but one.
-fn without_state_word(tag: &str, label: &str) -> Option<String> {
-    const LEADING: [&str; 14] =
-        ["open", "close", "show", "hide", "expand", "collapse", "enable", "disable", "lock", "unlock", "mute", "unmute", "play", "pause"];
-    const TRAILING: [&str; 16] = [
-        "open",
-        "opened",
-        "closed",
-        "shown",
-        "hidden",
-        "expanded",
-        "collapsed",
-        "locked",
-        "unlocked",
-        "on",
-        "off",
-        "enabled",
-        "disabled",
-        "ascending",
-        "descending",
-        "selected",
+/// "authorization button unlocked", then "locked"): both labels, `button:is([aria-label=
+/// "Close menu"],[aria-label="Open menu"])`. `None` when the label starts or ends with no
+/// word of such a pair, or is nothing but one.
+fn state_pair(tag: &str, label: &str) -> Option<String> {
+    const LEADING: [(&str, &str); 7] = [
+        ("open", "close"),
+        ("show", "hide"),
+        ("expand", "collapse"),
+        ("enable", "disable"),
+        ("lock", "unlock"),
+        ("mute", "unmute"),
+        ("play", "pause"),
     ];
+    const TRAILING: [(&str, &str); 8] = [
+        ("open", "closed"),
+        ("opened", "closed"),
+        ("shown", "hidden"),
+        ("expanded", "collapsed"),
+        ("locked", "unlocked"),
+        ("on", "off"),
+        ("enabled", "disabled"),
+        ("ascending", "descending"),
+    ];
+    // The other word of the pair, written as `w` is (lower case, capitalised, capitals).
+    let partner = |pairs: &[(&str, &str)], w: &str| {
+        let l = w.to_ascii_lowercase();
+        let other = pairs.iter().find_map(|(a, b)| {
+            if *a == l {
+                Some(*b)
+            } else if *b == l {
+                Some(*a)
+            } else {
+                None
+            }
+        })?;
+        Some(if w.len() > 1 && w.bytes().all(|c| c.is_ascii_uppercase()) {
+            other.to_ascii_uppercase()
+        } else if w.starts_with(|c: char| c.is_ascii_uppercase()) {
+            other[..1].to_ascii_uppercase() + &other[1..]
+        } else {
+            other.to_string()
+        })
+    };
     let label = label.trim();
-    let is = |words: &[&str], w: &str| words.iter().any(|s| s.eq_ignore_ascii_case(w));
-    if let Some((_, rest)) = label.split_once(' ').filter(|(f, r)| is(&LEADING, f) && !r.trim().is_empty()) {
-        return Some(format!("{tag}[aria-label$={}]", css_string(&format!(" {}", rest.trim_start()))));
-    }
-    let (head, last) = label.rsplit_once(' ')?;
-    (is(&TRAILING, last) && !head.trim().is_empty()).then(|| format!("{tag}[aria-label^={}]", css_string(&format!("{} ", head.trim_end()))))
+    let other = match (label.split_once(' '), label.rsplit_once(' ')) {
+        (Some((first, rest)), _) if !rest.trim().is_empty() && partner(&LEADING, first).is_some() => {
+            format!("{} {rest}", partner(&LEADING, first)?)
+        }
+        (_, Some((head, last))) if !head.trim().is_empty() => format!("{head} {}", partner(&TRAILING, last)?),
+        _ => return None,
+    };
+    Some(format!("{tag}:is([aria-label={}],[aria-label={}])", css_string(label), css_string(&other)))
 }
 
 /// A CSS framework's component or utility class (Bootstrap's, Tailwind's, Font Awesome's):
@@ -280,7 +302,7 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
             }
             "aria-label" => {
                 if let Some(v) = node.attr("aria-label") {
-                    if let Some(sel) = without_state_word(tag, v) {
+                    if let Some(sel) = state_pair(tag, v) {
                         add(sel);
                     }
                 }
@@ -559,14 +581,30 @@ mod tests {
         check(
             "regression: react-admin's menu button was named by the label it swaps on a click",
             node("button", &[("aria-label", "Close menu"), ("class", "css-1x2y3z")]),
-            &[r#"button[aria-label$=" menu"]"#, r#"button[aria-label="Close menu"]"#],
+            &[r#"button:is([aria-label="Close menu"],[aria-label="Open menu"])"#, r#"button[aria-label="Close menu"]"#],
         );
         check(
             "a label ending in a state word (Swagger UI)",
             node("button", &[("aria-label", "authorization button unlocked")]),
-            &[r#"button[aria-label^="authorization button "]"#, r#"button[aria-label="authorization button unlocked"]"#],
+            &[
+                r#"button:is([aria-label="authorization button unlocked"],[aria-label="authorization button locked"])"#,
+                r#"button[aria-label="authorization button unlocked"]"#,
+            ],
+        );
+        check(
+            "a sort order, in capitals",
+            node("span", &[("aria-label", "Sort by id DESCENDING")]),
+            &[
+                r#"span:is([aria-label="Sort by id DESCENDING"],[aria-label="Sort by id ASCENDING"])"#,
+                r#"span[aria-label="Sort by id DESCENDING"]"#,
+            ],
         );
         check("a label that is only a state word", node("button", &[("aria-label", "Close")]), &[r#"button[aria-label="Close"]"#]);
+        check(
+            "a label that never changes still names its element",
+            node("button", &[("aria-label", "Show all")]),
+            &[r#"button:is([aria-label="Show all"],[aria-label="Hide all"])"#, r#"button[aria-label="Show all"]"#],
+        );
         check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
         check("a line break in a value", node("button", &[("title", "Save\nnow")]), &[r#"button[title="Save\a now"]"#]);
     }

@@ -87,7 +87,8 @@ fn regression_a_header_icon_got_its_box_beside_it_below_the_header() {
     check(Rect::new(900.0, 12.0, 36.0, 36.0), "auto", &header, "bottom", 792.0, 68.0);
     // Without the header, the box beside it can point at it.
     check(Rect::new(900.0, 12.0, 36.0, 36.0), "auto", &opts(), "left", 690.0, 8.0);
-    // A table wider than the viewport: no side reaches its centre, below it still serves.
+    // A table wider than the viewport, its centre past the right edge: the sides that reach
+    // its centre have no room, and below it still serves.
     check(Rect::new(100.0, 300.0, 3000.0, 40.0), "auto", &opts(), "bottom", 792.0, 350.0);
 }
 

@@ -199,14 +199,21 @@ fn the_page_scrolling_in_any_direction_keeps_a_far_target_on_the_canvas() {
 fn regression_a_menu_pushed_past_a_page_that_hides_its_overflow_counted_as_on_the_canvas() {
     // (case, root style, body style, found)
     let cases = [
-        ("the body hides horizontal overflow", "", "overflow-x:hidden", None),
-        ("the root clips horizontal overflow", "overflow-x:clip", "", None),
-        ("a page that scrolls sideways reaches it", "", "", Some("far")),
+        ("the body hides horizontal overflow", "", "overflow-x:hidden", MENU, None),
+        ("the root clips horizontal overflow", "overflow-x:clip", "", MENU, None),
+        // Review: the body, its own scroller beside a root that always shows a scrollbar,
+        // was measured instead of the menu it clips.
+        ("the body scrolls and hides horizontal overflow", "overflow-y:scroll", "overflow-x:hidden", MENU, None),
+        ("a page that scrolls sideways reaches it", "", "", MENU, Some("far")),
+        // Review: a scroll lock (the app's modal open) is no reason to give up on what lies
+        // below the fold.
+        ("a page locked vertically still has its fold", "overflow:hidden", "", BELOW, Some("far")),
     ];
-    let menu = r#"<nav style="position:absolute;top:0;left:100%;width:200px"><a id="far" href="/w">Widgets</a></nav>"#;
-    for (name, root_style, body_style, want) in cases {
+    const MENU: &str = r#"<nav style="position:absolute;top:0;left:100%;width:200px"><a id="far" href="/w">Widgets</a></nav>"#;
+    const BELOW: &str = r#"<div style="height:3000px"></div><a id="far" href="/w">Widgets</a>"#;
+    for (name, root_style, body_style, html, want) in cases {
         let found = with_page_style(root_style, body_style, || {
-            fixture(menu);
+            fixture(html);
             dom::find(&target("#far", vec![])).map(|f| f.el.id())
         });
         assert_eq!(found.as_deref(), want, "{name}");
@@ -285,4 +292,65 @@ fn a_target_scrolls_with_the_page_unless_something_up_its_tree_is_fixed_or_stick
     shadow(&area, "#host", r#"<div style="position:fixed;right:0;bottom:0"><slot></slot></div>"#);
     let found = dom::Found { el: doc().get_element_by_id("t").expect("#t"), frames: vec![] };
     assert!(!dom::scrolls_with_page(&found), "slotted into a fixed drawer");
+}
+
+/// (case, markup with `#modal` and `#host`, what to focus (`#id`, or `host:` and a selector
+/// in the host's shadow root, or nothing), id of where `home_for` puts the host)
+fn check_home(cases: &[(&str, &str, Option<&str>, &str)]) {
+    for (name, html, focus, want) in cases {
+        let area = fixture(html);
+        let sr = shadow(&area, "#host", r#"<div class="box" tabindex="-1"><button id="step-btn">Next</button></div>"#);
+        let host = area.query_selector("#host").unwrap().unwrap();
+        let el = match focus {
+            Some(f) if f.starts_with("host:") => sr.query_selector(&f[5..]).unwrap(),
+            Some(f) => area.query_selector(f).unwrap(),
+            None => None,
+        };
+        if let Some(e) = el {
+            e.unchecked_into::<web_sys::HtmlElement>().focus().unwrap();
+        }
+        let home = dom::modal::home_for(&doc(), &host).map(|e| e.id());
+        assert_eq!(home.as_deref(), Some(*want), "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_host_goes_where_the_pages_modal_traps_the_focus() {
+    const BOX: &str = "width:300px;height:200px";
+    check_home(&[
+        // Regression: Element Plus traps the focus in `.el-dialog`, inside the
+        // `[aria-modal]` overlay; a step beside it was never reached with Tab.
+        (
+            "Element Plus: the focus in a field of its dialog",
+            &format!(
+                r#"<div id="modal" role="dialog" aria-modal="true" style="{BOX}"><div id="trap" tabindex="-1"><div tabindex="-1"><input id="field"></div></div></div><div id="host"></div>"#
+            ),
+            Some("#field"),
+            "trap",
+        ),
+        (
+            "the focus fell to the body: where the host already is",
+            &format!(
+                r#"<div id="modal" aria-modal="true" style="{BOX}"><div id="trap" tabindex="-1"><input id="field"><div id="host"></div></div></div>"#
+            ),
+            None,
+            "trap",
+        ),
+        // Review: the step's own box is focusable by script too, in the host's shadow root.
+        (
+            "the focus in the step, the host in the modal itself",
+            &format!(r#"<div id="modal" aria-modal="true" tabindex="-1" style="{BOX}"><input id="field"><div id="host"></div></div>"#),
+            Some("host:#step-btn"),
+            "modal",
+        ),
+        // Review: a widget that moves the focus among its items is no place for the host.
+        (
+            "the focus in a tree inside the modal",
+            &format!(
+                r#"<div id="modal" aria-modal="true" style="{BOX}"><div role="tree" tabindex="-1"><div role="treeitem" id="item" tabindex="0">a</div></div></div><div id="host"></div>"#
+            ),
+            Some("#item"),
+            "modal",
+        ),
+    ]);
 }

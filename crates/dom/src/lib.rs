@@ -229,6 +229,7 @@ fn on_canvas(el: &Element) -> bool {
         }
         cur = flat_parent(&e);
     }
+    let body_subject = subject.tag_name().eq_ignore_ascii_case("body");
     let Some(root) = doc.scrolling_element().or_else(|| doc.document_element()) else { return true };
     let r = subject.get_bounding_client_rect();
     let (w, h) = (root.client_width() as f64, root.client_height() as f64);
@@ -243,16 +244,17 @@ fn on_canvas(el: &Element) -> bool {
         let rtl = doc.document_element().is_some_and(|d| computed(&d, "direction") == "rtl")
             || doc.body().is_some_and(|b| b.get_attribute("dir").is_some_and(|d| d.eq_ignore_ascii_case("rtl")));
         let (x0, x1) = if rtl { (w - sw - left, w - left) } else { (-left, sw - left) };
-        // The page's `overflow: hidden` (or `clip`) on an axis: what sticks out that way is
-        // not for the user to scroll to (`body { overflow-x: hidden }` hiding a menu pushed
-        // off to the right). The viewport takes the root's overflow, or the body's when the
-        // root's is `visible`.
-        let (hide_x, hide_y) = viewport_hides(&doc);
-        let (x0, x1) = if hide_x { (0.0, w) } else { (x0, x1) };
-        let (y0, y1) = if hide_y { (0.0, h) } else { (-top, sh - top) };
-        (x0, y0, x1, y1)
+        // The page hides its horizontal overflow (`body { overflow-x: hidden }`, a menu
+        // pushed off to the right): what sticks out sideways is not for the user to scroll
+        // to, so the canvas is the viewport's width. Not so vertically: a scroll lock
+        // (`overflow: hidden` while the app's modal is open) lasts only as long as the modal.
+        let (x0, x1) = if hides_x(&doc) { (0.0, w) } else { (x0, x1) };
+        (x0, -top, x1, sh - top)
     };
-    r.right() > x0 && r.bottom() > y0 && r.left() < x1 && r.top() < y1
+    // Sideways, an element the page's scroller holds is measured itself: the scroller (the
+    // body, when it is one) spans the page, and clips what it hides.
+    let across = if body_subject && hides_x(&doc) { el.get_bounding_client_rect() } else { r.clone() };
+    across.right() > x0 && r.bottom() > y0 && across.left() < x1 && r.top() < y1
 }
 
 /// Whether the body can be a scroller: its overflow is its own only when the root's is not
@@ -261,18 +263,19 @@ fn body_scrolls(doc: &Document) -> bool {
     doc.document_element().is_some_and(|r| computed(&r, "overflow") != "visible")
 }
 
-/// Whether the viewport hides its horizontal and vertical overflow.
-fn viewport_hides(doc: &Document) -> (bool, bool) {
-    let axes = |e: &Element| (computed(e, "overflow-x"), computed(e, "overflow-y"));
-    let Some(root) = doc.document_element() else { return (false, false) };
-    let (mut x, mut y) = axes(&root);
-    if x == "visible" && y == "visible" {
-        if let Some(b) = doc.body() {
-            (x, y) = axes(&b);
-        }
+/// Whether the page hides what sticks out sideways: the viewport's `overflow-x` (the root's,
+/// or the body's when the root's is `visible`) is `hidden` or `clip`, or the body is the
+/// page's scroller and clips so itself (`html { overflow-y: scroll } body { overflow-x:
+/// hidden }`).
+fn hides_x(doc: &Document) -> bool {
+    let hides = |e: &Element| matches!(computed(e, "overflow-x").as_str(), "hidden" | "clip");
+    let Some(root) = doc.document_element() else { return false };
+    let body = || doc.body().is_some_and(|b| hides(&b));
+    if computed(&root, "overflow") == "visible" {
+        body()
+    } else {
+        hides(&root) || body()
     }
-    let hides = |v: &str| v == "hidden" || v == "clip";
-    (hides(&x), hides(&y))
 }
 
 /// A place to search: a document (the page's or a same-origin iframe's) or an open shadow root.

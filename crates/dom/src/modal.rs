@@ -100,8 +100,13 @@ fn deep_active(doc: &web_sys::Document) -> Option<web_sys::Element> {
 /// modal itself. Element Plus's dialog traps it in `.el-dialog` (focusable by script,
 /// `tabindex="-1"`), inside its `[aria-modal]` overlay, and takes it back from anything
 /// outside. The outermost such element between the modal and the focus (or the host, where
-/// the focus fell to the body), else the modal.
+/// the focus fell to the body), else the modal. Passed over: what lies in another tree than
+/// the modal (Guidepost's own boxes, in their shadow roots, are focusable so too), and
+/// widgets that hold the focus among their items (a tree, a menu, a list box, a grid), whose
+/// handlers would take the step's clicks and keys for their own.
 fn trap_in(modal: &web_sys::Element, focus: Option<web_sys::Element>, host: &web_sys::Element) -> web_sys::Element {
+    const WIDGETS: [&str; 10] = ["tree", "treeitem", "treegrid", "menu", "menubar", "listbox", "option", "grid", "row", "tablist"];
+    let tree = modal.get_root_node();
     for start in [focus, Some(host.clone())].into_iter().flatten() {
         let mut trap = None;
         let mut at = crate::flat_parent(&start);
@@ -109,7 +114,8 @@ fn trap_in(modal: &web_sys::Element, focus: Option<web_sys::Element>, host: &web
             if e == *modal {
                 return trap.unwrap_or_else(|| modal.clone());
             }
-            if e.get_attribute("tabindex").as_deref() == Some("-1") {
+            let widget = e.get_attribute("role").is_some_and(|r| WIDGETS.contains(&r.as_str()));
+            if e.get_attribute("tabindex").as_deref() == Some("-1") && !widget && e.get_root_node() == tree {
                 trap = Some(e.clone());
             }
             at = crate::flat_parent(&e);

@@ -270,7 +270,7 @@ fn focus_primary() {
 
 fn focusables() -> Vec<web_sys::HtmlElement> {
     let Some(root) = shadow() else { return vec![] };
-    let Ok(list) = root.query_selector_all(".gp-float button, .gp-float textarea, .gp-float a[href], .gp-float input") else {
+    let Ok(list) = root.query_selector_all(".gp-beacon, .gp-float button, .gp-float textarea, .gp-float a[href], .gp-float input") else {
         return vec![];
     };
     (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<web_sys::HtmlElement>().ok()).collect()
@@ -304,40 +304,32 @@ fn listen_keys() {
                 ev.prevent_default();
                 send(if forward { UiEvent::Next } else { UiEvent::Back });
             }
-            "Tab" if vm.is_modal() => {
-                // Keep focus inside modal steps.
-                let items = focusables();
-                let Some(root) = shadow() else { return };
-                let current = root.active_element();
-                let first = items.first().cloned();
-                let last = items.last().cloned();
-                let at = |e: &Option<web_sys::HtmlElement>| matches!((e, &current), (Some(a), Some(c)) if a.unchecked_ref::<web_sys::Element>() == c);
-                let target = if !focus_inside() {
-                    first
-                } else if ev.shift_key() && at(&first) {
-                    last
-                } else if !ev.shift_key() && at(&last) {
-                    first
-                } else {
-                    None
-                };
-                if let Some(t) = target {
-                    ev.prevent_default();
-                    let _ = t.focus();
-                }
-            }
-            "Tab" if focus_inside() => {
-                // From one of the step's controls to the next, moved here and kept from the
-                // page: a focus trap that takes the host for its dialog's last element (the
-                // host is tabbable, see `mount`) would wrap round from the first.
+            "Tab" if vm.is_modal() || focus_inside() => {
+                // Tab among the step's own controls is moved here and kept from the page: a
+                // page's focus trap that takes the host (tabbable, see `mount`) for its
+                // dialog's last element would wrap round from the first. A modal step keeps
+                // the focus, wrapping round itself; past the last control of another step,
+                // Tab is the page's. The hint's beacon comes first; the step's box itself
+                // (focused by a click on its text) comes before its controls.
                 let items: Vec<_> = focusables().into_iter().filter(|e| !e.has_attribute("disabled")).collect();
                 let current = shadow().and_then(|r| r.active_element());
-                let Some(i) = items.iter().position(|e| Some(e.unchecked_ref::<web_sys::Element>()) == current.as_ref()) else { return };
-                let next = if ev.shift_key() { i.checked_sub(1) } else { Some(i + 1) };
-                if let Some(t) = next.and_then(|n| items.get(n)) {
+                let at = current.as_ref().and_then(|c| items.iter().position(|e| e.unchecked_ref::<web_sys::Element>() == c));
+                let n = items.len() as isize;
+                let from = match (at, focus_inside()) {
+                    (Some(i), _) => i as isize,
+                    (None, true) => -1,
+                    (None, false) if ev.shift_key() => n,
+                    (None, false) => -1,
+                };
+                let to = if ev.shift_key() { from - 1 } else { from + 1 };
+                let to = if vm.is_modal() && n > 0 { to.rem_euclid(n) } else { to };
+                if let Some(t) = usize::try_from(to).ok().and_then(|i| items.get(i)) {
                     ev.prevent_default();
                     ev.stop_propagation();
                     let _ = t.focus();
+                } else if vm.is_modal() {
+                    ev.prevent_default();
+                    ev.stop_propagation();
                 }
             }
             _ => {}

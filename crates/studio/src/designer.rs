@@ -115,28 +115,32 @@ fn page_here() -> Option<String> {
     Some(format!("{}{}{}", loc.pathname().ok()?, loc.search().unwrap_or_default(), loc.hash().unwrap_or_default()))
 }
 
-/// Where each step was picked in this tab (step id → [`page_here`]), kept in sessionStorage
-/// under `key`: the guide's JSON has no place for it, and the steps of a multi-page tour
-/// are picked on several pages.
-fn picked_on(key: &str, step_id: &str) -> Option<String> {
+/// Where each step was picked in this tab (step id → the page, with the selector picked
+/// there), kept in sessionStorage under `key`: the guide's JSON has no place for it, and
+/// the steps of a multi-page tour are picked on several pages. A record whose selector is
+/// no longer the step's (a deleted step's id given to a new one) is not used.
+fn picked_on(key: &str, step: &Value) -> Option<String> {
     let t = session_store()?.get_item(key).ok().flatten()?;
-    serde_json::from_str::<Value>(&t).ok()?[step_id].as_str().map(str::to_string)
+    let m = serde_json::from_str::<Value>(&t).ok()?;
+    let r = &m[step["id"].as_str()?];
+    (r["selector"] == step["target"]["selector"]).then(|| r["page"].as_str().map(str::to_string)).flatten()
 }
 
-fn remember_page(key: &str, step_id: &str, page: &str) {
-    let Some(s) = session_store() else { return };
+fn remember_page(key: &str, step: &Value, page: &str) {
+    let (Some(s), Some(id)) = (session_store(), step["id"].as_str()) else { return };
     let mut m =
         s.get_item(key).ok().flatten().and_then(|t| serde_json::from_str::<Value>(&t).ok()).filter(Value::is_object).unwrap_or(json!({}));
-    m[step_id] = json!(page);
+    m[id] = json!({ "page": page, "selector": step["target"]["selector"] });
     let _ = s.set_item(key, &m.to_string());
 }
 
 /// A multi-page tour: when step `i` was picked on another page than step `i - 1`, step
 /// `i - 1`'s Next button opens this page, so the tour continues here. Where step `i - 1`
-/// was picked is known when it was picked in this tab (`prev_page`); otherwise its target
-/// missing from this page tells. A step that continues on a click, an event or a page change
-/// already leads on, and one with a button that opens a page is left as it is. Returns what
-/// was changed, for the author.
+/// was picked is known when it was picked in this tab (`prev_page`): another path or
+/// route is another page. Otherwise, or when only the query or an anchor differs, its
+/// target missing from this page tells. A step that continues on a click, an event or a
+/// page change already leads on, and one with a button that opens a page is left as it is.
+/// Returns what was changed, for the author.
 fn link_pages(doc: RwSignal<Value>, i: usize, prev_page: Option<String>) -> Option<String> {
     let prev = doc.with_untracked(|d| doc::steps(d).get(i - 1).cloned())?;
     let here = page_here()?;
@@ -145,12 +149,14 @@ fn link_pages(doc: RwSignal<Value>, i: usize, prev_page: Option<String>) -> Opti
     if leads_on || has_link {
         return None;
     }
+    let target_missing = || {
+        let Some(sel) = prev.pointer("/target/selector").and_then(Value::as_str) else { return false };
+        window().document().is_some_and(|d| d.query_selector(sel).ok().flatten().is_none())
+    };
     let elsewhere = match prev_page {
-        Some(p) => p != here,
-        None => {
-            let sel = prev.pointer("/target/selector").and_then(Value::as_str)?;
-            window().document()?.query_selector(sel).ok().flatten().is_none()
-        }
+        Some(p) if doc::page_of(&p) != doc::page_of(&here) => true,
+        Some(p) if p == here => false,
+        _ => target_missing(),
     };
     if !elsewhere {
         return None;
@@ -324,16 +330,16 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                         n => (format!("{sel} matches {n} elements: the first one is used. Pick a more specific element."), "warn"),
                     };
                     let key = pages_key.get_value();
-                    let id_of = |i: usize| doc.with_untracked(|d| doc::steps(d).get(i).and_then(|s| s["id"].as_str()).map(str::to_string));
+                    let step_at = |i: usize| doc.with_untracked(|d| doc::steps(d).get(i).cloned());
                     if step.is_none() && i > 0 {
-                        let prev_page = id_of(i - 1).and_then(|id| picked_on(&key, &id));
+                        let prev_page = step_at(i - 1).and_then(|s| picked_on(&key, &s));
                         if let Some(note) = link_pages(doc, i, prev_page) {
                             keep();
                             text = format!("{text} {note}");
                         }
                     }
-                    if let (Some(id), Some(page)) = (id_of(i), page_here()) {
-                        remember_page(&key, &id, &page);
+                    if let (Some(s), Some(page)) = (step_at(i), page_here()) {
+                        remember_page(&key, &s, &page);
                     }
                     msg.set((text, class));
                 }

@@ -2,7 +2,7 @@
 //! translations, diffs and the targeting sentence.
 
 use guidepost_core::load::Severity;
-use guidepost_studio::doc::{self, k, Line, Seg};
+use guidepost_studio::doc::{self, k, page_of, Line, Seg};
 use guidepost_studio::summary;
 use serde_json::{json, Value};
 
@@ -131,4 +131,21 @@ fn the_targeting_sentence() {
         summary::guide(&g),
         "Shows to users where role is \"admin\", to 50% of them, when the app tracks saved, again after 30 days."
     );
+}
+
+/// (case, two addresses, whether they show one page) for the designer's multi-page tours.
+#[test]
+fn addresses_of_one_page() {
+    let cases = [
+        ("the directory and its index", "/sb/", "/sb/index.html", true),
+        ("another query", "/list?page=1", "/list?page=2", true),
+        ("an in-page anchor", "/docs/guide.html", "/docs/guide.html#install", true),
+        ("a hash route's query (docsify's heading)", "/docs/#/page", "/docs/#/page?id=heading", true),
+        ("another path", "/sb/index.html", "/sb/charts.html", false),
+        ("another hash route", "/ra/#/posts", "/ra/#/posts/create", false),
+        ("a hashbang route", "/app/#!/a", "/app/#!/b", false),
+    ];
+    for (case, a, b, same) in cases {
+        assert_eq!(page_of(a) == page_of(b), same, "{case}");
+    }
 }
