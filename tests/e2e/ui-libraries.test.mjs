@@ -9,6 +9,9 @@
 // - Element Plus 2 (Vue 3), from its script-tag builds: its dialog traps the focus in
 //   `.el-dialog`, inside the `[aria-modal]` overlay, and its trap lists the tabbable elements
 //   of `.el-dialog` (no shadow roots) to wrap Tab round from the last one.
+// - Vuetify 3 (Vue 3), from its script-tag build: its dialog's trap looks for the deepest
+//   focused element with `contains`, which does not enter shadow roots, so it lets Tab
+//   from a step go; the step itself must not let the focus leave the app's dialog.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -28,6 +31,24 @@ const page = (name) => `<!doctype html><html><head><meta charset="utf-8"><title>
 <script async src="/dist/guidepost.js"></script>
 <script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
 </head><body><div id="root"></div><script src="/${name}/app.js"></script></body></html>`;
+
+/** A Vue 3 app with Vuetify, from its script-tag build. */
+const VUETIFY_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Vuetify app</title>
+<link rel="stylesheet" href="/nm/vuetify/dist/vuetify.min.css">
+<script>\n${stub}</script>
+<script async src="/dist/guidepost.js"></script>
+<script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
+</head><body><div id="app"></div>
+<script src="/nm/vue/dist/vue.global.prod.js"></script>
+<script src="/nm/vuetify/dist/vuetify.min.js"></script>
+<script>
+Vue.createApp({ data: () => ({ show: false, email: "" }), template: \`<v-app>
+  <v-app-bar><v-toolbar-title>Team</v-toolbar-title><v-btn id="behind">Behind the dialog</v-btn></v-app-bar>
+  <v-main><v-btn id="invite" @click="show = true">Invite</v-btn>
+  <v-dialog v-model="show" max-width="420"><v-card title="Invite a teammate"><v-card-text><v-text-field v-model="email" label="Email" id="email" /></v-card-text>
+  <v-card-actions><v-btn @click="show = false">Cancel</v-btn><v-btn class="send" @click="show = false">Send</v-btn></v-card-actions></v-card></v-dialog>
+  </v-main></v-app>\` }).use(Vuetify.createVuetify()).mount("#app");
+</script></body></html>`;
 
 /** A Vue 3 app with Element Plus, as its script-tag builds are pasted in a page. */
 const EP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Element Plus app</title>
@@ -54,6 +75,7 @@ before(async () => {
     const answer = (type, body) => { res.writeHead(200, { "content-type": type }); res.end(body); return true; };
     if (url.pathname === "/ui-guides.json") return answer("application/json", JSON.stringify(guides));
     if (url.pathname === "/ep/") return answer("text/html", EP_PAGE);
+    if (url.pathname === "/vuetify/") return answer("text/html", VUETIFY_PAGE);
     if (url.pathname.startsWith("/nm/")) {
       const file = path.join(root, "node_modules", decodeURIComponent(url.pathname.slice(4)));
       if (!file.startsWith(path.join(root, "node_modules")) || !fs.existsSync(file)) return false;
@@ -192,5 +214,32 @@ test("regression: in Element Plus's dialog, Tab never reached the step: its focu
     tabs.push(await focused());
   }
   assert.ok(tabs.every((f) => f.startsWith("step:")), `Tab went ${tabs.join(" → ")}`);
+  assert.deepEqual(errors, []);
+});
+
+test("regression: in Vuetify's dialog, Tab from the step's last control left the dialog for the page behind it", async () => {
+  guides = [guide("vt-invite", [
+    { id: "email", kind: "tooltip", title: "Email", body: "Their address.", target: { selector: "#email" } },
+    { id: "send", kind: "tooltip", title: "Send", body: "And send it.", target: { selector: ".v-overlay__content .send" } },
+  ], { trigger: { type: "page_view" } })];
+  const { page, errors } = await openPage(browser, `${server.base}/vuetify/`);
+  await page.locator("#invite").click();
+  await dialog(page).getByRole("heading", { name: "Email" }).waitFor();
+  await page.locator("#email").focus();
+  // Where the focus is: a control of the step, or in the app's dialog, or elsewhere.
+  const focused = () => page.evaluate(() => {
+    const a = document.activeElement;
+    if (a?.tagName === "GUIDEPOST-ROOT") return `step:${a.shadowRoot.activeElement?.textContent}`;
+    return a?.closest(".v-overlay__content") ? `dialog:${a.id || a.textContent.trim()}` : `page:${a?.id || a?.tagName}`;
+  });
+  const seen = [];
+  for (let i = 0; i < 8 && seen.at(-1) !== "step:Next"; i++) {
+    await page.keyboard.press("Tab");
+    seen.push(await focused());
+  }
+  assert.equal(seen.at(-1), "step:Next", `Tab went ${seen.join(" → ")}`);
+  await page.keyboard.press("Tab");
+  seen.push(await focused());
+  assert.equal(seen.at(-1), "dialog:email", `Tab went ${seen.join(" → ")}: round to the dialog's first field`);
   assert.deepEqual(errors, []);
 });

@@ -276,6 +276,35 @@ fn focusables() -> Vec<web_sys::HtmlElement> {
     (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<web_sys::HtmlElement>().ok()).collect()
 }
 
+/// Past the step's controls, inside the page's modal (the host's parent is not the body):
+/// the page's next (or previous) tabbable element in that modal after the host, wrapping
+/// round. A page's trap that looks for the focused element without entering shadow roots
+/// (Vuetify's `contains` on the deepest active element) lets Tab from the step leave its
+/// dialog for the page behind it. In the body, `None`: the browser's order stands.
+fn beside_host(back: bool) -> Option<web_sys::HtmlElement> {
+    let host = shadow()?.host();
+    let modal = host.parent_element().filter(|p| !p.tag_name().eq_ignore_ascii_case("body"))?;
+    let list = modal.query_selector_all("a[href], button, input, select, textarea, summary, [tabindex], [contenteditable]").ok()?;
+    let all: Vec<web_sys::HtmlElement> = (0..list.length())
+        .filter_map(|i| list.get(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|e| {
+            let el: &web_sys::Element = e.unchecked_ref();
+            *el != host
+                && e.tab_index() >= 0
+                && !el.has_attribute("disabled")
+                && el.get_client_rects().length() > 0
+                && el.closest("[inert]").ok().flatten().is_none()
+        })
+        .collect();
+    // Before the host in the document's order, or after it.
+    let before = |e: &web_sys::HtmlElement| host.compare_document_position(e) & web_sys::Node::DOCUMENT_POSITION_PRECEDING != 0;
+    if back {
+        all.iter().rev().find(|e| before(e)).or_else(|| all.last()).cloned()
+    } else {
+        all.iter().find(|e| !before(e)).or_else(|| all.first()).cloned()
+    }
+}
+
 /// The focus is in the overlay. Asked of the host's shadow root, not of the document: where
 /// the host sits in a web component's shadow root (its modal), the document's active element
 /// is that component.
@@ -323,7 +352,12 @@ fn listen_keys() {
                 };
                 let to = if ev.shift_key() { from - 1 } else { from + 1 };
                 let to = if vm.is_modal() && n > 0 { to.rem_euclid(n) } else { to };
-                if let Some(t) = usize::try_from(to).ok().and_then(|i| items.get(i)) {
+                let next = usize::try_from(to)
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .cloned()
+                    .or_else(|| (!vm.is_modal()).then(|| beside_host(ev.shift_key())).flatten());
+                if let Some(t) = next {
                     ev.prevent_default();
                     ev.stop_propagation();
                     let _ = t.focus();
@@ -339,6 +373,16 @@ fn listen_keys() {
     opts.set_capture(true);
     let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("keydown", on_key.as_ref().unchecked_ref(), &opts);
     on_key.forget();
+    // The focus moving in the page may say where its modal traps it (`host::rehome`): the
+    // host goes there before the next Tab. Not for the focus moving into the host.
+    let on_focus = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
+        let host = shadow().map(|s| s.host());
+        if alive() && shown().is_some() && host.is_some_and(|h| ev.target().is_some_and(|t| JsValue::from(t) != JsValue::from(h))) {
+            crate::host::rehome();
+        }
+    });
+    let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("focusin", on_focus.as_ref().unchecked_ref(), &opts);
+    on_focus.forget();
 }
 
 // ---------------------------------------------------------------------------
