@@ -14,7 +14,7 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [
   || [ ! -f node_modules/vite/package.json ] || [ ! -f node_modules/webpack/package.json ] || [ ! -f node_modules/esbuild/package.json ] \
   || [ ! -f node_modules/@hotwired/turbo/package.json ] || [ ! -f node_modules/@mui/material/package.json ] || [ ! -f node_modules/@headlessui/react/package.json ] \
   || [ ! -f node_modules/element-plus/dist/index.full.min.js ] || [ ! -f node_modules/vue/dist/vue.global.prod.js ] \
-  || [ ! -f node_modules/vuetify/dist/vuetify.min.js ]; then
+  || [ ! -f node_modules/vuetify/dist/vuetify.min.js ] || [ ! -f node_modules/antd/package.json ]; then
   npm install --no-audit --no-fund
 fi
 

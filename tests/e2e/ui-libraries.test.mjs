@@ -12,6 +12,8 @@
 // - Vuetify 3 (Vue 3), from its script-tag build: its dialog's trap looks for the deepest
 //   focused element with `contains`, which does not enter shadow roots, so it lets Tab
 //   from a step go; the step itself must not let the focus leave the app's dialog.
+// - Ant Design 5 (React): its Modal (rc-dialog) ends with an empty `<div tabindex="0">`
+//   that sends Tab round to its start; the step must come before it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -69,7 +71,7 @@ Vue.createApp({ data: () => ({ show: false, email: "" }), template: \`<main><h1>
 </script></body></html>`;
 
 before(async () => {
-  for (const name of ["mui", "headless"]) bundles[name] = await bundleApp(name);
+  for (const name of ["mui", "headless", "antd"]) bundles[name] = await bundleApp(name);
   server = await serveStatic((req, res) => {
     const url = new URL(req.url, "http://x");
     const answer = (type, body) => { res.writeHead(200, { "content-type": type }); res.end(body); return true; };
@@ -172,74 +174,63 @@ test("regression: a click on the step inside Headless UI's Dialog closed the app
   assert.deepEqual(errors, []);
 });
 
-test("regression: in Element Plus's dialog, Tab never reached the step: its focus trap wrapped round before it", async () => {
-  guides = [guide("ep-invite", [
-    { id: "open", kind: "tooltip", title: "Invite", body: "Invite a teammate.", target: { selector: "#invite" }, advance: { on: "click" } },
-    { id: "email", kind: "tooltip", title: "Email", body: "Their address.", target: { selector: "#email" } },
-    { id: "send", kind: "tooltip", title: "Send", body: "And send it.", target: { selector: ".el-dialog .send" } },
+/**
+ * Where the focus is after each of up to `max` Tab presses (fewer once `until` is reached):
+ * `step:<label>` on a control of the step, `dialog:<id or text>` inside the app's dialog
+ * (`dialogSel`), else `page:<id or tag>`.
+ */
+async function tabs(page, dialogSel, max, until) {
+  const seen = [];
+  while (seen.length < max && (!until || seen.at(-1) !== until)) {
+    await page.keyboard.press("Tab");
+    seen.push(await page.evaluate((sel) => {
+      const a = document.activeElement;
+      if (a?.tagName === "GUIDEPOST-ROOT") return `step:${a.shadowRoot.activeElement?.textContent}`;
+      return a?.closest(sel) ? `dialog:${a.id || a.textContent.trim()}` : `page:${a?.id || a?.tagName}`;
+    }, dialogSel));
+  }
+  return seen;
+}
+
+/**
+ * A step on a field of the app's dialog: the keyboard user tabs from the field to the step's
+ * Next (the page's focus trap lets it), and on from its last control back into the dialog
+ * (the trap keeps the focus in it). `dialogSel` is the element the app traps the focus in.
+ */
+async function checkTabThroughStep(app, dialogSel, open) {
+  guides = [guide(`${app}-invite`, [
+    // The app opens its dialog after the page loads.
+    { id: "email", kind: "tooltip", title: "Email", body: "Their address.", target: { selector: "#email" }, wait_ms: 20000 },
+    { id: "send", kind: "tooltip", title: "Send", body: "And send it.", target: { selector: `${dialogSel} .send` } },
     { id: "thanks", kind: "modal", title: "All set", body: "That is all." },
   ], { trigger: { type: "page_view" } })];
-  const { page, errors } = await openPage(browser, `${server.base}/ep/`);
-  await dialog(page).getByRole("heading", { name: "Invite" }).waitFor();
-  await page.locator("#invite").click();
+  const { page, errors } = await openPage(browser, `${server.base}/${app}/`);
+  await open(page);
   await dialog(page).getByRole("heading", { name: "Email" }).waitFor();
   await page.locator("#email").focus();
-  // The host goes where the focus is trapped.
-  await page.waitForFunction(() => document.querySelector("guidepost-root")?.parentElement?.classList.contains("el-dialog"));
-  // The keyboard user tabs from the field past the dialog's buttons to the step's Next.
-  const focused = () => page.evaluate(() => {
-    const a = document.activeElement;
-    return a?.tagName === "GUIDEPOST-ROOT" ? `step:${a.shadowRoot.activeElement?.textContent}` : a?.className ?? "";
-  });
-  const seen = [];
-  for (let i = 0; i < 8 && seen.at(-1) !== "step:Next"; i++) {
-    await page.keyboard.press("Tab");
-    seen.push(await focused());
-  }
-  assert.equal(seen.at(-1), "step:Next", `Tab went ${seen.join(" → ")}`);
-  await page.keyboard.press("Enter");
-  await dialog(page).getByRole("heading", { name: "Send" }).waitFor();
-  // Past the step's last control, Tab goes back into the app's dialog, as its trap wants.
-  await dialog(page).getByRole("button", { name: "Next" }).focus();
-  await page.keyboard.press("Tab");
-  assert.notEqual((await focused()).slice(0, 5), "step:");
-  assert.equal(await page.locator(".el-dialog").isVisible(), true, "the app's dialog is still open");
-  // Review: a modal step keeps Tab among its own controls, wrapping round, from the trap too.
+  const there = await tabs(page, dialogSel, 8, "step:Next");
+  assert.equal(there.at(-1), "step:Next", `${app}: Tab went ${there.join(" → ")}`);
+  const on = await tabs(page, dialogSel, 1);
+  assert.match(on[0], /^dialog:/, `${app}: Tab from the step's last control went to ${on[0]}`);
+  // A modal step keeps Tab among its own controls, wrapping round, away from the trap.
+  await dialog(page).getByRole("button", { name: "Next" }).click();
   await dialog(page).getByRole("button", { name: "Next" }).click();
   await dialog(page).getByRole("heading", { name: "All set" }).waitFor();
   await page.waitForFunction(() => document.activeElement?.tagName === "GUIDEPOST-ROOT");
-  const tabs = [];
-  for (let i = 0; i < 4; i++) {
-    await page.keyboard.press("Tab");
-    tabs.push(await focused());
-  }
-  assert.ok(tabs.every((f) => f.startsWith("step:")), `Tab went ${tabs.join(" → ")}`);
+  const round = await tabs(page, dialogSel, 4);
+  assert.ok(round.every((f) => f.startsWith("step:")), `${app}: Tab went ${round.join(" → ")}`);
+  assert.equal(await page.locator(dialogSel).isVisible(), true, `${app}: the app's dialog is still open`);
   assert.deepEqual(errors, []);
+}
+
+test("regression: in Element Plus's dialog, Tab never reached the step: its focus trap wrapped round before it", async () => {
+  await checkTabThroughStep("ep", ".el-dialog", (page) => page.locator("#invite").click());
 });
 
 test("regression: in Vuetify's dialog, Tab from the step's last control left the dialog for the page behind it", async () => {
-  guides = [guide("vt-invite", [
-    { id: "email", kind: "tooltip", title: "Email", body: "Their address.", target: { selector: "#email" } },
-    { id: "send", kind: "tooltip", title: "Send", body: "And send it.", target: { selector: ".v-overlay__content .send" } },
-  ], { trigger: { type: "page_view" } })];
-  const { page, errors } = await openPage(browser, `${server.base}/vuetify/`);
-  await page.locator("#invite").click();
-  await dialog(page).getByRole("heading", { name: "Email" }).waitFor();
-  await page.locator("#email").focus();
-  // Where the focus is: a control of the step, or in the app's dialog, or elsewhere.
-  const focused = () => page.evaluate(() => {
-    const a = document.activeElement;
-    if (a?.tagName === "GUIDEPOST-ROOT") return `step:${a.shadowRoot.activeElement?.textContent}`;
-    return a?.closest(".v-overlay__content") ? `dialog:${a.id || a.textContent.trim()}` : `page:${a?.id || a?.tagName}`;
-  });
-  const seen = [];
-  for (let i = 0; i < 8 && seen.at(-1) !== "step:Next"; i++) {
-    await page.keyboard.press("Tab");
-    seen.push(await focused());
-  }
-  assert.equal(seen.at(-1), "step:Next", `Tab went ${seen.join(" → ")}`);
-  await page.keyboard.press("Tab");
-  seen.push(await focused());
-  assert.equal(seen.at(-1), "dialog:email", `Tab went ${seen.join(" → ")}: round to the dialog's first field`);
-  assert.deepEqual(errors, []);
+  await checkTabThroughStep("vuetify", ".v-overlay__content", (page) => page.locator("#invite").click());
+});
+
+test("regression: in Ant Design's Modal, Tab never reached the step: the host sat after the modal's closing focus guard", async () => {
+  await checkTabThroughStep("antd", ".ant-modal", (page) => page.getByRole("button", { name: "Invite" }).click());
 });

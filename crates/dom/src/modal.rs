@@ -86,6 +86,35 @@ pub fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool
     start.clone().and_then(|el| modal_above(el, host, hidden)).or_else(held).or_else(|| modal_above(host.clone(), host, true))
 }
 
+/// Whether `host` must move to be in `parent` where the keyboard reaches it, and before
+/// what: `Some(before)`, `before` being `None` to append. A modal's focus guards (empty
+/// `<div tabindex="0">`s at its end: Ant Design's `rc-dialog`, react-focus-lock,
+/// floating-ui) send the focus round when Tab reaches them, so the host goes before them. A host already in `parent` stays where it is otherwise:
+/// moving it closes and reopens its popover.
+pub fn place_in(parent: &web_sys::Element, host: &web_sys::Element) -> Option<Option<web_sys::Element>> {
+    let guard = |e: &web_sys::Element| {
+        e != host
+            && matches!(e.tag_name().as_str(), "DIV" | "SPAN")
+            && e.get_attribute("tabindex").as_deref() == Some("0")
+            && e.child_element_count() == 0
+            && e.text_content().is_none_or(|t| t.trim().is_empty())
+    };
+    let mut before = None;
+    let mut at = parent.last_element_child();
+    while let Some(e) = at.filter(|e| guard(e) || e == host) {
+        if e != *host {
+            before = Some(e.clone());
+        }
+        at = e.previous_element_sibling();
+    }
+    let here = host.parent_node().is_some_and(|p| p == **parent);
+    match before {
+        Some(g) if !(here && host.next_element_sibling().as_ref() == Some(&g)) => Some(Some(g)),
+        None if !here => Some(None),
+        _ => None,
+    }
+}
+
 /// The focused element, inside open shadow roots.
 fn deep_active(doc: &web_sys::Document) -> Option<web_sys::Element> {
     doc.active_element().map(|mut el| {

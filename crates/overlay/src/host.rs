@@ -30,13 +30,11 @@ pub fn rehome() {
     let host = shadow.host();
     let Some(doc) = document() else { return };
     let Some(parent) = guidepost_dom::modal::home_for(&doc, &host) else { return };
-    if host.is_connected() && host.parent_node().as_ref() == Some(parent.as_ref()) {
-        return;
-    }
+    let Some(before) = guidepost_dom::modal::place_in(&parent, &host) else { return };
     // Null unless the focus is inside the host, wherever the host sits (the page's document,
     // or a component's shadow root).
     let focused = shadow.active_element();
-    let _ = parent.append_child(&host);
+    let _ = parent.insert_before(&host, before.as_ref().map(|b| b.as_ref()));
     unzoom();
     top_layer(showing());
     if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {

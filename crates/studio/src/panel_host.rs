@@ -53,12 +53,10 @@ pub fn show(host: &web_sys::Element) {
 fn rehome(host: &web_sys::Element) {
     let Some(doc) = host.owner_document() else { return };
     let Some(parent) = guidepost_dom::modal::home_for(&doc, host) else { return };
-    if host.parent_node().as_ref() == Some(parent.as_ref()) {
-        return;
-    }
+    let Some(before) = guidepost_dom::modal::place_in(&parent, host) else { return };
     // Moving blurs what had focus in the panel (the field the author types in).
     let focused = host.shadow_root().and_then(|s| s.active_element());
-    let _ = parent.append_child(host);
+    let _ = parent.insert_before(host, before.as_ref().map(|b| b.as_ref()));
     show(host);
     if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
         let o = web_sys::FocusOptions::new();
