@@ -27,48 +27,40 @@ let server, browser;
 const bundles = {};
 let guides = [];
 
+/** The customer's paste, in the page's head. */
+const PASTE = `<script>\n${stub}</script>
+<script async src="/dist/guidepost.js"></script>
+<script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>`;
+
 /** The page of app `name`: the customer's paste, then the app's bundle. */
 const page = (name) => `<!doctype html><html><head><meta charset="utf-8"><title>${name} app</title>
-<script>\n${stub}</script>
-<script async src="/dist/guidepost.js"></script>
-<script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
+${PASTE}
 </head><body><div id="root"></div><script src="/${name}/app.js"></script></body></html>`;
 
-/** A Vue 3 app with Vuetify, from its script-tag build. */
-const VUETIFY_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Vuetify app</title>
-<link rel="stylesheet" href="/nm/vuetify/dist/vuetify.min.css">
-<script>\n${stub}</script>
-<script async src="/dist/guidepost.js"></script>
-<script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
+/** A Vue 3 app from script-tag builds: its library's stylesheet and script, and `use`d. */
+const vuePage = (title, css, js, plugin, template) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>
+<link rel="stylesheet" href="/nm/${css}">
+${PASTE}
 </head><body><div id="app"></div>
 <script src="/nm/vue/dist/vue.global.prod.js"></script>
-<script src="/nm/vuetify/dist/vuetify.min.js"></script>
+<script src="/nm/${js}"></script>
 <script>
-Vue.createApp({ data: () => ({ show: false, email: "" }), template: \`<v-app>
+Vue.createApp({ data: () => ({ show: false, email: "" }), template: \`${template}\` }).use(${plugin}).mount("#app");
+</script></body></html>`;
+
+const VUETIFY_PAGE = vuePage("Vuetify app", "vuetify/dist/vuetify.min.css", "vuetify/dist/vuetify.min.js", "Vuetify.createVuetify()", `<v-app>
   <v-app-bar><v-toolbar-title>Team</v-toolbar-title><v-btn id="behind">Behind the dialog</v-btn></v-app-bar>
   <v-main><v-btn id="invite" @click="show = true">Invite</v-btn>
   <v-dialog v-model="show" max-width="420"><v-card title="Invite a teammate"><v-card-text><v-text-field v-model="email" label="Email" id="email" /></v-card-text>
   <v-card-actions><v-btn @click="show = false">Cancel</v-btn><v-btn class="send" @click="show = false">Send</v-btn></v-card-actions></v-card></v-dialog>
-  </v-main></v-app>\` }).use(Vuetify.createVuetify()).mount("#app");
-</script></body></html>`;
+  </v-main></v-app>`);
 
-/** A Vue 3 app with Element Plus, as its script-tag builds are pasted in a page. */
-const EP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Element Plus app</title>
-<link rel="stylesheet" href="/nm/element-plus/dist/index.css">
-<script>\n${stub}</script>
-<script async src="/dist/guidepost.js"></script>
-<script>Guidepost.init({ guides: "/ui-guides.json" }); Guidepost.identify("ui-user", {});</script>
-</head><body><div id="app"></div>
-<script src="/nm/vue/dist/vue.global.prod.js"></script>
-<script src="/nm/element-plus/dist/index.full.min.js"></script>
-<script>
-Vue.createApp({ data: () => ({ show: false, email: "" }), template: \`<main><h1>Team</h1>
+const EP_PAGE = vuePage("Element Plus app", "element-plus/dist/index.css", "element-plus/dist/index.full.min.js", "ElementPlus", `<main><h1>Team</h1>
   <el-button id="invite" type="primary" @click="show = true">Invite</el-button>
   <el-dialog v-model="show" title="Invite a teammate" width="420">
     <el-input v-model="email" placeholder="Email" id="email" />
     <template #footer><el-button @click="show = false">Cancel</el-button><el-button type="primary" class="send" @click="show = false">Send</el-button></template>
-  </el-dialog></main>\` }).use(ElementPlus).mount("#app");
-</script></body></html>`;
+  </el-dialog></main>`);
 
 before(async () => {
   for (const name of ["mui", "headless", "antd"]) bundles[name] = await bundleApp(name);
