@@ -325,10 +325,10 @@ test("the stub takes a token after the app's own query out of the address before
   await context.close();
 });
 
-test("in the designer, an author sets a step's kind, how it continues, its placement and what happens without its element", async () => {
+test("in the designer, an author sets a step's kind, how it continues, its placement, what happens without its element and how long it waits for it", async () => {
   const url = await designOnSbAdmin({ id: "sb-options", name: "Options tour", steps: [
     { id: "one", kind: "tooltip", title: "Reports", target: { selector: "a.d-sm-inline-block.btn-primary" } },
-    { id: "two", kind: "tooltip", title: "Later", advance: { on: "event", name: "report_made" }, target: { selector: "#dataTable" } },
+    { id: "two", kind: "tooltip", title: "Later", advance: { on: "event", name: "report_made" }, wait_ms: 5000, target: { selector: "#dataTable" } },
   ] });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   const { page, errors } = await openPage(browser, url, { context });
@@ -337,17 +337,19 @@ test("in the designer, an author sets a step's kind, how it continues, its place
   await step(1).waitFor();
   // A value the designer does not offer is shown as it is.
   assert.equal(await step(1).getByLabel("Continue on").inputValue(), "event");
+  assert.equal(await step(1).getByLabel("Wait for the element").inputValue(), "5000");
   await step(0).getByLabel("Continue on").selectOption({ label: "Click on the element" });
   await step(0).getByLabel("Placement").selectOption({ label: "Bottom" });
   await step(0).getByLabel("If the element is missing").selectOption({ label: "Show it centred" });
+  await step(0).getByLabel("Wait for the element").selectOption({ label: "30 s" });
   await step(1).getByLabel("Kind").selectOption({ label: "Modal" });
   await step(1).getByLabel("Continue on").selectOption({ label: "Next button" });
   await shot(page, "designer-step-options");
   await panel.getByRole("button", { name: "Save" }).click();
   await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-options/draft")).body.json.steps;
-  assert.deepEqual([saved[0].advance, saved[0].placement, saved[0].on_missing], [{ on: "click" }, "bottom", "center"]);
-  assert.deepEqual([saved[1].kind, "advance" in saved[1]], ["modal", false]);
+  assert.deepEqual([saved[0].advance, saved[0].placement, saved[0].on_missing, saved[0].wait_ms], [{ on: "click" }, "bottom", "center", 30000]);
+  assert.deepEqual([saved[1].kind, "advance" in saved[1], saved[1].wait_ms], ["modal", false, 5000]);
   // The preview shows the step as chosen: below its element.
   await step(0).getByRole("button", { name: "Preview" }).click();
   const box = dialog(page);

@@ -177,16 +177,21 @@ fn link_pages(doc: RwSignal<Value>, i: usize, prev_page: Option<String>) -> Opti
 /// What the designer lets an author choose for a step besides its words and its target:
 /// (label, JSON field, options as (value, text); "" removes the field: the default).
 type Choices = &'static [(&'static str, &'static str)];
-const STEP_OPTIONS: [(&str, &str, Choices); 4] = [
+const STEP_OPTIONS: [(&str, &str, Choices); 5] = [
     ("Kind", "kind", &[("tooltip", "Tooltip"), ("hotspot", "Hotspot"), ("modal", "Modal"), ("banner", "Banner")]),
     ("Continue on", "advance", &[("", "Next button"), ("click", "Click on the element")]),
     ("Placement", "placement", &[("", "Auto"), ("top", "Top"), ("bottom", "Bottom"), ("left", "Left"), ("right", "Right")]),
     ("If the element is missing", "on_missing", &[("", "End the guide"), ("skip", "Skip the step"), ("center", "Show it centred")]),
+    // An element that comes late: a menu the user opens first, a list that loads.
+    ("Wait for the element", "wait_ms", &[("", "3 s"), ("10000", "10 s"), ("30000", "30 s"), ("120000", "2 min")]),
 ];
 
 /// A step's value for one of [`STEP_OPTIONS`] as its select shows it (`advance` is an
-/// object, `{"on": "click"}`; its default `next` is the empty choice).
+/// object, `{"on": "click"}`; its default `next` is the empty choice; `wait_ms` a number).
 fn option_value(step: &Value, field: &str) -> String {
+    if let Some(n) = step[field].as_u64() {
+        return n.to_string();
+    }
     let v = if field == "advance" { step["advance"]["on"].as_str() } else { step[field].as_str() };
     match (field, v) {
         ("advance", Some("next")) | (_, None) => String::new(),
@@ -199,12 +204,13 @@ fn option_json(field: &str, choice: &str) -> Value {
     match (field, choice) {
         (_, "") => Value::Null,
         ("advance", on) => json!({ "on": on }),
+        ("wait_ms", ms) => ms.parse::<u32>().map_or(Value::Null, |n| json!(n)),
         (_, v) => json!(v),
     }
 }
 
-/// The step's kind, how it continues, its placement and what happens without its element,
-/// as selects. A value the designer does not offer (a checklist, an advance on an event)
+/// The step's kind, how it continues, its placement, what happens without its element and
+/// how long it waits for it, as selects. A value the designer does not offer (a checklist, an advance on an event)
 /// is shown as it is and kept until the author picks another.
 #[component]
 fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy + Send + Sync + 'static, i: usize) -> impl IntoView {
@@ -220,7 +226,7 @@ fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy +
                             let choice = event_target_value(&ev);
                             edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k(field)], option_json(field, &choice)));
                         }>
-                        {(!offered).then(|| { let v = current(); view! { <option value=v.clone()>{v.clone()}</option> } })}
+                        {(!offered).then(|| { let v = current(); let text = if field == "wait_ms" { format!("{v} ms") } else { v.clone() }; view! { <option value=v>{text}</option> } })}
                         {choices.iter().map(|&(v, text)| view! { <option value=v>{text}</option> }).collect_view()}
                     </select>
                 }
