@@ -216,8 +216,8 @@ fn on_canvas(el: &Element) -> bool {
         // `overflow` reads "visible", or both values when they differ ("hidden auto").
         // The body's overflow goes to the viewport (it scrolls nothing itself) unless the
         // root has its own.
-        let scrolls = |v: &str| if body { body_scrolls(&doc) && (v == "auto" || v == "scroll") } else { v != "visible" && v != "clip" };
-        if overflow.split(' ').any(scrolls) {
+        let scrolls = |v: &str| if body { v == "auto" || v == "scroll" } else { v != "visible" && v != "clip" };
+        if overflow.split(' ').any(scrolls) && (!body || body_scrolls(&doc)) {
             subject = e.clone();
         }
         if body {
@@ -230,6 +230,7 @@ fn on_canvas(el: &Element) -> bool {
         cur = flat_parent(&e);
     }
     let body_subject = subject.tag_name().eq_ignore_ascii_case("body");
+    let hide_x = !fixed && hides_x(&doc);
     let Some(root) = doc.scrolling_element().or_else(|| doc.document_element()) else { return true };
     let r = subject.get_bounding_client_rect();
     let (w, h) = (root.client_width() as f64, root.client_height() as f64);
@@ -248,12 +249,12 @@ fn on_canvas(el: &Element) -> bool {
         // pushed off to the right): what sticks out sideways is not for the user to scroll
         // to, so the canvas is the viewport's width. Not so vertically: a scroll lock
         // (`overflow: hidden` while the app's modal is open) lasts only as long as the modal.
-        let (x0, x1) = if hides_x(&doc) { (0.0, w) } else { (x0, x1) };
+        let (x0, x1) = if hide_x { (0.0, w) } else { (x0, x1) };
         (x0, -top, x1, sh - top)
     };
     // Sideways, an element the page's scroller holds is measured itself: the scroller (the
     // body, when it is one) spans the page, and clips what it hides.
-    let across = if body_subject && hides_x(&doc) { el.get_bounding_client_rect() } else { r.clone() };
+    let across = if body_subject && hide_x { el.get_bounding_client_rect() } else { r.clone() };
     across.right() > x0 && r.bottom() > y0 && across.left() < x1 && r.top() < y1
 }
 
@@ -268,14 +269,8 @@ fn body_scrolls(doc: &Document) -> bool {
 /// page's scroller and clips so itself (`html { overflow-y: scroll } body { overflow-x:
 /// hidden }`).
 fn hides_x(doc: &Document) -> bool {
-    let hides = |e: &Element| matches!(computed(e, "overflow-x").as_str(), "hidden" | "clip");
-    let Some(root) = doc.document_element() else { return false };
-    let body = || doc.body().is_some_and(|b| hides(&b));
-    if computed(&root, "overflow") == "visible" {
-        body()
-    } else {
-        hides(&root) || body()
-    }
+    let hides = |e: Option<Element>| e.is_some_and(|e| matches!(computed(&e, "overflow-x").as_str(), "hidden" | "clip"));
+    hides(doc.body().map(Into::into)) || (body_scrolls(doc) && hides(doc.document_element()))
 }
 
 /// A place to search: a document (the page's or a same-origin iframe's) or an open shadow root.

@@ -89,8 +89,9 @@ pub fn page_modal(doc: &web_sys::Document, host: &web_sys::Element, hidden: bool
 /// Whether `host` must move to be in `parent` where the keyboard reaches it, and before
 /// what: `Some(before)`, `before` being `None` to append. A modal's focus guards (empty
 /// `<div tabindex="0">`s at its end: Ant Design's `rc-dialog`, react-focus-lock,
-/// floating-ui) send the focus round when Tab reaches them, so the host goes before them. A host already in `parent` stays where it is otherwise:
-/// moving it closes and reopens its popover.
+/// floating-ui) send the focus round when Tab reaches them, so the host goes before them.
+/// A host already in `parent` stays where it is otherwise: moving it closes and reopens its
+/// popover.
 pub fn place_in(parent: &web_sys::Element, host: &web_sys::Element) -> Option<Option<web_sys::Element>> {
     let guard = |e: &web_sys::Element| {
         e != host

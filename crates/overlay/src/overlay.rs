@@ -273,7 +273,10 @@ fn focusables() -> Vec<web_sys::HtmlElement> {
     let Ok(list) = root.query_selector_all(".gp-beacon, .gp-float button, .gp-float textarea, .gp-float a[href], .gp-float input") else {
         return vec![];
     };
-    (0..list.length()).filter_map(|i| list.get(i)?.dyn_into::<web_sys::HtmlElement>().ok()).collect()
+    (0..list.length())
+        .filter_map(|i| list.get(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|e| !e.has_attribute("disabled"))
+        .collect()
 }
 
 /// Past the step's controls, inside the page's modal (the host's parent is not the body):
@@ -340,15 +343,16 @@ fn listen_keys() {
                 // the focus, wrapping round itself; past the last control of another step,
                 // Tab is the page's. The hint's beacon comes first; the step's box itself
                 // (focused by a click on its text) comes before its controls.
-                let items: Vec<_> = focusables().into_iter().filter(|e| !e.has_attribute("disabled")).collect();
+                let items = focusables();
                 let current = shadow().and_then(|r| r.active_element());
                 let at = current.as_ref().and_then(|c| items.iter().position(|e| e.unchecked_ref::<web_sys::Element>() == c));
                 let n = items.len() as isize;
-                let from = match (at, focus_inside()) {
-                    (Some(i), _) => i as isize,
-                    (None, true) => -1,
-                    (None, false) if ev.shift_key() => n,
-                    (None, false) => -1,
+                // Not on a control: from before the first, or (Shift+Tab from the page into a
+                // modal step) after the last.
+                let from = match at {
+                    Some(i) => i as isize,
+                    None if current.is_none() && ev.shift_key() => n,
+                    None => -1,
                 };
                 let to = if ev.shift_key() { from - 1 } else { from + 1 };
                 let to = if vm.is_modal() && n > 0 { to.rem_euclid(n) } else { to };

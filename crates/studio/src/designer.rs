@@ -210,8 +210,8 @@ fn option_json(field: &str, choice: &str) -> Value {
 }
 
 /// The step's kind, how it continues, its placement, what happens without its element and
-/// how long it waits for it, as selects. A value the designer does not offer (a checklist, an advance on an event)
-/// is shown as it is and kept until the author picks another.
+/// how long it waits for it, as selects. A value the designer does not offer (a checklist,
+/// an advance on an event) is shown as it is and kept until the author picks another.
 #[component]
 fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy + Send + Sync + 'static, i: usize) -> impl IntoView {
     view! {
