@@ -23,8 +23,22 @@ const stub = fs.readFileSync("crates/web/js/stub.js", "utf8");
 const paste = () => `<script>${stub}</script><script async src="/dist/guidepost.js"></script>` +
   `<script>Guidepost.init({ endpoint: ${JSON.stringify(collector.base)}, writeKey: "demo-write-key" }); Guidepost.identify("app-user", {});</script></head>`;
 const apps = { "/sb/": "node_modules/startbootstrap-sb-admin-2", "/docsify/": "node_modules/docsify" };
+// An app with a strict Content-Security-Policy, as the README documents it for the embed:
+// scripts from 'self' or by nonce, no inline styles, the collector in `connect-src`, and
+// Trusted Types enforced (no HTML strings assigned anywhere).
+const strictCsp = () => `default-src 'none'; script-src 'self' 'nonce-app' 'wasm-unsafe-eval'; style-src 'self'; ` +
+  `connect-src 'self' ${collector.base}; img-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'`;
+const cspApp = () => `<!doctype html><html><head><meta charset="utf-8"><title>Strict app</title>
+<script nonce="app">${stub}</script><script async nonce="app" src="/dist/guidepost.js"></script>
+<script nonce="app">Guidepost.init({ endpoint: ${JSON.stringify(collector.base)}, writeKey: "demo-write-key" }); Guidepost.identify("app-user", {});</script>
+</head><body><main><h1>Invoices</h1><button id="new-invoice">New invoice</button> <button id="export">Export</button></main></body></html>`;
 function thirdPartyApps(req, res) {
   const url = new URL(req.url, "http://x");
+  if (url.pathname === "/csp-app/") {
+    res.writeHead(200, { "content-type": "text/html", "content-security-policy": strictCsp() });
+    res.end(cspApp());
+    return true;
+  }
   if (url.pathname === "/docs/") {
     res.writeHead(200, { "content-type": "text/html" });
     res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Docs</title>${paste()}<body><div id="app"></div>
@@ -441,6 +455,37 @@ test("the designer opens on a third-party admin template on another origin, and 
   assert.equal(await plain.locator("guidepost-designer").count(), 0);
   await other.close();
   await context.close();
+});
+
+test("regression: on an app with a strict CSP, the designer's panel was refused (Trusted Types) or lay unstyled (no inline styles)", async () => {
+  const url = await designOnSbAdmin({ id: "csp-tour", name: "CSP tour", steps: [{ id: "hello", kind: "modal", title: "Hello there" }] }, "/csp-app/");
+  const { page, errors } = await openPage(browser, url, {
+    init: () => {
+      window.__violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
+    },
+  });
+  const panel = page.locator("guidepost-designer .panel");
+  await panel.waitFor();
+  const look = await panel.evaluate((e) => ({ position: getComputedStyle(e).position, radius: getComputedStyle(e).borderTopLeftRadius, left: e.style.left }));
+  assert.deepEqual({ position: look.position, radius: look.radius }, { position: "fixed", radius: "10px" }, "the panel's stylesheet applies");
+  assert.match(look.left, /^\d+(\.\d+)?px$/, "the panel's position is set");
+  // The author picks a step, previews the first one and saves.
+  await panel.getByRole("button", { name: "Add step" }).click();
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  await page.locator("#export").click();
+  await panel.locator("li[data-step-index='1'] .target").waitFor();
+  await panel.locator("li[data-step-index='0']").getByRole("button", { name: "Preview" }).click();
+  await dialog(page).getByRole("heading", { name: "Hello there" }).waitFor();
+  await dialog(page).getByRole("button", { name: "Close" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const saved = await admin("GET", "/v1/guides/csp-tour/draft");
+  assert.equal(saved.body.json.steps[1].target.selector, await panel.locator("li[data-step-index='1'] .target").textContent());
+  assert.deepEqual(await page.evaluate(() => [window.__violations, window.__errors]), [[], []]);
+  assert.deepEqual(errors, []);
+  await page.context().close();
 });
 
 test("a multi-page tour built in the designer: unsaved work survives navigation, and Next leads to the next page", async () => {

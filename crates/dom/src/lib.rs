@@ -8,6 +8,7 @@
 //! timers stop calling in.
 
 pub mod modal;
+pub mod sheet;
 #[cfg(all(target_arch = "wasm32", any(test, feature = "test-support")))]
 pub mod test_support;
 

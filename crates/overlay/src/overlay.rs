@@ -68,28 +68,6 @@ pub fn send(ev: UiEvent) {
 
 const CSS: &str = include_str!("overlay.css");
 
-/// Styles the shadow root with a constructed stylesheet, which a strict
-/// Content-Security-Policy (`style-src` without `'unsafe-inline'`) allows; a `<style>`
-/// element is the fallback for browsers without constructable stylesheets. Dynamic styles
-/// (positions) are set through the CSSOM (`prop:style`), never as `style` attributes.
-fn adopt_css(doc: &web_sys::Document, shadow: &web_sys::ShadowRoot) {
-    let adopted = (|| -> Result<(), JsValue> {
-        let window = web_sys::window().ok_or(JsValue::NULL)?;
-        let ctor: js_sys::Function = js_sys::Reflect::get(&window, &"CSSStyleSheet".into())?.dyn_into()?;
-        let sheet = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())?;
-        let replace: js_sys::Function = js_sys::Reflect::get(&sheet, &"replaceSync".into())?.dyn_into()?;
-        replace.call1(&sheet, &JsValue::from_str(CSS))?;
-        js_sys::Reflect::set(shadow, &"adoptedStyleSheets".into(), &js_sys::Array::of1(&sheet))?;
-        Ok(())
-    })();
-    if adopted.is_err() {
-        if let Ok(style) = doc.create_element("style") {
-            style.set_text_content(Some(CSS));
-            let _ = shadow.append_child(&style);
-        }
-    }
-}
-
 /// Keeps the handler of what the user does and mounts the view (see [`mount`]).
 pub fn boot(handler: impl Fn(UiEvent) + 'static) {
     HANDLER.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
@@ -118,7 +96,8 @@ pub fn mount() {
     let _ = js_sys::Reflect::set(&init, &"delegatesFocus".into(), &true.into());
     let _ = host.set_attribute("tabindex", "0");
     let Ok(shadow) = host.attach_shadow(&init) else { return };
-    adopt_css(&doc, &shadow);
+    // Positions are set through the CSSOM (`prop:style`), never as `style` attributes.
+    guidepost_dom::sheet::adopt_css(&doc, &shadow, CSS);
     let Ok(container) = doc.create_element("div") else { return };
     let _ = shadow.append_child(&container);
     let _ = body.append_child(&host);

@@ -13,6 +13,14 @@ use wasm_bindgen::JsCast;
 use crate::api::{enc, Api};
 use crate::doc::{self, k, Seg};
 
+/// `view!` with every element built node by node: leptos builds a wholly static element
+/// from HTML through `innerHTML`, which a page that enforces Trusted Types refuses (the
+/// panel never showed). A scope class switches that off, as in the overlay; `gp-v` is a
+/// class no rule uses.
+macro_rules! view {
+    ($($t:tt)*) => { ::leptos::view! { class = "gp-v", $($t)* } };
+}
+
 const PREFS_KEY: &str = "guidepost-designer-prefer";
 const POS_KEY: &str = "guidepost-designer-pos";
 /// The attributes the picker may prefer, in its default order.
@@ -88,15 +96,14 @@ pub fn mount(base: String, session: String, guide_id: String) {
     }
     let Ok(host) = doc_.create_element("guidepost-designer") else { return };
     let _ = host.set_attribute("popover", "manual");
-    let _ = host.set_attribute(
-        "style",
+    // Styles through the CSSOM and a constructed stylesheet, never a `style` attribute or a
+    // `<style>` element: a page's strict CSP (`style-src` without `'unsafe-inline'`) refuses
+    // those, and the panel lay unstyled in the middle of the app.
+    host.unchecked_ref::<web_sys::HtmlElement>().style().set_css_text(
         "all: initial; position: fixed; inset: auto; margin: 0; padding: 0; border: 0; background: transparent; overflow: visible;",
     );
     let Ok(shadow) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) else { return };
-    if let Ok(style) = doc_.create_element("style") {
-        style.set_text_content(Some(CSS));
-        let _ = shadow.append_child(&style);
-    }
+    guidepost_dom::sheet::adopt_css(&doc_, &shadow, CSS);
     let Ok(container) = doc_.create_element("div") else { return };
     let _ = shadow.append_child(&container);
     if let Some(b) = doc_.body() {
@@ -408,7 +415,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let name = move || doc.with(|d| d["name"].as_str().unwrap_or("").to_string());
     view! {
         <div class=move || if picking.get() { "panel picking" } else { "panel" } role="dialog" aria-label="Guidepost designer" data-guide=guide_id.clone()
-            style=move || { let (x, y) = pos.get(); format!("left:{x}px;top:{y}px") }>
+            prop:style=move || { let (x, y) = pos.get(); format!("left:{x}px;top:{y}px") }>
             <div class="head" on:mousedown=move |ev: web_sys::MouseEvent| {
                 let (x, y) = pos.get_untracked();
                 drag_from.set_value(Some((ev.client_x() as f64 - x, ev.client_y() as f64 - y)));
