@@ -114,6 +114,23 @@ async fn picking_inside_a_shadow_root_picks_the_inner_element() {
     assert_eq!(pick_by_press(&button).await, (Some(r#"[data-tour="deep-pick"]"#.to_string()), Some(1.0)));
 }
 
+// Regression from Ionic: the native `<button>` inside `<ion-button id="compose">`'s shadow
+// root was named `button`, which every ion-button's shadow root has, and which the runtime
+// found first in the page's own light DOM. The component is named instead.
+#[wasm_bindgen_test]
+async fn picking_inside_a_components_shadow_root_names_the_component_when_the_inside_has_no_name() {
+    let area = fixture(r#"<button>Page's own</button><x-btn id="compose">Compose</x-btn><x-btn id="send">Send</x-btn>"#);
+    let inside = r#"<button class="native" part="native"><span><slot></slot></span></button>"#;
+    let compose = shadow(&area, "#compose", inside);
+    shadow(&area, "#send", inside);
+    let native = compose.query_selector("button").unwrap().unwrap();
+    assert_eq!(pick_by_press(&native).await, (Some("#compose".to_string()), Some(1.0)));
+    // What can be named inside the shadow root alone still is.
+    let labelled = shadow(&fixture(r#"<x-fab id="fab"></x-fab>"#), "#fab", r#"<button aria-label="New message">+</button>"#);
+    let button = labelled.query_selector("button").unwrap().unwrap();
+    assert_eq!(pick_by_press(&button).await, (Some(r#"button[aria-label="New message"]"#.to_string()), Some(1.0)));
+}
+
 /// Picks `el` as a pointer's release on it would (the picker answers on `pointerup`).
 async fn pick_by_press(el: &web_sys::Element) -> (Option<String>, Option<f64>) {
     let promise: js_sys::Promise = pick(JsValue::UNDEFINED).unwrap().unchecked_into();

@@ -54,6 +54,33 @@ pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     (Target { selector, fallbacks }, n)
 }
 
+/// The element the picker names for `el`, with its target and how many elements that
+/// matches: `el` itself, or, when `el` is inside a web component's shadow root and cannot be
+/// named alone there (the native `<button>` inside every `<ion-button>`, named `button`,
+/// which the runtime would find in the page's light DOM first), the nearest shadow host up
+/// the tree that can be (`#compose`). The host is what the author sees and clicked.
+fn name_for(el: Element, prefer: &[String]) -> (Element, Target, usize) {
+    let (target, n) = robust_target_with(&el, prefer);
+    let mut host = shadow_host(&el);
+    while n != 1 {
+        let Some(h) = host else { break };
+        let (ht, hn) = robust_target_with(&h, prefer);
+        if hn == 1 {
+            return (h, ht, hn);
+        }
+        host = shadow_host(&h);
+    }
+    (el, target, n)
+}
+
+/// The host of the shadow root `el` is in, if it is in one.
+fn shadow_host(el: &Element) -> Option<Element> {
+    // By the node type, as elsewhere: a frame's nodes are of another realm.
+    let root = el.get_root_node();
+    let is_fragment = root.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE;
+    is_fragment.then(|| root.unchecked_into::<web_sys::ShadowRoot>().host())
+}
+
 fn tag_name(el: &Element) -> String {
     el.tag_name().to_ascii_lowercase()
 }
@@ -253,13 +280,13 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             }
             last = Some(el.clone());
             let Some(top) = web_sys::window() else { return };
+            let (el, t, n) = name_for(el, &prefer);
             let (x, y, w, h) = rect_in_top(&el, &top);
             let _ = hl.style().set_property("display", "block");
             let _ = hl.style().set_property("left", &px(x));
             let _ = hl.style().set_property("top", &px(y));
             let _ = hl.style().set_property("width", &px(w));
             let _ = hl.style().set_property("height", &px(h));
-            let (t, n) = robust_target_with(&el, &prefer);
             lb.set_text_content(Some(&format!("{} · {} match{}", t.selector, n, if n == 1 { "" } else { "es" })));
             let _ = lb.style().set_property("display", "block");
             let _ = lb.style().set_property("left", &px(x));
@@ -281,7 +308,7 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             }
             ev.prevent_default();
             ev.stop_immediate_propagation();
-            let (t, n) = robust_target_with(&promote(el), &prefer2);
+            let (_, t, n) = name_for(promote(el), &prefer2);
             let result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
             let js = js_sys::JSON::parse(&result.to_string()).unwrap_or(JsValue::NULL);
             // Resolve after this press finishes dispatching (its click included).
