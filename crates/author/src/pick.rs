@@ -61,9 +61,11 @@ pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
 /// the tree that can be (`#compose`). The host is what the author sees and clicked.
 fn name_for(el: Element, prefer: &[String]) -> (Element, Target, usize) {
     let (target, n) = robust_target_with(&el, prefer);
+    if n == 1 {
+        return (el, target, n);
+    }
     let mut host = shadow_host(&el);
-    while n != 1 {
-        let Some(h) = host else { break };
+    while let Some(h) = host {
         let (ht, hn) = robust_target_with(&h, prefer);
         if hn == 1 {
             return (h, ht, hn);
