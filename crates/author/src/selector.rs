@@ -337,8 +337,20 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
         .map(|c| {
             // The app's own names before a CSS framework's (`button.authorize`, not
             // `button.btn`): a framework's class is on many elements, and unique only by chance.
-            let (mut own, framework): (Vec<&str>, Vec<&str>) =
-                c.split_whitespace().filter(|c| !is_state_class(c) && !looks_generated(c)).partition(|c| !is_framework_class(c));
+            // styled-components gives an element its component's class (`sc-jXbUNg`) and a
+            // hash of its styles (`copjkU`, `kxO`), which changes with them: beside an `sc-`
+            // class, a name of letters in both cases is that hash.
+            let styled = c.split_whitespace().any(|c| c.starts_with("sc-"));
+            let styles_hash = |c: &str| {
+                styled
+                    && c.bytes().all(|b| b.is_ascii_alphabetic())
+                    && c.bytes().any(|b| b.is_ascii_uppercase())
+                    && c.bytes().any(|b| b.is_ascii_lowercase())
+            };
+            let (mut own, framework): (Vec<&str>, Vec<&str>) = c
+                .split_whitespace()
+                .filter(|c| !is_state_class(c) && !looks_generated(c) && !styles_hash(c))
+                .partition(|c| !is_framework_class(c));
             own.extend(framework);
             own.truncate(4);
             own
@@ -605,6 +617,17 @@ mod tests {
             node("button", &[("aria-label", "Show all")]),
             &[r#"button:is([aria-label="Show all"],[aria-label="Hide all"])"#, r#"button[aria-label="Show all"]"#],
         );
+        check(
+            "regression: the hash of a styled-components element's styles was taken for its name (Redoc's headings)",
+            node("h2", &[("class", "sc-jXbUNg copjkU")]),
+            &[],
+        );
+        check(
+            "beside an sc- class, the app's own names stay",
+            node("span", &[("class", "sc-kxO kxO api-info menu")]),
+            &["span.api-info", "span.menu", "span.api-info.menu"],
+        );
+        check("without one, a camel-case name is a name", node("div", &[("class", "navBar")]), &["div.navBar"]);
         check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
         check("a line break in a value", node("button", &[("title", "Save\nnow")]), &[r#"button[title="Save\a now"]"#]);
     }
