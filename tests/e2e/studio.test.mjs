@@ -374,6 +374,31 @@ test("in the designer, an author sets a step's kind, how it continues, its place
   await context.close();
 });
 
+test("in the designer, an author reorders and duplicates steps without dragging", async () => {
+  const url = await designOnSbAdmin({ id: "sb-order", name: "Order tour", steps: ["one", "two", "three"].map((id) => ({ id, kind: "modal", title: `Title ${id}` })) });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  const step = (i) => panel.locator(`li[data-step-index='${i}']`);
+  const titles = () => panel.locator("input[name=designer-title]").evaluateAll((es) => es.map((e) => e.value));
+  await step(2).waitFor();
+  assert.ok(await step(0).getByRole("button", { name: "Move up" }).isDisabled(), "the first step cannot go up");
+  assert.ok(await step(2).getByRole("button", { name: "Move down" }).isDisabled(), "the last step cannot go down");
+  await step(0).getByRole("button", { name: "Move down" }).click();
+  assert.deepEqual(await titles(), ["Title two", "Title one", "Title three"]);
+  await step(2).getByRole("button", { name: "Move up" }).click();
+  assert.deepEqual(await titles(), ["Title two", "Title three", "Title one"]);
+  await step(0).getByRole("button", { name: "Duplicate" }).click();
+  assert.deepEqual(await titles(), ["Title two", "Title two", "Title three", "Title one"]);
+  await step(1).locator("input[name=designer-title]").fill("Title copy");
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const saved = (await admin("GET", "/v1/guides/sb-order/draft")).body.json.steps;
+  assert.deepEqual(saved.map((s) => [s.id, s.title]), [["two", "Title two"], ["two-copy", "Title copy"], ["three", "Title three"], ["one", "Title one"]]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("regression: the designer's panel sat on the app's top-right toolbar, and the author could not pick what was under it", async () => {
   const url = await designOnSbAdmin({ id: "sb-topbar", name: "Topbar tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });

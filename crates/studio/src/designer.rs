@@ -444,7 +444,13 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                                 <div class="row">
                                     <button on:click=move |_| pick(Some(i))>"Pick target"</button>
                                     <button on:click=move |_| { current.set(Some(i)); preview(i); }>"Preview"</button>
+                                    <button on:click=move |_| { edit(&|d| { doc::duplicate_step(d, i); }); current.set(Some(i + 1)); }>"Duplicate"</button>
                                     <button on:click=move |_| { edit(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
+                                    // The order of the tour, without dragging.
+                                    <button aria-label="Move up" title="Move up" prop:disabled={i == 0}
+                                        on:click=move |_| { edit(&|d| { doc::move_step(d, i, i.saturating_sub(1)); }); current.set(Some(i.saturating_sub(1))); }>"↑"</button>
+                                    <button aria-label="Move down" title="Move down" prop:disabled={move || i + 1 >= steps.get()}
+                                        on:click=move |_| { edit(&|d| { doc::move_step(d, i, i + 1); }); current.set(Some(i + 1)); }>"↓"</button>
                                 </div>
                             </li>
                         }
