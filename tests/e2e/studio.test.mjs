@@ -73,8 +73,11 @@ after(async () => { await browser?.close(); await collector?.stop(); await third
 
 async function shot(page, name) {
   if (!shots) return;
-  // Entrance animations finished (the overlay's shadow root included).
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+  // Entrance animations finished, the overlay's shadow root included (the document's list
+  // leaves shadow trees out); a beacon's endless pulse does not count.
+  await page.waitForFunction(() => [document, ...[...document.querySelectorAll("guidepost-root, guidepost-designer")].map((h) => h.shadowRoot)]
+    .flatMap((r) => r?.getAnimations() ?? [])
+    .every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity));
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 

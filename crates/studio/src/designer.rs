@@ -28,7 +28,7 @@ pub const ATTRIBUTES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label
 
 const CSS: &str = r#"
 :host { all: initial; }
-.panel { position: fixed; z-index: 2147483647; width: 340px; max-height: 80vh; overflow: auto; background: #fff; color: #1c2024;
+.panel { position: fixed; z-index: 2147483647; width: 360px; max-height: 80vh; overflow: auto; background: #fff; color: #1c2024;
   font: 13px/1.45 system-ui, sans-serif; border: 1px solid #d0d5dd; border-radius: 10px; box-shadow: 0 12px 32px rgba(0,0,0,.22); }
 .head { display: flex; align-items: center; gap: 8px; padding: 8px 10px; background: #1c2024; color: #fff; cursor: move; border-radius: 9px 9px 0 0; user-select: none; }
 .head strong { flex: 1; }
@@ -44,6 +44,8 @@ button.primary { background: #3e63dd; color: #fff; border-color: #3e63dd; }
 .target { font-family: ui-monospace, monospace; font-size: 12px; color: #555; word-break: break-all; }
 .warn { color: #b54708; } .ok { color: #067647; } .err { color: #d92d20; }
 .msg { min-height: 1.2em; }
+.order { margin-left: auto; display: flex; gap: 4px; }
+.order button { padding: 0 7px; }
 .panel.picking { pointer-events: none; opacity: .35; }
 fieldset { border: 1px solid #e4e7ec; border-radius: 8px; display: flex; flex-wrap: wrap; gap: 4px 12px; }
 fieldset label { display: inline-flex; align-items: center; gap: 4px; }
@@ -255,7 +257,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let dirty = RwSignal::new(false);
     let (x0, y0) = local(POS_KEY)
         .and_then(|s| s.split_once(',').and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?))))
-        .unwrap_or((window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1200.0) - 360.0, 16.0));
+        .unwrap_or((window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1200.0) - 380.0, 16.0));
     let pos = RwSignal::new((x0.max(0.0), y0.max(0.0)));
     let prefer = RwSignal::new(
         local(PREFS_KEY)
@@ -434,7 +436,15 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                         let kind = move || doc.with(|d| d.pointer(&format!("/steps/{i}/kind")).and_then(Value::as_str).unwrap_or("").to_string());
                         view! {
                             <li class:current=move || current.get() == Some(i) data-step-index=i.to_string()>
-                                <div class="row"><strong>{format!("{}.", i + 1)}</strong><span>{kind}</span></div>
+                                <div class="row"><strong>{format!("{}.", i + 1)}</strong><span>{kind}</span>
+                                    <span class="order">
+                                        // The order of the tour, without dragging.
+                                        <button aria-label="Move up" title="Move up" prop:disabled={i == 0}
+                                            on:click=move |_| { edit(&|d| { doc::move_step(d, i, i.saturating_sub(1)); }); current.set(Some(i.saturating_sub(1))); }>"↑"</button>
+                                        <button aria-label="Move down" title="Move down" prop:disabled={move || i + 1 >= steps.get()}
+                                            on:click=move |_| { edit(&|d| { doc::move_step(d, i, i + 1); }); current.set(Some(i + 1)); }>"↓"</button>
+                                    </span>
+                                </div>
                                 <input type="text" aria-label="Title" name="designer-title" prop:value=move || doc.with(|d| doc::get_str(d, &tp))
                                     on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &tp2, &s, true)); } />
                                 <textarea aria-label="Body" rows="2" name="designer-body" prop:value=move || doc.with(|d| doc::get_str(d, &bp))
@@ -446,11 +456,6 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                                     <button on:click=move |_| { current.set(Some(i)); preview(i); }>"Preview"</button>
                                     <button on:click=move |_| { edit(&|d| { doc::duplicate_step(d, i); }); current.set(Some(i + 1)); }>"Duplicate"</button>
                                     <button on:click=move |_| { edit(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
-                                    // The order of the tour, without dragging.
-                                    <button aria-label="Move up" title="Move up" prop:disabled={i == 0}
-                                        on:click=move |_| { edit(&|d| { doc::move_step(d, i, i.saturating_sub(1)); }); current.set(Some(i.saturating_sub(1))); }>"↑"</button>
-                                    <button aria-label="Move down" title="Move down" prop:disabled={move || i + 1 >= steps.get()}
-                                        on:click=move |_| { edit(&|d| { doc::move_step(d, i, i + 1); }); current.set(Some(i + 1)); }>"↓"</button>
                                 </div>
                             </li>
                         }
