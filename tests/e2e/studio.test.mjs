@@ -288,7 +288,10 @@ async function tabTo(page, selector) {
 test("the main flows work with the keyboard only", async () => {
   const context = await browser.newContext();
   const { page } = await studio(context);
-  await page.keyboard.type(ADMIN); // the key field has the focus
+  // The key field has the focus: `autofocus` applies at the next rendering update after the
+  // form is mounted, which may come after the page says it is ready (typed into nothing).
+  await page.waitForFunction(() => document.activeElement?.name === "admin-key");
+  await page.keyboard.type(ADMIN);
   await page.keyboard.press("Enter");
   await page.locator("table.guides[data-loaded=true]").waitFor();
   await tabTo(page, "a.button.primary[href='#/new']");
@@ -342,10 +345,11 @@ test("the stub takes a token after the app's own query out of the address before
   await context.close();
 });
 
-test("in the designer, an author sets a step's kind, how it continues, its placement, what happens without its element and how long it waits for it", async () => {
+test("in the designer, an author sets a step's kind, how it continues, its placement, what happens without its element, how long it waits for it and the words on its buttons", async () => {
   const url = await designOnSbAdmin({ id: "sb-options", name: "Options tour", steps: [
     { id: "one", kind: "tooltip", title: "Reports", target: { selector: "a.d-sm-inline-block.btn-primary" } },
-    { id: "two", kind: "tooltip", title: "Later", advance: { on: "event", name: "report_made" }, wait_ms: 5000, target: { selector: "#dataTable" } },
+    { id: "two", kind: "tooltip", title: "Later", advance: { on: "event", name: "report_made" }, wait_ms: 5000, target: { selector: "#dataTable" },
+      buttons: [{ label: "Back", action: "back" }, { label: "Next", action: "next" }] },
   ] });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   const { page, errors } = await openPage(browser, url, { context });
@@ -361,12 +365,18 @@ test("in the designer, an author sets a step's kind, how it continues, its place
   await step(0).getByLabel("Wait for the element").selectOption({ label: "30 s" });
   await step(1).getByLabel("Kind").selectOption({ label: "Modal" });
   await step(1).getByLabel("Continue on").selectOption({ label: "Next button" });
+  // The words on a button, typed in place: the field keeps its focus while the author types.
+  await step(1).getByText("Button: next step").waitFor();
+  await step(1).getByLabel("Button 2 label").click();
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type("Got it");
   await shot(page, "designer-step-options");
   await panel.getByRole("button", { name: "Save" }).click();
   await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-options/draft")).body.json.steps;
   assert.deepEqual([saved[0].advance, saved[0].placement, saved[0].on_missing, saved[0].wait_ms], [{ on: "click" }, "bottom", "center", 30000]);
   assert.deepEqual([saved[1].kind, "advance" in saved[1], saved[1].wait_ms], ["modal", false, 5000]);
+  assert.deepEqual(saved[1].buttons, [{ label: "Back", action: "back" }, { label: "Got it", action: "next" }]);
   // The preview shows the step as chosen: below its element.
   await step(0).getByRole("button", { name: "Preview" }).click();
   const box = dialog(page);

@@ -220,9 +220,11 @@ fn option_json(field: &str, choice: &str) -> Value {
 
 /// The step's kind, how it continues, its placement, what happens without its element and
 /// how long it waits for it, as selects. A value the designer does not offer (a checklist,
-/// an advance on an event) is shown as it is and kept until the author picks another.
+/// an advance on an event) is shown as it is and kept until the author picks another. Then
+/// the words on its buttons.
 #[component]
 fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy + Send + Sync + 'static, i: usize) -> impl IntoView {
+    let buttons = Memo::new(move |_| doc.with(|d| doc::len(d, &[k("steps"), Seg::I(i), k("buttons")])));
     view! {
         <div class="options">
             {STEP_OPTIONS.iter().map(|&(label, field, choices)| {
@@ -240,7 +242,33 @@ fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy +
                     </select>
                 }
             }).collect_view()}
+            // The words on the step's buttons ("Next" becomes "Got it"); what a button does
+            // is shown, and set in the Studio. Re-rendered only when the number of buttons
+            // changes, so a field keeps its focus while the author types.
+            {move || (0..buttons.get()).map(|b| {
+                let label = vec![k("steps"), Seg::I(i), k("buttons"), Seg::I(b), k("label")];
+                let label2 = label.clone();
+                let does = move || doc.with(|d| button_action(d.pointer(&format!("/steps/{i}/buttons/{b}/action")).and_then(Value::as_str).unwrap_or("")));
+                view! {
+                    <span>{move || format!("Button: {}", does())}</span>
+                    <input type="text" aria-label=format!("Button {} label", b + 1) name="designer-button" prop:value=move || doc.with(|d| doc::get_str(d, &label))
+                        on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &label2, &s, false)); } />
+                }
+            }).collect_view()}
         </div>
+    }
+}
+
+/// What a button does, as the designer says it.
+fn button_action(action: &str) -> String {
+    match action {
+        "next" => "next step".into(),
+        "back" => "back".into(),
+        "complete" => "finish".into(),
+        "dismiss" => "dismiss".into(),
+        "url" => "opens a page".into(),
+        "goto" => "goes to a step".into(),
+        other => other.into(),
     }
 }
 
