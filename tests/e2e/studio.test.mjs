@@ -366,7 +366,7 @@ test("in the designer, an author sets a step's kind, how it continues, its place
   await step(1).getByLabel("Kind").selectOption({ label: "Modal" });
   await step(1).getByLabel("Continue on").selectOption({ label: "Next button" });
   // The words on a button, typed in place: the field keeps its focus while the author types.
-  await step(1).getByText("Button: next step").waitFor();
+  await step(1).getByText("Button: Next").waitFor();
   await step(1).getByLabel("Button 2 label").click();
   await page.keyboard.press("ControlOrMeta+A");
   await page.keyboard.type("Got it");
@@ -387,27 +387,47 @@ test("in the designer, an author sets a step's kind, how it continues, its place
   await context.close();
 });
 
-test("in the designer, an author reorders and duplicates steps without dragging", async () => {
-  const url = await designOnSbAdmin({ id: "sb-order", name: "Order tour", steps: ["one", "two", "three"].map((id) => ({ id, kind: "modal", title: `Title ${id}` })) });
+test("in the designer, an author reorders and duplicates steps without dragging, and renames the engine's own Done button", async () => {
+  const steps = ["one", "two", "three"].map((id) => ({ id, kind: "modal", title: `Title ${id}` }));
+  steps[0].wait_ms = 5000; // a value the panel does not offer: its select must follow the step
+  const url = await designOnSbAdmin({ id: "sb-order", name: "Order tour", steps });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   const { page, errors } = await openPage(browser, url, { context });
   const panel = page.locator("guidepost-designer .panel");
   const step = (i) => panel.locator(`li[data-step-index='${i}']`);
   const titles = () => panel.locator("input[name=designer-title]").evaluateAll((es) => es.map((e) => e.value));
+  const waits = () => panel.locator("select[name=designer-wait_ms]").evaluateAll((es) => es.map((e) => e.value));
+  const focused = () => page.evaluate(() => {
+    const a = document.querySelector("guidepost-designer").shadowRoot.activeElement;
+    return `${a?.closest("li")?.dataset.stepIndex} ${a?.getAttribute("aria-label")}`;
+  });
   await step(2).waitFor();
   assert.ok(await step(0).getByRole("button", { name: "Move up" }).isDisabled(), "the first step cannot go up");
   assert.ok(await step(2).getByRole("button", { name: "Move down" }).isDisabled(), "the last step cannot go down");
-  await step(0).getByRole("button", { name: "Move down" }).click();
+  // With the keyboard: the focus follows the step it moves.
+  await step(0).getByRole("button", { name: "Move down" }).focus();
+  await page.keyboard.press("Enter");
   assert.deepEqual(await titles(), ["Title two", "Title one", "Title three"]);
-  await step(2).getByRole("button", { name: "Move up" }).click();
+  assert.deepEqual(await waits(), ["", "5000", ""], "each row's options are its step's");
+  assert.equal(await focused(), "1 Move down");
+  await page.keyboard.press("Enter");
   assert.deepEqual(await titles(), ["Title two", "Title three", "Title one"]);
+  assert.equal(await focused(), "2 Move up", "at the bottom, the focus goes to the button that can still move it");
   await step(0).getByRole("button", { name: "Duplicate" }).click();
   assert.deepEqual(await titles(), ["Title two", "Title two", "Title three", "Title one"]);
   await step(1).locator("input[name=designer-title]").fill("Title copy");
+  // The last step has no buttons of its own: the engine shows Back and Done. New words for
+  // Done write them out.
+  const done = step(3).getByLabel("Button label");
+  assert.equal(await done.getAttribute("placeholder"), "Done");
+  await done.fill("Finish");
+  await done.press("Tab");
+  await step(3).getByLabel("Button 2 label").waitFor();
   await panel.getByRole("button", { name: "Save" }).click();
   await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-order/draft")).body.json.steps;
-  assert.deepEqual(saved.map((s) => [s.id, s.title]), [["two", "Title two"], ["two-copy", "Title copy"], ["three", "Title three"], ["one", "Title one"]]);
+  assert.deepEqual(saved.map((s) => [s.id, s.title, s.wait_ms]), [["two", "Title two", undefined], ["two-copy", "Title copy", undefined], ["three", "Title three", undefined], ["one", "Title one", 5000]]);
+  assert.deepEqual(saved[3].buttons, [{ label: "Back", action: "back" }, { label: "Finish", action: "next" }]);
   assert.deepEqual(errors, []);
   await context.close();
 });

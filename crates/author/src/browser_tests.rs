@@ -125,6 +125,9 @@ async fn picking_inside_a_components_shadow_root_names_the_component_when_the_in
     shadow(&area, "#send", inside);
     let native = compose.query_selector("button").unwrap().unwrap();
     assert_eq!(pick_by_press(&native).await, (Some("#compose".to_string()), Some(1.0)));
+    // The answer says the component was named, not what was clicked.
+    let result = press_to_pick(&native).await;
+    assert_eq!(js_sys::Reflect::get(&result, &"component".into()).unwrap().as_string().as_deref(), Some("x-btn"));
     // What can be named inside the shadow root alone still is.
     let labelled = shadow(&fixture(r#"<x-fab id="fab"></x-fab>"#), "#fab", r#"<button aria-label="New message">+</button>"#);
     let button = labelled.query_selector("button").unwrap().unwrap();
@@ -133,15 +136,20 @@ async fn picking_inside_a_components_shadow_root_names_the_component_when_the_in
 
 /// Picks `el` as a pointer's release on it would (the picker answers on `pointerup`).
 async fn pick_by_press(el: &web_sys::Element) -> (Option<String>, Option<f64>) {
+    let result = press_to_pick(el).await;
+    let selector = js_sys::Reflect::get(&result, &"selector".into()).unwrap().as_string();
+    (selector, js_sys::Reflect::get(&result, &"matches".into()).unwrap().as_f64())
+}
+
+/// The picker's whole answer to a pointer's release on `el`.
+async fn press_to_pick(el: &web_sys::Element) -> JsValue {
     let promise: js_sys::Promise = pick(JsValue::UNDEFINED).unwrap().unchecked_into();
     let init = web_sys::MouseEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
     let up = web_sys::MouseEvent::new_with_mouse_event_init_dict("pointerup", &init).unwrap();
     el.dispatch_event(&up).unwrap();
-    let result = JsFuture::from(promise).await.unwrap();
-    let selector = js_sys::Reflect::get(&result, &"selector".into()).unwrap().as_string();
-    (selector, js_sys::Reflect::get(&result, &"matches".into()).unwrap().as_f64())
+    JsFuture::from(promise).await.unwrap()
 }
 
 // Regression: a press on the page's background (below the content, in SB Admin 2's empty

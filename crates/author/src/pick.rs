@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use crate::selector::{self, Node, PREFERENCES};
 use guidepost_core::Target;
-use guidepost_dom::{alive, document, px, roots, Root};
+use guidepost_dom::{alive, as_shadow_root, document, px, roots, shadow_host, Root};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlIFrameElement};
@@ -58,7 +58,8 @@ pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
 /// matches: `el` itself, or, when `el` is inside a web component's shadow root and cannot be
 /// named alone there (the native `<button>` inside every `<ion-button>`, named `button`,
 /// which the runtime would find in the page's light DOM first), the nearest shadow host up
-/// the tree that can be (`#compose`). The host is what the author sees and clicked.
+/// the tree that can be (`#compose`). The host is what the author sees and clicked; the
+/// answer says so (`component`), since it may be larger than what was clicked.
 fn name_for(el: Element, prefer: &[String]) -> (Element, Target, usize) {
     let (target, n) = robust_target_with(&el, prefer);
     if n == 1 {
@@ -73,14 +74,6 @@ fn name_for(el: Element, prefer: &[String]) -> (Element, Target, usize) {
         host = shadow_host(&h);
     }
     (el, target, n)
-}
-
-/// The host of the shadow root `el` is in, if it is in one.
-fn shadow_host(el: &Element) -> Option<Element> {
-    // By the node type, as elsewhere: a frame's nodes are of another realm.
-    let root = el.get_root_node();
-    let is_fragment = root.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE;
-    is_fragment.then(|| root.unchecked_into::<web_sys::ShadowRoot>().host())
 }
 
 fn tag_name(el: &Element) -> String {
@@ -107,10 +100,7 @@ fn path_of(el: &Element) -> Vec<Node> {
             .collect();
         let (mut nth, mut of_type) = (1, 1);
         // Siblings under an element, or at the top of a shadow root.
-        let kids = e
-            .parent_element()
-            .map(|p| p.children())
-            .or_else(|| e.parent_node()?.dyn_into::<web_sys::ShadowRoot>().ok().map(|s| s.children()));
+        let kids = e.parent_element().map(|p| p.children()).or_else(|| as_shadow_root(e.parent_node()?).map(|s| s.children()));
         if let Some(kids) = kids {
             let same: Vec<Element> = (0..kids.length()).filter_map(|i| kids.item(i)).filter(|k| k.tag_name() == e.tag_name()).collect();
             of_type = same.len().max(1);
@@ -310,8 +300,12 @@ pub fn pick(options: JsValue) -> Result<JsValue, String> {
             }
             ev.prevent_default();
             ev.stop_immediate_propagation();
-            let (_, t, n) = name_for(promote(el), &prefer2);
-            let result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
+            let el = promote(el);
+            let (named, t, n) = name_for(el.clone(), &prefer2);
+            let mut result = serde_json::json!({ "target": t, "selector": t.selector, "matches": n });
+            if named != el {
+                result["component"] = serde_json::Value::String(tag_name(&named));
+            }
             let js = js_sys::JSON::parse(&result.to_string()).unwrap_or(JsValue::NULL);
             // Resolve after this press finishes dispatching (its click included).
             gloo_timers::callback::Timeout::new(0, move || end_pick(js)).forget();

@@ -337,19 +337,16 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
         .map(|c| {
             // The app's own names before a CSS framework's (`button.authorize`, not
             // `button.btn`): a framework's class is on many elements, and unique only by chance.
-            // styled-components gives an element its component's class (`sc-jXbUNg`) and a
-            // hash of its styles (`copjkU`, `kxO`), which changes with them: beside an `sc-`
-            // class, a name of letters in both cases is that hash.
-            let styled = c.split_whitespace().any(|c| c.starts_with("sc-"));
-            let styles_hash = |c: &str| {
-                styled
-                    && c.bytes().all(|b| b.is_ascii_alphabetic())
-                    && c.bytes().any(|b| b.is_ascii_uppercase())
-                    && c.bytes().any(|b| b.is_ascii_lowercase())
-            };
-            let (mut own, framework): (Vec<&str>, Vec<&str>) = c
-                .split_whitespace()
-                .filter(|c| !is_state_class(c) && !looks_generated(c) && !styles_hash(c))
+            // styled-components writes an element's classes as its components' ids
+            // (`sc-jXbUNg`, or `Button-sc-1x2y3z` with its Babel plugin), then a hash of its
+            // styles (`copjkU`, `kxO`), which changes with them, then the app's own
+            // `className`: the class right after the last id is that hash.
+            let all: Vec<&str> = c.split_whitespace().collect();
+            let hash = all.iter().rposition(|c| c.starts_with("sc-") || c.contains("-sc-")).and_then(|i| all.get(i + 1).copied());
+            let (mut own, framework): (Vec<&str>, Vec<&str>) = all
+                .iter()
+                .copied()
+                .filter(|c| !is_state_class(c) && !looks_generated(c) && Some(*c) != hash)
                 .partition(|c| !is_framework_class(c));
             own.extend(framework);
             own.truncate(4);
@@ -622,6 +619,8 @@ mod tests {
             node("h2", &[("class", "sc-jXbUNg copjkU")]),
             &[],
         );
+        check("an app's own class name after the hash stays", node("div", &[("class", "sc-jXbUNg copjkU navBar")]), &["div.navBar"]);
+        check("a hash in one case, with its Babel plugin's id", node("div", &[("class", "Title-sc-1x2y3z abcdef title")]), &["div.title"]);
         check(
             "beside an sc- class, the app's own names stay",
             node("span", &[("class", "sc-kxO kxO api-info menu")]),

@@ -166,11 +166,18 @@ pub fn scrolls_with_page(found: &Found) -> bool {
 /// shadow root its host (a node type, not `instanceof`: frames are other realms), else the
 /// parent.
 pub(crate) fn flat_parent(el: &Element) -> Option<Element> {
-    el.assigned_slot().map(Into::into).or_else(|| el.parent_element()).or_else(|| {
-        el.parent_node()
-            .filter(|n| n.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE)
-            .map(|n| n.unchecked_into::<web_sys::ShadowRoot>().host())
-    })
+    el.assigned_slot().map(Into::into).or_else(|| el.parent_element()).or_else(|| as_shadow_root(el.parent_node()?).map(|r| r.host()))
+}
+
+/// `node` as a shadow root, if it is one: by its node type, not `instanceof` (frames are
+/// other realms). The only fragments in a live tree are shadow roots.
+pub fn as_shadow_root(node: web_sys::Node) -> Option<web_sys::ShadowRoot> {
+    (node.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE).then(|| node.unchecked_into())
+}
+
+/// The host of the shadow root `el` is in, if it is in one.
+pub fn shadow_host(el: &Element) -> Option<Element> {
+    as_shadow_root(el.get_root_node()).map(|r| r.host())
 }
 
 /// A computed style property of `el`, read in the element's own window (iframe documents

@@ -225,6 +225,17 @@ fn option_json(field: &str, choice: &str) -> Value {
 #[component]
 fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy + Send + Sync + 'static, i: usize) -> impl IntoView {
     let buttons = Memo::new(move |_| doc.with(|d| doc::len(d, &[k("steps"), Seg::I(i), k("buttons")])));
+    // A step without buttons of its own gets the engine's (core's `step_vm`): Next, or Done
+    // on the last step, unless it continues otherwise or is a survey or a checklist.
+    let implicit = Memo::new(move |_| {
+        doc.with(|d| {
+            let steps = doc::steps(d);
+            let s = steps.get(i)?;
+            let kind = s["kind"].as_str().unwrap_or("");
+            let own = matches!(kind, "survey" | "checklist") || !option_value(s, "advance").is_empty();
+            (!own).then(|| if i + 1 >= steps.len() { "Done" } else { "Next" })
+        })
+    });
     view! {
         <div class="options">
             {STEP_OPTIONS.iter().map(|&(label, field, choices)| {
@@ -245,30 +256,40 @@ fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy +
             // The words on the step's buttons ("Next" becomes "Got it"); what a button does
             // is shown, and set in the Studio. Re-rendered only when the number of buttons
             // changes, so a field keeps its focus while the author types.
-            {move || (0..buttons.get()).map(|b| {
-                let label = vec![k("steps"), Seg::I(i), k("buttons"), Seg::I(b), k("label")];
-                let label2 = label.clone();
-                let does = move || doc.with(|d| button_action(d.pointer(&format!("/steps/{i}/buttons/{b}/action")).and_then(Value::as_str).unwrap_or("")));
-                view! {
-                    <span>{move || format!("Button: {}", does())}</span>
-                    <input type="text" aria-label=format!("Button {} label", b + 1) name="designer-button" prop:value=move || doc.with(|d| doc::get_str(d, &label))
-                        on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &label2, &s, false)); } />
-                }
-            }).collect_view()}
+            {move || match buttons.get() {
+                0 => implicit.get().map(|default| {
+                    // The engine's own Next (or Done) button, and Back after the first step:
+                    // new words for it write those buttons out (once the field is left).
+                    view! {
+                        <span>"Button: Next"</span>
+                        <input type="text" aria-label="Button label" name="designer-button" placeholder=default
+                            on:change=move |ev| {
+                                let s = event_target_value(&ev);
+                                if s.trim().is_empty() {
+                                    return;
+                                }
+                                let mut written = Vec::new();
+                                if i > 0 {
+                                    written.push(json!({ "label": "Back", "action": "back" }));
+                                }
+                                written.push(json!({ "label": s, "action": "next" }));
+                                edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k("buttons")], Value::Array(written.clone())));
+                            } />
+                    }
+                    .into_any()
+                }),
+                n => Some((0..n).map(|b| {
+                    let label = vec![k("steps"), Seg::I(i), k("buttons"), Seg::I(b), k("label")];
+                    let label2 = label.clone();
+                    let does = move || doc.with(|d| doc::button_action(d.pointer(&format!("/steps/{i}/buttons/{b}/action")).and_then(Value::as_str).unwrap_or("")));
+                    view! {
+                        <span>{move || format!("Button: {}", does())}</span>
+                        <input type="text" aria-label=format!("Button {} label", b + 1) name="designer-button" prop:value=move || doc.with(|d| doc::get_str(d, &label))
+                            on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &label2, &s, false)); } />
+                    }
+                }).collect_view().into_any()),
+            }}
         </div>
-    }
-}
-
-/// What a button does, as the designer says it.
-fn button_action(action: &str) -> String {
-    match action {
-        "next" => "next step".into(),
-        "back" => "back".into(),
-        "complete" => "finish".into(),
-        "dismiss" => "dismiss".into(),
-        "url" => "opens a page".into(),
-        "goto" => "goes to a step".into(),
-        other => other.into(),
     }
 }
 
@@ -368,7 +389,10 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                     };
                     current.set(Some(i));
                     let (mut text, class) = match n {
-                        1 => (format!("Picked {sel}: 1 element matches."), "ok"),
+                        1 => match r["component"].as_str() {
+                            Some(tag) => (format!("Picked {sel}, the <{tag}> component around what you clicked: 1 element matches."), "ok"),
+                            None => (format!("Picked {sel}: 1 element matches."), "ok"),
+                        },
                         0 => (format!("{sel} matches no element now: pick another one."), "warn"),
                         n => (format!("{sel} matches {n} elements: the first one is used. Pick a more specific element."), "warn"),
                     };
@@ -423,6 +447,26 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
             }
         });
     };
+    // A step moved up or down by its button: the step stays the current one, and the focus
+    // follows it to its new row (the rows stay, their steps change), on the same button, or
+    // on the other one at the top or the bottom.
+    let reorder = move |ev: &web_sys::MouseEvent, from: usize, to: usize| {
+        let at = std::cell::Cell::new(from);
+        edit(&|d| at.set(doc::move_step(d, from, to)));
+        let at = at.get();
+        current.set(Some(at));
+        let clicked = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|t| t.closest("button").ok().flatten());
+        let list = clicked.as_ref().and_then(|b| b.closest("ol").ok().flatten());
+        let (Some(clicked), Some(list)) = (clicked, list) else { return };
+        let label = clicked.get_attribute("aria-label").unwrap_or_default();
+        let other = if label == "Move up" { "Move down" } else { "Move up" };
+        let row = |l: &str| {
+            list.query_selector(&format!("li[data-step-index=\"{at}\"] button[aria-label=\"{l}\"]:not(:disabled)")).ok().flatten()
+        };
+        if let Some(b) = row(&label).or_else(|| row(other)).and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = b.focus();
+        }
+    };
     // Moving the panel by its header.
     let drag_from = StoredValue::new(None::<(f64, f64)>);
     let on_move = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
@@ -461,16 +505,17 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                         let bp = vec![k("steps"), Seg::I(i), k("body")];
                         let (tp2, bp2) = (tp.clone(), bp.clone());
                         let sel = move || doc.with(|d| d.pointer(&format!("/steps/{i}/target/selector")).and_then(Value::as_str).map(str::to_string));
+                        let id_at = Memo::new(move |_| doc.with(|d| d.pointer(&format!("/steps/{i}/id")).and_then(Value::as_str).map(str::to_string)));
                         let kind = move || doc.with(|d| d.pointer(&format!("/steps/{i}/kind")).and_then(Value::as_str).unwrap_or("").to_string());
                         view! {
                             <li class:current=move || current.get() == Some(i) data-step-index=i.to_string()>
                                 <div class="row"><strong>{format!("{}.", i + 1)}</strong><span>{kind}</span>
                                     <span class="order">
                                         // The order of the tour, without dragging.
-                                        <button aria-label="Move up" title="Move up" prop:disabled={i == 0}
-                                            on:click=move |_| { edit(&|d| { doc::move_step(d, i, i.saturating_sub(1)); }); current.set(Some(i.saturating_sub(1))); }>"↑"</button>
-                                        <button aria-label="Move down" title="Move down" prop:disabled={move || i + 1 >= steps.get()}
-                                            on:click=move |_| { edit(&|d| { doc::move_step(d, i, i + 1); }); current.set(Some(i + 1)); }>"↓"</button>
+                                        <button aria-label="Move up" title="Move up" prop:disabled={move || i == 0 || picking.get()}
+                                            on:click=move |ev| reorder(&ev, i, i.saturating_sub(1))>"↑"</button>
+                                        <button aria-label="Move down" title="Move down" prop:disabled={move || i + 1 >= steps.get() || picking.get()}
+                                            on:click=move |ev| reorder(&ev, i, i + 1)>"↓"</button>
                                     </span>
                                 </div>
                                 <input type="text" aria-label="Title" name="designer-title" prop:value=move || doc.with(|d| doc::get_str(d, &tp))
@@ -478,12 +523,15 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                                 <textarea aria-label="Body" rows="2" name="designer-body" prop:value=move || doc.with(|d| doc::get_str(d, &bp))
                                     on:input=move |ev| { let s = event_target_value(&ev); edit(&|d| doc::set_text(d, &bp2, &s, true)); }></textarea>
                                 {move || sel().map(|s| view! { <span class="target">{s}</span> })}
-                                <StepOptions doc=doc edit=edit i=i />
+                                // Rows stay where they are when steps move: the options are
+                                // drawn again for the step that came into this row.
+                                {move || { id_at.get(); view! { <StepOptions doc=doc edit=edit i=i /> } }}
                                 <div class="row">
                                     <button on:click=move |_| pick(Some(i))>"Pick target"</button>
                                     <button on:click=move |_| { current.set(Some(i)); preview(i); }>"Preview"</button>
-                                    <button on:click=move |_| { edit(&|d| { doc::duplicate_step(d, i); }); current.set(Some(i + 1)); }>"Duplicate"</button>
-                                    <button on:click=move |_| { edit(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
+                                    // A pick in progress writes to step `i`: its steps stay put meanwhile.
+                                    <button prop:disabled={move || picking.get()} on:click=move |_| { edit(&|d| { doc::duplicate_step(d, i); }); current.set(Some(i + 1)); }>"Duplicate"</button>
+                                    <button prop:disabled={move || picking.get()} on:click=move |_| { edit(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
                                 </div>
                             </li>
                         }

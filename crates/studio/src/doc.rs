@@ -134,6 +134,15 @@ pub fn fresh_step_id(v: &Value, base: &str) -> String {
     (2..).map(|n| format!("{base}-{n}")).find(|c| !used.contains(&c.as_str())).expect("an unused id exists")
 }
 
+/// What a step's button can do: its `action`, and how the Studio and the designer say it.
+pub const BUTTON_ACTIONS: [(&str, &str); 6] =
+    [("next", "Next"), ("back", "Back"), ("dismiss", "Dismiss"), ("complete", "Complete"), ("goto", "Go to step"), ("url", "Open URL")];
+
+/// How the Studio says a button's `action`; an unknown one as it is.
+pub fn button_action(action: &str) -> String {
+    BUTTON_ACTIONS.iter().find(|(a, _)| *a == action).map_or(action, |(_, say)| say).to_string()
+}
+
 /// Moves step `from` to position `to` (both clamped); returns where it went.
 pub fn move_step(v: &mut Value, from: usize, to: usize) -> usize {
     let a = array_mut(v, &[k("steps")]);

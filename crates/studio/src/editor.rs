@@ -356,7 +356,7 @@ fn step_form(ed: Ed, s: StepShape) -> impl IntoView {
                 view! {
                     <div class="row button-row">
                         {fields::text(ed, bp("label"), "Label", false, false)}
-                        {fields::select(ed, bp("action"), "Action", o(&[("next", "Next"), ("back", "Back"), ("dismiss", "Dismiss"), ("complete", "Complete"), ("goto", "Go to step"), ("url", "Open URL")]))}
+                        {fields::select(ed, bp("action"), "Action", o(&doc::BUTTON_ACTIONS))}
                         {fields::text(ed, bp("to"), "To (step id or URL)", true, false)}
                         <button type="button" class="danger" on:click=move |_| ed.edit(|d| { let a = doc::array_mut(d, &del); if b < a.len() { a.remove(b); } })>"Remove"</button>
                     </div>

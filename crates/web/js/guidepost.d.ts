@@ -131,6 +131,12 @@ export interface PickResult {
   selector: string;
   /** How many elements the selector matches (1 is what you want). */
   matches: number;
+  /**
+   * Set when what was clicked is inside a web component's shadow root and could not be
+   * named there: the tag of the component that was named instead (it may be larger than
+   * what was clicked).
+   */
+  component?: string;
 }
 
 export interface EventMap {
