@@ -190,7 +190,7 @@ fn state_pair(tag: &str, label: &str) -> Option<String> {
 /// A CSS framework's component or utility class (Bootstrap's, Tailwind's, Font Awesome's):
 /// stable, but shared by many elements of any page.
 fn is_framework_class(c: &str) -> bool {
-    const NAMES: [&str; 24] = [
+    const NAMES: [&str; 37] = [
         "btn",
         "row",
         "col",
@@ -215,10 +215,75 @@ fn is_framework_class(c: &str) -> bool {
         "flex",
         "grid",
         "shadow",
+        // Tailwind's utilities without a dash.
+        "block",
+        "inline",
+        "relative",
+        "absolute",
+        "fixed",
+        "sticky",
+        "rounded",
+        "border",
+        "uppercase",
+        "truncate",
+        "underline",
+        "grow",
+        "shrink",
     ];
-    const PREFIXES: [&str; 20] = [
-        "btn-", "col-", "d-", "text-", "bg-", "m-", "mt-", "mb-", "ms-", "me-", "mx-", "my-", "p-", "pt-", "pb-", "px-", "py-", "w-", "h-",
+    // Bootstrap's and Tailwind's utilities: spacing, sizing, colour, type, layout.
+    const PREFIXES: [&str; 52] = [
+        "btn-",
+        "col-",
+        "d-",
+        "text-",
+        "bg-",
+        "m-",
+        "mt-",
+        "mb-",
+        "ms-",
+        "me-",
+        "ml-",
+        "mr-",
+        "mx-",
+        "my-",
+        "p-",
+        "pt-",
+        "pb-",
+        "ps-",
+        "pe-",
+        "pl-",
+        "pr-",
+        "px-",
+        "py-",
+        "w-",
+        "h-",
         "fa-",
+        "min-",
+        "max-",
+        "flex-",
+        "grid-",
+        "gap-",
+        "space-",
+        "items-",
+        "justify-",
+        "self-",
+        "place-",
+        "rounded-",
+        "border-",
+        "font-",
+        "leading-",
+        "tracking-",
+        "shadow-",
+        "ring-",
+        "inline-",
+        "overflow-",
+        "z-",
+        "opacity-",
+        "transition",
+        "duration-",
+        "ease-",
+        "list-",
+        "whitespace-",
     ];
     NAMES.contains(&c) || PREFIXES.iter().any(|p| c.starts_with(p))
 }
@@ -627,6 +692,11 @@ mod tests {
             &["span.api-info", "span.menu", "span.api-info.menu"],
         );
         check("without one, a camel-case name is a name", node("div", &[("class", "navBar")]), &["div.navBar"]);
+        check(
+            "Tailwind's utilities after the app's own class (a Notus sidebar link)",
+            node("a", &[("class", "text-xs uppercase py-3 font-bold block sidebar-link items-center")]),
+            &["a.sidebar-link", "a.text-xs", "a.uppercase", "a.py-3", "a.sidebar-link.text-xs.uppercase.py-3"],
+        );
         check("an id that starts with a digit", node("div", &[("id", "1st")]), &[r"#\31 st"]);
         check("a line break in a value", node("button", &[("title", "Save\nnow")]), &[r#"button[title="Save\a now"]"#]);
     }
