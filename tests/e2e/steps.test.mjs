@@ -75,6 +75,40 @@ test("checklist: items complete from tracked events, with progress", async () =>
   assert.equal(await bar.getAttribute("aria-valuenow"), "1");
 });
 
+// Regression: the checklist sat in the bottom right corner over the chat launcher a page
+// keeps there (fixed, at the highest z-index, below the top layer), and the user could not
+// open the chat while the checklist was open. Chat widgets load late: the launcher comes
+// after the checklist, in one case, and before it, in the other.
+for (const late of [true, false]) test(`regression: the checklist covered a chat launcher that came ${late ? "after" : "before"} it`, async () => {
+  const g = guide("check-chat", [{ id: "list", kind: "checklist", title: "Get started", items: [{ id: "a", label: "Connect", event: "x" }] }]);
+  const launcher = () => {
+    const b = document.createElement("button");
+    b.id = "chat-launcher";
+    b.textContent = "Chat";
+    b.style.cssText = "position:fixed;right:20px;bottom:20px;width:60px;height:60px;z-index:2147483647;border-radius:50%";
+    b.onclick = () => { window.__chatOpened = true; };
+    document.body.append(b);
+  };
+  const { page } = await lab(browser, [g]);
+  if (!late) await page.evaluate(launcher);
+  await page.evaluate(() => Guidepost.start("check-chat"));
+  const d = dialog(page);
+  await d.getByRole("heading", { name: "Get started" }).waitFor();
+  if (late) await page.evaluate(launcher);
+  await page.waitForFunction(() => {
+    const box = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]").getBoundingClientRect();
+    const chat = document.getElementById("chat-launcher").getBoundingClientRect();
+    return box.bottom <= chat.top;
+  });
+  // Clicked where a user clicks: Playwright refuses when something covers it.
+  await page.locator("#chat-launcher").click({ timeout: 5000 });
+  assert.ok(await page.evaluate(() => window.__chatOpened));
+  // Still docked on the right, above the launcher.
+  const [box, chat, width] = [await rect(d), await rect(page.locator("#chat-launcher")), await page.evaluate(() => innerWidth)];
+  assert.ok(Math.abs(width - 16 - box.right) < 20, `docked on the right: ${JSON.stringify({ box, width })}`);
+  assert.ok(box.bottom <= chat.y && chat.y - box.bottom < 40, `just above the launcher: ${JSON.stringify({ box, chat })}`);
+});
+
 test("hotspot: a beacon sits on the target and opens its tooltip on demand", async () => {
   const g = guide("hot", [
     { id: "hint", kind: "hotspot", target: { selector: "#plain" }, placement: "bottom", title: "New here", body: "This button is new." },

@@ -43,6 +43,10 @@ impl Rect {
     pub fn shifted(&self, dx: f64, dy: f64) -> Rect {
         Rect::new(self.x + dx, self.y + dy, self.width, self.height)
     }
+    /// True when the two rectangles share an area (touching edges do not count).
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x < other.right() && other.x < self.right() && self.y < other.bottom() && other.y < self.bottom()
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
@@ -86,6 +90,9 @@ pub enum Mode {
     BottomSheet,
     /// In the middle of the viewport (modals, or a missing target shown centred).
     Centered,
+    /// In a bottom corner of the viewport (a checklist), clear of what the page keeps fixed
+    /// there ([`dock_position`]).
+    Docked,
 }
 
 /// The arrow: on which edge of the floating box, and how far along that edge.
@@ -246,6 +253,35 @@ fn bottom_sheet(floating: FloatSize, viewport: &Rect, o: &PositionOptions) -> Po
     let width = viewport.width;
     let height = floating.height.min(viewport.height - o.scroll_padding_top.max(0.0));
     Position { x: viewport.x, y: viewport.bottom() - height, width, placement: Placement::Bottom, arrow: None, mode: Mode::BottomSheet }
+}
+
+/// A box docked in a bottom corner of the viewport, `margin` from its edges (a checklist),
+/// clear of `obstacles`: what the page keeps fixed there, such as a chat launcher, which the
+/// box would otherwise cover in the top layer. The right corner first (the left one on a
+/// right-to-left page), lifted above the obstacles it would overlap; then the other corner;
+/// with no room clear of them in either, the first corner as it is.
+pub fn dock_position(floating: FloatSize, viewport: Rect, rtl: bool, margin: f64, obstacles: &[Rect]) -> Position {
+    let (w, h) = (floating.width.min(viewport.width), floating.height);
+    let right = viewport.right() - margin - w;
+    let left = viewport.x + margin;
+    let corners = if rtl { [left, right] } else { [right, left] };
+    let lifted = |x: f64| -> Option<f64> {
+        let mut y = viewport.bottom() - margin - h;
+        // Each pass clears one more obstacle; as many passes as there are obstacles.
+        for _ in 0..=obstacles.len() {
+            let here = Rect::new(x, y, w, h);
+            let Some(top) = obstacles.iter().filter(|o| o.overlaps(&here)).map(|o| o.y).reduce(f64::min) else {
+                return Some(y);
+            };
+            y = top - margin - h;
+            if y < viewport.y + margin {
+                return None;
+            }
+        }
+        None
+    };
+    let (x, y) = corners.iter().find_map(|&x| lifted(x).map(|y| (x, y))).unwrap_or((corners[0], viewport.bottom() - margin - h));
+    Position { x, y, width: w, placement: Placement::Auto, arrow: None, mode: Mode::Docked }
 }
 
 /// A box centred in the viewport (modals and centred fallbacks).

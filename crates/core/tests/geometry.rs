@@ -1,7 +1,7 @@
 //! Positioning geometry: cases through one `check` helper, and containment properties.
 
 use guidepost_core::model::Side;
-use guidepost_core::{compute_position, spotlight_path, view_around, FloatSize, Mode, Placement, PositionOptions, Rect};
+use guidepost_core::{compute_position, dock_position, spotlight_path, view_around, FloatSize, Mode, Placement, PositionOptions, Rect};
 use proptest::prelude::*;
 
 const VP: Rect = Rect { x: 0.0, y: 0.0, width: 1000.0, height: 800.0 };
@@ -92,6 +92,30 @@ fn regression_a_header_icon_got_its_box_beside_it_below_the_header() {
     check(Rect::new(100.0, 300.0, 3000.0, 40.0), "auto", &opts(), "bottom", 792.0, 350.0);
 }
 
+// Regression: a checklist docked in the bottom right corner covered the chat launcher a
+// page keeps there (Intercom's, Crisp's: fixed, at z-index 2147483647, below the top layer),
+// and the user could not open the chat while the checklist was open.
+#[test]
+fn regression_a_docked_checklist_covered_the_chat_launcher() {
+    let checklist = FloatSize { width: 300.0, height: 200.0 };
+    let check = |name: &str, rtl: bool, obstacles: &[Rect], want: (f64, f64)| {
+        let p = dock_position(checklist, VP, rtl, 16.0, obstacles);
+        assert_eq!((p.x, p.y, p.mode), (want.0, want.1, Mode::Docked), "{name}");
+        assert!(!obstacles.iter().any(|o| o.overlaps(&Rect::new(p.x, p.y, p.width, 200.0))) || want.1 == 584.0, "{name}: overlaps");
+    };
+    let launcher = Rect::new(920.0, 720.0, 60.0, 60.0);
+    check("nothing in the corner", false, &[], (684.0, 584.0));
+    check("a chat launcher: lifted above it", false, &[launcher], (684.0, 504.0));
+    check("right to left: the left corner", true, &[launcher], (16.0, 584.0));
+    check("a fixed element elsewhere is no obstacle", false, &[Rect::new(0.0, 0.0, 1000.0, 60.0)], (684.0, 584.0));
+    // The launcher's open panel (a column up to the top): the other corner.
+    check("a column to the top: the left corner", false, &[Rect::new(600.0, 0.0, 400.0, 800.0)], (16.0, 584.0));
+    // Two obstacles stacked: above both.
+    check("stacked", false, &[launcher, Rect::new(900.0, 600.0, 80.0, 100.0)], (684.0, 384.0));
+    // No room clear of them anywhere: the corner as before.
+    check("no room", false, &[Rect::new(0.0, 100.0, 1000.0, 700.0)], (684.0, 584.0));
+}
+
 #[test]
 fn arrow_points_at_the_target_centre() {
     let pos = compute_position(Rect::new(20.0, 300.0, 40.0, 40.0), BOX, VP, Placement::Bottom, &opts());
@@ -142,7 +166,7 @@ proptest! {
                 prop_assert!(a.offset >= 0.0 && a.offset <= along);
             }
             Mode::BottomSheet => prop_assert!(VP.contains(&Rect::new(pos.x, pos.y, pos.width, fh.min(VP.height - header)))),
-            Mode::Centered => prop_assert!(false, "compute_position never centres"),
+            Mode::Centered | Mode::Docked => prop_assert!(false, "compute_position never centres or docks"),
         }
     }
 }

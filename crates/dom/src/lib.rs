@@ -561,29 +561,35 @@ pub fn header_height_cached() -> f64 {
 }
 
 pub fn header_height() -> f64 {
-    let (Some(w), Some(doc)) = (web_sys::window(), document()) else { return 0.0 };
+    let Some(doc) = document() else { return 0.0 };
     let vp = viewport();
     let mut best: f64 = 0.0;
     for x in [vp.width * 0.25, vp.width * 0.5, vp.width * 0.75] {
-        let mut cur = doc.element_from_point(x as f32, 1.0);
-        while let Some(el) = cur {
-            if el.tag_name().eq_ignore_ascii_case("guidepost-root") {
-                break;
+        if let Some(el) = doc.element_from_point(x as f32, 1.0).and_then(|e| pinned(&e)) {
+            let r = el.get_bounding_client_rect();
+            if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
+                best = best.max(r.bottom());
             }
-            if let Ok(Some(style)) = w.get_computed_style(&el) {
-                let pos = style.get_property_value("position").unwrap_or_default();
-                if pos == "fixed" || pos == "sticky" {
-                    let r = el.get_bounding_client_rect();
-                    if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
-                        best = best.max(r.bottom());
-                    }
-                    break;
-                }
-            }
-            cur = el.parent_element();
         }
     }
     best
+}
+
+/// `el`, or the nearest element up its flat tree, that the page keeps in place in the
+/// viewport (`position: fixed` or `sticky`): a header, a toolbar, a chat launcher. None
+/// inside Guidepost's own host.
+pub fn pinned(el: &Element) -> Option<Element> {
+    let mut cur = Some(el.clone());
+    while let Some(e) = cur {
+        if e.tag_name().eq_ignore_ascii_case("guidepost-root") {
+            return None;
+        }
+        if matches!(computed(&e, "position").as_str(), "fixed" | "sticky") {
+            return Some(e);
+        }
+        cur = flat_parent(&e);
+    }
+    None
 }
 
 /// Scrolls the target into view below any fixed header, if it is not fully visible.

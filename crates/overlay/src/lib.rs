@@ -13,6 +13,8 @@
 //! which turns the engine off for the page view.
 
 #[cfg(target_arch = "wasm32")]
+mod dock;
+#[cfg(target_arch = "wasm32")]
 mod follow;
 #[cfg(target_arch = "wasm32")]
 mod host;
