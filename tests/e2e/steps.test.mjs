@@ -85,7 +85,9 @@ for (const late of [true, false]) test(`regression: the checklist covered a chat
     const b = document.createElement("button");
     b.id = "chat-launcher";
     b.textContent = "Chat";
-    b.style.cssText = "position:fixed;right:20px;bottom:20px;width:60px;height:60px;z-index:2147483647;border-radius:50%";
+    // Material Dashboard's settings button, an ellipse (its corners are not hit), which the
+    // points first sampled missed.
+    b.style.cssText = "position:fixed;right:30px;bottom:30px;width:93px;height:52px;padding:0;border:0;z-index:2147483647;border-radius:50%";
     b.onclick = () => { window.__chatOpened = true; };
     document.body.append(b);
   };

@@ -1,41 +1,62 @@
 //! What the page keeps fixed in the viewport's bottom corners, where a checklist docks: a
 //! chat launcher (Intercom's, Crisp's, at z-index 2147483647) that the checklist, in the top
-//! layer, would cover, so that the user could not open the chat. Read here, at most twice a
-//! second (it hit-tests the page); core's `dock_position` places the box clear of them.
+//! layer, would cover, so that the user could not open the chat. Read here by hit-testing
+//! (a launcher is round: its corners are not hit, so the points are at most 34 px apart), at
+//! most twice a second per corner, the other corner only when the first has no room; core's
+//! `dock_position` places the box clear of what is found.
 
 use std::cell::RefCell;
 
-use guidepost_core::{FloatSize, Rect};
+use guidepost_core::{dock_position, FloatSize, Position, Rect};
 use guidepost_dom::{document, pinned};
 use wasm_bindgen::JsCast;
 
 /// How far a docked box stays from the viewport's edges.
-pub const MARGIN: f64 = 16.0;
-
+const MARGIN: f64 = 16.0;
 /// How long a reading stands.
 const FRESH_MS: f64 = 500.0;
 
+/// One corner's reading: its left edge, when it was read, what was found.
+type Reading = (f64, f64, Vec<Rect>);
+
 thread_local! {
-    /// The last reading: when, what, and whether a reading is due when it goes stale.
-    static CACHE: RefCell<Option<(f64, Vec<Rect>, bool)>> = const { RefCell::new(None) };
+    /// The last reading of each corner, and whether the box is to be placed again once a
+    /// reading goes stale.
+    static CACHE: RefCell<(Vec<Reading>, bool)> = const { RefCell::new((Vec::new(), false)) };
 }
 
-/// The boxes of what the page keeps fixed where a box of `size` could dock (both bottom
-/// corners, up to the middle of the viewport), read at most twice a second. Asked again
-/// within that time (the page changed: a chat widget that loads late), the box is placed
-/// again once the reading goes stale, so the last change is always seen.
-pub fn obstacles(vp: Rect, size: FloatSize) -> Vec<Rect> {
+/// Where a box of `size` docks: its corner (the right one, the left one on a right-to-left
+/// page), clear of what the page pins there, else the other corner (read only then).
+pub fn place(vp: Rect, size: FloatSize, rtl: bool) -> Position {
+    let w = size.width.min(vp.width);
+    let (right, left) = (vp.right() - MARGIN - w, vp.x + MARGIN);
+    let (first, other) = if rtl { (left, right) } else { (right, left) };
+    let mut found = obstacles(vp, size, first);
+    let pos = dock_position(size, vp, rtl, MARGIN, &found);
+    if pos.x == first {
+        return pos;
+    }
+    found.extend(obstacles(vp, size, other));
+    dock_position(size, vp, rtl, MARGIN, &found)
+}
+
+/// What the page pins in the corner whose left edge is `x0`, read at most twice a second.
+/// Asked again within that time (the page changed: a chat widget that loads late), the box
+/// is placed again once the reading goes stale, so the last change is always seen.
+fn obstacles(vp: Rect, size: FloatSize, x0: f64) -> Vec<Rect> {
     let now = js_sys::Date::now();
-    let fresh = CACHE.with(|c| {
+    let cached = CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        let (at, found, due) = c.as_mut().filter(|(at, _, _)| (0.0..FRESH_MS).contains(&(now - *at)))?;
+        let (readings, due) = &mut *c;
+        readings.retain(|(_, at, _)| (0.0..FRESH_MS).contains(&(now - at)));
+        let (_, at, found) = readings.iter().find(|(x, _, _)| *x == x0)?;
         if !*due {
             *due = true;
-            let wait = std::time::Duration::from_millis((FRESH_MS - (now - *at)).ceil() as u64);
+            let wait = std::time::Duration::from_millis((FRESH_MS - (now - at)).ceil() as u64);
             leptos::prelude::set_timeout(
                 || {
                     if guidepost_dom::alive() {
-                        CACHE.with(|c| *c.borrow_mut() = None);
+                        CACHE.with(|c| *c.borrow_mut() = (Vec::new(), false));
                         crate::place::reposition_soon();
                     }
                 },
@@ -44,43 +65,46 @@ pub fn obstacles(vp: Rect, size: FloatSize) -> Vec<Rect> {
         }
         Some(found.clone())
     });
-    if let Some(found) = fresh {
+    if let Some(found) = cached {
         return found;
     }
-    let found = read(vp, size);
-    CACHE.with(|c| *c.borrow_mut() = Some((now, found.clone(), false)));
+    let found = read(vp, size, x0);
+    CACHE.with(|c| c.borrow_mut().0.push((x0, now, found.clone())));
     found
 }
 
-fn read(vp: Rect, size: FloatSize) -> Vec<Rect> {
+fn read(vp: Rect, size: FloatSize, x0: f64) -> Vec<Rect> {
     let Some(doc) = document() else { return vec![] };
     let w = size.width.min(vp.width);
+    // Where the box would sit, to the viewport's edge (10 × 6 points), then the column above
+    // it up to the middle of the viewport, coarser (4 × 3): what the box is lifted past.
+    let low = Rect::new(x0, vp.bottom() - MARGIN - size.height, w, size.height + MARGIN);
+    let high = Rect::new(x0, vp.y + vp.height / 2.0, w, (low.y - vp.height / 2.0 - vp.y).max(0.0));
+    let points = |r: Rect, cols: u32, rows: u32| {
+        (0..cols * rows).map(move |k| {
+            (r.x + r.width * (f64::from(k % cols) + 0.5) / f64::from(cols), r.y + r.height * (f64::from(k / cols) + 0.5) / f64::from(rows))
+        })
+    };
     let mut seen: Vec<web_sys::Element> = Vec::new();
     let mut out = Vec::new();
-    for x0 in [vp.right() - MARGIN - w, vp.x + MARGIN] {
-        for i in 0..4 {
-            for j in 0..6 {
-                let x = x0 + w * (f64::from(i) + 0.5) / 4.0;
-                let y = vp.bottom() - vp.height / 2.0 * (f64::from(j) + 0.5) / 6.0;
-                // The page's topmost element there, under Guidepost's own host (which the
-                // document's hit test gives for anything in its shadow tree).
-                let stack = doc.elements_from_point(x as f32, y as f32);
-                let top = stack.iter().map(|e| e.unchecked_into::<web_sys::Element>()).find(|e| {
-                    !matches!(e.tag_name().to_ascii_lowercase().as_str(), "guidepost-root" | "guidepost-designer")
-                        && !e.has_attribute("data-guidepost-picker")
-                });
-                let Some(el) = top.and_then(|e| pinned(&e)) else { continue };
-                if seen.contains(&el) {
-                    continue;
-                }
-                let r = el.get_bounding_client_rect();
-                seen.push(el);
-                // Half the viewport or more is an app's own frame (a fixed shell, a sidebar),
-                // not a widget in a corner: the box may go over it, as any step does.
-                if r.width() * r.height() < vp.width * vp.height / 2.0 {
-                    out.push(Rect::new(r.x(), r.y(), r.width(), r.height()));
-                }
-            }
+    for (x, y) in points(low, 10, 6).chain(points(high, 4, 3)) {
+        // The page's topmost element there, under Guidepost's own host (which the document's
+        // hit test gives for anything in its shadow tree).
+        let stack = doc.elements_from_point(x as f32, y as f32);
+        let top = stack.iter().map(|e| e.unchecked_into::<web_sys::Element>()).find(|e| {
+            !matches!(e.tag_name().to_ascii_lowercase().as_str(), "guidepost-root" | "guidepost-designer")
+                && !e.has_attribute("data-guidepost-picker")
+        });
+        let Some(el) = top.and_then(|e| pinned(&e)) else { continue };
+        if seen.contains(&el) {
+            continue;
+        }
+        let r = el.get_bounding_client_rect();
+        seen.push(el);
+        // Half the viewport or more is an app's own frame (a fixed shell, a sidebar), not a
+        // widget in a corner: the box may go over it, as any step does.
+        if r.width() * r.height() < vp.width * vp.height / 2.0 {
+            out.push(Rect::new(r.x(), r.y(), r.width(), r.height()));
         }
     }
     out

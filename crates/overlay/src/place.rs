@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 
 use guidepost_core::view::{StepVm, UiEvent};
-use guidepost_core::{compute_position, dock_position, spotlight_path, view_around, FloatSize, Mode, PositionOptions, Rect, StepKind};
+use guidepost_core::{compute_position, spotlight_path, view_around, FloatSize, Mode, PositionOptions, Rect, StepKind};
 use guidepost_dom::{alive, document, Found};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -253,11 +253,8 @@ fn reposition() {
         _ => {
             with(|p| p.still_on_page_scroll = true);
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 420.0, height: 240.0 });
-            let pos = if vm.kind == StepKind::Checklist {
-                dock_position(size, vp, rtl, crate::dock::MARGIN, &crate::dock::obstacles(vp, size))
-            } else {
-                guidepost_core::center_position(size, vp)
-            };
+            let pos =
+                if vm.kind == StepKind::Checklist { crate::dock::place(vp, size, rtl) } else { guidepost_core::center_position(size, vp) };
             geo.spotlight =
                 vm.backdrop.then(|| format!("M0 0H{}V{}H0Z", guidepost_core::num::show(vp.width), guidepost_core::num::show(vp.height)));
             geo.position = Some(pos);
