@@ -79,24 +79,30 @@ test("checklist: items complete from tracked events, with progress", async () =>
 // keeps there (fixed, at the highest z-index, below the top layer), and the user could not
 // open the chat while the checklist was open. Chat widgets load late: the launcher comes
 // after the checklist, in one case, and before it, in the other.
-for (const late of [true, false]) test(`regression: the checklist covered a chat launcher that came ${late ? "after" : "before"} it`, async () => {
-  const g = guide("check-chat", [{ id: "list", kind: "checklist", title: "Get started", items: [{ id: "a", label: "Connect", event: "x" }] }]);
-  const launcher = () => {
+// Two launchers: Material Dashboard's settings button, an ellipse (its corners are not hit),
+// which the points first sampled missed; Intercom's, a 48 px circle, beside a tall
+// checklist, which points spread over its height missed.
+const LAUNCHERS = {
+  "Material Dashboard's": "right:30px;bottom:30px;width:93px;height:52px",
+  "Intercom's": "right:20px;bottom:20px;width:48px;height:48px",
+};
+for (const [late, name] of [[true, "Material Dashboard's"], [false, "Intercom's"]]) test(`regression: the checklist covered ${name} launcher, which came ${late ? "after" : "before"} it`, async () => {
+  const items = ["Connect a data source", "Create your first report", "Invite a teammate", "Set up alerts"].map((label, i) => ({ id: `i${i}`, label, event: `e${i}` }));
+  const g = guide("check-chat", [{ id: "list", kind: "checklist", title: "Get started", body: "Four things to do in your first week.", items }]);
+  const launcher = (shape) => {
     const b = document.createElement("button");
     b.id = "chat-launcher";
     b.textContent = "Chat";
-    // Material Dashboard's settings button, an ellipse (its corners are not hit), which the
-    // points first sampled missed.
-    b.style.cssText = "position:fixed;right:30px;bottom:30px;width:93px;height:52px;padding:0;border:0;z-index:2147483647;border-radius:50%";
+    b.style.cssText = `position:fixed;${shape};padding:0;border:0;z-index:2147483647;border-radius:50%`;
     b.onclick = () => { window.__chatOpened = true; };
     document.body.append(b);
   };
   const { page } = await lab(browser, [g]);
-  if (!late) await page.evaluate(launcher);
+  if (!late) await page.evaluate(launcher, LAUNCHERS[name]);
   await page.evaluate(() => Guidepost.start("check-chat"));
   const d = dialog(page);
   await d.getByRole("heading", { name: "Get started" }).waitFor();
-  if (late) await page.evaluate(launcher);
+  if (late) await page.evaluate(launcher, LAUNCHERS[name]);
   await page.waitForFunction(() => {
     const box = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]").getBoundingClientRect();
     const chat = document.getElementById("chat-launcher").getBoundingClientRect();

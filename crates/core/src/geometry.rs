@@ -255,16 +255,28 @@ fn bottom_sheet(floating: FloatSize, viewport: &Rect, o: &PositionOptions) -> Po
     Position { x: viewport.x, y: viewport.bottom() - height, width, placement: Placement::Bottom, arrow: None, mode: Mode::BottomSheet }
 }
 
+/// The left edges of a docked box of `floating`'s size in the two bottom corners, the
+/// corner it tries first (the right one, the left one on a right-to-left page) first.
+pub fn dock_corners(floating: FloatSize, viewport: Rect, rtl: bool, margin: f64) -> [f64; 2] {
+    let w = floating.width.min(viewport.width);
+    // A viewport with no room for both margins shares out what room it has.
+    let m = margin.min((viewport.width - w).max(0.0) / 2.0);
+    let (right, left) = (viewport.right() - m - w, viewport.x + m);
+    if rtl {
+        [left, right]
+    } else {
+        [right, left]
+    }
+}
+
 /// A box docked in a bottom corner of the viewport, `margin` from its edges (a checklist),
 /// clear of `obstacles`: what the page keeps fixed there, such as a chat launcher, which the
-/// box would otherwise cover in the top layer. The right corner first (the left one on a
-/// right-to-left page), lifted above the obstacles it would overlap; then the other corner;
-/// with no room clear of them in either, the first corner as it is.
+/// box would otherwise cover in the top layer. The first of [`dock_corners`], lifted above
+/// the obstacles it would overlap; then the other corner; with no room clear of them in
+/// either, the first corner as it is (over them).
 pub fn dock_position(floating: FloatSize, viewport: Rect, rtl: bool, margin: f64, obstacles: &[Rect]) -> Position {
     let (w, h) = (floating.width.min(viewport.width), floating.height);
-    let right = viewport.right() - margin - w;
-    let left = viewport.x + margin;
-    let corners = if rtl { [left, right] } else { [right, left] };
+    let corners = dock_corners(floating, viewport, rtl, margin);
     let lifted = |x: f64| -> Option<f64> {
         let mut y = viewport.bottom() - margin - h;
         // Each pass clears one more obstacle; as many passes as there are obstacles.

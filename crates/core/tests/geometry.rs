@@ -114,6 +114,10 @@ fn regression_a_docked_checklist_covered_the_chat_launcher() {
     check("stacked", false, &[launcher, Rect::new(900.0, 600.0, 80.0, 100.0)], (684.0, 384.0));
     // No room clear of them anywhere: the corner as before.
     check("no room", false, &[Rect::new(0.0, 100.0, 1000.0, 700.0)], (684.0, 584.0));
+    // A viewport with no room for the box and both margins: the room it has, shared out
+    // (the box went past the viewport's left edge).
+    let narrow = dock_position(checklist, Rect::new(0.0, 0.0, 310.0, 800.0), false, 16.0, &[]);
+    assert_eq!((narrow.x, narrow.width), (5.0, 300.0));
 }
 
 #[test]

@@ -565,7 +565,7 @@ pub fn header_height() -> f64 {
     let vp = viewport();
     let mut best: f64 = 0.0;
     for x in [vp.width * 0.25, vp.width * 0.5, vp.width * 0.75] {
-        if let Some(el) = doc.element_from_point(x as f32, 1.0).and_then(|e| pinned(&e)) {
+        if let Some(el) = doc.element_from_point(x as f32, 1.0).and_then(|e| pinned(&e, true)) {
             let r = el.get_bounding_client_rect();
             if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
                 best = best.max(r.bottom());
@@ -576,16 +576,18 @@ pub fn header_height() -> f64 {
 }
 
 /// `el`, or the nearest element up its flat tree, that the page keeps in place in the
-/// viewport (`position: fixed` or `sticky`): a header, a toolbar, a chat launcher. None
-/// inside Guidepost's own host.
-pub fn pinned(el: &Element) -> Option<Element> {
+/// viewport (`position: fixed`, and `sticky` too when `sticky`): a header, a toolbar, a chat
+/// launcher. None inside Guidepost's own host.
+pub fn pinned(el: &Element, sticky: bool) -> Option<Element> {
     let mut cur = Some(el.clone());
     while let Some(e) = cur {
         if e.tag_name().eq_ignore_ascii_case("guidepost-root") {
             return None;
         }
-        if matches!(computed(&e, "position").as_str(), "fixed" | "sticky") {
-            return Some(e);
+        match computed(&e, "position").as_str() {
+            "fixed" => return Some(e),
+            "sticky" if sticky => return Some(e),
+            _ => {}
         }
         cur = flat_parent(&e);
     }

@@ -213,7 +213,9 @@ fn reposition() {
             // Page coordinates: relative to the overlay's host, which sits at the top left
             // corner of the document and scrolls with it. (A backdrop covers the viewport:
             // such a step keeps viewport coordinates.)
-            let mut in_page = with(|p| p.in_page) && !vm.backdrop;
+            // A checklist docks in a corner even with a target to dim the page around.
+            let docked = vm.kind == StepKind::Checklist;
+            let mut in_page = with(|p| p.in_page) && !vm.backdrop && !docked;
             let (ox, oy) = if in_page { overlay::host_origin() } else { (0.0, 0.0) };
             let on_page = r.shifted(-ox, -oy);
             // A target that moved on the page after a change of the page (not a scroll) may
@@ -226,7 +228,7 @@ fn reposition() {
             // Placed in page coordinates, the box stays where it is put until the next
             // change: next to its target even if that was scrolled away meanwhile.
             let area = if in_page { view_around(vp, r) } else { vp };
-            let pos = compute_position(r, size, area, vm.placement, &opts);
+            let pos = if docked { crate::dock::place(vp, size, rtl) } else { compute_position(r, size, area, vm.placement, &opts) };
             let in_page = in_page && pos.mode == Mode::Anchored;
             with(|p| {
                 p.still_on_page_scroll = in_page;
