@@ -228,6 +228,15 @@ pub struct Step {
     pub survey: Option<Survey>,
 }
 
+impl Step {
+    /// Whether the overlay gives this step its own buttons (Back after the first step, Next,
+    /// Done on the last): it has none of its own, continues on Next, and is neither a survey
+    /// nor a checklist.
+    pub fn gets_default_buttons(&self) -> bool {
+        self.buttons.is_empty() && !matches!(self.kind, StepKind::Survey | StepKind::Checklist) && self.advance == Advance::Next
+    }
+}
+
 /// Where a step anchors: a CSS selector, with fallbacks when the selector breaks.
 #[derive(Serialize, JsonSchema, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -180,9 +180,7 @@ pub fn step_vm(guide: &Guide, state: &TourState, locale: &str, centered: bool) -
             primary: matches!(b.action, ButtonAction::Next | ButtonAction::Complete | ButtonAction::Url | ButtonAction::Goto),
         })
         .collect();
-    let needs_defaults =
-        buttons.is_empty() && !matches!(step.kind, StepKind::Survey | StepKind::Checklist) && step.advance == crate::Advance::Next;
-    if needs_defaults {
+    if step.gets_default_buttons() {
         if can_back {
             buttons.push(ButtonVm { index: None, label: "Back".into(), action: ButtonAction::Back, primary: false });
         }

@@ -148,18 +148,8 @@ pub fn forget_viewport() {
 /// `sticky`. What is anchored to such a target can then scroll with the page (the overlay
 /// places it in page coordinates) instead of being moved on every scroll frame.
 pub fn scrolls_with_page(found: &Found) -> bool {
-    let starts = std::iter::once(found.el.clone()).chain(found.frames.iter().map(|f| f.clone().into()));
-    for start in starts {
-        let mut cur = Some(start);
-        while let Some(el) = cur {
-            let position = computed(&el, "position");
-            if position == "fixed" || position == "sticky" {
-                return false;
-            }
-            cur = flat_parent(&el);
-        }
-    }
-    true
+    let mut starts = std::iter::once(found.el.clone()).chain(found.frames.iter().map(|f| f.clone().into()));
+    starts.all(|start| pinned(&start, true).is_none())
 }
 
 /// Up the flat tree: a slotted element's slot (inside its host's shadow tree), past a

@@ -225,15 +225,15 @@ fn option_json(field: &str, choice: &str) -> Value {
 #[component]
 fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy + Send + Sync + 'static, i: usize) -> impl IntoView {
     let buttons = Memo::new(move |_| doc.with(|d| doc::len(d, &[k("steps"), Seg::I(i), k("buttons")])));
-    // A step without buttons of its own gets the engine's (core's `step_vm`): Next, or Done
-    // on the last step, unless it continues otherwise or is a survey or a checklist.
+    // A step the engine gives its own buttons (core's `Step::gets_default_buttons`): Next,
+    // or Done on the last step. A step the core cannot read yet gets no field.
     let implicit = Memo::new(move |_| {
         doc.with(|d| {
             let steps = doc::steps(d);
-            let s = steps.get(i)?;
-            let kind = s["kind"].as_str().unwrap_or("");
-            let own = matches!(kind, "survey" | "checklist") || !option_value(s, "advance").is_empty();
-            (!own).then(|| if i + 1 >= steps.len() { "Done" } else { "Next" })
+            let step =
+                <guidepost_core::model::Step as guidepost_core::FromJson>::from_json(steps.get(i)?, guidepost_core::json::At::Root("$"))
+                    .ok()?;
+            step.gets_default_buttons().then(|| if i + 1 >= steps.len() { "Done" } else { "Next" })
         })
     });
     view! {
