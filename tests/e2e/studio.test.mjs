@@ -648,3 +648,62 @@ test("regression: with the app's modal open (SB Admin 2's logout dialog), the de
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("regression: a modal step previewed in the designer covered its panel, and the author could not edit it until the preview was closed", async () => {
+  const url = await designOnSbAdmin({ id: "sb-preview-modal", name: "Modal preview", steps: [{ id: "hi", kind: "modal", title: "Welcome aboard", body: "A tour" }] });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  const step = panel.locator("li[data-step-index='0']");
+  await step.waitFor();
+  await step.getByRole("button", { name: "Preview" }).click();
+  const box = dialog(page);
+  await box.getByRole("heading", { name: "Welcome aboard" }).waitFor();
+  // The panel is above the preview's backdrop: what is under the pointer at its title field
+  // is the panel, and the author edits the step with the preview open.
+  const title = step.locator("input[name=designer-title]");
+  const r = await title.boundingBox();
+  const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.localName, [r.x + r.width / 2, r.y + r.height / 2]);
+  assert.equal(hit, "guidepost-designer", "the designer's panel is on top of the previewed modal");
+  await title.click();
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type("Hello there");
+  assert.equal(await title.inputValue(), "Hello there");
+  // Tab in the panel stays the panel's: the modal step does not take the focus.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.localName), "guidepost-designer");
+  await step.getByRole("button", { name: "Preview" }).click();
+  await box.getByRole("heading", { name: "Hello there" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("regression: the designer's panel did not collapse, and its Save button and messages scrolled away with a long tour", async () => {
+  const steps = Array.from({ length: 8 }, (_, i) => ({ id: `s${i}`, kind: "modal", title: `Step ${i + 1}` }));
+  const url = await designOnSbAdmin({ id: "sb-long", name: "Long tour", steps });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 700 } });
+  const { page, errors } = await openPage(browser, url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  const last = panel.locator("li[data-step-index='7']");
+  await last.waitFor();
+  // With the last step scrolled into view, Save and the message line are still in view.
+  const inside = async (loc) => {
+    const [p, b] = [await panel.boundingBox(), await loc.boundingBox()];
+    return b.y >= p.y && b.y + b.height <= p.y + p.height;
+  };
+  await last.locator("input[name=designer-title]").fill("The end");
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await last.getByRole("button", { name: "Delete" }).scrollIntoViewIfNeeded();
+  assert.ok(await inside(last.getByRole("button", { name: "Delete" })), "the end of the last step is in view");
+  assert.ok(await inside(panel.getByRole("button", { name: "Saved" })), "Save is in view beside the last step");
+  assert.ok(await inside(panel.locator(".msg")), "the message is in view beside the last step");
+  // Collapsed, the panel is its header; expanded again, the steps are back.
+  await panel.getByRole("button", { name: "Collapse or expand" }).click();
+  await last.waitFor({ state: "hidden" });
+  assert.ok((await panel.boundingBox()).height < 60, "collapsed to its header");
+  await panel.getByRole("button", { name: "Collapse or expand" }).click();
+  await last.waitFor({ state: "visible" });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

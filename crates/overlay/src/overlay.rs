@@ -294,10 +294,17 @@ fn focus_inside() -> bool {
     shadow().is_some_and(|s| s.active_element().is_some())
 }
 
+/// The event comes from the designer's panel (its host, `<guidepost-designer>`, as the
+/// document sees it).
+fn from_designer(ev: &web_sys::Event) -> bool {
+    ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|t| t.local_name() == "guidepost-designer")
+}
+
 fn listen_keys() {
     let Some(doc) = document() else { return };
     let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
-        if !alive() {
+        // Keys typed in the designer's panel (beside a step it previews) are the panel's.
+        if !alive() || from_designer(&ev) {
             return;
         }
         let Some(s) = signals() else { return };

@@ -28,12 +28,14 @@ pub const ATTRIBUTES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label
 
 const CSS: &str = r#"
 :host { all: initial; }
-.panel { position: fixed; z-index: 2147483647; width: 360px; max-height: 80vh; overflow: auto; background: #fff; color: #1c2024;
+.panel { position: fixed; z-index: 2147483647; width: 360px; max-height: 80vh; display: flex; flex-direction: column; overflow: clip; background: #fff; color: #1c2024;
   font: 13px/1.45 system-ui, sans-serif; border: 1px solid #d0d5dd; border-radius: 10px; box-shadow: 0 12px 32px rgba(0,0,0,.22); }
 .head { display: flex; align-items: center; gap: 8px; padding: 8px 10px; background: #1c2024; color: #fff; cursor: move; border-radius: 9px 9px 0 0; user-select: none; }
 .head strong { flex: 1; }
 .head button { background: transparent; color: #fff; border: 1px solid #555; border-radius: 6px; padding: 2px 8px; cursor: pointer; font: inherit; }
-.body { padding: 10px; display: grid; gap: 8px; }
+[hidden] { display: none !important; }
+.bar { display: grid; gap: 6px; padding: 8px 10px; border-bottom: 1px solid #e4e7ec; }
+.body { padding: 10px; display: grid; gap: 8px; overflow: auto; min-height: 0; }
 ol { margin: 0; padding: 0; list-style: none; display: grid; gap: 8px; }
 li { border: 1px solid #e4e7ec; border-radius: 8px; padding: 8px; display: grid; gap: 4px; }
 li.current { border-color: #3e63dd; }
@@ -43,7 +45,7 @@ button { font: inherit; border: 1px solid #d0d5dd; background: #f8f9fa; border-r
 button.primary { background: #3e63dd; color: #fff; border-color: #3e63dd; }
 .target { font-family: ui-monospace, monospace; font-size: 12px; color: #555; word-break: break-all; }
 .warn { color: #b54708; } .ok { color: #067647; } .err { color: #d92d20; }
-.msg { min-height: 1.2em; }
+.msg { margin: 0; }
 .order { margin-left: auto; display: flex; gap: 4px; }
 .order button { padding: 0 7px; }
 .panel.picking { pointer-events: none; opacity: .35; }
@@ -497,8 +499,16 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                 <strong>"Designer · "{name}</strong>
                 <button aria-label="Collapse or expand" on:click=move |_| collapsed.update(|c| *c = !*c)>{move || if collapsed.get() { "▸" } else { "▾" }}</button>
             </div>
-            <div class="body" hidden=move || collapsed.get()>
+            // The tour's own actions and what they answered stay in view above the steps,
+            // which scroll.
+            <div class="bar" hidden=move || collapsed.get()>
+                <div class="row">
+                    <button class="add" on:click=move |_| pick(None)>"Add step"</button>
+                    <button class="primary save" on:click=move |_| save()>{move || if dirty.get() { "Save" } else { "Saved" }}</button>
+                </div>
                 <p class=move || format!("msg {}", msg.get().1) role="status" aria-live="polite">{move || msg.get().0}</p>
+            </div>
+            <div class="body" hidden=move || collapsed.get()>
                 <ol>
                     {move || (0..steps.get()).map(|i| {
                         let tp = vec![k("steps"), Seg::I(i), k("title")];
@@ -537,10 +547,6 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ol>
-                <div class="row">
-                    <button class="add" on:click=move |_| pick(None)>"Add step"</button>
-                    <button class="primary save" on:click=move |_| save()>{move || if dirty.get() { "Save" } else { "Saved" }}</button>
-                </div>
                 <fieldset>
                     <legend>"Picker prefers"</legend>
                     {ATTRIBUTES.iter().map(|a| {

@@ -9,7 +9,10 @@
 //! - modal libraries hide everything else from assistive technology or make it inert
 //!   (`aria-hidden`, `inert` on the body's other children): the host drops those marks;
 //! - Headless UI's dialogs close on a press outside their panel: presses in the panel are
-//!   marked handled (`guidepost_dom::modal::claim_presses`).
+//!   marked handled (`guidepost_dom::modal::claim_presses`);
+//! - a popover shown after the panel's lies above it in the top layer: a step the author
+//!   previews (a modal's backdrop covers the viewport), or the app's own. The panel is
+//!   shown again after every other popover opens, so it stays on top.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -36,12 +39,30 @@ pub fn keep_reachable(host: &web_sys::Element) {
     }
     opts.set_attribute_filter(&names);
     let _ = observer.observe_with_options(&root, &opts);
+    // `toggle` does not bubble: heard in the capture phase, for popovers in the document (a
+    // popover inside a component's shadow root is not heard).
+    let h = host.clone();
+    let on_toggle = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let opened = js_sys::Reflect::get(&ev, &"newState".into()).ok().and_then(|s| s.as_string()).is_some_and(|s| s == "open");
+        let other = ev.target().is_some_and(|t| JsValue::from(t) != JsValue::from(h.clone()));
+        if opened && other && h.matches(":popover-open").unwrap_or(false) {
+            reshow(&h, || call(&h, "hidePopover"));
+        }
+    });
+    let opts = web_sys::AddEventListenerOptions::new();
+    opts.set_capture(true);
+    let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("toggle", on_toggle.as_ref().unchecked_ref(), &opts);
+    on_toggle.forget();
 }
 
 /// Shows the host as a popover: in the top layer, above any z-index of the page (where the
 /// Popover API is missing, its own z-index).
 pub fn show(host: &web_sys::Element) {
-    let f = js_sys::Reflect::get(host, &"showPopover".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    call(host, "showPopover");
+}
+
+fn call(host: &web_sys::Element, method: &str) {
+    let f = js_sys::Reflect::get(host, &method.into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     if let Some(f) = f {
         let _ = f.call0(host);
     }
@@ -54,9 +75,16 @@ fn rehome(host: &web_sys::Element) {
     let Some(doc) = host.owner_document() else { return };
     let Some(parent) = guidepost_dom::modal::home_for(&doc, host) else { return };
     let Some(before) = guidepost_dom::modal::place_in(&parent, host) else { return };
-    // Moving blurs what had focus in the panel (the field the author types in).
+    reshow(host, || {
+        let _ = parent.insert_before(host, before.as_ref().map(|b| b.as_ref()));
+    });
+}
+
+/// Shows the host again after `close`, which moves it or closes its popover. That blurs what
+/// had focus in the panel (the field the author types in): it is focused again.
+fn reshow(host: &web_sys::Element, close: impl FnOnce()) {
     let focused = host.shadow_root().and_then(|s| s.active_element());
-    let _ = parent.insert_before(host, before.as_ref().map(|b| b.as_ref()));
+    close();
     show(host);
     if let Some(el) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
         let o = web_sys::FocusOptions::new();
