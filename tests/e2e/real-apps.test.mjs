@@ -318,6 +318,36 @@ test("regression: the picker named SB Admin 2's elements by paths that matched 1
   assert.deepEqual(errors, []);
 });
 
+test("regression: a picked heading named by its framework classes alone was taken for another that came to match them (SB Admin 2)", async () => {
+  guides = [];
+  const first = await openPage(browser, `${server.base}/sb/index.html`);
+  await first.page.evaluate(() => new Promise((r) => Guidepost.on("ready", r)));
+  const heading = ".col-xl-8 .card-header h6";
+  const picked = await pickAt(first.page, first.page.locator(heading));
+  assert.equal(picked.target.text, "Earnings Overview", `the text is part of ${JSON.stringify(picked.target)}`);
+  await first.context.close();
+  // Another page view, where the app shows a second chart card of the same make first.
+  guides = [guide("sb-earnings", [{ id: "chart", kind: "tooltip", title: "Your earnings", body: "Month by month.", target: picked.target }],
+    { trigger: { type: "page_view" }, frequency: { type: "once" } })];
+  const init = () => document.addEventListener("DOMContentLoaded", () => {
+    const card = document.querySelector(".col-xl-8");
+    const copy = card.cloneNode(true);
+    copy.querySelector(".card-header h6").textContent = "Revenue Sources";
+    copy.querySelector("canvas")?.remove();
+    card.before(copy);
+  });
+  const { page, errors } = await openPage(browser, `${server.base}/sb/index.html`, { init });
+  await dialog(page).getByRole("heading", { name: "Your earnings" }).waitFor();
+  assert.equal(await page.evaluate((s) => document.querySelectorAll(s).length, picked.target.selector) > 1, true, "the selector matches both headings");
+  const [box, target] = await Promise.all([
+    dialog(page).evaluate((e) => e.getBoundingClientRect().toJSON()),
+    page.locator(".col-xl-8 .card-header h6").filter({ hasText: "Earnings Overview" }).evaluate((e) => e.getBoundingClientRect().toJSON()),
+  ]);
+  const gap = Math.min(Math.abs(box.top - target.bottom), Math.abs(target.top - box.bottom), Math.abs(box.left - target.right), Math.abs(target.left - box.right));
+  assert.ok(gap < 40, `the step ${JSON.stringify(box)} is next to the picked heading ${JSON.stringify(target)}`);
+  assert.deepEqual(errors, []);
+});
+
 test("regression: the picker never answered on an element inside a same-origin iframe, and the press followed the link in the frame", async () => {
   guides = [];
   const { page, errors } = await openPage(browser, `${server.base}/frames/`);

@@ -177,3 +177,33 @@ fn picked_targets_carry_a_text_fallback() {
     assert_eq!(t.fallbacks[0].text.as_deref(), Some("Export CSV"));
     assert_eq!(t.fallbacks[0].tag.as_deref(), Some("button"));
 }
+
+/// Picks the element `pick` (a selector inside `html`) and checks the text the target must
+/// also have: none when the selector names the element by something of its own.
+fn check_pick_text(name: &str, html: &str, pick: &str, want: Option<&str>) {
+    let area = fixture(html);
+    let el = area.query_selector(pick).unwrap().unwrap_or_else(|| panic!("{name}: fixture lacks {pick}"));
+    let (t, _) = robust_target(&el);
+    assert_eq!(t.text.as_deref(), want, "{name}: {}", t.selector);
+    assert!(find(&t).is_some_and(|f| f.el == el), "{name}: {} finds another element", t.selector);
+}
+
+// Regression: on Notus (Tailwind, no class names of the app's own) headings were named by
+// their colour utility (`h2.text-white`) alone: a heading of that colour added to the page
+// before it would have been taken for it.
+#[wasm_bindgen_test]
+fn picked_targets_whose_selector_names_nothing_of_the_element_also_need_its_text() {
+    let tailwind = r#"<div class="flex"><h2 class="text-white text-xl font-semibold">Sales  value</h2><h2 class="text-blueGray-700 text-xl">Total orders</h2></div>"#;
+    let cases = [
+        ("a Tailwind utility", tailwind, "h2", Some("Sales value")),
+        ("a structural path", "<ul><li>one</li><li>two</li></ul>", "li:nth-child(2)", Some("two")),
+        ("a framework's class", r#"<div><button class="btn btn-primary">Save</button></div>"#, "button", Some("Save")),
+        ("an id", r#"<h2 id="sales" class="text-white">Sales</h2><h2 class="text-white">Orders</h2>"#, "#sales", None),
+        ("the app's own class", r#"<button class="btn save-report">Save</button>"#, "button", None),
+        ("a data attribute", r#"<button data-tour="save" class="btn">Save</button>"#, "button", None),
+        ("live text, with digits", r#"<span class="badge">3 new</span><span class="badge">!</span>"#, "span", None),
+    ];
+    for (name, html, pick, want) in cases {
+        check_pick_text(name, html, pick, want);
+    }
+}

@@ -33,13 +33,18 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
 
 /// A robust target for `el`: see `selector.rs` for the order of preference. The text
 /// fallback goes beside the selector for elements whose text names them (not form fields,
-/// whose text is their options').
+/// whose text is their options'). When the selector names the element by nothing of its
+/// own (a CSS framework's classes, a structural path: `h2.text-white` on a Tailwind page),
+/// the text is also the target's condition, so that another element that comes to match the
+/// selector is not taken for it; not text with digits, which is often live (counts, prices,
+/// dates) and would break the target when it changes.
 pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     let tag = tag_name(el);
     let text = el.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
     let named_by_text = !matches!(tag.as_str(), "select" | "input" | "textarea" | "html" | "body");
-    let fallbacks = if prefer.iter().any(|p| p == "text") && named_by_text && !text.is_empty() && text.len() <= 60 {
-        vec![guidepost_core::Fallback { text: Some(text), tag: Some(tag), attribute: None, value: None }]
+    let by_text = prefer.iter().any(|p| p == "text") && named_by_text && !text.is_empty() && text.len() <= 60;
+    let fallbacks = if by_text {
+        vec![guidepost_core::Fallback { text: Some(text.clone()), tag: Some(tag), attribute: None, value: None }]
     } else {
         vec![]
     };
@@ -50,8 +55,14 @@ pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     let page = DomPage { roots: rs, el: el.clone() };
     let path = path_of(el);
     // The page's background: the body (or the root) itself, which has no path below it.
-    let (selector, n) = if path.is_empty() { (tag_name(el), 1) } else { selector::build(&path, prefer, &page) };
-    (Target { selector, fallbacks }, n)
+    let named = if path.is_empty() {
+        selector::Named { selector: tag_name(el), matches: 1, by_name: true }
+    } else {
+        selector::build(&path, prefer, &page)
+    };
+    let live = text.bytes().any(|b| b.is_ascii_digit());
+    let text = (by_text && !named.by_name && !live).then_some(text);
+    (Target { selector: named.selector, text, fallbacks }, named.matches)
 }
 
 /// The element the picker names for `el`, with its target and how many elements that

@@ -342,11 +342,18 @@ pub fn css_ident(s: &str) -> String {
 /// The selectors that name `node` by itself, most stable first. `prefer` orders and limits
 /// the author's attribute families (see [`PREFERENCES`]).
 pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
+    names(node, prefer).into_iter().map(|(s, _)| s).collect()
+}
+
+/// [`candidates`], each with whether it is a name the app gave the element (an attribute,
+/// the app's own class) rather than a CSS framework's classes, its `type` or its `role`,
+/// which many elements share.
+fn names(node: &Node, prefer: &[String]) -> Vec<(String, bool)> {
     let tag = &node.tag;
-    let mut out: Vec<String> = Vec::new();
-    let mut add = |s: String| {
-        if !out.contains(&s) {
-            out.push(s);
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut add = |s: String, strong: bool| {
+        if !out.iter().any(|(o, _)| o == &s) {
+            out.push((s, strong));
         }
     };
     for family in prefer {
@@ -356,24 +363,24 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
                     if family == "data-tour" { &["data-tour", "data-guide"] } else { &["data-testid", "data-test", "data-cy", "data-qa"] };
                 for a in names {
                     if let Some(v) = node.attr(a) {
-                        add(format!("[{a}={}]", css_string(v)));
+                        add(format!("[{a}={}]", css_string(v)), true);
                     }
                 }
             }
             "id" => {
                 if let Some(id) = node.attr("id").filter(|id| !looks_generated(id)) {
-                    add(format!("#{}", css_ident(id)));
+                    add(format!("#{}", css_ident(id)), true);
                 }
             }
             "aria-label" => {
                 if let Some(v) = node.attr("aria-label") {
                     if let Some(sel) = state_pair(tag, v) {
-                        add(sel);
+                        add(sel, true);
                     }
                 }
                 for a in ["aria-label", "name"] {
                     if let Some(v) = node.attr(a) {
-                        add(format!("{tag}[{a}={}]", css_string(v)));
+                        add(format!("{tag}[{a}={}]", css_string(v)), true);
                     }
                 }
             }
@@ -382,22 +389,22 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
     }
     for (n, v) in &node.attrs {
         if n.starts_with("data-") && !is_state_data(n) && !v.is_empty() && v.len() < 60 && !looks_generated(v) {
-            add(format!("[{}={}]", css_ident(n), css_string(v)));
+            add(format!("[{}={}]", css_ident(n), css_string(v)), true);
         }
     }
     // What the element says about itself. A link's `href` is only a name when it goes
     // somewhere: not `#`, not script, not a long URL (session ids, tracking).
     if let Some(href) = node.attr("href").filter(|h| tag == "a" && *h != "#" && !h.starts_with("javascript:") && h.len() <= 80) {
-        add(format!("a[href={}]", css_string(href)));
+        add(format!("a[href={}]", css_string(href)), true);
     }
     for a in ["title", "alt", "placeholder", "for"] {
         // A label's `for` is an id, made by the framework as often as ids are (React's
         // `useId` in MUI and react-admin forms: `label[for=":ra:"]`).
         if let Some(v) = node.attr(a).filter(|v| v.len() <= 60 && !(a == "for" && looks_generated(v))) {
-            add(format!("{tag}[{a}={}]", css_string(v)));
+            add(format!("{tag}[{a}={}]", css_string(v)), true);
         }
     }
-    let classes: Vec<&str> = node
+    let classes: Vec<(&str, bool)> = node
         .attr("class")
         .map(|c| {
             // The app's own names before a CSS framework's (`button.authorize`, not
@@ -408,27 +415,25 @@ pub fn candidates(node: &Node, prefer: &[String]) -> Vec<String> {
             // `className`: the class right after the last id is that hash.
             let all: Vec<&str> = c.split_whitespace().collect();
             let hash = all.iter().rposition(|c| c.starts_with("sc-") || c.contains("-sc-")).and_then(|i| all.get(i + 1).copied());
-            let (mut own, framework): (Vec<&str>, Vec<&str>) = all
+            let (own, framework): (Vec<&str>, Vec<&str>) = all
                 .iter()
                 .copied()
                 .filter(|c| !is_state_class(c) && !looks_generated(c) && Some(*c) != hash)
                 .partition(|c| !is_framework_class(c));
-            own.extend(framework);
-            own.truncate(4);
-            own
+            own.into_iter().map(|c| (c, true)).chain(framework.into_iter().map(|c| (c, false))).take(4).collect()
         })
         .unwrap_or_default();
-    for c in &classes {
-        add(format!("{tag}.{}", css_ident(c)));
+    for (c, app) in &classes {
+        add(format!("{tag}.{}", css_ident(c)), *app);
     }
     if classes.len() > 1 {
-        add(format!("{tag}{}", classes.iter().map(|c| format!(".{}", css_ident(c))).collect::<String>()));
+        add(format!("{tag}{}", classes.iter().map(|(c, _)| format!(".{}", css_ident(c))).collect::<String>()), classes[0].1);
     }
     if let Some(t) = node.attr("type").filter(|_| matches!(tag.as_str(), "input" | "button")) {
-        add(format!("{tag}[type={}]", css_string(t)));
+        add(format!("{tag}[type={}]", css_string(t)), false);
     }
     if let Some(r) = node.attr("role") {
-        add(format!("{tag}[role={}]", css_string(r)));
+        add(format!("{tag}[role={}]", css_string(r)), false);
     }
     out
 }
@@ -447,11 +452,23 @@ fn structural(path: &[Node], top: usize) -> String {
     path[..=top].iter().rev().map(step).collect::<Vec<_>>().join(" > ")
 }
 
+/// What the picker names an element by.
+#[derive(Debug, PartialEq)]
+pub struct Named {
+    pub selector: String,
+    /// How many elements the selector matches.
+    pub matches: usize,
+    /// The selector's last part is a name the app gave the element (see [`candidates`]);
+    /// otherwise it is a CSS framework's classes, a `type`, a `role` or a structural path,
+    /// which another element may come to match.
+    pub by_name: bool,
+}
+
 /// A selector for the element `path[0]` (`path[1..]` are its ancestors, nearest first, up to
 /// but not including `body`, or up to the top of its shadow root), and how many elements it
 /// matches. Unique and pointing at the element whenever the page allows it.
-pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> (String, usize) {
-    let Some(el) = path.first() else { return (String::new(), 0) };
+pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> Named {
+    let Some(el) = path.first() else { return Named { selector: String::new(), matches: 0, by_name: false } };
     let mut tries = 0;
     let mut try_sel = |sel: &str| -> (usize, bool) {
         tries += 1;
@@ -460,16 +477,17 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> (String, usi
         }
         page.matches(sel)
     };
-    let own = candidates(el, prefer);
-    let mut tails: Vec<String> = Vec::new();
-    for c in &own {
-        match try_sel(c) {
-            (1, true) => return (c.clone(), 1),
-            (n, _) if n > 1 && tails.len() < 3 => tails.push(c.clone()),
+    let unique = |selector: String, by_name: bool| Named { selector, matches: 1, by_name };
+    let own = names(el, prefer);
+    let mut tails: Vec<(String, bool)> = Vec::new();
+    for (c, by_name) in own {
+        match try_sel(&c) {
+            (1, true) => return unique(c, by_name),
+            (n, _) if n > 1 && tails.len() < 3 => tails.push((c, by_name)),
             _ => {}
         }
     }
-    tails.push(el.tag.clone());
+    tails.push((el.tag.clone(), false));
     // The nearest ancestor with a unique name of its own anchors the element.
     for depth in 1..path.len().min(MAX_ANCHOR_DEPTH + 1) {
         let anchors: Vec<String> = candidates(&path[depth], prefer).into_iter().take(4).collect();
@@ -477,16 +495,16 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> (String, usi
             if try_sel(&a).0 != 1 {
                 continue;
             }
-            for t in &tails {
+            for (t, by_name) in &tails {
                 let sel = format!("{a} {t}");
                 if try_sel(&sel) == (1, true) {
-                    return (sel, 1);
+                    return unique(sel, *by_name);
                 }
             }
             // Unique, so the structural path below it names exactly one element.
             let sel = format!("{a} > {}", structural(path, depth - 1));
             return match try_sel(&sel) {
-                (n, true) => (sel, n),
+                (n, true) => Named { selector: sel, matches: n, by_name: false },
                 _ => fallback(path, page),
             };
         }
@@ -498,14 +516,14 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> (String, usi
 /// the bare path (at the top of a shadow root), whichever names the element alone. When
 /// neither does (the same path in several frames' documents), the path and how many elements
 /// it matches, for the author to see.
-fn fallback(path: &[Node], page: &impl Page) -> (String, usize) {
+fn fallback(path: &[Node], page: &impl Page) -> Named {
     let bare = structural(path, path.len() - 1);
     let below_body = format!("body > {bare}");
     if page.matches(&below_body) == (1, true) {
-        return (below_body, 1);
+        return Named { selector: below_body, matches: 1, by_name: false };
     }
     let (n, _) = page.matches(&bare);
-    (bare, n)
+    Named { selector: bare, matches: n, by_name: false }
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ pub const STEP_FIELDS: &[&str] = &[
     "items",
     "survey",
 ];
-pub(crate) const TARGET_FIELDS: &[&str] = &["selector", "fallbacks"];
+pub(crate) const TARGET_FIELDS: &[&str] = &["selector", "text", "fallbacks"];
 pub(crate) const FALLBACK_FIELDS: &[&str] = &["text", "tag", "attribute", "value"];
 pub(crate) const BUTTON_FIELDS: &[&str] = &["label", "action", "to"];
 pub(crate) const ADVANCE_FIELDS: &[&str] = &["on", "name", "pattern"];
@@ -629,6 +629,9 @@ fn check_step(cx: &mut Ctx, s: &crate::model::Step, sp: &str) {
     if let Some(t) = &s.target {
         if let Err(e) = check_selector(&t.selector) {
             cx.error(format!("{sp}.target.selector"), e);
+        }
+        if t.text.as_ref().is_some_and(|t| t.trim().is_empty()) {
+            cx.error(format!("{sp}.target.text"), "empty text: expected the element's visible text, or no \"text\"");
         }
         for (i, f) in t.fallbacks.iter().enumerate() {
             let fp = format!("{sp}.target.fallbacks[{i}]");

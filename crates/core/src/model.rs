@@ -242,7 +242,14 @@ impl Step {
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub selector: String,
-    /// Tried in order when the selector matches nothing.
+    /// The element's visible text, which the element must also have: of the elements the
+    /// selector matches, only those whose text is this (trimmed, runs of white space as one,
+    /// case-insensitive) count. For selectors that say little about the element (a CSS
+    /// framework's classes, a structural path), so that another element matching them
+    /// later is not taken for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Tried in order when the selector (with the text) matches nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fallbacks: Vec<Fallback>,
 }
@@ -690,7 +697,7 @@ impl FromJson for Step {
 impl FromJson for Target {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
         let o = Obj::new(v, at, "a target object")?;
-        Ok(Target { selector: o.req("selector")?, fallbacks: o.or_default("fallbacks")? })
+        Ok(Target { selector: o.req("selector")?, text: o.opt("text")?, fallbacks: o.or_default("fallbacks")? })
     }
 }
 

@@ -86,6 +86,9 @@ fn selectors_and_text_are_checked() {
     check(|g| g["steps"][1]["target"]["selector"] = json!("> a"), &[(E, "$[0].steps[1].target.selector", "nothing before it")]);
     check(|g| g["steps"][1]["target"]["selector"] = json!("a{color:red}"), &[(E, "$[0].steps[1].target.selector", "unexpected \"{\"")]);
     check(|g| g["steps"][1]["body"] = json!("   "), &[(E, "$[0].steps[1].body", "empty text")]);
+    check(|g| g["steps"][1]["target"]["text"] = json!(" "), &[(E, "$[0].steps[1].target.text", "empty text")]);
+    check(|g| g["steps"][1]["target"]["text"] = json!("Export"), &[]);
+    check(|g| g["steps"][1]["target"]["txt"] = json!("Export"), &[(E, "$[0].steps[1].target.txt", "did you mean \"text\"")]);
     check(|g| g["steps"][0]["buttons"][0]["label"] = json!(""), &[(E, "$[0].steps[0].buttons[0].label", "empty text")]);
     check(|g| g["steps"][1]["body"] = json!("<b>hi</b>"), &[(W, "$[0].steps[1].body", "HTML is not rendered")]);
     check(

@@ -94,6 +94,27 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             ),
             Some("chart"),
         ),
+        // Regression: on a Tailwind page (Notus) the picker named a heading by its colour
+        // utility, `h2.text-white`; a heading of that colour added above it was taken for it.
+        (
+            "the target's text picks among the selector's matches",
+            r#"<h2 class="text-white" id="new">Revenue</h2><h2 class="text-white" id="picked">  Traffic
+               sources </h2>"#,
+            Target { text: Some("traffic SOURCES".into()), ..target("h2.text-white", vec![]) },
+            Some("picked"),
+        ),
+        (
+            "no match with the text: the fallbacks",
+            r#"<h2 class="text-white" id="new">Revenue</h2><a data-tour="traffic" id="fb">Traffic</a>"#,
+            Target {
+                text: Some("Traffic sources".into()),
+                ..target(
+                    "h2.text-white",
+                    vec![Fallback { text: None, tag: None, attribute: Some("data-tour".into()), value: Some("traffic".into()) }],
+                )
+            },
+            Some("fb"),
+        ),
         (
             "the selector wins over fallbacks",
             r#"<b id="primary" class="t">x</b><button id="fb">Save</button>"#,

@@ -342,7 +342,13 @@ pub fn css_string(s: &str) -> String {
     out
 }
 
-/// All elements matching a target (selector first, then each fallback), visible ones only.
+/// Text as targets compare it: trimmed, runs of white space as one, lower case.
+fn normal_text(s: &str) -> String {
+    lower(&s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// All elements matching a target (selector first, with the target's text when it has one,
+/// then each fallback), visible ones only.
 pub fn find_all(t: &Target) -> Vec<Found> {
     let Some(doc) = document() else { return vec![] };
     let mut rs = Vec::new();
@@ -355,11 +361,8 @@ pub fn find_all(t: &Target) -> Vec<Found> {
                     continue;
                 }
                 // The cheap text test before `visible`, which reads layout and style.
-                if let Some(want) = text {
-                    let got = el.text_content().unwrap_or_default();
-                    if lower(&got.split_whitespace().collect::<Vec<_>>().join(" ")) != want {
-                        continue;
-                    }
+                if text.is_some_and(|want| normal_text(&el.text_content().unwrap_or_default()) != want) {
+                    continue;
                 }
                 if !visible(&el) {
                     continue;
@@ -369,13 +372,13 @@ pub fn find_all(t: &Target) -> Vec<Found> {
         }
         out
     };
-    let found = search(&t.selector, None);
+    let found = search(&t.selector, t.text.as_deref().map(normal_text).as_deref());
     if !found.is_empty() {
         return found;
     }
     for f in &t.fallbacks {
         let found = if let Some(text) = &f.text {
-            let want = lower(&text.split_whitespace().collect::<Vec<_>>().join(" "));
+            let want = normal_text(text);
             let sel =
                 f.tag.clone().unwrap_or_else(|| "a,button,[role=button],[role=tab],[role=menuitem],label,h1,h2,h3,h4,li,summary".into());
             let mut all = search(&sel, Some(&want));

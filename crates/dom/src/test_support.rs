@@ -24,7 +24,7 @@ pub fn fixture(html: &str) -> Element {
 }
 
 pub fn target(selector: &str, fallbacks: Vec<Fallback>) -> Target {
-    Target { selector: selector.into(), fallbacks }
+    Target { selector: selector.into(), text: None, fallbacks }
 }
 
 pub fn text_fallback(text: &str) -> Fallback {

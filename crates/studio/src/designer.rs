@@ -375,7 +375,10 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                 Ok(r) => {
                     let n = r["matches"].as_u64().unwrap_or(0);
                     let target = r["target"].clone();
-                    let sel = r["selector"].as_str().unwrap_or("").to_string();
+                    let sel = match r["target"]["text"].as_str() {
+                        Some(text) => format!("{} with the text “{text}”", r["selector"].as_str().unwrap_or("")),
+                        None => r["selector"].as_str().unwrap_or("").to_string(),
+                    };
                     let i = match step {
                         Some(i) => {
                             edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k("target")], target.clone()));
@@ -514,7 +517,17 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                         let tp = vec![k("steps"), Seg::I(i), k("title")];
                         let bp = vec![k("steps"), Seg::I(i), k("body")];
                         let (tp2, bp2) = (tp.clone(), bp.clone());
-                        let sel = move || doc.with(|d| d.pointer(&format!("/steps/{i}/target/selector")).and_then(Value::as_str).map(str::to_string));
+                        // The selector, and the text the element must also show.
+                        let sel = move || {
+                            doc.with(|d| {
+                                let t = d.pointer(&format!("/steps/{i}/target"))?;
+                                let sel = t["selector"].as_str()?;
+                                Some(match t["text"].as_str() {
+                                    Some(text) => format!("{sel} · “{text}”"),
+                                    None => sel.to_string(),
+                                })
+                            })
+                        };
                         let id_at = Memo::new(move |_| doc.with(|d| d.pointer(&format!("/steps/{i}/id")).and_then(Value::as_str).map(str::to_string)));
                         let kind = move || doc.with(|d| d.pointer(&format!("/steps/{i}/kind")).and_then(Value::as_str).unwrap_or("").to_string());
                         view! {

@@ -123,6 +123,8 @@ export interface GuideExplanation {
 
 export interface Target {
   selector: string;
+  /** The element's visible text, which it must also have (trimmed, case-insensitive). */
+  text?: string;
   fallbacks?: Array<{ text?: string; tag?: string; attribute?: string; value?: string }>;
 }
 
