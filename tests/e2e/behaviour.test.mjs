@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launch, openPage, dialog, events, kinds, lab, guide, frames, settled } from "./harness.mjs";
+import { serveStatic, launch, openPage, dialog, events, kinds, lab, guide, frames, settled, rect } from "./harness.mjs";
 
 let server, browser;
 before(async () => { server = await serveStatic(); globalThis.__labBase = server.base; browser = await launch(); });
@@ -202,5 +202,79 @@ test("the embed adds one global, Guidepost, and no wasm-bindgen names to the hos
   });
   // The harness's own globals (__events, __errors) are in the fresh frame too.
   assert.deepEqual(leaked, ["Guidepost"]);
+  assert.deepEqual(errors, []);
+});
+
+// Regressions from ag-grid, RapiDoc and Scalar: a step took the focus from the filter input
+// the app had focused (the typed space pressed the step's Done), and Escape that closed the
+// app's filter or search ended the tour, its default prevented.
+test("regression: a step took the focus from the app's field, and the app's Escape dismissed the tour", async () => {
+  const g = guide("typing", [{ id: "filter", kind: "tooltip", title: "Filter here", body: "Type a model.", target: { selector: "#app-filter" } }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const input = Object.assign(document.createElement("input"), { id: "app-filter" });
+    document.body.prepend(input);
+    input.focus();
+    window.__escape = [];
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") window.__escape.push(e.defaultPrevented); });
+  });
+  await page.evaluate(() => Guidepost.start("typing"));
+  await heading(page, "Filter here").waitFor();
+  await frames(page, 3);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "app-filter", "the app's field keeps the focus");
+  await page.keyboard.type("Model 12");
+  assert.equal(await page.locator("#app-filter").inputValue(), "Model 12");
+  await page.keyboard.press("Escape");
+  assert.deepEqual(await page.evaluate(() => window.__escape), [false], "the app's Escape is the app's");
+  // The user leaves the field: Escape is the tour's again.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press("Escape");
+  await dialog(page).waitFor({ state: "detached" });
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:filter", "guide_dismissed:filter"]);
+  assert.deepEqual(errors, []);
+});
+
+// Regression from RapiDoc: a click on a target inside a web component's shadow root reached
+// the document as a click on the component, and the step never advanced; a click inside a
+// same-origin frame never reached the document at all.
+test("regression: advance on click did not fire for a target inside a shadow root or a same-origin frame", async () => {
+  const g = guide("clicks", [
+    { id: "shadow", kind: "tooltip", title: "In the component", body: "Click it.", target: { selector: "#in-shadow" }, advance: { on: "click" } },
+    { id: "frame", kind: "tooltip", title: "In the frame", body: "Click it.", target: { selector: "#in-frame" }, advance: { on: "click" } },
+    { id: "end", kind: "modal", title: "Both clicked", body: "Done." },
+  ]);
+  // The lab page has both: a button in `#shadow-host`'s open shadow root, one in the `#frame` iframe.
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => Guidepost.start("clicks"));
+  await heading(page, "In the component").waitFor();
+  await page.locator("#shadow-host #in-shadow").click();
+  await heading(page, "In the frame").waitFor();
+  await page.frameLocator("#frame").locator("#in-frame").click();
+  await heading(page, "Both clicked").waitFor();
+  assert.deepEqual(kinds(await events(page)).filter((k) => k.startsWith("step_completed")), ["step_completed:shadow", "step_completed:frame"]);
+  assert.deepEqual(errors, []);
+});
+
+// Regression from RapiDoc at phone width: a hotspot's beacon on a full-width field stuck
+// out past the viewport's right edge, and the page scrolled sideways.
+test("regression: a hotspot's beacon past the right edge made the page scroll sideways", async () => {
+  const g = guide("beacon", [{ id: "url", kind: "hotspot", title: "Your spec", body: "Paste its URL.", target: { selector: "#spec-url" } }]);
+  const { page, errors } = await lab(browser, [g], { viewport: { width: 375, height: 740 } });
+  await page.evaluate(() => {
+    const input = Object.assign(document.createElement("input"), { id: "spec-url" });
+    input.style.cssText = "display:block;width:100%;box-sizing:border-box;margin:40px 0 0";
+    document.body.prepend(input);
+    document.body.style.overflowX = "visible";
+  });
+  const before = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.evaluate(() => Guidepost.start("beacon"));
+  const beacon = page.locator("guidepost-root .gp-beacon");
+  await beacon.waitFor();
+  await frames(page);
+  const b = await rect(beacon);
+  const input = await rect(page.locator("#spec-url"));
+  assert.ok(b.right <= 375 - 13, `the beacon ${JSON.stringify(b)} and its pulse are inside the viewport`);
+  assert.ok(b.x >= input.x && b.right <= input.right, "on the field's top edge");
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), before, "the page is no wider");
   assert.deepEqual(errors, []);
 });

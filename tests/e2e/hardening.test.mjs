@@ -328,7 +328,8 @@ test("regression: a modal <dialog> inside a web component's shadow root left the
       close() { this.shadowRoot.querySelector("dialog").close(); }
     });
     const m = document.createElement("x-modal");
-    m.innerHTML = '<label>Name <input id="wc-name"></label>';
+    // showModal() focuses the first button (a step leaves a field the app focused alone).
+    m.innerHTML = '<button type="button">Help</button><label>Name <input id="wc-name"></label>';
     const open = document.createElement("button");
     open.id = "open-wc";
     open.textContent = "New project";

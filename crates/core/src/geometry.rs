@@ -296,6 +296,21 @@ pub fn dock_position(floating: FloatSize, viewport: Rect, rtl: bool, margin: f64
     Position { x, y, width: w, placement: Placement::Auto, arrow: None, mode: Mode::Docked }
 }
 
+/// The diameter of a hotspot's beacon, and how far its pulse reaches past it on each side
+/// (`overlay.css`: 16 px, scaled up to 2.6 times).
+pub const BEACON: f64 = 16.0;
+pub const BEACON_PULSE: f64 = 13.0;
+
+/// Where a hotspot's beacon goes (its top left corner): centred on the target's top right
+/// corner, moved along the target's top edge so that the beacon and its pulse stay inside
+/// the viewport's width. Past its edge they would widen the page, which then scrolls
+/// sideways (a full-width field on a phone).
+pub fn beacon_position(target: Rect, viewport: Rect) -> (f64, f64) {
+    let (lo, hi) = (viewport.x + BEACON_PULSE, viewport.right() - BEACON_PULSE - BEACON);
+    let x = target.right() - BEACON / 2.0;
+    (if lo <= hi { x.clamp(lo, hi) } else { x }, target.y - BEACON / 2.0)
+}
+
 /// A box centred in the viewport (modals and centred fallbacks).
 pub fn center_position(floating: FloatSize, viewport: Rect) -> Position {
     Position {

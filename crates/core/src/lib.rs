@@ -28,8 +28,8 @@ pub use analytics::{Envelope, EventKind, EventRecord, RecordDraft, SurveyAnswer}
 pub use engine::{in_holdout, Decision, Engine, GuideExplanation, TriggerInput};
 pub use funnel::{median, ratio, FunnelBuilder, FunnelReport, StepFunnel, SurveySummary};
 pub use geometry::{
-    center_position, compute_position, dock_corners, dock_position, spotlight_path, view_around, Arrow, FloatSize, Mode, Position,
-    PositionOptions, Rect,
+    beacon_position, center_position, compute_position, dock_corners, dock_position, spotlight_path, view_around, Arrow, FloatSize, Mode,
+    Position, PositionOptions, Rect,
 };
 pub use json::{FromJson, JsonError};
 pub use load::{

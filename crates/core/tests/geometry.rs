@@ -1,7 +1,9 @@
 //! Positioning geometry: cases through one `check` helper, and containment properties.
 
 use guidepost_core::model::Side;
-use guidepost_core::{compute_position, dock_position, spotlight_path, view_around, FloatSize, Mode, Placement, PositionOptions, Rect};
+use guidepost_core::{
+    beacon_position, compute_position, dock_position, spotlight_path, view_around, FloatSize, Mode, Placement, PositionOptions, Rect,
+};
 use proptest::prelude::*;
 
 const VP: Rect = Rect { x: 0.0, y: 0.0, width: 1000.0, height: 800.0 };
@@ -172,5 +174,22 @@ proptest! {
             Mode::BottomSheet => prop_assert!(VP.contains(&Rect::new(pos.x, pos.y, pos.width, fh.min(VP.height - header)))),
             Mode::Centered | Mode::Docked => prop_assert!(false, "compute_position never centres or docks"),
         }
+    }
+}
+
+// Regression: on RapiDoc at phone width (375 px), a hotspot on a full-width field put its
+// beacon (and its pulse) past the viewport's right edge; the page grew 14 px wider and
+// scrolled sideways.
+#[test]
+fn regression_a_hotspot_beacon_past_the_right_edge_made_the_page_scroll_sideways() {
+    let phone = Rect::new(0.0, 0.0, 375.0, 740.0);
+    let cases = [
+        ("inside: on the target's top right corner", Rect::new(100.0, 200.0, 80.0, 30.0), (172.0, 192.0)),
+        ("a full-width field: moved in along its top edge", Rect::new(0.0, 60.0, 375.0, 40.0), (375.0 - 13.0 - 16.0, 52.0)),
+        ("a field wider than the viewport, scrolled sideways", Rect::new(-200.0, 60.0, 900.0, 40.0), (375.0 - 13.0 - 16.0, 52.0)),
+        ("at the left edge: moved right", Rect::new(0.0, 60.0, 4.0, 40.0), (13.0, 52.0)),
+    ];
+    for (name, target, want) in cases {
+        assert_eq!(beacon_position(target, phone), want, "{name}");
     }
 }

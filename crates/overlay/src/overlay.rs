@@ -32,6 +32,8 @@ pub struct Geometry {
     pub position: Option<Position>,
     pub spotlight: Option<String>,
     pub visible: bool,
+    /// A hotspot's beacon: its top left corner, in the coordinates of the box.
+    pub beacon: Option<(f64, f64)>,
     /// Page coordinates (relative to the host, which scrolls with the document) instead of
     /// viewport coordinates for the box, the beacon and the target: they are
     /// `position: absolute` and scroll with the page. Never with a backdrop.
@@ -232,7 +234,16 @@ fn after_render(f: fn()) {
     }
 }
 
+/// Moves the focus to the new step's main button, for keyboard and screen reader users.
+/// Not from a field of the page the user is typing in, nor from a frame (an editor's
+/// canvas): the app may have focused it itself as the step came (a filter's input that the
+/// step points at), and the keys typed next, a space among them, would press the step's
+/// button. A modal step takes the focus all the same.
 fn focus_primary() {
+    let modal = signals().is_some_and(|s| s.step.with_untracked(|v| v.as_ref().is_some_and(StepVm::is_modal)));
+    if !modal && typing_in_page() {
+        return;
+    }
     let Some(root) = shadow() else { return };
     let el = root
         .query_selector(".gp-float .gp-primary")
@@ -244,6 +255,27 @@ fn focus_primary() {
         let opts = web_sys::FocusOptions::new();
         opts.set_prevent_scroll(true);
         let _ = el.focus_with_options(&opts);
+    }
+}
+
+/// The page's focus is in a field that takes text (a text input, a textarea, a select,
+/// an editable element) or in a frame, down through shadow roots.
+fn typing_in_page() -> bool {
+    let mut el = document().and_then(|d| d.active_element());
+    while let Some(inner) = el.as_ref().and_then(|e| e.shadow_root()).and_then(|r| r.active_element()) {
+        el = Some(inner);
+    }
+    let Some(el) = el else { return false };
+    if shadow().is_some_and(|s| JsValue::from(s.host()) == JsValue::from(el.clone())) {
+        return false;
+    }
+    match el.local_name().as_str() {
+        "textarea" | "select" | "iframe" => true,
+        "input" => {
+            let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+            !matches!(kind.as_str(), "button" | "submit" | "reset" | "checkbox" | "radio" | "range" | "color" | "file" | "image")
+        }
+        _ => el.dyn_ref::<web_sys::HtmlElement>().is_some_and(|h| h.is_content_editable()),
     }
 }
 
@@ -313,7 +345,8 @@ fn listen_keys() {
         let body_focused = document().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
         let ours = focus_inside() || body_focused;
         match ev.key().as_str() {
-            "Escape" => {
+            // The page's own Escape (closing its menu, its filter, its dialog) is left to it.
+            "Escape" if ours || vm.is_modal() => {
                 ev.prevent_default();
                 send(UiEvent::Escape);
             }
@@ -611,8 +644,8 @@ fn step_view(vm: StepVm, s: Signals) -> AnyView {
         StepKind::Hotspot => view! {
             {move || {
                 let g = s.geo.get();
-                g.target.filter(|_| g.visible).map(|t| {
-                    let style = format!("{}left:{};top:{}", if g.in_page { "position:absolute;" } else { "" }, px(t.right() - 8.0), px(t.y - 8.0));
+                g.beacon.filter(|_| g.visible).map(|(x, y)| {
+                    let style = format!("{}left:{};top:{}", if g.in_page { "position:absolute;" } else { "" }, px(x), px(y));
                     view! {
                         <button type="button" class="gp-beacon" prop:style=style aria-label="Open hint"
                             aria-expanded=move || s.open.get().to_string() on:click=move |_| toggle_hint(s)>

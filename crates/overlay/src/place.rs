@@ -237,6 +237,8 @@ fn reposition() {
             geo.visible = true;
             geo.in_page = in_page;
             geo.spotlight = vm.backdrop.then(|| spot(&r));
+            let (bx, by) = guidepost_core::beacon_position(r, vp);
+            geo.beacon = Some(if in_page { (bx - ox, by - oy) } else { (bx, by) });
             if in_page {
                 geo.target = Some(on_page);
                 geo.position = Some(pos.shifted(-ox, -oy));

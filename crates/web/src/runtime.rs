@@ -117,6 +117,9 @@ thread_local! {
     static RT: RefCell<Runtime> = RefCell::new(Runtime::default());
     static STRINGIFY: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     static INPUTS: RefCell<VecDeque<Input>> = const { RefCell::new(VecDeque::new()) };
+    /// The listener for clicks on an `advance: click` step's target, on the document and on
+    /// the documents of the same-origin frames a target was found in.
+    static ON_CLICK: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     static DISPATCHING: Cell<bool> = const { Cell::new(false) };
     static EVAL_PENDING: Cell<bool> = const { Cell::new(false) };
 }
@@ -818,6 +821,7 @@ fn locate(step: usize, timeout_ms: u32) {
         }
         match found {
             Some(f) => {
+                listen_in_frames(&f);
                 with(|rt| rt.target = Some(f));
                 dispatch(Input::TargetFound);
             }
@@ -1118,15 +1122,34 @@ fn listen_window() {
         let hit = with(|rt| {
             let showing = rt.active.as_ref().is_some_and(|a| matches!(a.state.phase, Phase::Showing { centered: false }));
             let t = rt.target.as_ref()?;
-            let node = ev.target()?.dyn_into::<web_sys::Node>().ok()?;
+            // Where the click began, inside open shadow roots (the event's target is their
+            // host by the time it reaches the document). Not `dyn_into`: a node of a frame's
+            // document is of that frame's realm, which `instanceof` refuses.
+            let first = ev.composed_path().get(0);
+            let node = first.is_object().then(|| first.unchecked_into::<web_sys::Node>())?;
             Some(showing && t.el.contains(Some(&node)))
         });
         if hit == Some(true) {
             dispatch(Input::TargetClicked);
         }
     });
+    let f: js_sys::Function = on_click.into_js_value().unchecked_into();
     if let Some(doc) = dom::document() {
-        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("click", on_click.as_ref().unchecked_ref(), &capture);
+        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("click", &f, &capture);
     }
-    on_click.forget();
+    ON_CLICK.with(|c| *c.borrow_mut() = Some(f));
+}
+
+/// Clicks inside a same-origin frame never reach the top document: a target found in one
+/// is listened to in its frame's document too (added once per document).
+fn listen_in_frames(found: &dom::Found) {
+    let Some(f) = ON_CLICK.with(|c| c.borrow().clone()) else { return };
+    let capture = web_sys::AddEventListenerOptions::new();
+    capture.set_capture(true);
+    capture.set_passive(true);
+    for frame in &found.frames {
+        if let Some(doc) = frame.content_document() {
+            let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("click", &f, &capture);
+        }
+    }
 }
