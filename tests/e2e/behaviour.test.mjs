@@ -278,3 +278,27 @@ test("regression: a hotspot's beacon past the right edge made the page scroll si
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), before, "the page is no wider");
   assert.deepEqual(errors, []);
 });
+
+// Regression from ag-grid: a step stayed on screen when the user scrolled its row out of
+// the grid's body, pointing at the grid's header, then at the app's top bar.
+test("regression: a step stayed on screen, pointing at the container's edge, after its target was scrolled out of its container", async () => {
+  const g = guide("clip", [{ id: "far", kind: "hotspot", title: "Far away", body: "In the list.", target: { selector: "#far" } }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => Guidepost.start("clip"));
+  const beacon = page.locator("guidepost-root .gp-beacon");
+  await beacon.waitFor();
+  await beacon.click();
+  await heading(page, "Far away").waitFor();
+  // The user scrolls the list on past the button: the step and its beacon hide.
+  await page.locator("#scroller").evaluate((s) => { s.scrollTop += 400; });
+  await dialog(page).waitFor({ state: "hidden" });
+  await beacon.waitFor({ state: "hidden" });
+  // Back: the step is there again, next to its button.
+  await page.locator("#scroller").evaluate((s) => { s.scrollTop -= 400; });
+  await heading(page, "Far away").waitFor();
+  await beacon.waitFor();
+  const [b, t] = [await rect(dialog(page)), await rect(page.locator("#far"))];
+  assert.ok(Math.abs(b.y - t.bottom) < 40 || Math.abs(t.y - b.bottom) < 40 || Math.abs(b.x - t.right) < 40 || Math.abs(t.x - b.right) < 40, `the step ${JSON.stringify(b)} is next to ${JSON.stringify(t)}`);
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:far"]);
+  assert.deepEqual(errors, []);
+});

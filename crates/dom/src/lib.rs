@@ -193,6 +193,52 @@ fn visible(el: &Element) -> bool {
     visibility != "hidden" && visibility != "collapse" && on_canvas(el)
 }
 
+/// What may clip `el` from view: the elements up its flat tree whose overflow is not
+/// `visible` (a list that scrolls, a grid's body), below the body, up to the first fixed
+/// one. Read once per target (computed styles); their boxes are read per reposition
+/// (`clipped_out`).
+pub fn clippers(el: &Element) -> Vec<Element> {
+    let Some(win) = el.owner_document().and_then(|d| d.default_view()) else { return vec![] };
+    let mut out = Vec::new();
+    let mut cur = flat_parent(el);
+    while let Some(e) = cur {
+        if e.tag_name().eq_ignore_ascii_case("body") || e.tag_name().eq_ignore_ascii_case("html") {
+            break;
+        }
+        let Some(st) = win.get_computed_style(&e).ok().flatten() else { break };
+        if st.get_property_value("overflow").is_ok_and(|o| o.split(' ').any(|v| v != "visible")) {
+            out.push(e.clone());
+        }
+        if st.get_property_value("position").is_ok_and(|p| p == "fixed") {
+            break;
+        }
+        cur = flat_parent(&e);
+    }
+    out
+}
+
+/// Nothing of `el` is left to see inside `clippers` (its own document's coordinates): it
+/// was scrolled out of its container, under the container's edge.
+pub fn clipped_out(el: &Element, clippers: &[Element]) -> bool {
+    if clippers.is_empty() {
+        return false;
+    }
+    let r = el.get_bounding_client_rect();
+    let (mut x0, mut y0, mut x1, mut y1) = (r.left(), r.top(), r.right(), r.bottom());
+    for c in clippers {
+        // The padding box clips: inside the borders, without the scrollbars.
+        let b = c.get_bounding_client_rect();
+        let (left, top) = (b.left() + c.client_left() as f64, b.top() + c.client_top() as f64);
+        x0 = x0.max(left);
+        y0 = y0.max(top);
+        x1 = x1.min(left + c.client_width() as f64);
+        y1 = y1.min(top + c.client_height() as f64);
+    }
+    // A box of no width (or height) of its own is clipped out only when pushed past an edge.
+    let gone = |lo: f64, hi: f64, size: f64| hi < lo || (hi == lo && size > 0.0);
+    gone(x0, x1, r.width()) || gone(y0, y1, r.height())
+}
+
 /// Whether scrolling can bring `el` on screen. An off-canvas menu (a phone layout's sidebar,
 /// moved out by a transform or a negative margin) keeps its box, left of the page's origin
 /// or past its scrollable size, where no scrolling reaches; a fixed drawer sits outside the

@@ -30,6 +30,10 @@ struct Place {
     /// whether it still scrolls with the page is asked again (a bar the page pins with
     /// `position: fixed` once scrolled past).
     last_in_page: Option<Rect>,
+    /// What may clip the target from view (`guidepost_dom::clippers`): while it leaves
+    /// nothing of it to see (a row scrolled out of its grid), the step is hidden, not left
+    /// pointing at the container's edge.
+    clippers: Vec<web_sys::Element>,
     /// The element focused before the guide took focus, restored when the guide ends.
     return_focus: Option<web_sys::HtmlElement>,
 }
@@ -82,6 +86,11 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         (Some(_), true) => with(|p| p.in_page),
         (None, _) => false,
     };
+    let clippers = match (&target, same) {
+        (Some(f), false) => Some(guidepost_dom::clippers(&f.el)),
+        (None, _) => Some(Vec::new()),
+        (Some(_), true) => None,
+    };
     with(|p| {
         p.target = target;
         p.lost = false;
@@ -89,6 +98,9 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         p.still_on_page_scroll = false;
         if !same {
             p.last_in_page = None;
+        }
+        if let Some(c) = clippers {
+            p.clippers = c;
         }
     });
     guidepost_dom::forget_viewport();
@@ -234,7 +246,7 @@ fn reposition() {
                 p.still_on_page_scroll = in_page;
                 p.last_in_page = in_page.then_some(on_page);
             });
-            geo.visible = true;
+            geo.visible = docked || !with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers));
             geo.in_page = in_page;
             geo.spotlight = vm.backdrop.then(|| spot(&r));
             let (bx, by) = guidepost_core::beacon_position(r, vp);
