@@ -707,3 +707,35 @@ test("regression: the designer's panel did not collapse, and its Save button and
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("regression: moving a step of a multi-page tour in the designer left its Next buttons opening the pages of the old order", async () => {
+  const draft = { id: "two-pages-moved", name: "Two pages moved", audience: { all: [] }, trigger: { type: "manual" }, steps: [] };
+  assert.equal((await admin("PUT", "/v1/guides/two-pages-moved/draft", draft)).status, 200);
+  const t = await admin("POST", "/v1/design/tokens", { guide_id: "two-pages-moved", url: `${collector.base}/index.html?user=ada-admin` });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, t.body.url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  const addStep = async (selector) => {
+    await panel.getByRole("button", { name: "Add step" }).click();
+    await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+    await page.locator(selector).click();
+  };
+  await addStep("#new-report");
+  await page.locator("[data-tour=nav-reports]").click();
+  await page.waitForURL(/reports\.html/);
+  await panel.locator("li[data-step-index='0']").waitFor();
+  await addStep("#export-button");
+  await panel.locator(".msg").filter({ hasText: "Next button now opens /reports.html" }).waitFor();
+  // The export step first: it leads to the dashboard, and the report step, now last, ends the tour.
+  await panel.locator("li[data-step-index='1']").getByRole("button", { name: "Move up" }).click();
+  await panel.locator(".msg").filter({ hasText: "Next buttons now lead to each next step's page" }).waitFor();
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const steps = (await admin("GET", "/v1/guides/two-pages-moved/draft")).body.json.steps;
+  assert.deepEqual(steps.map((s) => [s.target.selector, s.buttons]), [
+    ['[data-tour="export"]', [{ label: "Next", action: "url", to: "/index.html?user=ada-admin" }]],
+    ['[data-tour="new-report"]', [{ label: "Next", action: "next" }]],
+  ]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

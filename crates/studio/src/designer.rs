@@ -358,6 +358,18 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
         dirty.set(true);
         keep();
     };
+    // The order changed (a move, a copy, a deletion): the Next buttons the designer made to
+    // open the next step's page follow it (`doc::relink`), where the steps' pages are known.
+    let edit_order = move |f: &dyn Fn(&mut Value)| {
+        edit(f);
+        let key = pages_key.get_value();
+        let pages: Vec<Option<String>> = doc.with_untracked(|d| doc::steps(d).iter().map(|s| picked_on(&key, s)).collect());
+        let changed = std::cell::Cell::new(false);
+        edit(&|d| changed.set(doc::relink(d, &pages)));
+        if changed.get() {
+            msg.set(("Next buttons now lead to each next step's page.".into(), "ok"));
+        }
+    };
     let pick = move |step: Option<usize>| {
         // One pick at a time: Enter on the still-focused "Add step" must not start another
         // (the panel lets the pointer through while picking, not the keyboard).
@@ -457,7 +469,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     // on the other one at the top or the bottom.
     let reorder = move |ev: &web_sys::MouseEvent, from: usize, to: usize| {
         let at = std::cell::Cell::new(from);
-        edit(&|d| at.set(doc::move_step(d, from, to)));
+        edit_order(&|d| at.set(doc::move_step(d, from, to)));
         let at = at.get();
         current.set(Some(at));
         let clicked = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|t| t.closest("button").ok().flatten());
@@ -553,8 +565,8 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                                     <button on:click=move |_| pick(Some(i))>"Pick target"</button>
                                     <button on:click=move |_| { current.set(Some(i)); preview(i); }>"Preview"</button>
                                     // A pick in progress writes to step `i`: its steps stay put meanwhile.
-                                    <button prop:disabled={move || picking.get()} on:click=move |_| { edit(&|d| { doc::duplicate_step(d, i); }); current.set(Some(i + 1)); }>"Duplicate"</button>
-                                    <button prop:disabled={move || picking.get()} on:click=move |_| { edit(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
+                                    <button prop:disabled={move || picking.get()} on:click=move |_| { edit_order(&|d| { doc::duplicate_step(d, i); }); current.set(Some(i + 1)); }>"Duplicate"</button>
+                                    <button prop:disabled={move || picking.get()} on:click=move |_| { edit_order(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
                                 </div>
                             </li>
                         }

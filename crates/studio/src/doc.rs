@@ -155,6 +155,68 @@ pub fn move_step(v: &mut Value, from: usize, to: usize) -> usize {
     to
 }
 
+/// After steps moved, were duplicated or deleted: the Next buttons the designer made to
+/// open the page of the step after (`{action: "url", to}`, told by a `to` that is a page
+/// where a step was picked) follow the new order. `pages[j]` is where step `j` was picked,
+/// when known. A step followed by one picked on another page leads there; one followed by a
+/// step on its own page, or last, gets its Next back. Steps whose pages are not known, and
+/// steps that continue on a click, an event or a page change, are left as they are.
+/// Returns whether anything changed.
+pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
+    let known: Vec<&str> = pages.iter().flatten().map(String::as_str).collect();
+    let n = steps(v).len();
+    let mut changed = false;
+    for j in 0..n {
+        let step = &steps(v)[j];
+        let on_next = matches!(step["advance"]["on"].as_str(), None | Some("next"));
+        let made = step["buttons"]
+            .as_array()
+            .and_then(|bs| bs.iter().position(|b| b["action"] == "url" && b["to"].as_str().is_some_and(|t| known.contains(&t))));
+        let here = pages.get(j).cloned().flatten();
+        let next = pages.get(j + 1).cloned().flatten();
+        let elsewhere = |a: &str, b: &str| page_of(a) != page_of(b);
+        let want = match (&here, &next, j + 1 == n) {
+            (_, _, true) => None,
+            (Some(h), Some(nx), _) if elsewhere(h, nx) => Some(nx.clone()),
+            (None, Some(nx), _) if made.is_some() => Some(nx.clone()),
+            (Some(_), Some(_), _) => None,
+            // The next step's page is not known: its link, if any, stands.
+            _ => continue,
+        };
+        let buttons = array_mut(v, &[k("steps"), Seg::I(j), k("buttons")]);
+        match (made, want) {
+            (Some(b), Some(to)) if buttons[b]["to"] != to.as_str() => {
+                buttons[b]["to"] = Value::String(to);
+                changed = true;
+            }
+            (Some(b), None) => {
+                if let Some(o) = buttons[b].as_object_mut() {
+                    o.insert("action".into(), "next".into());
+                    o.remove("to");
+                }
+                changed = true;
+            }
+            (None, Some(to)) if on_next && !buttons.iter().any(|b| b["action"] == "url") => {
+                match buttons.iter_mut().find(|b| b["action"] == "next") {
+                    Some(b) => {
+                        b["action"] = "url".into();
+                        b["to"] = Value::String(to);
+                    }
+                    None => buttons.push(serde_json::json!({ "label": "Next", "action": "url", "to": to })),
+                }
+                changed = true;
+            }
+            _ => {}
+        }
+        if buttons.is_empty() {
+            if let Some(o) = v.pointer_mut(&format!("/steps/{j}")).and_then(Value::as_object_mut) {
+                o.remove("buttons");
+            }
+        }
+    }
+    changed
+}
+
 /// Inserts a copy of step `i` after it, with a fresh id; returns the copy's index.
 pub fn duplicate_step(v: &mut Value, i: usize) -> usize {
     let Some(mut copy) = steps(v).get(i).cloned() else { return i };

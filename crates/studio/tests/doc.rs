@@ -149,3 +149,62 @@ fn addresses_of_one_page() {
         assert_eq!(page_of(a) == page_of(b), same, "{case}");
     }
 }
+
+/// (case, steps' buttons and advance, where each step was picked, the buttons after).
+fn check_relink(case: &str, steps: Value, pages: &[Option<&str>], want: Value) {
+    let mut g = json!({ "id": "t", "name": "T", "steps": steps });
+    let pages: Vec<Option<String>> = pages.iter().map(|p| p.map(str::to_string)).collect();
+    doc::relink(&mut g, &pages);
+    let got: Vec<Value> = doc::steps(&g).iter().map(|s| s.get("buttons").cloned().unwrap_or(Value::Null)).collect();
+    assert_eq!(Value::Array(got), want, "{case}");
+}
+
+// Regression: moving a step of a multi-page tour left the Next buttons the designer had
+// made to open the next step's page pointing at the old order's pages.
+#[test]
+fn regression_reordering_a_multi_page_tour_left_its_page_links_in_the_old_order() {
+    let link = |to: &str| json!([{ "label": "Next", "action": "url", "to": to }]);
+    let next = json!([{ "label": "Next", "action": "next" }]);
+    check_relink(
+        "B (on /b) moved before A (on /a): B leads to /a, A is last",
+        json!([{ "id": "b" }, { "id": "a", "buttons": link("/b") }]),
+        &[Some("/b"), Some("/a")],
+        json!([link("/a"), next]),
+    );
+    check_relink(
+        "a step moved between two on one page: no link where the pages agree",
+        json!([{ "id": "a", "buttons": link("/b") }, { "id": "a2" }, { "id": "b" }]),
+        &[Some("/a"), Some("/a"), Some("/b")],
+        json!([next, link("/b"), Value::Null]),
+    );
+    check_relink(
+        "a link to another page that is a step's keeps pointing at the next step's",
+        json!([{ "id": "a", "buttons": link("/c") }, { "id": "b" }, { "id": "c" }]),
+        &[Some("/a"), Some("/b"), Some("/c")],
+        json!([link("/b"), link("/c"), Value::Null]),
+    );
+    check_relink(
+        "pages not known: left alone",
+        json!([{ "id": "a", "buttons": link("/b") }, { "id": "b" }]),
+        &[None, None],
+        json!([link("/b"), Value::Null]),
+    );
+    check_relink(
+        "a step that continues on a click gets no link",
+        json!([{ "id": "a", "advance": { "on": "click" } }, { "id": "b" }]),
+        &[Some("/a"), Some("/b")],
+        json!([Value::Null, Value::Null]),
+    );
+    check_relink(
+        "an author's own link elsewhere is left alone",
+        json!([{ "id": "a", "buttons": [{ "label": "Docs", "action": "url", "to": "/docs" }] }, { "id": "b" }]),
+        &[Some("/a"), Some("/b")],
+        json!([[{ "label": "Docs", "action": "url", "to": "/docs" }], Value::Null]),
+    );
+    check_relink(
+        "same path, another hash route: another page",
+        json!([{ "id": "a" }, { "id": "b" }]),
+        &[Some("/app#/users"), Some("/app#/posts")],
+        json!([link("/app#/posts"), Value::Null]),
+    );
+}
