@@ -239,6 +239,7 @@ test("regression: a step took the focus from the app's field, and the app's Esca
 // same-origin frame never reached the document at all.
 test("regression: advance on click did not fire for a target inside a shadow root or a same-origin frame", async () => {
   const g = guide("clicks", [
+    { id: "host", kind: "tooltip", title: "The component", body: "Click it.", target: { selector: "#shadow-host" }, advance: { on: "click" } },
     { id: "shadow", kind: "tooltip", title: "In the component", body: "Click it.", target: { selector: "#in-shadow" }, advance: { on: "click" } },
     { id: "frame", kind: "tooltip", title: "In the frame", body: "Click it.", target: { selector: "#in-frame" }, advance: { on: "click" } },
     { id: "end", kind: "modal", title: "Both clicked", body: "Done." },
@@ -246,12 +247,15 @@ test("regression: advance on click did not fire for a target inside a shadow roo
   // The lab page has both: a button in `#shadow-host`'s open shadow root, one in the `#frame` iframe.
   const { page, errors } = await lab(browser, [g]);
   await page.evaluate(() => Guidepost.start("clicks"));
+  // A component's host as the target, clicked on its shadow content.
+  await heading(page, "The component").waitFor();
+  await page.locator("#shadow-host #in-shadow").click();
   await heading(page, "In the component").waitFor();
   await page.locator("#shadow-host #in-shadow").click();
   await heading(page, "In the frame").waitFor();
   await page.frameLocator("#frame").locator("#in-frame").click();
   await heading(page, "Both clicked").waitFor();
-  assert.deepEqual(kinds(await events(page)).filter((k) => k.startsWith("step_completed")), ["step_completed:shadow", "step_completed:frame"]);
+  assert.deepEqual(kinds(await events(page)).filter((k) => k.startsWith("step_completed")), ["step_completed:host", "step_completed:shadow", "step_completed:frame"]);
   assert.deepEqual(errors, []);
 });
 

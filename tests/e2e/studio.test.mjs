@@ -731,9 +731,20 @@ test("regression: moving a step of a multi-page tour in the designer left its Ne
   await panel.locator(".msg").filter({ hasText: "Next buttons now lead to each next step's page" }).waitFor();
   await panel.getByRole("button", { name: "Save" }).click();
   await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
-  const steps = (await admin("GET", "/v1/guides/two-pages-moved/draft")).body.json.steps;
-  assert.deepEqual(steps.map((s) => [s.target.selector, s.buttons]), [
-    ['[data-tour="export"]', [{ label: "Next", action: "url", to: "/index.html?user=ada-admin" }]],
+  const saved = async () => (await admin("GET", "/v1/guides/two-pages-moved/draft")).body.json.steps.map((s) => [s.target.selector, s.buttons]);
+  const toDashboard = [{ label: "Next", action: "url", to: "/index.html?user=ada-admin" }];
+  assert.deepEqual(await saved(), [
+    ['[data-tour="export"]', toDashboard],
+    ['[data-tour="new-report"]', [{ label: "Next", action: "next" }]],
+  ]);
+  // A copy of the export step sits on its page: the link moves to the copy.
+  await panel.locator("li[data-step-index='0']").getByRole("button", { name: "Duplicate" }).click();
+  await panel.locator("li[data-step-index='2']").waitFor();
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  assert.deepEqual(await saved(), [
+    ['[data-tour="export"]', [{ label: "Next", action: "next" }]],
+    ['[data-tour="export"]', toDashboard],
     ['[data-tour="new-report"]', [{ label: "Next", action: "next" }]],
   ]);
   assert.deepEqual(errors, []);

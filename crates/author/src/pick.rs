@@ -35,9 +35,9 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
 /// fallback goes beside the selector for elements whose text names them (not form fields,
 /// whose text is their options'). When the selector names the element by nothing of its
 /// own (a CSS framework's classes, a structural path: `h2.text-white` on a Tailwind page),
-/// the text is also the target's condition, so that another element that comes to match the
-/// selector is not taken for it; not text with digits, which is often live (counts, prices,
-/// dates) and would break the target when it changes.
+/// the text also goes into the target (`Target::text`, which picks among the selector's
+/// matches), so that another element that comes to match the selector first is not taken
+/// for it; not text with digits, which is often live (counts, prices, dates).
 pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     let tag = tag_name(el);
     let text = el.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");

@@ -120,12 +120,14 @@ fn check_html_reports_missing_and_ambiguous_targets() {
     let guide = r##"{"id":"t","name":"T","steps":[
       {"id":"one","kind":"tooltip","target":{"selector":"#save"},"body":"x"},
       {"id":"many","kind":"tooltip","target":{"selector":".item"},"body":"x"},
+      {"id":"many-by-text","kind":"tooltip","target":{"selector":".item","text":"Two"},"body":"x"},
+      {"id":"many-text-gone","kind":"tooltip","target":{"selector":".item","text":"Three"},"body":"x"},
       {"id":"gone","kind":"tooltip","target":{"selector":"#nothing"},"body":"x"},
       {"id":"by-text","kind":"tooltip","target":{"selector":"#old-export","fallbacks":[{"text":"Export","tag":"button"}]},"body":"x"}]}"##;
     std::fs::write(d.join("t.json"), guide).unwrap();
     std::fs::write(
         d.join("page.html"),
-        "<html><body><button id=save>Save</button><li class=item>1</li><li class=item>2</li><button> Export </button></body></html>",
+        "<html><body><button id=save>Save</button><li class=item>One</li><li class=item> two </li><button> Export </button></body></html>",
     )
     .unwrap();
     let (c, out, err) = run(&["check", "--html", &d.join("page.html").display().to_string(), &d.join("t.json").display().to_string()]);
@@ -134,6 +136,8 @@ fn check_html_reports_missing_and_ambiguous_targets() {
         |id: &str| out.lines().find(|l| l.contains(&format!("t/{id}:"))).unwrap_or_else(|| panic!("no line for {id}: {out}")).to_string();
     assert!(line("one").starts_with('✓'), "{out}");
     assert!(line("many").contains("2 elements"), "{out}");
+    assert!(line("many-by-text").starts_with('✓'), "the text picks one of two: {out}");
+    assert!(line("many-text-gone").contains("none with the text"), "{out}");
     assert!(line("gone").starts_with('✗') && line("gone").contains("no element"), "{out}");
     assert!(line("by-text").contains("fallback"), "{out}");
     assert!(!line("by-text").starts_with('✗'), "found by its text fallback: {out}");

@@ -242,14 +242,15 @@ impl Step {
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub selector: String,
-    /// The element's visible text, which the element must also have: of the elements the
-    /// selector matches, only those whose text is this (trimmed, runs of white space as one,
-    /// case-insensitive) count. For selectors that say little about the element (a CSS
-    /// framework's classes, a structural path), so that another element matching them
-    /// later is not taken for it.
+    /// The element's text (its `textContent`, trimmed, runs of white space as one,
+    /// case-insensitive), which picks among the elements the selector matches: of several,
+    /// those with this text count; when none has it (a translated or toggled label), all of
+    /// them do. For selectors that say little about the element (a CSS framework's
+    /// classes, a structural path), so that another element that comes to match them first
+    /// is not taken for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// Tried in order when the selector (with the text) matches nothing.
+    /// Tried in order when the selector matches nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fallbacks: Vec<Fallback>,
 }

@@ -104,16 +104,10 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             Some("picked"),
         ),
         (
-            "no match with the text: the fallbacks",
-            r#"<h2 class="text-white" id="new">Revenue</h2><a data-tour="traffic" id="fb">Traffic</a>"#,
-            Target {
-                text: Some("Traffic sources".into()),
-                ..target(
-                    "h2.text-white",
-                    vec![Fallback { text: None, tag: None, attribute: Some("data-tour".into()), value: Some("traffic".into()) }],
-                )
-            },
-            Some("fb"),
+            "none has the text (a translated label): the selector's matches count",
+            r#"<h2 class="text-white" id="only">Ventes</h2><h2 class="text-white" id="second">Commandes</h2>"#,
+            Target { text: Some("Sales".into()), ..target("h2.text-white", vec![]) },
+            Some("only"),
         ),
         (
             "the selector wins over fallbacks",
@@ -374,4 +368,33 @@ fn the_host_goes_where_the_pages_modal_traps_the_focus() {
             "modal",
         ),
     ]);
+}
+
+// Regressions from a review: an element with `overflow: hidden` but no box (an inline
+// span) hid every step inside it for good; a fixed target escapes the clip above it.
+#[wasm_bindgen_test]
+fn a_target_is_clipped_out_only_by_boxes_that_clip_it() {
+    let cases = [
+        (
+            "inside a scroller, in view",
+            r#"<div style="height:60px;overflow:auto"><button id="t">In</button><div style="height:500px"></div></div>"#,
+            false,
+        ),
+        (
+            "scrolled out of a scroller",
+            r#"<div style="height:60px;overflow:auto"><div style="height:500px"></div><button id="t">Far</button></div>"#,
+            true,
+        ),
+        ("an inline element with overflow: hidden", r#"<span style="overflow:hidden"><button id="t">In a span</button></span>"#, false),
+        (
+            "a fixed target below a clipping box",
+            r#"<div style="height:10px;width:10px;overflow:hidden"><button id="t" style="position:fixed;left:40px;top:40px">Fixed</button></div>"#,
+            false,
+        ),
+    ];
+    for (name, html, want) in cases {
+        let area = fixture(html);
+        let el = area.query_selector("#t").unwrap().unwrap();
+        assert_eq!(dom::clipped_out(&el, &dom::clippers(&el)), want, "{name}");
+    }
 }

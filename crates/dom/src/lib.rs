@@ -199,6 +199,10 @@ fn visible(el: &Element) -> bool {
 /// (`clipped_out`).
 pub fn clippers(el: &Element) -> Vec<Element> {
     let Some(win) = el.owner_document().and_then(|d| d.default_view()) else { return vec![] };
+    // A fixed target escapes every clip above it.
+    if computed(el, "position") == "fixed" {
+        return vec![];
+    }
     let mut out = Vec::new();
     let mut cur = flat_parent(el);
     while let Some(e) = cur {
@@ -206,7 +210,10 @@ pub fn clippers(el: &Element) -> Vec<Element> {
             break;
         }
         let Some(st) = win.get_computed_style(&e).ok().flatten() else { break };
-        if st.get_property_value("overflow").is_ok_and(|o| o.split(' ').any(|v| v != "visible")) {
+        // Only a box clips: not an inline element, `display: contents`, or the SVG elements
+        // the browser gives `overflow: hidden` (their client size is 0).
+        let boxed = e.client_width() > 0 && e.client_height() > 0;
+        if boxed && st.get_property_value("overflow").is_ok_and(|o| o.split(' ').any(|v| v != "visible")) {
             out.push(e.clone());
         }
         if st.get_property_value("position").is_ok_and(|p| p == "fixed") {
@@ -418,7 +425,16 @@ pub fn find_all(t: &Target) -> Vec<Found> {
         }
         out
     };
-    let found = search(&t.selector, t.text.as_deref().map(normal_text).as_deref());
+    let found = search(&t.selector, None);
+    // The target's text picks among the selector's matches; when none has it (the label
+    // was translated, or toggles), they all count.
+    if let Some(want) = t.text.as_deref().map(normal_text).filter(|_| found.len() > 1) {
+        let with_text: Vec<Found> =
+            found.iter().filter(|f| normal_text(&f.el.text_content().unwrap_or_default()) == want).cloned().collect();
+        if !with_text.is_empty() {
+            return with_text;
+        }
+    }
     if !found.is_empty() {
         return found;
     }

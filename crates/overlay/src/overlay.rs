@@ -326,10 +326,10 @@ fn focus_inside() -> bool {
     shadow().is_some_and(|s| s.active_element().is_some())
 }
 
-/// The event comes from the designer's panel (its host, `<guidepost-designer>`, as the
-/// document sees it).
+/// The event comes from the designer's panel: its host, `<guidepost-designer>`, is on the
+/// event's path (the panel may sit in a modal inside a component's shadow root).
 fn from_designer(ev: &web_sys::Event) -> bool {
-    ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|t| t.local_name() == "guidepost-designer")
+    ev.composed_path().iter().any(|n| n.dyn_ref::<web_sys::Element>().is_some_and(|e| e.local_name() == "guidepost-designer"))
 }
 
 fn listen_keys() {

@@ -360,8 +360,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     };
     // The order changed (a move, a copy, a deletion): the Next buttons the designer made to
     // open the next step's page follow it (`doc::relink`), where the steps' pages are known.
-    let edit_order = move |f: &dyn Fn(&mut Value)| {
-        edit(f);
+    let relink = move || {
         let key = pages_key.get_value();
         let pages: Vec<Option<String>> = doc.with_untracked(|d| doc::steps(d).iter().map(|s| picked_on(&key, s)).collect());
         let changed = std::cell::Cell::new(false);
@@ -369,6 +368,22 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
         if changed.get() {
             msg.set(("Next buttons now lead to each next step's page.".into(), "ok"));
         }
+    };
+    let edit_order = move |f: &dyn Fn(&mut Value)| {
+        edit(f);
+        relink();
+    };
+    // A copy sits on its original's page.
+    let duplicate = move |i: usize| {
+        let key = pages_key.get_value();
+        let page = doc.with_untracked(|d| doc::steps(d).get(i).and_then(|s| picked_on(&key, s)));
+        edit(&|d| {
+            doc::duplicate_step(d, i);
+        });
+        if let (Some(page), Some(copy)) = (page, doc.with_untracked(|d| doc::steps(d).get(i + 1).cloned())) {
+            remember_page(&key, &copy, &page);
+        }
+        relink();
     };
     let pick = move |step: Option<usize>| {
         // One pick at a time: Enter on the still-focused "Add step" must not start another
@@ -565,7 +580,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                                     <button on:click=move |_| pick(Some(i))>"Pick target"</button>
                                     <button on:click=move |_| { current.set(Some(i)); preview(i); }>"Preview"</button>
                                     // A pick in progress writes to step `i`: its steps stay put meanwhile.
-                                    <button prop:disabled={move || picking.get()} on:click=move |_| { edit_order(&|d| { doc::duplicate_step(d, i); }); current.set(Some(i + 1)); }>"Duplicate"</button>
+                                    <button prop:disabled={move || picking.get()} on:click=move |_| { duplicate(i); current.set(Some(i + 1)); }>"Duplicate"</button>
                                     <button prop:disabled={move || picking.get()} on:click=move |_| { edit_order(&|d| doc::delete_step(d, i)); current.set(None); }>"Delete"</button>
                                 </div>
                             </li>

@@ -159,9 +159,11 @@ pub fn move_step(v: &mut Value, from: usize, to: usize) -> usize {
 /// open the page of the step after (`{action: "url", to}`, told by a `to` that is a page
 /// where a step was picked) follow the new order. `pages[j]` is where step `j` was picked,
 /// when known. A step followed by one picked on another page leads there; one followed by a
-/// step on its own page, or last, gets its Next back. Steps whose pages are not known, and
-/// steps that continue on a click, an event or a page change, are left as they are.
-/// Returns whether anything changed.
+/// step on its own page, or last, gets its Next back (written out: `{action: "next"}`). A
+/// step whose own page is not known keeps its link, pointed at the next step's page when
+/// that is known; a step followed by one whose page is not known is left as it is, and so
+/// are steps that continue on a click, an event or a page change. Returns whether anything
+/// changed.
 pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
     let known: Vec<&str> = pages.iter().flatten().map(String::as_str).collect();
     let n = steps(v).len();

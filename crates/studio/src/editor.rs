@@ -338,7 +338,7 @@ fn step_form(ed: Ed, s: StepShape) -> impl IntoView {
                     {fields::select(ed, p(&["placement"]), "Placement", o(&[("", "Auto"), ("top", "Top"), ("top-start", "Top start"), ("top-end", "Top end"), ("bottom", "Bottom"), ("bottom-start", "Bottom start"), ("bottom-end", "Bottom end"), ("left", "Left"), ("left-start", "Left start"), ("left-end", "Left end"), ("right", "Right"), ("right-start", "Right start"), ("right-end", "Right end")]))}
                 </div>
             })}
-            {needs_target.then(|| fields::text(ed, p(&["target", "text"]), "Target's text (optional: the element must also show it)", true, false))}
+            {needs_target.then(|| fields::text(ed, p(&["target", "text"]), "Target's text (optional: picks among several matches)", true, false))}
             {errors_at(ed, format!("$.steps[{i}].target"))}
             {fields::text(ed, p(&["title"]), "Title", true, false)}
             <div class="md-toolbar" role="toolbar" aria-label="Formatting">

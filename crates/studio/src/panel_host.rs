@@ -44,7 +44,11 @@ pub fn keep_reachable(host: &web_sys::Element) {
     let h = host.clone();
     let on_toggle = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
         let opened = js_sys::Reflect::get(&ev, &"newState".into()).ok().and_then(|s| s.as_string()).is_some_and(|s| s == "open");
-        let other = ev.target().is_some_and(|t| JsValue::from(t) != JsValue::from(h.clone()));
+        // A popover other than the panel (`<details>` and `<dialog>` fire `toggle` too).
+        let other = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|t| t.has_attribute("popover") && JsValue::from(t) != JsValue::from(h.clone()));
         if opened && other && h.matches(":popover-open").unwrap_or(false) {
             reshow(&h, || call(&h, "hidePopover"));
         }

@@ -123,7 +123,7 @@ export interface GuideExplanation {
 
 export interface Target {
   selector: string;
-  /** The element's visible text, which it must also have (trimmed, case-insensitive). */
+  /** The element's text (trimmed, case-insensitive): of several elements the selector matches, those with it are taken. */
   text?: string;
   fallbacks?: Array<{ text?: string; tag?: string; attribute?: string; value?: string }>;
 }

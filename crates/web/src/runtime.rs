@@ -1122,12 +1122,11 @@ fn listen_window() {
         let hit = with(|rt| {
             let showing = rt.active.as_ref().is_some_and(|a| matches!(a.state.phase, Phase::Showing { centered: false }));
             let t = rt.target.as_ref()?;
-            // Where the click began, inside open shadow roots (the event's target is their
-            // host by the time it reaches the document). Not `dyn_into`: a node of a frame's
-            // document is of that frame's realm, which `instanceof` refuses.
-            let first = ev.composed_path().get(0);
-            let node = first.is_object().then(|| first.unchecked_into::<web_sys::Node>())?;
-            Some(showing && t.el.contains(Some(&node)))
+            // On the click's path: a target inside an open shadow root (by the time the click
+            // reaches the document, its target is the shadow root's host), a target that is a
+            // component's host clicked on its shadow content, a target in a frame (no
+            // `instanceof` on nodes of another realm).
+            Some(showing && ev.composed_path().includes(&t.el, 0))
         });
         if hit == Some(true) {
             dispatch(Input::TargetClicked);

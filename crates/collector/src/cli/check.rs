@@ -26,6 +26,12 @@ fn count(doc: &Html, sel: &str) -> Result<usize, String> {
     Ok(doc.select(&s).count())
 }
 
+/// How many of `sel`'s matches have the target's `text`, as the runtime compares it.
+fn count_with_text(doc: &Html, sel: &str, text: &str) -> usize {
+    let want = norm(text);
+    Selector::parse(sel).map_or(0, |s| doc.select(&s).filter(|e| norm(&e.text().collect::<String>()) == want).count())
+}
+
 fn fallback_count(doc: &Html, t: &Target) -> Option<(String, usize)> {
     for f in &t.fallbacks {
         if let Some(text) = &f.text {
@@ -75,7 +81,17 @@ pub fn check_page(html: &str, guides: &[Guide]) -> Vec<TargetCheck> {
                 (0, Some((how, 1))) => Some(format!("selector matches no element; found by fallback {how}")),
                 (0, Some((how, k))) => Some(format!("selector matches no element; fallback {how} matches {k} elements")),
                 (1, _) => None,
-                (k, _) => Some(format!("matches {k} elements; the guide would anchor to the first")),
+                // The target's text picks among several matches (see `Target::text`).
+                (k, _) => match t.text.as_deref().map(|text| (text, count_with_text(&doc, &t.selector, text))) {
+                    Some((_, 1)) => None,
+                    Some((text, 0)) => {
+                        Some(format!("matches {k} elements, none with the text {text:?}; the guide would anchor to the first"))
+                    }
+                    Some((text, w)) => {
+                        Some(format!("matches {k} elements, {w} with the text {text:?}; the guide would anchor to the first"))
+                    }
+                    None => Some(format!("matches {k} elements; the guide would anchor to the first")),
+                },
             });
             out.push(TargetCheck {
                 guide_id: g.id.clone(),
