@@ -306,3 +306,26 @@ test("regression: a step stayed on screen, pointing at the container's edge, aft
   assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:far"]);
   assert.deepEqual(errors, []);
 });
+
+// Regression from Tabler's user menu and Summernote's link dialog: the page closed the menu
+// holding the target by hiding it (`display: none`), and the step jumped to the viewport's
+// top left corner, pointing at nothing.
+test("regression: a step jumped to the corner when the page hid the menu that holds its target", async () => {
+  const g = guide("menu", [{ id: "settings", kind: "tooltip", title: "Your settings", body: "Here.", target: { selector: "#menu-settings" } }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const menu = Object.assign(document.createElement("div"), { id: "menu" });
+    menu.innerHTML = '<a id="menu-settings" href="#settings">Settings</a>';
+    menu.style.cssText = "margin:20px";
+    document.querySelector("main").prepend(menu);
+  });
+  await page.evaluate(() => Guidepost.start("menu"));
+  await heading(page, "Your settings").waitFor();
+  await page.evaluate(() => { document.getElementById("menu").style.display = "none"; });
+  await dialog(page).waitFor({ state: "hidden" });
+  await page.evaluate(() => { document.getElementById("menu").style.display = ""; });
+  await heading(page, "Your settings").waitFor();
+  const [b, t] = [await rect(dialog(page)), await rect(page.locator("#menu-settings"))];
+  assert.ok(Math.abs(b.y - t.bottom) < 40 || Math.abs(t.y - b.bottom) < 40 || Math.abs(b.x - t.right) < 40 || Math.abs(t.x - b.right) < 40, `the step ${JSON.stringify(b)} is next to ${JSON.stringify(t)}`);
+  assert.deepEqual(errors, []);
+});

@@ -750,3 +750,29 @@ test("regression: moving a step of a multi-page tour in the designer left its Ne
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("regression: the app's open menu closed when the author pressed Add step in the designer, so its items could not be picked", async () => {
+  const url = await designOnSbAdmin({ id: "sb-menu", name: "Menu tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const { page, errors } = await openPage(browser, url, { context });
+  const panel = page.locator("guidepost-designer .panel");
+  await panel.waitFor();
+  // The author opens the alerts menu (Bootstrap's dropdown closes on a click elsewhere).
+  await page.evaluate(() => new Promise((r) => { jQuery("#alertsDropdown").parent().one("shown.bs.dropdown", r); jQuery("#alertsDropdown").dropdown("toggle"); }));
+  await panel.getByRole("button", { name: "Add step" }).click();
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  assert.equal(await page.locator(".dropdown-menu.show").count(), 1, "the menu is still open");
+  await page.locator(".dropdown-list .dropdown-item").nth(1).click();
+  await panel.locator("li[data-step-index='1']").waitFor();
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const t = (await admin("GET", "/v1/guides/sb-menu/draft")).body.json.steps[1].target;
+  const named = await page.evaluate((t) => {
+    const all = [...document.querySelectorAll(t.selector)];
+    const want = document.querySelectorAll(".dropdown-list .dropdown-item")[1];
+    return all.length === 1 ? all[0] === want : all.filter((e) => e.textContent.replace(/\s+/g, " ").trim().toLowerCase() === (t.text || "").toLowerCase())[0] === want;
+  }, t);
+  assert.equal(named, true, `${JSON.stringify(t)} names the menu's second alert`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -207,3 +207,19 @@ fn picked_targets_whose_selector_names_nothing_of_the_element_also_need_its_text
         check_pick_text(name, html, pick, want);
     }
 }
+
+// Regression from Summernote (Tabler): a click on the text in a rich-text editor named the
+// paragraph with its text (`div.note-editable p` + "Hello world…"): what the user writes
+// differs, and the step was missing for every user.
+#[wasm_bindgen_test]
+async fn picking_inside_a_rich_text_editor_names_the_editor_without_its_text() {
+    let area = fixture(
+        r#"<div class="note-editor"><div class="note-editable" contenteditable="true"><p>Hello <b>world</b>, start writing here.</p></div></div>"#,
+    );
+    let bold = area.query_selector("b").unwrap().unwrap();
+    assert_eq!(pick_by_press(&bold).await, (Some("div.note-editable".to_string()), Some(1.0)));
+    let result = press_to_pick(&bold).await;
+    let target = js_sys::Reflect::get(&result, &"target".into()).unwrap();
+    assert!(js_sys::Reflect::get(&target, &"text".into()).unwrap().is_undefined(), "no text condition");
+    assert!(js_sys::Reflect::get(&target, &"fallbacks".into()).unwrap().is_undefined(), "no text fallback");
+}

@@ -41,7 +41,10 @@ pub fn robust_target(el: &Element) -> (Target, usize) {
 pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     let tag = tag_name(el);
     let text = el.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
-    let named_by_text = !matches!(tag.as_str(), "select" | "input" | "textarea" | "html" | "body");
+    // Not form fields (their text is their options') nor a rich-text editor (its text is
+    // what the user wrote).
+    let editor = is_editable(el);
+    let named_by_text = !editor && !matches!(tag.as_str(), "select" | "input" | "textarea" | "html" | "body");
     let by_text = prefer.iter().any(|p| p == "text") && named_by_text && !text.is_empty() && text.len() <= 60;
     let fallbacks = if by_text {
         vec![guidepost_core::Fallback { text: Some(text.clone()), tag: Some(tag), attribute: None, value: None }]
@@ -85,6 +88,23 @@ fn name_for(el: Element, prefer: &[String]) -> (Element, Target, usize) {
         host = shadow_host(&h);
     }
     (el, target, n)
+}
+
+/// `isContentEditable`, read as a property: an element of a frame's document (TinyMCE's
+/// editor) is of another realm, which `instanceof` refuses.
+fn is_editable(el: &Element) -> bool {
+    js_sys::Reflect::get(el, &"isContentEditable".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// The outermost editable element around `el` (a rich-text editor's area), if any.
+fn editable_root(el: &Element) -> Option<Element> {
+    let mut root = None;
+    let mut at = Some(el.clone());
+    while let Some(e) = at.filter(is_editable) {
+        at = e.parent_element();
+        root = Some(e);
+    }
+    root
 }
 
 fn tag_name(el: &Element) -> String {
@@ -149,8 +169,12 @@ impl selector::Page for DomPage {
 }
 
 /// What the author means by a click: the link, button or field around the icon or the
-/// words clicked (within a few levels), and a whole SVG icon rather than one of its paths.
+/// words clicked (within a few levels), a whole SVG icon rather than one of its paths, and
+/// a rich-text editor rather than the paragraph clicked in it (its content is the user's).
 fn promote(el: Element) -> Element {
+    if let Some(editor) = editable_root(&el) {
+        return editor;
+    }
     const INTERACTIVE: &str = "a[href], button, select, textarea, input, label, summary, [role=button], [role=link], [role=tab], \
         [role=menuitem], [role=checkbox], [role=switch], [role=option], [role=radio]";
     // The element itself, or the nearest such ancestor up to four levels up.

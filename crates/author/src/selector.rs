@@ -52,8 +52,24 @@ const MAX_ANCHOR_DEPTH: usize = 8;
 /// `useId` (`:r1:`), Ember's and ExtJS's counters, CSS-in-JS hashes (`css-1x2y3z`,
 /// `sc-AxjAm`, `jsx-123`), CSS modules (`Button_root__3xYzA`), Angular's and Svelte's scoping.
 pub fn looks_generated(name: &str) -> bool {
-    const PREFIXES: [&str; 14] =
-        ["css-", "sc-", "jsx-", "svelte-", "ng-", "_ng", "ember", "ext-", "yui_", "radix-", "headlessui-", "mui-", "rc-", "react-"];
+    // FullCalendar's `fc-dom-N` counts up at every render.
+    const PREFIXES: [&str; 15] = [
+        "css-",
+        "sc-",
+        "jsx-",
+        "svelte-",
+        "ng-",
+        "_ng",
+        "ember",
+        "ext-",
+        "yui_",
+        "radix-",
+        "headlessui-",
+        "mui-",
+        "rc-",
+        "react-",
+        "fc-dom-",
+    ];
     // React's `useId` through the versions: `:r1:`, `«r1»` (19.1), `_r_1_` (19.2).
     let react = name.starts_with(['«', ':']) || (name.starts_with("_r_") && name.ends_with('_'));
     if name.is_empty() || react || PREFIXES.iter().any(|p| name.starts_with(p)) {
@@ -566,7 +582,8 @@ mod tests {
             "kEAMpA", // styled-components, the second class
             "hWnAXl",
             "bdVaJa",
-            "gZPTqn", // regression: styled-components, two case changes around three capitals
+            "gZPTqn",     // regression: styled-components, two case changes around three capitals
+            "fc-dom-132", // regression: FullCalendar's render counter named a day cell
         ] {
             check(name, true);
         }

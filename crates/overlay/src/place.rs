@@ -246,7 +246,10 @@ fn reposition() {
                 p.still_on_page_scroll = in_page;
                 p.last_in_page = in_page.then_some(on_page);
             });
-            geo.visible = docked || !with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers));
+            // Hidden while the target has no box (a menu or dialog the page closed by hiding
+            // it) or is clipped out: not left pointing at the viewport's corner.
+            let boxless = r.width <= 0.0 && r.height <= 0.0;
+            geo.visible = docked || !(boxless || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers)));
             geo.in_page = in_page;
             geo.spotlight = vm.backdrop.then(|| spot(&r));
             let (bx, by) = guidepost_core::beacon_position(r, vp);

@@ -10,6 +10,9 @@
 //!   (`aria-hidden`, `inert` on the body's other children): the host drops those marks;
 //! - Headless UI's dialogs close on a press outside their panel: presses in the panel are
 //!   marked handled (`guidepost_dom::modal::claim_presses`);
+//! - the app's menus and popovers close on a press or click outside them (Bootstrap's
+//!   dropdowns, FullCalendar's "+3 more"), and the author opens one to pick its items: the
+//!   panel's presses and clicks stop at its host, so the page's listeners never hear them;
 //! - a popover shown after the panel's lies above it in the top layer: a step the author
 //!   previews (a modal's backdrop covers the viewport), or the app's own. The panel is
 //!   shown again after every other popover opens, so it stays on top.
@@ -20,6 +23,12 @@ use wasm_bindgen::JsCast;
 /// Keeps `host` (the panel's, shown as a popover) reachable for the page's lifetime.
 pub fn keep_reachable(host: &web_sys::Element) {
     guidepost_dom::modal::claim_presses(host);
+    // Not `mouseup` or `pointerup`: dragging the panel ends on the window's `mouseup`.
+    let stop = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| ev.stop_propagation());
+    for name in ["pointerdown", "mousedown", "touchstart", "click"] {
+        let _ = host.add_event_listener_with_callback(name, stop.as_ref().unchecked_ref());
+    }
+    stop.forget();
     let Some(doc) = host.owner_document() else { return };
     let Some(root) = doc.document_element() else { return };
     let h = host.clone();
