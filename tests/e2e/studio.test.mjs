@@ -127,6 +127,13 @@ async function designOnSbAdmin(draft, app = "/sb/index.html") {
   return t.body.url;
 }
 
+/** Opens the designer link `url` in a fresh browser profile: the app's page, its errors, the designer's panel. */
+async function openDesigner(url, viewport = { width: 1360, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const { page, errors } = await openPage(browser, url, { context });
+  return { context, page, errors, panel: page.locator("guidepost-designer .panel") };
+}
+
 async function eligible(page, id) {
   const ex = await page.evaluate(() => Guidepost.debug());
   return ex.find((e) => e.guide_id === id)?.eligible;
@@ -351,9 +358,7 @@ test("in the designer, an author sets a step's kind, how it continues, its place
     { id: "two", kind: "tooltip", title: "Later", advance: { on: "event", name: "report_made" }, wait_ms: 5000, target: { selector: "#dataTable" },
       buttons: [{ label: "Back", action: "back" }, { label: "Next", action: "next" }] },
   ] });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url);
   const step = (i) => panel.locator(`li[data-step-index='${i}']`);
   await step(1).waitFor();
   // A value the designer does not offer is shown as it is.
@@ -391,9 +396,7 @@ test("in the designer, an author reorders and duplicates steps without dragging,
   const steps = ["one", "two", "three"].map((id) => ({ id, kind: "modal", title: `Title ${id}` }));
   steps[0].wait_ms = 5000; // a value the panel does not offer: its select must follow the step
   const url = await designOnSbAdmin({ id: "sb-order", name: "Order tour", steps });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url);
   const step = (i) => panel.locator(`li[data-step-index='${i}']`);
   const titles = () => panel.locator("input[name=designer-title]").evaluateAll((es) => es.map((e) => e.value));
   const waits = () => panel.locator("select[name=designer-wait_ms]").evaluateAll((es) => es.map((e) => e.value));
@@ -434,9 +437,7 @@ test("in the designer, an author reorders and duplicates steps without dragging,
 
 test("regression: the designer's panel sat on the app's top-right toolbar, and the author could not pick what was under it", async () => {
   const url = await designOnSbAdmin({ id: "sb-topbar", name: "Topbar tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url);
   await panel.waitFor();
   // The user menu is under the panel, where the panel opens.
   const [menu, box] = [await page.locator("#userDropdown").boundingBox(), await panel.boundingBox()];
@@ -456,9 +457,7 @@ test("regression: a multi-page tour whose first step sat in the app's topbar did
   // The topbar is on every page, so its element being on the next page said nothing about
   // where the author had picked it.
   const url = await designOnSbAdmin({ id: "sb-pages", name: "Pages tour", steps: [] });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url);
   const addStep = async (selector, n) => {
     await panel.getByRole("button", { name: "Add step" }).click();
     await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
@@ -618,9 +617,7 @@ test("every example guide opens in every tab of the editor without errors, and u
 
 test("regression: with the app's modal open (SB Admin 2's logout dialog), the designer's fields lost every key to the modal's focus trap", async () => {
   const url = await designOnSbAdmin({ id: "sb-modal", name: "SB modal tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url);
   await panel.waitFor();
   // The author opens the app's logout dialog (Bootstrap's modal: it pulls back any focus
   // that leaves it) to put a step on its button.
@@ -651,9 +648,7 @@ test("regression: with the app's modal open (SB Admin 2's logout dialog), the de
 
 test("regression: a modal step previewed in the designer covered its panel, and the author could not edit it until the preview was closed", async () => {
   const url = await designOnSbAdmin({ id: "sb-preview-modal", name: "Modal preview", steps: [{ id: "hi", kind: "modal", title: "Welcome aboard", body: "A tour" }] });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url);
   const step = panel.locator("li[data-step-index='0']");
   await step.waitFor();
   await step.getByRole("button", { name: "Preview" }).click();
@@ -681,9 +676,7 @@ test("regression: a modal step previewed in the designer covered its panel, and 
 test("regression: the designer's panel did not collapse, and its Save button and messages scrolled away with a long tour", async () => {
   const steps = Array.from({ length: 8 }, (_, i) => ({ id: `s${i}`, kind: "modal", title: `Step ${i + 1}` }));
   const url = await designOnSbAdmin({ id: "sb-long", name: "Long tour", steps });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 700 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url, { width: 1360, height: 700 });
   const last = panel.locator("li[data-step-index='7']");
   await last.waitFor();
   // With the last step scrolled into view, Save and the message line are still in view.
@@ -712,9 +705,7 @@ test("regression: moving a step of a multi-page tour in the designer left its Ne
   const draft = { id: "two-pages-moved", name: "Two pages moved", audience: { all: [] }, trigger: { type: "manual" }, steps: [] };
   assert.equal((await admin("PUT", "/v1/guides/two-pages-moved/draft", draft)).status, 200);
   const t = await admin("POST", "/v1/design/tokens", { guide_id: "two-pages-moved", url: `${collector.base}/index.html?user=ada-admin` });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, t.body.url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(t.body.url);
   const addStep = async (selector) => {
     await panel.getByRole("button", { name: "Add step" }).click();
     await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
@@ -753,9 +744,7 @@ test("regression: moving a step of a multi-page tour in the designer left its Ne
 
 test("regression: the app's open menu closed when the author pressed Add step in the designer, so its items could not be picked", async () => {
   const url = await designOnSbAdmin({ id: "sb-menu", name: "Menu tour", steps: [{ id: "hello", kind: "modal", title: "Hello" }] });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  const { page, errors } = await openPage(browser, url, { context });
-  const panel = page.locator("guidepost-designer .panel");
+  const { context, page, errors, panel } = await openDesigner(url);
   await panel.waitFor();
   // The author opens the alerts menu (Bootstrap's dropdown closes on a click elsewhere).
   await page.evaluate(() => new Promise((r) => { jQuery("#alertsDropdown").parent().one("shown.bs.dropdown", r); jQuery("#alertsDropdown").dropdown("toggle"); }));
