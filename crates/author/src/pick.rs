@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use crate::selector::{self, Node, PREFERENCES};
 use guidepost_core::Target;
-use guidepost_dom::{alive, as_shadow_root, document, px, roots, shadow_host, Root};
+use guidepost_dom::{alive, as_shadow_root, document, is_editable, px, roots, shadow_host, Root};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlIFrameElement};
@@ -88,12 +88,6 @@ fn name_for(el: Element, prefer: &[String]) -> (Element, Target, usize) {
         host = shadow_host(&h);
     }
     (el, target, n)
-}
-
-/// `isContentEditable`, read as a property: an element of a frame's document (TinyMCE's
-/// editor) is of another realm, which `instanceof` refuses.
-fn is_editable(el: &Element) -> bool {
-    js_sys::Reflect::get(el, &"isContentEditable".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
 }
 
 /// The outermost editable element around `el` (a rich-text editor's area), if any.

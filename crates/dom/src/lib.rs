@@ -165,6 +165,13 @@ pub fn as_shadow_root(node: web_sys::Node) -> Option<web_sys::ShadowRoot> {
     (node.node_type() == web_sys::Node::DOCUMENT_FRAGMENT_NODE).then(|| node.unchecked_into())
 }
 
+/// `el` is editable (`isContentEditable`: a rich-text editor's area), read as a property:
+/// an element of a frame's document (TinyMCE's editor) is of another realm, which
+/// `instanceof` refuses.
+pub fn is_editable(el: &Element) -> bool {
+    js_sys::Reflect::get(el, &"isContentEditable".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
 /// The host of the shadow root `el` is in, if it is in one.
 pub fn shadow_host(el: &Element) -> Option<Element> {
     as_shadow_root(el.get_root_node()).map(|r| r.host())

@@ -275,7 +275,7 @@ fn typing_in_page() -> bool {
             let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
             !matches!(kind.as_str(), "button" | "submit" | "reset" | "checkbox" | "radio" | "range" | "color" | "file" | "image")
         }
-        _ => el.dyn_ref::<web_sys::HtmlElement>().is_some_and(|h| h.is_content_editable()),
+        _ => guidepost_dom::is_editable(&el),
     }
 }
 

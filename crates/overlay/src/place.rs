@@ -86,11 +86,7 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         (Some(_), true) => with(|p| p.in_page),
         (None, _) => false,
     };
-    let clippers = match (&target, same) {
-        (Some(f), false) => Some(guidepost_dom::clippers(&f.el)),
-        (None, _) => Some(Vec::new()),
-        (Some(_), true) => None,
-    };
+    let clippers = (!same).then(|| target.as_ref().map_or_else(Vec::new, |f| guidepost_dom::clippers(&f.el)));
     with(|p| {
         p.target = target;
         p.lost = false;
