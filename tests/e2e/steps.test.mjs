@@ -150,6 +150,22 @@ test("banner: a labelled region whose Close button dismisses the guide", async (
   assert.deepEqual(kinds(await events(page)).map((k) => k.split(":")[0]), ["guide_shown", "step_viewed", "guide_dismissed"]);
 });
 
+test("regression: a banner lay over the app's fixed header; it sits below it, and at the top once the header is gone", async () => {
+  const g = guide("ban-h", [{ id: "b", kind: "banner", title: "Maintenance tonight", body: "From 22:00 UTC." }]);
+  const { page } = await lab(browser, [g], { start: "ban-h" });
+  const region = root(page).getByRole("region", { name: "Maintenance tonight" });
+  await region.waitFor();
+  const header = await page.locator("header").boundingBox();
+  await page.waitForFunction((bottom) => {
+    const r = document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect();
+    return Math.abs(r.top - bottom) < 1;
+  }, header.y + header.height);
+  // The app hides its header: the banner goes up to the viewport's top edge.
+  await page.evaluate(() => { document.querySelector("header").style.display = "none"; });
+  await page.waitForFunction(() => document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect().top === 0);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner")).visibility), "visible");
+});
+
 test("SPA navigation (history.pushState, popstate) is detected without calling page()", async () => {
   const g = guide("spa", [{ id: "hi", kind: "modal", title: "Settings tip", body: "Shown on the settings route." }],
     { audience: { url: "/lab/settings" } });

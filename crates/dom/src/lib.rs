@@ -627,7 +627,7 @@ pub fn header_height() -> f64 {
     let vp = viewport();
     let mut best: f64 = 0.0;
     for x in [vp.width * 0.25, vp.width * 0.5, vp.width * 0.75] {
-        if let Some(el) = doc.element_from_point(x as f32, 1.0).and_then(|e| pinned(&e, true)) {
+        if let Some(el) = page_element_at(&doc, x, 1.0).and_then(|e| pinned(&e, true)) {
             let r = el.get_bounding_client_rect();
             if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
                 best = best.max(r.bottom());
@@ -635,6 +635,16 @@ pub fn header_height() -> f64 {
         }
     }
     best
+}
+
+/// The page's topmost element at a point of the viewport, under Guidepost's own hosts (the
+/// document's hit test gives a host for anything in its shadow tree: a banner at the top
+/// edge would otherwise hide the app's header from [`header_height`]) and the picker's mask.
+pub fn page_element_at(doc: &Document, x: f64, y: f64) -> Option<Element> {
+    doc.elements_from_point(x as f32, y as f32).iter().map(|e| e.unchecked_into::<Element>()).find(|e| {
+        !matches!(e.tag_name().to_ascii_lowercase().as_str(), "guidepost-root" | "guidepost-designer")
+            && !e.has_attribute("data-guidepost-picker")
+    })
 }
 
 /// `el`, or the nearest element up its flat tree, that the page keeps in place in the

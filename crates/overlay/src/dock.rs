@@ -10,7 +10,6 @@ use std::cell::RefCell;
 
 use guidepost_core::{dock_corners, dock_position, FloatSize, Position, Rect};
 use guidepost_dom::{document, pinned};
-use wasm_bindgen::JsCast;
 
 /// How far a docked box stays from the viewport's edges.
 const MARGIN: f64 = 16.0;
@@ -92,13 +91,8 @@ fn read(vp: Rect, size: FloatSize, x0: f64) -> Vec<Rect> {
     let mut seen: Vec<web_sys::Element> = Vec::new();
     let mut out = Vec::new();
     for (x, y) in points(low, fine(low.width), fine(low.height)).chain(points(high, 4, 3)) {
-        // The page's topmost element there, under Guidepost's own host (which the document's
-        // hit test gives for anything in its shadow tree).
-        let stack = doc.elements_from_point(x as f32, y as f32);
-        let top = stack.iter().map(|e| e.unchecked_into::<web_sys::Element>()).find(|e| {
-            !matches!(e.tag_name().to_ascii_lowercase().as_str(), "guidepost-root" | "guidepost-designer")
-                && !e.has_attribute("data-guidepost-picker")
-        });
+        // The page's topmost element there, under Guidepost's own host.
+        let top = guidepost_dom::page_element_at(&doc, x, y);
         // Fixed, not sticky: a sticky column or heading in the corner scrolls away.
         let Some(el) = top.and_then(|e| pinned(&e, false)) else { continue };
         if seen.contains(&el) {

@@ -101,6 +101,9 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     });
     guidepost_dom::forget_viewport();
     overlay::set_rtl(rtl);
+    if vm.kind == StepKind::Banner {
+        banner_below_header();
+    }
     overlay::set_step(Some(vm));
     reposition_soon();
 }
@@ -119,6 +122,19 @@ pub fn hide(end: bool) {
     overlay::set_step(None);
     if let Some(el) = focus {
         let _ = el.focus();
+    }
+}
+
+/// A banner goes below the page's fixed or sticky header (`--gp-banner-top` on the host,
+/// read by the stylesheet), which it would hide: set before the banner renders, so it never
+/// shows at the top first, and again as the page changes or scrolls.
+fn banner_below_header() {
+    if let Some(host) = overlay::shadow().map(|s| s.host()) {
+        let value = guidepost_dom::px(guidepost_dom::header_height_cached());
+        let style = host.unchecked_into::<web_sys::HtmlElement>().style();
+        if style.get_property_value("--gp-banner-top").ok().as_deref() != Some(value.as_str()) {
+            let _ = style.set_property("--gp-banner-top", &value);
+        }
     }
 }
 
@@ -266,7 +282,12 @@ fn reposition() {
             return;
         }
         _ => {
-            with(|p| p.still_on_page_scroll = true);
+            // A banner follows the page's scroll: a sticky header may pin at the top.
+            let banner = vm.kind == StepKind::Banner;
+            with(|p| p.still_on_page_scroll = !banner);
+            if banner {
+                banner_below_header();
+            }
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 420.0, height: 240.0 });
             let pos =
                 if vm.kind == StepKind::Checklist { crate::dock::place(vp, size, rtl) } else { guidepost_core::center_position(size, vp) };
