@@ -173,14 +173,7 @@ fn link_pages(doc: RwSignal<Value>, i: usize, prev_page: Option<String>) -> Opti
         return None;
     }
     doc.update(|d| {
-        let buttons = doc::array_mut(d, &[k("steps"), Seg::I(i - 1), k("buttons")]);
-        match buttons.iter_mut().find(|b| b["action"] == "next") {
-            Some(b) => {
-                b["action"] = json!("url");
-                b["to"] = json!(here);
-            }
-            None => buttons.push(json!({ "label": "Next", "action": "url", "to": here })),
-        }
+        doc::link_next(doc::array_mut(d, &[k("steps"), Seg::I(i - 1), k("buttons")]), i - 1, here.clone());
     });
     Some(format!("Step {i}'s Next button now opens {here}, where this step is."))
 }

@@ -196,16 +196,24 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
                     o.insert("action".into(), "next".into());
                     o.remove("to");
                 }
+                // What is left is what the engine shows by itself (Back when there is a
+                // step to go back to, then Next, or Done on the last step): written out, it
+                // would show Next on a step that is now last, or no Back.
+                let is = |b: &Value, label: &str, action: &str| {
+                    b["label"] == label && b["action"] == action && b.as_object().is_some_and(|o| o.len() == 2)
+                };
+                let implicit = match &buttons[..] {
+                    [n] => is(n, "Next", "next"),
+                    [b, n] => is(b, "Back", "back") && is(n, "Next", "next"),
+                    _ => false,
+                };
+                if implicit {
+                    buttons.clear();
+                }
                 changed = true;
             }
             (None, Some(to)) if on_next && !buttons.iter().any(|b| b["action"] == "url") => {
-                match buttons.iter_mut().find(|b| b["action"] == "next") {
-                    Some(b) => {
-                        b["action"] = "url".into();
-                        b["to"] = Value::String(to);
-                    }
-                    None => buttons.push(serde_json::json!({ "label": "Next", "action": "url", "to": to })),
-                }
+                link_next(buttons, j, to);
                 changed = true;
             }
             _ => {}
@@ -217,6 +225,22 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
         }
     }
     changed
+}
+
+/// Makes step `j`'s Next button (`buttons`, its list) open the page `to`. A step without
+/// buttons of its own gets those the engine would have shown written out, Back (after the
+/// first step) and Next, with Next opening the page.
+pub fn link_next(buttons: &mut Vec<Value>, j: usize, to: String) {
+    if buttons.is_empty() && j > 0 {
+        buttons.push(serde_json::json!({ "label": "Back", "action": "back" }));
+    }
+    match buttons.iter_mut().find(|b| b["action"] == "next") {
+        Some(b) => {
+            b["action"] = "url".into();
+            b["to"] = Value::String(to);
+        }
+        None => buttons.push(serde_json::json!({ "label": "Next", "action": "url", "to": to })),
+    }
 }
 
 /// Inserts a copy of step `i` after it, with a fresh id; returns the copy's index.

@@ -164,24 +164,23 @@ fn check_relink(case: &str, steps: Value, pages: &[Option<&str>], want: Value) {
 #[test]
 fn regression_reordering_a_multi_page_tour_left_its_page_links_in_the_old_order() {
     let link = |to: &str| json!([{ "label": "Next", "action": "url", "to": to }]);
-    let next = json!([{ "label": "Next", "action": "next" }]);
     check_relink(
         "B (on /b) moved before A (on /a): B leads to /a, A is last",
         json!([{ "id": "b" }, { "id": "a", "buttons": link("/b") }]),
         &[Some("/b"), Some("/a")],
-        json!([link("/a"), next]),
+        json!([link("/a"), Value::Null]),
     );
     check_relink(
         "a step moved between two on one page: no link where the pages agree",
         json!([{ "id": "a", "buttons": link("/b") }, { "id": "a2" }, { "id": "b" }]),
         &[Some("/a"), Some("/a"), Some("/b")],
-        json!([next, link("/b"), Value::Null]),
+        json!([Value::Null, [{ "label": "Back", "action": "back" }, { "label": "Next", "action": "url", "to": "/b" }], Value::Null]),
     );
     check_relink(
         "a link to another page that is a step's keeps pointing at the next step's",
         json!([{ "id": "a", "buttons": link("/c") }, { "id": "b" }, { "id": "c" }]),
         &[Some("/a"), Some("/b"), Some("/c")],
-        json!([link("/b"), link("/c"), Value::Null]),
+        json!([link("/b"), [{ "label": "Back", "action": "back" }, { "label": "Next", "action": "url", "to": "/c" }], Value::Null]),
     );
     check_relink(
         "pages not known: left alone",
@@ -206,5 +205,38 @@ fn regression_reordering_a_multi_page_tour_left_its_page_links_in_the_old_order(
         json!([{ "id": "a" }, { "id": "b" }]),
         &[Some("/app#/users"), Some("/app#/posts")],
         json!([link("/app#/posts"), Value::Null]),
+    );
+}
+
+// Regression: a Next link the designer made on a step without buttons of its own was written
+// as the only button, and turned back into `[Next]` when the steps moved: the engine's Back
+// was gone, and a step moved to the end said Next instead of Done.
+#[test]
+fn regression_a_reverted_page_link_lost_the_engines_back_and_done() {
+    let back = json!({ "label": "Back", "action": "back" });
+    let link = |to: &str| json!({ "label": "Next", "action": "url", "to": to });
+    check_relink(
+        "a middle step without buttons gets Back written beside its link",
+        json!([{ "id": "a" }, { "id": "b" }, { "id": "c" }]),
+        &[Some("/a"), Some("/a"), Some("/c")],
+        json!([Value::Null, [back.clone(), link("/c")], Value::Null]),
+    );
+    check_relink(
+        "linked, then the next step moved to its page: the engine's buttons again",
+        json!([{ "id": "a" }, { "id": "b", "buttons": [back.clone(), link("/c")] }, { "id": "c" }]),
+        &[Some("/a"), Some("/c"), Some("/c")],
+        json!([[link("/c")], Value::Null, Value::Null]),
+    );
+    check_relink(
+        "an author's own label stays written out",
+        json!([{ "id": "a", "buttons": [{ "label": "Continue", "action": "url", "to": "/b" }] }, { "id": "a2" }, { "id": "b" }]),
+        &[Some("/a"), Some("/a"), Some("/b")],
+        json!([[{ "label": "Continue", "action": "next" }], [back.clone(), link("/b")], Value::Null]),
+    );
+    check_relink(
+        "an extra button stays, and so does the Next beside it",
+        json!([{ "id": "a", "buttons": [{ "label": "Skip", "action": "dismiss" }, link("/b")] }, { "id": "a2" }, { "id": "b" }]),
+        &[Some("/a"), Some("/a"), Some("/b")],
+        json!([[{ "label": "Skip", "action": "dismiss" }, { "label": "Next", "action": "next" }], [back, link("/b")], Value::Null]),
     );
 }
