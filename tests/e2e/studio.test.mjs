@@ -392,6 +392,25 @@ test("in the designer, an author sets a step's kind, how it continues, its place
   await context.close();
 });
 
+test("regression: the designer's preview of a middle step showed it alone, with Done and no Back", async () => {
+  const steps = ["one", "two", "three"].map((id) => ({ id, kind: "modal", title: `Title ${id}` }));
+  const url = await designOnSbAdmin({ id: "sb-preview-middle", name: "Preview middle", steps });
+  const { context, page, errors, panel } = await openDesigner(url);
+  await panel.locator("li[data-step-index='1']").getByRole("button", { name: "Preview" }).click();
+  const box = dialog(page);
+  await box.getByRole("heading", { name: "Title two" }).waitFor();
+  const buttons = async () => (await box.locator("button.gp-btn").allTextContents()).map((t) => t.trim());
+  assert.deepEqual(await buttons(), ["Back", "Next"], "the buttons a user who reached the step gets");
+  // The preview goes on as the tour would: Next to the last step, which says Done.
+  await box.getByRole("button", { name: "Next" }).click();
+  await box.getByRole("heading", { name: "Title three" }).waitFor();
+  assert.deepEqual(await buttons(), ["Back", "Done"]);
+  await box.getByRole("button", { name: "Done" }).click();
+  await box.waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("in the designer, an author reorders and duplicates steps without dragging, and renames the engine's own Done button", async () => {
   const steps = ["one", "two", "three"].map((id) => ({ id, kind: "modal", title: `Title ${id}` }));
   steps[0].wait_ms = 5000; // a value the panel does not offer: its select must follow the step

@@ -223,6 +223,20 @@ pub enum Effect {
 
 impl TourState {
     /// Starts a guide: records `guide_shown` and enters the first step.
+    /// Starts `guide` at step `index`, as if the steps before it had been walked in order
+    /// (they are the trail Back goes through): the designer's preview of a step shows it
+    /// with the buttons a user who reached it would get. An index past the end is the last step.
+    pub fn start_at(guide: &Guide, index: usize, now_ms: i64) -> (TourState, Vec<Effect>) {
+        let (mut s, mut fx) = TourState::start(guide, None, now_ms);
+        let index = index.min(guide.steps.len().saturating_sub(1));
+        if index > 0 {
+            fx.retain(|e| matches!(e, Effect::Record(d) if d.kind == EventKind::GuideShown));
+            s.trail = (0..index).collect();
+            s.enter(guide, index, now_ms, &mut fx);
+        }
+        (s, fx)
+    }
+
     pub fn start(guide: &Guide, variant: Option<String>, now_ms: i64) -> (TourState, Vec<Effect>) {
         let mut s = TourState {
             version: STATE_VERSION,

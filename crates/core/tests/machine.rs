@@ -12,8 +12,13 @@ fn guide(name: &str) -> Guide {
 /// Starts `g`, feeds `inputs` one per second, and checks the records emitted
 /// (as `kind:step` or `kind:step:reason`) and the final phase.
 fn check(g: &Guide, inputs: &[Input], records: &[&str], end: Option<ExitReason>) -> TourState {
+    check_from(g, 0, inputs, records, end)
+}
+
+/// [`check`], started at step `at` (`TourState::start_at`, the designer's preview).
+fn check_from(g: &Guide, at: usize, inputs: &[Input], records: &[&str], end: Option<ExitReason>) -> TourState {
     let mut t = 1_000_000;
-    let (mut s, fx) = TourState::start(g, None, t);
+    let (mut s, fx) = if at == 0 { TourState::start(g, None, t) } else { TourState::start_at(g, at, t) };
     let mut all = fx;
     for i in inputs {
         t += 1000;
@@ -64,6 +69,25 @@ fn tour_runs_next_back_and_completes() {
         ],
         Some(ExitReason::Completed),
     );
+}
+
+// Regression: the designer previewed a middle step alone, so it had no Back and said Done.
+// Started at the step, the whole guide runs: Back goes to the step before, Next on.
+#[test]
+fn regression_a_previewed_middle_step_had_no_back_and_said_done() {
+    let g = guide("onboarding-tour");
+    let s = check_from(&g, 1, &[TargetFound], &["guide_shown:", "step_viewed:sidebar"], None);
+    assert_eq!((s.step, s.trail.clone()), (1, vec![0]));
+    check_from(&g, 1, &[TargetFound, Back], &["guide_shown:", "step_viewed:sidebar", "step_viewed:welcome"], None);
+    check_from(
+        &g,
+        2,
+        &[TargetFound, TargetClicked, Back, TargetFound],
+        &["guide_shown:", "step_viewed:export", "step_completed:export", "step_viewed:done", "step_viewed:export"],
+        None,
+    );
+    let s = check_from(&g, 9, &[], &["guide_shown:", "step_viewed:done"], None);
+    assert_eq!(s.trail, [0, 1, 2]);
 }
 
 #[test]

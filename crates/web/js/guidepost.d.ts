@@ -181,7 +181,8 @@ export interface GuidepostApi {
   /** Resolves with the picked element's target, or `null` on Esc. `prefer` orders (and
    * limits) the attribute families the selector may use. */
   pick(options?: { prefer?: Array<"data-tour" | "data-testid" | "id" | "aria-label" | "text"> }): Promise<PickResult | null>;
-  /** Shows one step of a guide in the real overlay without recording anything (the in-app
+  /** Runs a guide from step `step` (as a user who reached it sees it: Back to the step
+   * before, Next on) in the real overlay without recording or saving anything (the in-app
    * designer's preview): `true`, or the problem as text. */
   preview(options: { guide: GuideJson; step: number }): true | string | undefined;
 }

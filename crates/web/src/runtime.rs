@@ -565,21 +565,17 @@ pub fn start(guide_id: JsValue) -> Result<(), String> {
     Ok(())
 }
 
-/// `preview({guide, step})`: shows step `step` of `guide` (guide JSON, read by core) in
+/// `preview({guide, step})`: runs `guide` (guide JSON, read by core) from step `step` in
 /// the real overlay, for the in-app designer. Nothing is recorded or saved, and the user's
 /// history is left alone; a preview replaces a running preview, and ends a running tour.
 pub fn preview(arg: JsValue) -> Result<(), String> {
     let v = from_js(&arg).map_err(|_| "preview: expected { guide, step }")?;
     let step = v.get("step").and_then(serde_json::Value::as_u64).unwrap_or(0) as usize;
     // The designer validates with the full loader (in the Studio's core) before it asks.
-    let mut guide = Guide::from_json(&v["guide"], At::Root("$.guide")).map_err(|e| format!("preview: {}: {}", e.path, e.message))?;
+    let guide = Guide::from_json(&v["guide"], At::Root("$.guide")).map_err(|e| format!("preview: {}: {}", e.path, e.message))?;
     if step >= guide.steps.len() {
         return Err(format!("preview: the guide has {} steps, no step {step}", guide.steps.len()));
     }
-    // The one step alone: its buttons end the preview instead of moving on.
-    let mut one = guide.steps.swap_remove(step);
-    one.branch.clear();
-    guide.steps = vec![one];
     let running = with(|rt| rt.active.as_ref().map(|a| a.preview));
     match running {
         Some(true) => {
@@ -589,7 +585,9 @@ pub fn preview(arg: JsValue) -> Result<(), String> {
         Some(false) => dispatch(Input::Close),
         None => {}
     }
-    let (state, effects) = TourState::start(&guide, None, now());
+    // The guide from that step on, as a user who reached it sees it: Back to the step
+    // before, Next on to the next (`start_at`).
+    let (state, effects) = TourState::start_at(&guide, step, now());
     with(|rt| rt.active = Some(Active::new(guide, state, true, true)));
     run_effects(effects);
     drain();
