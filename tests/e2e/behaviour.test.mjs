@@ -240,6 +240,61 @@ test("regression: a step took the focus from the app's field, and the app's Esca
   assert.deepEqual(errors, []);
 });
 
+// Regression from reveal.js: ArrowRight with the focus on the page's body moved both the
+// slide deck and the tour, and a key typed in the step reached the deck's shortcuts too.
+test("regression: arrow keys moved both the app and the tour", async () => {
+  const g = guide("arrows", [
+    { id: "a", kind: "tooltip", title: "First", target: { selector: "#plain" } },
+    { id: "b", kind: "tooltip", title: "Second", target: { selector: "#other" } },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => { window.__deck = []; document.addEventListener("keydown", (e) => window.__deck.push(e.key)); });
+  await page.evaluate(() => Guidepost.start("arrows"));
+  await heading(page, "First").waitFor();
+  await frames(page, 3);
+  // The user clicks the page and presses the deck's arrow: the deck's, not the tour's.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press("ArrowRight");
+  assert.deepEqual(await page.evaluate(() => window.__deck), ["ArrowRight"]);
+  // In the step, the arrow is the tour's alone.
+  await dialog(page).getByRole("button", { name: "Next" }).focus();
+  await page.keyboard.press("ArrowRight");
+  await heading(page, "Second").waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__deck), ["ArrowRight"], "the page did not get the step's key");
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:a", "step_completed:a", "step_viewed:b"]);
+  assert.deepEqual(errors, []);
+});
+
+// Regression from CoreUI and reveal.js: a sidebar toggled by a CSS transition of its
+// wrapper's padding, and a slide moved by a transform, left the step where its target was:
+// a transition fires no event while it moves things, and the mutation that starts it comes
+// before anything moved.
+test("regression: the step stayed behind when a CSS transition moved its target", async () => {
+  const g = guide("slide", [{ id: "a", kind: "tooltip", title: "Here", target: { selector: "#plain" }, placement: "right" }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => Guidepost.start("slide"));
+  await heading(page, "Here").waitFor();
+  await frames(page, 3);
+  const gap = async () => { const [b, t] = [await rect(dialog(page)), await rect(page.locator("#plain"))]; return Math.round(b.x - t.right); };
+  const before = await gap();
+  // The app slides the content over 10 s; the test holds the transition halfway.
+  await page.evaluate(() => {
+    const p = document.querySelector("#plain").parentElement;
+    p.style.transition = "padding-left 10s linear";
+    p.style.paddingLeft = "400px";
+  });
+  await page.waitForFunction(() => document.getAnimations().some((a) => a.transitionProperty === "padding-left"));
+  await page.evaluate(() => { const a = document.getAnimations().find((a) => a.transitionProperty === "padding-left"); a.pause(); a.currentTime = 5000; });
+  await page.waitForFunction(() => Math.round(document.querySelector("#plain").getBoundingClientRect().x) >= 200);
+  await frames(page, 3);
+  assert.equal(await gap(), before, "the step moved with its target halfway through the transition");
+  // The transition ends: the step is beside the target where it ends.
+  await page.evaluate(() => new Promise((r) => { document.addEventListener("transitionend", r, { once: true }); document.getAnimations().find((a) => a.transitionProperty === "padding-left").finish(); }));
+  await frames(page, 3);
+  assert.equal(await gap(), before, "the step is beside its target where the transition ended");
+  assert.deepEqual(errors, []);
+});
+
 // Regression from RapiDoc: a click on a target inside a web component's shadow root reached
 // the document as a click on the component, and the step never advanced; a click inside a
 // same-origin frame never reached the document at all.

@@ -3,7 +3,10 @@
 //! containers count) and resizes, mutations of the host page, size changes of the target and
 //! of the box (a `ResizeObserver`: a font that loads late, an image in the step), and scrolls
 //! inside the same-origin frames that hold the target. A scroll of the page itself is told
-//! apart: a step placed in page coordinates scrolls with the page and needs nothing.
+//! apart: a step placed in page coordinates scrolls with the page and needs nothing. A CSS
+//! transition or animation of the page (a sidebar that slides, a slide deck's transform)
+//! moves its target with no event until it ends: the box follows it frame by frame for a
+//! while after it begins, and once more when it ends.
 
 use std::cell::RefCell;
 
@@ -39,6 +42,18 @@ pub enum Motion {
     Scrolled,
     /// The top document itself scrolled.
     PageScrolled,
+    /// A CSS transition or animation began: what it moves (a sidebar's width, a slide's
+    /// transform) says nothing more until it ends, so the box follows it frame by frame.
+    Animating,
+}
+
+/// A transition of one of these changes no element's box: it moves nothing.
+fn paint_only(property: &str) -> bool {
+    property.ends_with("color")
+        || matches!(
+            property,
+            "opacity" | "box-shadow" | "text-shadow" | "fill" | "stroke" | "filter" | "visibility" | "background" | "outline"
+        )
 }
 
 /// Installs the page-wide sources once; `moved` runs after anything that may have moved
@@ -64,6 +79,20 @@ pub fn install(moved: fn(Motion)) {
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
     let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_scroll, &capture());
+    // Transitions and animations of the page: one begins (the box follows it frame by frame
+    // for a while), one ends (one more reposition, where it left things).
+    let on_animation = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let property = js_sys::Reflect::get(&ev, &JsValue::from_str("propertyName")).ok().and_then(|p| p.as_string());
+        if !alive() || property.as_deref().is_some_and(paint_only) {
+            return;
+        }
+        moved(if matches!(ev.type_().as_str(), "transitionrun" | "animationstart") { Motion::Animating } else { Motion::Changed });
+    })
+    .into_js_value()
+    .unchecked_into::<js_sys::Function>();
+    for kind in ["transitionrun", "animationstart", "transitionend", "transitioncancel", "animationend", "animationcancel"] {
+        let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &on_animation, &capture());
+    }
     // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the
     // root element (a scrollbar that comes or goes), reads it again, and so do changes of the
     // page, at most twice a second (`place::recheck_page`). Scrolls do not change it.

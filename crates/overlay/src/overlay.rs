@@ -343,16 +343,26 @@ fn listen_keys() {
         let Some(vm) = s.step.get_untracked() else { return };
         let rtl = s.rtl.get_untracked();
         let body_focused = document().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-        let ours = focus_inside() || body_focused;
+        let inside = focus_inside();
+        // A key typed in the step is the step's alone: the page's own shortcuts (a slide
+        // deck's arrows, a grid's keys) do not act on it too.
+        let handled = |ev: &web_sys::KeyboardEvent| {
+            ev.prevent_default();
+            if inside || vm.is_modal() {
+                ev.stop_propagation();
+            }
+        };
         match ev.key().as_str() {
             // The page's own Escape (closing its menu, its filter, its dialog) is left to it.
-            "Escape" if ours || vm.is_modal() => {
-                ev.prevent_default();
+            "Escape" if inside || body_focused || vm.is_modal() => {
+                handled(&ev);
                 send(UiEvent::Escape);
             }
-            "ArrowRight" | "ArrowLeft" if ours && vm.kind != StepKind::Survey => {
+            // Arrows with the focus on the page's body are the page's (scrolling sideways, a
+            // slide deck's or a carousel's navigation), unless a modal step holds the page.
+            "ArrowRight" | "ArrowLeft" if (inside || (body_focused && vm.is_modal())) && vm.kind != StepKind::Survey => {
                 let forward = (ev.key() == "ArrowRight") != rtl;
-                ev.prevent_default();
+                handled(&ev);
                 send(if forward { UiEvent::Next } else { UiEvent::Back });
             }
             "Tab" if vm.is_modal() || focus_inside() => {

@@ -46,6 +46,9 @@ thread_local! {
     /// When a change of the page was last checked again, and whether a check is due at the
     /// end of that half second (`recheck_page`).
     static PAGE_CHECK: Cell<(f64, bool)> = const { Cell::new((f64::NEG_INFINITY, false)) };
+    /// Until when the box follows its target frame by frame: a transition or animation of
+    /// the page began (`Motion::Animating`).
+    static ANIMATING_UNTIL: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
@@ -146,6 +149,10 @@ pub fn reposition_soon() {
             if alive() {
                 FRAME_PENDING.with(|p| p.set(false));
                 reposition();
+                // A transition or animation of the page is running: again next frame.
+                if ANIMATING_UNTIL.with(Cell::get) > js_sys::Date::now() && overlay::shown().is_some() {
+                    reposition_soon();
+                }
             }
         })
         .into_js_value()
@@ -160,6 +167,10 @@ pub fn reposition_soon() {
         });
     }
 }
+
+/// How long the box follows its target frame by frame after a transition or animation of
+/// the page began (most last well under a second; its end repositions once more).
+const FOLLOW_ANIMATION_MS: f64 = 1000.0;
 
 /// How often a change of the page may check it again (`recheck_page`).
 const PAGE_RECHECK_MS: f64 = 500.0;
@@ -208,6 +219,10 @@ pub fn moved(m: Motion) {
         Motion::Changed => {
             LAYOUT_CHANGED.with(|c| c.set(true));
             recheck_page();
+        }
+        Motion::Animating => {
+            LAYOUT_CHANGED.with(|c| c.set(true));
+            ANIMATING_UNTIL.with(|u| u.set(js_sys::Date::now() + FOLLOW_ANIMATION_MS));
         }
         _ => {}
     }
