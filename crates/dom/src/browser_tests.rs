@@ -64,6 +64,27 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             target(".go", vec![]),
             Some("far"),
         ),
+        // Regressions from reveal.js and Leaflet: a slide the deck does not show, and a
+        // marker outside the map, sit outside a box that hides its overflow, where no
+        // scrolling of the user's reaches: the step pointed at the deck's edge.
+        (
+            "outside a box that hides its overflow (a deck's other slide)",
+            r#"<div style="position:relative;width:200px;height:100px;overflow:hidden"><section style="position:absolute;left:300px;top:0"><h2 class="go">Slide 5</h2></section></div>"#,
+            target(".go", vec![]),
+            None,
+        ),
+        (
+            "the same box showing it (the deck moved to that slide)",
+            r#"<div style="position:relative;width:200px;height:100px;overflow:hidden"><section style="position:absolute;left:0;top:0"><h2 class="go" id="shown-slide">Slide 5</h2></section></div>"#,
+            target(".go", vec![]),
+            Some("shown-slide"),
+        ),
+        (
+            "below the fold of a scrolling list inside a box that hides its overflow",
+            r#"<div style="overflow:hidden;height:100px"><div style="height:100px;overflow:auto"><div style="height:300px"></div><button class="go" id="row9">Row 9</button></div></div>"#,
+            target(".go", vec![]),
+            Some("row9"),
+        ),
         (
             "below the fold of a long page",
             r#"<div style="height:3000px"></div><button class="go" id="low">Low</button>"#,
@@ -397,4 +418,22 @@ fn a_target_is_clipped_out_only_by_boxes_that_clip_it() {
         let el = area.query_selector("#t").unwrap().unwrap();
         assert_eq!(dom::clipped_out(&el, &dom::clippers(&el)), want, "{name}");
     }
+}
+
+// Regressions from CoreUI and reveal.js: a row below the fold of a card's scrolling list, but
+// inside the viewport, was not scrolled into view (the step stayed hidden, counted as
+// viewed); a slide outside the deck was scrolled to by the browser, inside the deck that
+// hides its overflow, which then showed none of its slides.
+#[wasm_bindgen_test]
+fn scrolling_into_view_scrolls_a_list_but_never_a_box_that_hides_its_overflow() {
+    let area = fixture(
+        r#"<div id="card" style="height:100px;overflow:auto"><div style="height:150px"></div><button id="row">Row</button></div>
+           <div id="deck" style="width:200px;height:60px;overflow:hidden;white-space:nowrap"><span style="display:inline-block;width:400px">a</span><b id="slide">Slide</b></div>"#,
+    );
+    let el = |id: &str| area.query_selector(&format!("#{id}")).unwrap().unwrap();
+    dom::scroll_into_view(&dom::Found { el: el("row"), frames: vec![] });
+    assert!(el("card").scroll_top() > 0, "the list scrolled");
+    assert!(!dom::clipped_out(&el("row"), &dom::clippers(&el("row"))), "the row is in the list's view");
+    dom::scroll_into_view(&dom::Found { el: el("slide"), frames: vec![] });
+    assert_eq!(el("deck").scroll_left(), 0, "the deck's scroll is its own");
 }

@@ -240,17 +240,32 @@ pub fn clipped_out(el: &Element, clippers: &[Element]) -> bool {
     let r = el.get_bounding_client_rect();
     let (mut x0, mut y0, mut x1, mut y1) = (r.left(), r.top(), r.right(), r.bottom());
     for c in clippers {
-        // The padding box clips: inside the borders, without the scrollbars.
-        let b = c.get_bounding_client_rect();
-        let (left, top) = (b.left() + c.client_left() as f64, b.top() + c.client_top() as f64);
+        let (left, top, right, bottom) = clip_box(c);
         x0 = x0.max(left);
         y0 = y0.max(top);
-        x1 = x1.min(left + c.client_width() as f64);
-        y1 = y1.min(top + c.client_height() as f64);
+        x1 = x1.min(right);
+        y1 = y1.min(bottom);
     }
     // A box of no width (or height) of its own is clipped out only when pushed past an edge.
     let gone = |lo: f64, hi: f64, size: f64| hi < lo || (hi == lo && size > 0.0);
     gone(x0, x1, r.width()) || gone(y0, y1, r.height())
+}
+
+/// What an element clips its content to, in viewport coordinates (left, top, right,
+/// bottom): its padding box, inside the borders and without the scrollbars.
+fn clip_box(c: &Element) -> (f64, f64, f64, f64) {
+    let b = c.get_bounding_client_rect();
+    let (left, top) = (b.left() + c.client_left() as f64, b.top() + c.client_top() as f64);
+    (left, top, left + c.client_width() as f64, top + c.client_height() as f64)
+}
+
+/// Whether `el` lies wholly inside every clipper's padding box (nothing of it cut off).
+fn wholly_inside(el: &Element, clippers: &[Element]) -> bool {
+    let r = el.get_bounding_client_rect();
+    clippers.iter().all(|c| {
+        let (left, top, right, bottom) = clip_box(c);
+        r.left() >= left - 0.5 && r.top() >= top - 0.5 && r.right() <= right + 0.5 && r.bottom() <= bottom + 0.5
+    })
 }
 
 /// Whether scrolling can bring `el` on screen. An off-canvas menu (a phone layout's sidebar,
@@ -263,6 +278,14 @@ fn on_canvas(el: &Element) -> bool {
     let Some(win) = doc.default_view() else { return true };
     let mut subject = el.clone();
     let mut fixed = false;
+    // Below the first container the user can scroll, a box that hides its overflow
+    // (`hidden`, `clip`: a slide deck, a carousel, a map) and has `el` wholly outside it
+    // hides it for good: no scrolling of the user's brings it in.
+    let mut user_scrollable_below = false;
+    let outside = |c: &Element| {
+        let (r, (left, top, right, bottom)) = (el.get_bounding_client_rect(), clip_box(c));
+        c.client_width() > 0 && c.client_height() > 0 && (r.right() <= left || r.left() >= right || r.bottom() <= top || r.top() >= bottom)
+    };
     let mut cur = Some(el.clone());
     // Up the flat tree (a component's scroller may sit in its shadow tree) to the body,
     // which counts only as the page's scroller (`html { overflow: hidden }` and
@@ -277,6 +300,13 @@ fn on_canvas(el: &Element) -> bool {
         let scrolls = |v: &str| if body { v == "auto" || v == "scroll" } else { v != "visible" && v != "clip" };
         if overflow.split(' ').any(scrolls) && (!body || body_scrolls(&doc)) {
             subject = e.clone();
+        }
+        if !body && !user_scrollable_below && e != *el {
+            if overflow.split(' ').any(|v| v == "auto" || v == "scroll") {
+                user_scrollable_below = true;
+            } else if overflow != "visible" && outside(&e) {
+                return false;
+            }
         }
         if body {
             break;
@@ -671,7 +701,9 @@ pub fn scroll_into_view(f: &Found) {
     let vp = viewport();
     let header = header_height();
     let r = f.rect();
-    let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width;
+    // In the viewport, below the header, and not cut off by a container (a card's list that
+    // scrolls, with the target below its fold but inside the viewport).
+    let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width && wholly_inside(&f.el, &clippers(&f.el));
     if fully {
         return;
     }
@@ -680,7 +712,24 @@ pub fn scroll_into_view(f: &Found) {
     opts.set_inline(web_sys::ScrollLogicalPosition::Nearest);
     // Instant, with or without reduced motion: the step is usable as soon as it shows.
     opts.set_behavior(web_sys::ScrollBehavior::Instant);
+    // The browser scrolls boxes that hide their overflow too, which their users cannot: a
+    // slide deck scrolled so showed none of its slides. Their scroll is put back.
+    let hiders: Vec<(Element, i32, i32)> = std::iter::once(f.el.clone())
+        .chain(f.frames.iter().map(|fr| fr.clone().into()))
+        .flat_map(|start| std::iter::successors(flat_parent(&start), flat_parent))
+        .filter(|e| computed(e, "overflow").split(' ').any(|v| v == "hidden"))
+        .map(|e| {
+            let (left, top) = (e.scroll_left(), e.scroll_top());
+            (e, left, top)
+        })
+        .collect();
     f.el.scroll_into_view_with_scroll_into_view_options(&opts);
+    for (e, left, top) in hiders {
+        if (e.scroll_left(), e.scroll_top()) != (left, top) {
+            e.set_scroll_left(left);
+            e.set_scroll_top(top);
+        }
+    }
     // A tall target centred under a fixed header: nudge it below the header.
     let r = f.rect();
     if r.y < header {
