@@ -283,6 +283,33 @@ test("errors show next to their field and publishing is refused until they are f
   await context.close();
 });
 
+// Regression from CoreUI's admin template: publishing from the Studio saved the draft first
+// even with nothing to save, so a designer's unsaved work was on a stale revision.
+test("regression: publishing an unchanged draft from the Studio saved it again", async () => {
+  const draft = { id: "publish-unchanged", name: "Publish unchanged", steps: [{ id: "hi", kind: "modal", title: "Hello" }] };
+  assert.equal((await admin("PUT", "/v1/guides/publish-unchanged/draft", draft)).status, 200);
+  const revision = (await admin("GET", "/v1/guides/publish-unchanged/draft")).body.revision;
+  const context = await browser.newContext();
+  const { page, errors } = await studio(context);
+  await signIn(page);
+  await page.goto(`${collector.base}/studio/#/guide/publish-unchanged`);
+  await page.locator("main.editor[data-guide=publish-unchanged]").waitFor();
+  await page.locator("[data-tab=versions]").click();
+  await page.getByRole("button", { name: "Publish draft to staging" }).click();
+  await status(page, "Published to staging (version 1)");
+  assert.equal((await admin("GET", "/v1/guides/publish-unchanged/draft")).body.revision, revision, "the draft was not saved again");
+  // An edit is saved as the draft is published.
+  await page.locator("[data-tab=steps]").click();
+  await page.locator("input[data-path='$.steps[0].title']").fill("Hello again");
+  await page.locator("[data-tab=versions]").click();
+  await page.getByRole("button", { name: "Publish draft to staging" }).click();
+  await status(page, "Published to staging (version 2)");
+  const after = (await admin("GET", "/v1/guides/publish-unchanged/draft")).body;
+  assert.deepEqual([after.revision, after.json.steps[0].title], [revision + 1, "Hello again"]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 /** Presses Tab until the focused element matches `selector` (at most 60 presses). */
 async function tabTo(page, selector) {
   for (let i = 0; i < 60; i++) {
@@ -407,6 +434,68 @@ test("regression: the designer's preview of a middle step showed it alone, with 
   assert.deepEqual(await buttons(), ["Back", "Done"]);
   await box.getByRole("button", { name: "Done" }).click();
   await box.waitFor({ state: "detached" });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Regression from CoreUI's admin template: publishing from the Studio saved the draft again,
+// so the designer's Save said "stale revision (409)" and, after a reload, the unsaved work
+// was dropped without a word.
+test("regression: the designer's unsaved work was dropped after the draft was saved elsewhere", async () => {
+  const draft = { id: "sb-conflict", name: "Conflict", steps: [{ id: "hi", kind: "modal", title: "Hello" }] };
+  const url = await designOnSbAdmin(draft);
+  const { context, page, errors, panel } = await openDesigner(url);
+  await panel.locator("li[data-step-index='0']").waitFor();
+  await panel.getByRole("button", { name: "Add step" }).click();
+  await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+  await page.locator("#userDropdown").click();
+  await panel.locator("li[data-step-index='1']").waitFor();
+  // Someone saves the draft meanwhile (the Studio, as it publishes).
+  const elsewhere = { ...draft, steps: [{ id: "hi", kind: "modal", title: "Hello from the Studio" }] };
+  assert.equal((await admin("PUT", "/v1/guides/sb-conflict/draft", elsewhere)).status, 200);
+  // After a reload, the work is back and the author is asked.
+  await page.reload();
+  await panel.locator(".msg.warn").filter({ hasText: "saved elsewhere" }).waitFor();
+  assert.equal(await panel.locator("li[data-step-index]").count(), 2, "the unsaved step is back");
+  // Save: refused at first, since the author has not chosen; then kept.
+  assert.equal((await admin("PUT", "/v1/guides/sb-conflict/draft", elsewhere)).status, 200);
+  await panel.getByRole("button", { name: "Save", exact: true }).click();
+  await panel.locator(".msg.warn").filter({ hasText: "Not saved. The draft was saved elsewhere" }).waitFor();
+  await panel.getByRole("button", { name: "Keep mine" }).click();
+  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  const saved = (await admin("GET", "/v1/guides/sb-conflict/draft")).body.json.steps;
+  assert.deepEqual(saved.map((s) => s.id === "hi" ? s.title : s.target.selector), ["Hello", "#userDropdown"]);
+  assert.equal(await panel.getByRole("button", { name: "Keep mine" }).isVisible(), false);
+  // The other choice: the saved draft replaces the work.
+  assert.equal((await admin("PUT", "/v1/guides/sb-conflict/draft", elsewhere)).status, 200);
+  await panel.locator("li[data-step-index='1'] input[name=designer-title]").fill("Changed");
+  await panel.getByRole("button", { name: "Save", exact: true }).click();
+  await panel.getByRole("button", { name: "Take the saved draft" }).click();
+  await panel.locator(".msg").filter({ hasText: "You have the saved draft" }).waitFor();
+  assert.equal(await panel.locator("li[data-step-index]").count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Regression: a position saved on a wider window, or a drag past the edge, left the panel
+// out of reach.
+test("regression: the designer's panel could be left outside the window", async () => {
+  const url = await designOnSbAdmin({ id: "sb-panel-pos", name: "Panel", steps: [{ id: "hi", kind: "modal", title: "Hello" }] });
+  const { context, page, errors, panel } = await openDesigner(url);
+  await panel.waitFor();
+  const head = await panel.locator(".head").boundingBox();
+  await page.mouse.move(head.x + 40, head.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(1340, 890, { steps: 4 });
+  await page.mouse.up();
+  const inside = async (w, h) => { const b = await panel.boundingBox(); return b.x >= 0 && b.x + b.width <= w && b.y >= 0 && b.y + 40 <= h; };
+  assert.ok(await inside(1360, 900), `dragged to the corner, still on screen: ${JSON.stringify(await panel.boundingBox())}`);
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.waitForFunction(() => { const b = document.querySelector("guidepost-designer").shadowRoot.querySelector(".panel").getBoundingClientRect(); return b.right <= 900; });
+  assert.ok(await inside(900, 600), "a narrower window keeps it");
+  await page.reload();
+  await panel.waitFor();
+  assert.ok(await inside(900, 600), "and so does the position saved for the wider window");
   assert.deepEqual(errors, []);
   await context.close();
 });

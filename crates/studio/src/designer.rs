@@ -23,6 +23,11 @@ macro_rules! view {
 
 const PREFS_KEY: &str = "guidepost-designer-prefer";
 const POS_KEY: &str = "guidepost-designer-pos";
+/// What the author is told when the draft was saved elsewhere since their unsaved work began.
+const CONFLICT: &str = "The draft was saved elsewhere (the Studio saves it when it publishes) since your changes began. Keep yours, replacing it, or take the saved draft.";
+
+/// The panel's width and its margin from the window's right edge where it first opens.
+const PANEL_WIDTH: f64 = 380.0;
 /// The attributes the picker may prefer, in its default order.
 pub const ATTRIBUTES: [&str; 5] = ["data-tour", "data-testid", "id", "aria-label", "text"];
 
@@ -143,6 +148,15 @@ fn remember_page(key: &str, step: &Value, page: &str) {
         s.get_item(key).ok().flatten().and_then(|t| serde_json::from_str::<Value>(&t).ok()).filter(Value::is_object).unwrap_or(json!({}));
     m[id] = json!({ "page": page, "selector": step["target"]["selector"] });
     let _ = s.set_item(key, &m.to_string());
+}
+
+/// Where the panel may be: wholly inside the window's width when it fits, its header inside
+/// the window's height. A position saved on a wider window, or a drag past an edge, left
+/// the panel out of reach.
+fn on_screen((x, y): (f64, f64)) -> (f64, f64) {
+    let size = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let (w, h) = (size(window().inner_width()), size(window().inner_height()));
+    (x.min(w - PANEL_WIDTH).max(0.0), y.min(h - 48.0).max(0.0))
 }
 
 /// A multi-page tour: when step `i` was picked on another page than step `i - 1`, step
@@ -299,10 +313,16 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let picking = RwSignal::new(false);
     let current = RwSignal::new(None::<usize>);
     let dirty = RwSignal::new(false);
+    // The draft as saved elsewhere since the author's unsaved work began (`revision` is its).
+    let conflict = RwSignal::new(None::<Value>);
     let (x0, y0) = local(POS_KEY)
         .and_then(|s| s.split_once(',').and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?))))
-        .unwrap_or((window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1200.0) - 380.0, 16.0));
-    let pos = RwSignal::new((x0.max(0.0), y0.max(0.0)));
+        .unwrap_or((window().inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1200.0) - PANEL_WIDTH, 16.0));
+    let pos = RwSignal::new(on_screen((x0, y0)));
+    // A narrower window (devtools opened, a laptop after a desktop) keeps the panel on it.
+    let on_resize = Closure::<dyn FnMut()>::new(move || pos.update(|p| *p = on_screen(*p)));
+    let _ = window().add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+    on_resize.forget();
     let prefer = RwSignal::new(
         local(PREFS_KEY)
             .map(|s| s.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect::<Vec<_>>())
@@ -333,6 +353,14 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                         doc.set(w["doc"].clone());
                         dirty.set(true);
                         msg.set(("Your unsaved changes are back: save them when you are done.".into(), "warn"));
+                    }
+                    // The draft was saved elsewhere (the Studio's Publish saves it) since the
+                    // work began: the author chooses, nothing is dropped unsaid.
+                    Some(w) if w["doc"] != v["json"] => {
+                        doc.set(w["doc"].clone());
+                        dirty.set(true);
+                        conflict.set(Some(v["json"].clone()));
+                        msg.set((CONFLICT.into(), "warn"));
                     }
                     Some(_) => {
                         if let Some(s) = session_store() {
@@ -446,9 +474,21 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
         let id = save_id.clone();
         let body = doc.get_untracked();
         spawn_local(async move {
-            match api.put(&format!("/v1/guides/{}/draft", enc(&id)), &body, Some(revision.get_untracked())).await {
+            let path = format!("/v1/guides/{}/draft", enc(&id));
+            match api.put(&path, &body, Some(revision.get_untracked())).await {
+                // Saved elsewhere meanwhile: the saved draft is fetched for the author to
+                // choose between it and their work.
+                Err(e) if e.status == 409 => match api.get(&path).await {
+                    Ok(v) => {
+                        revision.set(v["revision"].as_i64().unwrap_or(0));
+                        conflict.set(Some(v["json"].clone()));
+                        msg.set((format!("Not saved. {CONFLICT}"), "warn"));
+                    }
+                    Err(e) => msg.set((format!("Not saved: {e}"), "err")),
+                },
                 Ok(v) => {
                     revision.set(v["revision"].as_i64().unwrap_or(0));
+                    conflict.set(None);
                     dirty.set(false);
                     if let Some(s) = session_store() {
                         let _ = s.remove_item(&work_key.get_value());
@@ -496,7 +536,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let drag_from = StoredValue::new(None::<(f64, f64)>);
     let on_move = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
         if let Some((dx, dy)) = drag_from.get_value() {
-            pos.set(((ev.client_x() as f64 - dx).max(0.0), (ev.client_y() as f64 - dy).max(0.0)));
+            pos.set(on_screen((ev.client_x() as f64 - dx, ev.client_y() as f64 - dy)));
         }
     });
     let on_up = Closure::<dyn FnMut()>::new(move || {
@@ -510,6 +550,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     let _ = window().add_event_listener_with_callback("mouseup", on_up.as_ref().unchecked_ref());
     on_move.forget();
     on_up.forget();
+    let keep_mine = save.clone();
     let steps = Memo::new(move |_| doc.with(|d| doc::steps(d).len()));
     let name = move || doc.with(|d| d["name"].as_str().unwrap_or("").to_string());
     view! {
@@ -530,6 +571,20 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                     <button class="primary save" on:click=move |_| save()>{move || if dirty.get() { "Save" } else { "Saved" }}</button>
                 </div>
                 <p class=move || format!("msg {}", msg.get().1) role="status" aria-live="polite">{move || msg.get().0}</p>
+                <div class="row" hidden=move || conflict.with(Option::is_none)>
+                    <button on:click=move |_| keep_mine()>"Keep mine"</button>
+                    <button on:click=move |_| {
+                        if let Some(saved) = conflict.get_untracked() {
+                            doc.set(saved);
+                            conflict.set(None);
+                            dirty.set(false);
+                            if let Some(s) = session_store() {
+                                let _ = s.remove_item(&work_key.get_value());
+                            }
+                            msg.set(("You have the saved draft: your changes are gone.".into(), "ok"));
+                        }
+                    }>"Take the saved draft"</button>
+                </div>
             </div>
             <div class="body" hidden=move || collapsed.get()>
                 <ol>

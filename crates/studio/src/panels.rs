@@ -326,7 +326,9 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
                     }
                 });
             };
-            if path == "publish" {
+            // Publishing saves unsaved edits first; with none, the draft stays as it is (a
+            // save bumps its revision, and the designer's unsaved work is on the older one).
+            if path == "publish" && ed.dirty.get_untracked() {
                 save(ed, draft, go);
             } else {
                 go();
