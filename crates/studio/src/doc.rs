@@ -317,12 +317,14 @@ pub const TEMPLATES: [(&str, &str, &str); 7] = [
 
 /// A new guide from template `t` (one of [`TEMPLATES`]), with `id` and `name`.
 pub fn template(t: &str, id: &str, name: &str) -> Value {
-    let next = json!([{ "label": "Next", "action": "next" }]);
     let steps = match t {
+        // No buttons of their own: the engine's Back, Next and Done follow the steps as the
+        // author adds, moves and deletes them (written out, a step moved first kept its Back,
+        // and the old last step its Done).
         "tour" => json!([
-            { "id": "step-1", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "First stop", "body": "Pick this step's element in your app.", "buttons": next },
-            { "id": "step-2", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Second stop", "body": "Pick this step's element in your app.", "buttons": [{ "label": "Back", "action": "back" }, { "label": "Next", "action": "next" }] },
-            { "id": "step-3", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Last stop", "body": "Pick this step's element in your app.", "buttons": [{ "label": "Back", "action": "back" }, { "label": "Done", "action": "next" }] }
+            { "id": "step-1", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "First stop", "body": "Pick this step's element in your app." },
+            { "id": "step-2", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Second stop", "body": "Pick this step's element in your app." },
+            { "id": "step-3", "kind": "tooltip", "target": { "selector": "body" }, "placement": "auto", "title": "Last stop", "body": "Pick this step's element in your app." }
         ]),
         "modal" => json!([
             { "id": "announcement", "kind": "modal", "title": "Something new", "body": "Tell your users what changed and why it matters.",

@@ -57,6 +57,25 @@ fn step_edits() {
     assert!(!doc::has_errors(&doc::diagnostics(&g)), "{:?}", doc::diagnostics(&g));
 }
 
+// Regression from CoreUI's admin template: the product tour's template wrote Back, Next and
+// Done out, so the step moved first kept a Back, and the old last step said Done in the
+// middle of the tour.
+#[test]
+fn regression_the_tour_templates_buttons_did_not_follow_a_move() {
+    let mut g = doc::template("tour", "t", "T");
+    doc::move_step(&mut g, 2, 0);
+    let guide = guidepost_core::load_guides(&g.to_string()).guides.remove(0);
+    let labels_at = |i: usize| {
+        let (mut s, _) = guidepost_core::TourState::start_at(&guide, i, 0);
+        s.phase = guidepost_core::Phase::Showing { centered: false };
+        let vm = guidepost_core::view::step_vm(&guide, &s, "en", false).unwrap();
+        vm.buttons.iter().map(|b| b.label.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(labels_at(0), ["Next"], "the first step has no Back");
+    assert_eq!(labels_at(1), ["Back", "Next"], "the old last step is in the middle");
+    assert_eq!(labels_at(2), ["Back", "Done"]);
+}
+
 #[test]
 fn findings_belong_to_their_field_and_not_to_a_longer_index() {
     let mut g = doc::template("tour", "t", "T");
