@@ -123,6 +123,8 @@ fn check_html_reports_missing_and_ambiguous_targets() {
       {"id":"many-by-text","kind":"tooltip","target":{"selector":".item","text":"Two"},"body":"x"},
       {"id":"many-text-gone","kind":"tooltip","target":{"selector":".item","text":"Three"},"body":"x"},
       {"id":"gone","kind":"tooltip","target":{"selector":"#nothing"},"body":"x"},
+      {"id":"place-other-text","kind":"tooltip","target":{"selector":"body > li:nth-of-type(1)","text":"Theme colors"},"body":"x"},
+      {"id":"place-with-text","kind":"tooltip","target":{"selector":"body > li:nth-of-type(1)","text":"One"},"body":"x"},
       {"id":"by-text","kind":"tooltip","target":{"selector":"#old-export","fallbacks":[{"text":"Export","tag":"button"}]},"body":"x"}]}"##;
     std::fs::write(d.join("t.json"), guide).unwrap();
     std::fs::write(
@@ -139,6 +141,8 @@ fn check_html_reports_missing_and_ambiguous_targets() {
     assert!(line("many-by-text").starts_with('✓'), "the text picks one of two: {out}");
     assert!(line("many-text-gone").contains("none with the text"), "{out}");
     assert!(line("gone").starts_with('✗') && line("gone").contains("no element"), "{out}");
+    assert!(line("place-other-text").contains("structural path"), "a structural path needs its text: {out}");
+    assert!(line("place-with-text").starts_with('✓'), "{out}");
     assert!(line("by-text").contains("fallback"), "{out}");
     assert!(!line("by-text").starts_with('✗'), "found by its text fallback: {out}");
 }

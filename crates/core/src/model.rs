@@ -247,12 +247,22 @@ pub struct Target {
     /// those with this text count; when none has it (a translated or toggled label), all of
     /// them do. For selectors that say little about the element (a CSS framework's
     /// classes, a structural path), so that another element that comes to match them first
-    /// is not taken for it.
+    /// is not taken for it. With a structural path (`:nth-of-type`, `:nth-child`), which
+    /// names a place rather than an element, only the elements with this text count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Tried in order when the selector matches nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fallbacks: Vec<Fallback>,
+}
+
+impl Target {
+    /// Whether only the selector's matches with the target's text count: it has a text and
+    /// its selector is a structural path, which on another page or view (an app whose views
+    /// share one frame) matches whatever sits in that place.
+    pub fn text_required(&self) -> bool {
+        self.text.is_some() && self.selector.contains(":nth-")
+    }
 }
 
 /// A fallback: an element by its visible text (optionally of one tag), or by a `data-` attribute.

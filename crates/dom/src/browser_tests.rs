@@ -130,6 +130,21 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             Target { text: Some("Sales".into()), ..target("h2.text-white", vec![]) },
             Some("only"),
         ),
+        // Regression from CoreUI's admin template: every view's root is the same
+        // `div.fadeIn`, so a card named by its place was found on another view, and the
+        // step pointed at that view's first card.
+        (
+            "a structural path whose element has another text: not it",
+            r#"<div><div id="members">9.823 Members online</div></div>"#,
+            Target { text: Some("Theme colors".into()), ..target("#gp-test-area > div > div:nth-of-type(1)", vec![]) },
+            None,
+        ),
+        (
+            "a structural path whose element has the text",
+            r#"<div><div id="colors">Theme colors</div></div>"#,
+            Target { text: Some("Theme colors".into()), ..target("#gp-test-area > div > div:nth-of-type(1)", vec![]) },
+            Some("colors"),
+        ),
         (
             "the selector wins over fallbacks",
             r#"<b id="primary" class="t">x</b><button id="fb">Save</button>"#,

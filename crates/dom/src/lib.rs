@@ -462,14 +462,16 @@ pub fn find_all(t: &Target) -> Vec<Found> {
         }
         out
     };
-    let found = search(&t.selector, None);
+    let mut found = search(&t.selector, None);
     // The target's text picks among the selector's matches; when none has it (the label
-    // was translated, or toggles), they all count.
-    if let Some(want) = t.text.as_deref().map(normal_text).filter(|_| found.len() > 1) {
+    // was translated, or toggles), they all count, except for a structural path
+    // (`Target::text_required`).
+    let required = t.text_required();
+    if let Some(want) = t.text.as_deref().map(normal_text).filter(|_| found.len() > 1 || required) {
         let with_text: Vec<Found> =
             found.iter().filter(|f| normal_text(&f.el.text_content().unwrap_or_default()) == want).cloned().collect();
-        if !with_text.is_empty() {
-            return with_text;
+        if !with_text.is_empty() || required {
+            found = with_text;
         }
     }
     if !found.is_empty() {

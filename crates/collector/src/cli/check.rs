@@ -80,7 +80,12 @@ pub fn check_page(html: &str, guides: &[Guide]) -> Vec<TargetCheck> {
                 (0, None) => Some("matches no element".to_string()),
                 (0, Some((how, 1))) => Some(format!("selector matches no element; found by fallback {how}")),
                 (0, Some((how, k))) => Some(format!("selector matches no element; fallback {how} matches {k} elements")),
-                (1, _) => None,
+                (1, _) => match t.text.as_deref().filter(|_| t.text_required()) {
+                    Some(text) if count_with_text(&doc, &t.selector, text) == 0 => {
+                        Some(format!("its one match has not the text {text:?}, which a structural path needs; the step would wait for it"))
+                    }
+                    _ => None,
+                },
                 // The target's text picks among several matches (see `Target::text`).
                 (k, _) => match t.text.as_deref().map(|text| (text, count_with_text(&doc, &t.selector, text))) {
                     Some((_, 1)) => None,
