@@ -145,6 +145,15 @@ fn is_state_class(c: &str) -> bool {
         || STATES.contains(&last)
         || ["is-", "has-", "was-", "animate__", "ng-", "Mui-", "ui-state-", "k-state-"].iter().any(|p| c.starts_with(p))
         || c.contains([':', '[', '/', '!', '.', '#'])
+        || animation_class(c)
+}
+
+/// animate.css 3's entrance and exit classes (`fadeIn`, `slideInUp`, `bounceOut`), which
+/// CoreUI's views wear while they come in: they say how the element moves, not what it is.
+fn animation_class(c: &str) -> bool {
+    ["fade", "bounce", "slide", "zoom", "flip", "rotate", "roll", "back", "lightSpeed"]
+        .iter()
+        .any(|p| c.strip_prefix(p).is_some_and(|rest| rest.starts_with("In") || rest.starts_with("Out")))
 }
 
 /// A label that says what the element will do or what state it is in changes when the user
@@ -636,7 +645,8 @@ mod tests {
             &node(
                 "li",
                 &[
-                    ("class", "nav-item active show md:flex w-[13px] is-open Mui-selected v-tab--selected ui-state-hover"),
+                    // Regression from CoreUI's admin template: animate.css's `fadeIn` named its views.
+                    ("class", "nav-item active show md:flex w-[13px] is-open Mui-selected v-tab--selected ui-state-hover fadeIn slideInUp"),
                     ("data-shrink", "true"),
                 ],
             ),
