@@ -150,7 +150,7 @@ test("banner: a labelled region whose Close button dismisses the guide", async (
   assert.deepEqual(kinds(await events(page)).map((k) => k.split(":")[0]), ["guide_shown", "step_viewed", "guide_dismissed"]);
 });
 
-test("regression: a banner lay over the app's fixed header; it sits below it, and at the top once the header is gone", async () => {
+test("regression: a banner lay over the app's fixed header and its sidebar; it sits below the header, as wide, and at the top once the header is gone", async () => {
   const g = guide("ban-h", [{ id: "b", kind: "banner", title: "Maintenance tonight", body: "From 22:00 UTC." }]);
   const { page } = await lab(browser, [g], { start: "ban-h" });
   const region = root(page).getByRole("region", { name: "Maintenance tonight" });
@@ -160,9 +160,15 @@ test("regression: a banner lay over the app's fixed header; it sits below it, an
     const r = document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect();
     return Math.abs(r.top - bottom) < 1;
   }, header.y + header.height);
+  // A header beside a fixed sidebar: the banner spans the header's width, not the sidebar.
+  await page.evaluate(() => { document.querySelector("header").style.left = "200px"; });
+  await page.waitForFunction(() => {
+    const r = document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect();
+    return r.left === 200 && r.right === document.documentElement.clientWidth;
+  });
   // The app hides its header: the banner goes up to the viewport's top edge.
   await page.evaluate(() => { document.querySelector("header").style.display = "none"; });
-  await page.waitForFunction(() => document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect().top === 0);
+  await page.waitForFunction(() => { const r = document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect(); return r.top === 0 && r.left === 0; });
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner")).visibility), "visible");
 });
 

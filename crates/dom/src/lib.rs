@@ -635,13 +635,22 @@ pub fn wait_for(target: Target, timeout_ms: u32, done: impl FnOnce(Option<Found>
     WAITER.with(|w| *w.borrow_mut() = Some(Waiter { observer, callback: on_mutation, wake_on, wake, _timeout: timeout }));
 }
 
-/// The height of a fixed or sticky header covering the top of the viewport.
-/// [`header_height`], measured at most twice a second: it hit-tests the page and reads
-/// computed styles up the tree, too dear for every frame of a scroll (the peer
-/// benchmark's scroll frames spent most of the box's time there).
-pub fn header_height_cached() -> f64 {
+/// A fixed or sticky header along the top of the viewport: its bottom edge, and the
+/// viewport's width it spans (`left`, `right`: a header beside a fixed sidebar starts
+/// where the sidebar ends). All zero without a header.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Header {
+    pub bottom: f64,
+    pub left: f64,
+    pub right: f64,
+}
+
+/// [`header`], measured at most twice a second: it hit-tests the page and reads computed
+/// styles up the tree, too dear for every frame of a scroll (the peer benchmark's scroll
+/// frames spent most of the box's time there).
+pub fn header_cached() -> Header {
     thread_local! {
-        static HEADER: std::cell::Cell<Option<(f64, f64)>> = const { std::cell::Cell::new(None) };
+        static HEADER: std::cell::Cell<Option<(f64, Header)>> = const { std::cell::Cell::new(None) };
     }
     let now = js_sys::Date::now();
     if let Some((at, h)) = HEADER.with(|c| c.get()) {
@@ -649,24 +658,40 @@ pub fn header_height_cached() -> f64 {
             return h;
         }
     }
-    let h = header_height();
+    let h = header();
     HEADER.with(|c| c.set(Some((now, h))));
     h
 }
 
+/// The height of a fixed or sticky header covering the top of the viewport, measured at
+/// most twice a second ([`header_cached`]).
+pub fn header_height_cached() -> f64 {
+    header_cached().bottom
+}
+
 pub fn header_height() -> f64 {
-    let Some(doc) = document() else { return 0.0 };
+    header().bottom
+}
+
+/// What the page pins at the viewport's top edge, probed at a quarter, half and three
+/// quarters of its width, under half the viewport's height.
+pub fn header() -> Header {
+    let Some(doc) = document() else { return Header::default() };
     let vp = viewport();
-    let mut best: f64 = 0.0;
+    let mut h: Option<Header> = None;
     for x in [vp.width * 0.25, vp.width * 0.5, vp.width * 0.75] {
         if let Some(el) = page_element_at(&doc, x, 1.0).and_then(|e| pinned(&e, true)) {
             let r = el.get_bounding_client_rect();
             if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
-                best = best.max(r.bottom());
+                let (left, right) = (r.left().max(0.0), (vp.width - r.right()).max(0.0));
+                h = Some(match h {
+                    Some(h) => Header { bottom: h.bottom.max(r.bottom()), left: h.left.min(left), right: h.right.min(right) },
+                    None => Header { bottom: r.bottom(), left, right },
+                });
             }
         }
     }
-    best
+    h.unwrap_or_default()
 }
 
 /// The page's topmost element at a point of the viewport, under Guidepost's own hosts (the

@@ -128,15 +128,18 @@ pub fn hide(end: bool) {
     }
 }
 
-/// A banner goes below the page's fixed or sticky header (`--gp-banner-top` on the host,
-/// read by the stylesheet), which it would hide: set before the banner renders, so it never
-/// shows at the top first, and again as the page changes or scrolls.
+/// A banner goes below the page's fixed or sticky header, which it would hide, and no wider
+/// than it (a fixed sidebar beside the header keeps its first links): `--gp-banner-top`,
+/// `-left` and `-right` on the host, read by the stylesheet. Set before the banner renders,
+/// so it never shows at the top first, and again as the page changes or scrolls.
 fn banner_below_header() {
-    if let Some(host) = overlay::shadow().map(|s| s.host()) {
-        let value = guidepost_dom::px(guidepost_dom::header_height_cached());
-        let style = host.unchecked_into::<web_sys::HtmlElement>().style();
-        if style.get_property_value("--gp-banner-top").ok().as_deref() != Some(value.as_str()) {
-            let _ = style.set_property("--gp-banner-top", &value);
+    let Some(host) = overlay::shadow().map(|s| s.host()) else { return };
+    let h = guidepost_dom::header_cached();
+    let style = host.unchecked_into::<web_sys::HtmlElement>().style();
+    for (name, v) in [("--gp-banner-top", h.bottom), ("--gp-banner-left", h.left), ("--gp-banner-right", h.right)] {
+        let value = guidepost_dom::px(v);
+        if style.get_property_value(name).ok().as_deref() != Some(value.as_str()) {
+            let _ = style.set_property(name, &value);
         }
     }
 }
