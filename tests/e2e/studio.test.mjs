@@ -310,6 +310,32 @@ test("regression: publishing an unchanged draft from the Studio saved it again",
   await context.close();
 });
 
+// Regression from CoreUI's admin template: the Studio kept showing the draft as it had loaded
+// it after the designer saved, and its next save said someone else had saved meanwhile.
+test("regression: the Studio did not see what the designer saved", async () => {
+  const draft = { id: "studio-refresh", name: "Studio refresh", steps: [{ id: "hi", kind: "modal", title: "Hello" }] };
+  assert.equal((await admin("PUT", "/v1/guides/studio-refresh/draft", draft)).status, 200);
+  const context = await browser.newContext();
+  const { page, errors } = await studio(context);
+  await signIn(page);
+  await page.goto(`${collector.base}/studio/#/guide/studio-refresh`);
+  const title = page.locator("input[data-path='$.steps[0].title']");
+  await title.waitFor();
+  assert.equal(await title.inputValue(), "Hello");
+  // The designer, in the app's tab, saves; the author comes back to the Studio's tab.
+  const designed = { ...draft, steps: [{ id: "hi", kind: "modal", title: "Hello from the designer" }] };
+  assert.equal((await admin("PUT", "/v1/guides/studio-refresh/draft", designed)).status, 200);
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+  await page.waitForFunction(() => document.querySelector("input[data-path='$.steps[0].title']")?.value === "Hello from the designer");
+  // Saving from here is not refused.
+  await title.fill("Hello, edited in the Studio");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await status(page, "Saved.");
+  assert.equal((await admin("GET", "/v1/guides/studio-refresh/draft")).body.json.steps[0].title, "Hello, edited in the Studio");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 /** Presses Tab until the focused element matches `selector` (at most 60 presses). */
 async function tabTo(page, selector) {
   for (let i = 0; i < 60; i++) {

@@ -86,6 +86,26 @@ fn EditorFrame(ed: Ed, draft: Draft, tab: Memo<String>) -> impl IntoView {
             .and_then(|s| s.get_item(APP_URL_KEY).ok().flatten())
             .unwrap_or_else(|| format!("{}/index.html", web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default())),
     );
+    // Back in the Studio's tab (the designer saved in the app's): the draft as saved there,
+    // when nothing here is unsaved, instead of a "someone else saved" at the next save.
+    let refresh_api = st.api.clone();
+    let refresh_id = id.clone();
+    let on_focus = window_event_listener(leptos::ev::focus, move |_| {
+        if ed.dirty.get_untracked() || draft.saving.get_untracked() {
+            return;
+        }
+        let (api, id) = (refresh_api.clone(), refresh_id.clone());
+        spawn_local(async move {
+            let Ok(v) = api.get(&format!("/v1/guides/{}/draft", enc(&id))).await else { return };
+            let rev = v["revision"].as_i64().unwrap_or(0);
+            if rev != draft.revision.get_untracked() && !ed.dirty.get_untracked() {
+                draft.revision.set(rev);
+                ed.doc.set(v["json"].clone());
+                say("This guide was saved elsewhere (the designer): you see it as saved.");
+            }
+        });
+    });
+    on_cleanup(move || on_focus.remove());
     let open_in_app = {
         let api = st.api.clone();
         let id = id.clone();
