@@ -51,7 +51,7 @@ before(async () => {
   const exe = bin();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guidepost-dash-"));
   collector = spawn(exe, ["serve", "--addr", "127.0.0.1:0", "--db", path.join(tmp, "e.db"), "--www", path.join(root, "www"),
-    "--write-key", "wk", "--read-key", "rk"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    "--write-key", "wk", "--read-key", "rk", "--admin-key", "ak"], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
   base = await new Promise((resolve, reject) => {
     let err = "";
     collector.stderr.on("data", (d) => {
@@ -193,6 +193,28 @@ test("goal panel: conversion per group, lift with its interval, verdict and tren
   await page.click("#filters button[type=submit]");
   await page.waitForFunction(() => !document.querySelector('#goal-groups .goal-group[data-group="held_out"]'));
   assert.deepEqual(await group("B"), ["2", "1"]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// Regression from CoreUI's admin template: the dashboard listed guides and steps by their
+// ids ("step-2"), which a product manager cannot map to what users saw.
+test("guides and steps show the names the author gave them", async () => {
+  const draft = { id: "tour", name: "Onboarding tour", steps: [
+    { id: "welcome", kind: "modal", title: "Welcome to Acme" }, { id: "sidebar", kind: "modal", title: "Your reports live here" },
+    { id: "export", kind: "modal" }] };
+  const put = await fetch(base + "/v1/guides/tour/draft", { method: "PUT", headers: { authorization: "Bearer ak", "content-type": "application/json" }, body: JSON.stringify(draft) });
+  assert.equal(put.status, 200, await put.text());
+  const { page, errors } = await open();
+  assert.deepEqual((await page.locator('#guides tr[data-guide="tour"] td').allTextContents()).slice(0, 2), ["Onboarding tour tour", "6"]);
+  assert.equal((await page.locator('#guides tr[data-guide="nps"] td').allTextContents())[0], "nps", "a guide the store does not hold keeps its id");
+  await page.locator('#guides tr[data-guide="tour"]').click();
+  await page.waitForFunction(() => document.getElementById("detail-title").textContent === "Onboarding tour");
+  const step = async (id) => (await page.locator(`#steps tr[data-step="${id}"] td`).allTextContents())[1];
+  await page.waitForFunction(() => /Welcome to Acme/.test(document.querySelector('#steps tr[data-step="welcome"]')?.textContent));
+  assert.deepEqual([await step("welcome"), await step("sidebar"), await step("export")], ["Welcome to Acme welcome", "Your reports live here sidebar", "export"]);
+  const label = await page.locator('#funnel g[data-step="sidebar"] > text').first().evaluate((t) => t.firstChild.nodeValue);
+  assert.equal(label, "2. Your reports live here", "the funnel's bar is labelled by the step's title");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -16,6 +16,13 @@
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
+  // A guide's or a step's name where the collector knows it (`name`, `title`), with its id
+  // beside it in small print; else its id.
+  function named(name, id) {
+    var td = el("td", {}, name || id);
+    if (name && name !== id) td.appendChild(el("small", { class: "id" }, " " + id));
+    return td;
+  }
   function pct(x) { return (Math.round(x * 1000) / 10).toFixed(1) + "%"; }
   function dur(ms) {
     if (ms === null || ms === undefined) return "–";
@@ -53,7 +60,7 @@
     $("no-guides").hidden = state.guides.length > 0;
     state.guides.forEach(function (g) {
       var tr = el("tr", { "data-guide": g.guide_id });
-      tr.appendChild(el("td", {}, g.guide_id));
+      tr.appendChild(named(g.name, g.guide_id));
       tr.appendChild(el("td", {}, g.shown_users));
       tr.appendChild(el("td", {}, g.completed_users));
       var td = el("td", { class: "completion" });
@@ -84,7 +91,7 @@
       tr.classList.toggle("selected", tr.getAttribute("data-guide") === g.guide_id);
     });
     $("detail").hidden = false;
-    $("detail-title").textContent = g.guide_id;
+    $("detail-title").textContent = g.name || g.guide_id;
     return loadFunnel();
   }
 
@@ -220,7 +227,10 @@
     r.steps.forEach(function (s, i) {
       var y = 8 + i * rowH;
       var g = el("svg:g", { class: "step", "data-step": s.step_id });
-      g.appendChild(el("svg:text", { x: 8, y: y + 17 }, (s.step_index + 1) + ". " + s.step_id));
+      var name = (s.step_index + 1) + ". " + (s.title || s.step_id);
+      var text = el("svg:text", { x: 8, y: y + 17 }, name.length > 26 ? name.slice(0, 25) + "…" : name);
+      text.appendChild(el("svg:title", {}, name));
+      g.appendChild(text);
       var x = label;
       var seg = function (w, color, attrs, title) {
         if (w <= 0) return;
@@ -246,7 +256,7 @@
     r.steps.forEach(function (s) {
       var tr = el("tr", { "data-step": s.step_id });
       tr.appendChild(el("td", {}, s.step_index + 1));
-      tr.appendChild(el("td", {}, s.step_id));
+      tr.appendChild(named(s.title, s.step_id));
       tr.appendChild(el("td", { class: "viewed" }, s.viewed_users));
       tr.appendChild(el("td", { class: "completed" }, s.completed_users));
       tr.appendChild(el("td", { class: "dropped" }, s.dropped_users));

@@ -1,14 +1,11 @@
 //! Goal reports: the guide's goal (from the guide store, else the guides directory), the
 //! store's counts for it, and core's report (conversion per group, lift, verdict, series).
 
+use crate::store::{FunnelQuery, Store};
 use guidepost_core::goals::{GoalReport, GoalSlice};
 use guidepost_core::json::{At, FromJson};
 use guidepost_core::Goal;
 use serde::Serialize;
-use serde_json::Value;
-
-use crate::guide_store::Env;
-use crate::store::{FunnelQuery, Store};
 
 /// A guide's goal report, with the goal it measured (`None`: the guide names no goal; the
 /// exposures are still counted, with the default window).
@@ -22,21 +19,8 @@ pub struct GoalAnswer {
 /// The goal of guide `id`: as production serves it, else staging, else its draft, else the
 /// guides directory's copy (`dir_guides`, the JSON array `/guides.json` serves).
 pub fn goal_of(store: &dyn Store, dir_guides: Option<&[u8]>, id: &str) -> Option<Goal> {
-    let read = |v: &Value| v.get("goal").and_then(|g| Goal::from_json(g, At::Root("$.goal")).ok());
-    if let Some(gs) = store.guide_store() {
-        for env in [Env::Production, Env::Staging] {
-            if let Some((_, text)) = gs.published(env).ok().and_then(|p| p.into_iter().find(|(g, _)| g == id)) {
-                if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                    return read(&v);
-                }
-            }
-        }
-        if let Ok(Some(d)) = gs.draft(id) {
-            return read(&d.json);
-        }
-    }
-    let all: Value = serde_json::from_slice(dir_guides?).ok()?;
-    all.as_array()?.iter().find(|g| g.get("id").and_then(Value::as_str) == Some(id)).and_then(read)
+    let v = crate::labels::guide_json(store, dir_guides, id)?;
+    v.get("goal").and_then(|g| Goal::from_json(g, At::Root("$.goal")).ok())
 }
 
 /// The goal report of `q`'s guide over `q`'s dates and version (its variant filter does not

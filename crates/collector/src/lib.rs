@@ -9,6 +9,7 @@ pub mod error;
 pub mod goal_report;
 pub mod guide_store;
 pub mod guides;
+pub mod labels;
 pub mod published;
 pub mod server;
 pub mod sqlite;

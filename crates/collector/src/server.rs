@@ -699,23 +699,57 @@ impl FunnelParams {
     }
 }
 
+/// The guide's name (`name`) and each step's title (`title`) are added where the guide is
+/// known, for the dashboard to show instead of ids.
 async fn funnel(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, _: ReadKey) -> AppResult {
     let q = p.to_query(&id).map_err(AppError::bad_request)?;
-    Ok(Json(with_store(&st, move |store| store.funnel(&q)).await?).into_response())
+    let dir = dir_guides(&st).await;
+    let answer = with_store(&st, move |store| {
+        let mut v = serde_json::to_value(store.funnel(&q)?).map_err(|e| e.to_string())?;
+        if let Some(g) = crate::labels::guide_json(store, dir.as_deref(), &q.guide_id) {
+            v["name"] = g["name"].clone();
+            let titles = crate::labels::step_titles(&g);
+            for s in v["steps"].as_array_mut().into_iter().flatten() {
+                if let Some(t) = s["step_id"].as_str().and_then(|id| titles.get(id)) {
+                    s["title"] = Value::String(t.clone());
+                }
+            }
+        }
+        Ok(v)
+    })
+    .await?;
+    Ok(Json(answer).into_response())
+}
+
+/// The guides directory's JSON array, when one is configured.
+async fn dir_guides(st: &Shared) -> Option<axum::body::Bytes> {
+    match &st.guides {
+        Some(c) => Some(c.get().await),
+        None => None,
+    }
 }
 
 async fn goals(State(st): State<Shared>, Path(id): Path<String>, Query(p): Query<FunnelParams>, _: ReadKey) -> AppResult {
     let q = p.to_query(&id).map_err(AppError::bad_request)?;
-    let dir = match &st.guides {
-        Some(c) => Some(c.get().await),
-        None => None,
-    };
+    let dir = dir_guides(&st).await;
     let answer = with_store(&st, move |store| crate::goal_report::goal_report(store, dir.as_deref(), &q)).await?;
     Ok(Json(answer).into_response())
 }
 
+/// Each guide with its `name` where the guide is known.
 async fn list_guides(State(st): State<Shared>, _: ReadKey) -> AppResult {
-    let g = with_store(&st, |store| store.guides()).await?;
+    let dir = dir_guides(&st).await;
+    let g = with_store(&st, move |store| {
+        let mut g = serde_json::to_value(store.guides()?).map_err(|e| e.to_string())?;
+        let names = crate::labels::names(store, dir.as_deref());
+        for s in g.as_array_mut().into_iter().flatten() {
+            if let Some(n) = s["guide_id"].as_str().and_then(|id| names.get(id)) {
+                s["name"] = Value::String(n.clone());
+            }
+        }
+        Ok(g)
+    })
+    .await?;
     Ok(Json(json!({ "guides": g })).into_response())
 }
 
