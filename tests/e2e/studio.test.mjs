@@ -526,6 +526,21 @@ test("regression: the designer's panel could be left outside the window", async 
   await context.close();
 });
 
+// Regression from CoreUI's admin template: previewing a step whose element sits in a closed
+// menu showed nothing and said nothing.
+test("regression: the designer's preview of a step in a closed menu was silent", async () => {
+  const steps = [{ id: "alert", kind: "tooltip", title: "Your alerts", target: { selector: "#alertsDropdown + .dropdown-menu .dropdown-header" } }];
+  const url = await designOnSbAdmin({ id: "sb-preview-hidden", name: "Preview hidden", steps });
+  const { context, page, errors, panel } = await openDesigner(url);
+  await panel.locator("li[data-step-index='0']").getByRole("button", { name: "Preview" }).click();
+  await panel.locator(".msg.warn").filter({ hasText: "Step 1's element is not on screen now" }).waitFor();
+  // The author opens the menu (under the panel, where it opens): the preview shows.
+  await page.evaluate(() => jQuery("#alertsDropdown").dropdown("toggle"));
+  await dialog(page).getByRole("heading", { name: "Your alerts" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("in the designer, an author reorders and duplicates steps without dragging, and renames the engine's own Done button", async () => {
   const steps = ["one", "two", "three"].map((id) => ({ id, kind: "modal", title: `Title ${id}` }));
   steps[0].wait_ms = 5000; // a value the panel does not offer: its select must follow the step

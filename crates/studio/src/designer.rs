@@ -4,6 +4,8 @@
 //! attributes), previews a step in the real overlay (`Guidepost.preview`), and saves the
 //! draft with the designer session.
 
+use guidepost_core::json::At;
+use guidepost_core::{FromJson, Target};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
@@ -506,6 +508,19 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
     };
     let preview = move |i: usize| {
         let g = doc.get_untracked();
+        // An element not on screen now (in a closed menu, on another page): the preview waits
+        // for it, as the tour would; the author is told why nothing shows yet.
+        let target = g.pointer(&format!("/steps/{i}/target")).and_then(|t| Target::from_json(t, At::Root("$.target")).ok());
+        match target {
+            Some(t) if guidepost_dom::find(&t).is_none() => msg.set((
+                format!(
+                    "Step {}'s element is not on screen now: the preview shows once it is (open the menu or the page it is on).",
+                    i + 1
+                ),
+                "warn",
+            )),
+            _ => msg.set((String::new(), "")),
+        }
         spawn_local(async move {
             if let Err(e) = embed_call("preview", &json!({ "guide": g, "step": i })).await {
                 msg.set((e, "err"));
