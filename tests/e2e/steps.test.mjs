@@ -169,6 +169,9 @@ test("regression: a banner lay over the app's fixed header and its sidebar; it s
   // The app hides its header: the banner goes up to the viewport's top edge.
   await page.evaluate(() => { document.querySelector("header").style.display = "none"; });
   await page.waitForFunction(() => { const r = document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect(); return r.top === 0 && r.left === 0; });
+  // A narrow badge pinned at the top's middle ("impersonating Ada"): below it, still as wide as the page.
+  await page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<div id="pill" style="position:fixed;top:0;left:50%;width:200px;height:30px;transform:translateX(-50%);background:#fc0">Impersonating</div>'));
+  await page.waitForFunction(() => { const r = document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner").getBoundingClientRect(); return r.top === 30 && r.left === 0 && r.right === document.documentElement.clientWidth; });
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("guidepost-root").shadowRoot.querySelector(".gp-banner")).visibility), "visible");
 });
 

@@ -483,19 +483,19 @@ test("regression: the designer's unsaved work was dropped after the draft was sa
   await page.reload();
   await panel.locator(".msg.warn").filter({ hasText: "saved elsewhere" }).waitFor();
   assert.equal(await panel.locator("li[data-step-index]").count(), 2, "the unsaved step is back");
-  // Save: refused at first, since the author has not chosen; then kept.
-  assert.equal((await admin("PUT", "/v1/guides/sb-conflict/draft", elsewhere)).status, 200);
-  await panel.getByRole("button", { name: "Save", exact: true }).click();
-  await panel.locator(".msg.warn").filter({ hasText: "Not saved. The draft was saved elsewhere" }).waitFor();
+  // Save waits for the author's choice; they keep theirs.
+  assert.equal(await panel.getByRole("button", { name: "Save", exact: true }).isDisabled(), true);
   await panel.getByRole("button", { name: "Keep mine" }).click();
   await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-conflict/draft")).body.json.steps;
   assert.deepEqual(saved.map((s) => s.id === "hi" ? s.title : s.target.selector), ["Hello", "#userDropdown"]);
   assert.equal(await panel.getByRole("button", { name: "Keep mine" }).isVisible(), false);
-  // The other choice: the saved draft replaces the work.
+  // Saved elsewhere while the panel is open: the save is refused and the author asked; the
+  // other choice, the saved draft replaces the work.
   assert.equal((await admin("PUT", "/v1/guides/sb-conflict/draft", elsewhere)).status, 200);
   await panel.locator("li[data-step-index='1'] input[name=designer-title]").fill("Changed");
   await panel.getByRole("button", { name: "Save", exact: true }).click();
+  await panel.locator(".msg.warn").filter({ hasText: "Not saved. The draft was saved elsewhere" }).waitFor();
   await panel.getByRole("button", { name: "Take the saved draft" }).click();
   await panel.locator(".msg").filter({ hasText: "You have the saved draft" }).waitFor();
   assert.equal(await panel.locator("li[data-step-index]").count(), 1);
@@ -883,9 +883,10 @@ test("regression: moving a step of a multi-page tour in the designer left its Ne
   await panel.locator("li[data-step-index='2']").waitFor();
   await panel.getByRole("button", { name: "Save" }).click();
   await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  // The copy, now second, has the engine's Back beside its link.
   assert.deepEqual(await saved(), [
     ['[data-tour="export"]', undefined],
-    ['[data-tour="export"]', toDashboard],
+    ['[data-tour="export"]', [{ label: "Back", action: "back" }, ...toDashboard]],
     ['[data-tour="new-report"]', undefined],
   ]);
   assert.deepEqual(errors, []);

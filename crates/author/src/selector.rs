@@ -151,9 +151,12 @@ fn is_state_class(c: &str) -> bool {
 /// animate.css 3's entrance and exit classes (`fadeIn`, `slideInUp`, `bounceOut`), which
 /// CoreUI's views wear while they come in: they say how the element moves, not what it is.
 fn animation_class(c: &str) -> bool {
-    ["fade", "bounce", "slide", "zoom", "flip", "rotate", "roll", "back", "lightSpeed"]
-        .iter()
-        .any(|p| c.strip_prefix(p).is_some_and(|rest| rest.starts_with("In") || rest.starts_with("Out")))
+    const WAYS: [&str; 9] = ["", "Up", "Down", "Left", "Right", "TopLeft", "TopRight", "BottomLeft", "BottomRight"];
+    ["fade", "bounce", "slide", "zoom", "flip", "rotate", "roll", "back", "lightSpeed"].iter().any(|p| {
+        let Some(rest) = c.strip_prefix(p).and_then(|r| r.strip_prefix("In").or_else(|| r.strip_prefix("Out"))) else { return false };
+        let rest = rest.strip_suffix("Big").unwrap_or(rest);
+        WAYS.contains(&rest)
+    })
 }
 
 /// A label that says what the element will do or what state it is in changes when the user
@@ -636,6 +639,17 @@ mod tests {
             "chart12",
         ] {
             check(name, false);
+        }
+        // animate.css's classes, and names that only begin like them (a review).
+        for (name, want) in [
+            ("fadeIn", true),
+            ("slideInUp", true),
+            ("bounceOutLeftBig", true),
+            ("slideIndicator", false),
+            ("flipInner", false),
+            ("zoomInButton", false),
+        ] {
+            assert_eq!(animation_class(name), want, "{name}");
         }
     }
 

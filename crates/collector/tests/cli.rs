@@ -141,7 +141,7 @@ fn check_html_reports_missing_and_ambiguous_targets() {
     assert!(line("many-by-text").starts_with('✓'), "the text picks one of two: {out}");
     assert!(line("many-text-gone").contains("none with the text"), "{out}");
     assert!(line("gone").starts_with('✗') && line("gone").contains("no element"), "{out}");
-    assert!(line("place-other-text").contains("structural path"), "a structural path needs its text: {out}");
+    assert!(line("place-other-text").contains("naming no id or attribute"), "a structural path needs its text: {out}");
     assert!(line("place-with-text").starts_with('✓'), "{out}");
     assert!(line("by-text").contains("fallback"), "{out}");
     assert!(!line("by-text").starts_with('✗'), "found by its text fallback: {out}");

@@ -247,8 +247,9 @@ pub struct Target {
     /// those with this text count; when none has it (a translated or toggled label), all of
     /// them do. For selectors that say little about the element (a CSS framework's
     /// classes, a structural path), so that another element that comes to match them first
-    /// is not taken for it. With a structural path (`:nth-of-type`, `:nth-child`), which
-    /// names a place rather than an element, only the elements with this text count.
+    /// is not taken for it. With a selector that names no id and no attribute (a tag and
+    /// classes, a structural path), only the elements with this text count
+    /// ([`Target::text_required`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Tried in order when the selector matches nothing.
@@ -257,11 +258,15 @@ pub struct Target {
 }
 
 impl Target {
-    /// Whether only the selector's matches with the target's text count: it has a text and
-    /// its selector is a structural path, which on another page or view (an app whose views
-    /// share one frame) matches whatever sits in that place.
+    /// Whether only the selector's matches with the target's text count: it has a text, and
+    /// its selector names no id and no attribute (a structural path, a tag and a CSS
+    /// framework's classes). Such a selector matches whatever sits in that place or wears
+    /// those classes on another page or view (CoreUI's views share one frame; Stoplight's
+    /// overview has one `button.sl-button`, Export, where the operation had Send): the step
+    /// would point at it. A selector that names the element keeps its matches when none has
+    /// the text (a translated or toggled label).
     pub fn text_required(&self) -> bool {
-        self.text.is_some() && self.selector.contains(":nth-")
+        self.text.is_some() && (self.selector.contains(":nth-") || !self.selector.contains(['#', '[']))
     }
 }
 

@@ -79,6 +79,14 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             target(".go", vec![]),
             Some("shown-slide"),
         ),
+        // Regression from a review: panels scrolled by script from the wheel hide their
+        // overflow (perfect-scrollbar's `.ps`, slimScroll); what is below their fold is found.
+        (
+            "below the fold of a panel scrolled by script",
+            r#"<div style="height:80px;overflow:hidden"><div style="height:300px"></div><button class="go" id="ps-row">Row</button></div>"#,
+            target(".go", vec![]),
+            Some("ps-row"),
+        ),
         (
             "below the fold of a scrolling list inside a box that hides its overflow",
             r#"<div style="overflow:hidden;height:100px"><div style="height:100px;overflow:auto"><div style="height:300px"></div><button class="go" id="row9">Row 9</button></div></div>"#,
@@ -125,10 +133,18 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             Some("picked"),
         ),
         (
-            "none has the text (a translated label): the selector's matches count",
-            r#"<h2 class="text-white" id="only">Ventes</h2><h2 class="text-white" id="second">Commandes</h2>"#,
-            Target { text: Some("Sales".into()), ..target("h2.text-white", vec![]) },
+            "none has the text (a translated label), the selector names the element: its matches count",
+            r#"<h2 data-stat="sales" id="only">Ventes</h2><h2 data-stat="sales" id="second">Commandes</h2>"#,
+            Target { text: Some("Sales".into()), ..target(r#"h2[data-stat="sales"]"#, vec![]) },
             Some("only"),
+        ),
+        // Regression from Stoplight Elements: the overview has one `button.sl-button`,
+        // Export, and the step picked on an operation's Send button moved onto it.
+        (
+            "a tag and classes whose one match has another text: not it",
+            r#"<button class="sl-button" id="export">Export</button>"#,
+            Target { text: Some("Send API Request".into()), ..target("button.sl-button", vec![]) },
+            None,
         ),
         // Regression from CoreUI's admin template: every view's root is the same
         // `div.fadeIn`, so a card named by its place was found on another view, and the
@@ -422,6 +438,13 @@ fn a_target_is_clipped_out_only_by_boxes_that_clip_it() {
             true,
         ),
         ("an inline element with overflow: hidden", r#"<span style="overflow:hidden"><button id="t">In a span</button></span>"#, false),
+        // Regression from reveal.js at a large window: its deck is scaled up, and the
+        // scroller's unscaled client height put the clip's bottom above the target.
+        (
+            "inside a scroller scaled up by a transform, in view",
+            r#"<div style="transform:scale(1.5);transform-origin:0 0"><div style="height:200px;overflow:auto"><div style="height:150px"></div><button id="t">Low in view</button><div style="height:500px"></div></div></div>"#,
+            false,
+        ),
         (
             "a fixed target below a clipping box",
             r#"<div style="height:10px;width:10px;overflow:hidden"><button id="t" style="position:fixed;left:40px;top:40px">Fixed</button></div>"#,
@@ -451,4 +474,24 @@ fn scrolling_into_view_scrolls_a_list_but_never_a_box_that_hides_its_overflow() 
     assert!(!dom::clipped_out(&el("row"), &dom::clippers(&el("row"))), "the row is in the list's view");
     dom::scroll_into_view(&dom::Found { el: el("slide"), frames: vec![] });
     assert_eq!(el("deck").scroll_left(), 0, "the deck's scroll is its own");
+}
+
+// Regressions from a review: a sidebar that hides its sideways overflow and scrolls
+// vertically (CoreUI's, SimpleBar's `hidden scroll`) had its scroll put back, and so had the
+// page under `html { overflow-x: hidden }`.
+#[wasm_bindgen_test]
+fn scrolling_into_view_keeps_what_scrolls_vertically_under_a_sideways_hidden_overflow() {
+    let area = fixture(
+        r#"<nav id="side" style="height:100px;overflow-x:hidden;overflow-y:auto"><div style="height:300px"></div><a id="deep" href="/x">Deep</a></nav>
+           <div style="height:3000px"></div><button id="low">Low</button>"#,
+    );
+    let el = |id: &str| area.query_selector(&format!("#{id}")).unwrap().unwrap();
+    dom::scroll_into_view(&dom::Found { el: el("deep"), frames: vec![] });
+    assert!(el("side").scroll_top() > 0, "the sidebar scrolled");
+    let win = web_sys::window().unwrap();
+    with_page_style("overflow-x:hidden", "", || {
+        dom::scroll_into_view(&dom::Found { el: el("low"), frames: vec![] });
+        assert!(win.scroll_y().unwrap() > 1000.0, "the page scrolled to the far button");
+    });
+    win.scroll_to_with_x_and_y(0.0, 0.0);
 }

@@ -253,10 +253,15 @@ pub fn clipped_out(el: &Element, clippers: &[Element]) -> bool {
 
 /// What an element clips its content to, in viewport coordinates (left, top, right,
 /// bottom): its padding box, inside the borders and without the scrollbars.
+/// Client sizes are the element's own, before any CSS transform: under a scale (reveal.js
+/// scales its deck to the window), they are scaled as its box is.
 fn clip_box(c: &Element) -> (f64, f64, f64, f64) {
     let b = c.get_bounding_client_rect();
-    let (left, top) = (b.left() + c.client_left() as f64, b.top() + c.client_top() as f64);
-    (left, top, left + c.client_width() as f64, top + c.client_height() as f64)
+    let own = |key: &str| js_sys::Reflect::get(c, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64()).filter(|v| *v > 0.0);
+    let sx = own("offsetWidth").map_or(1.0, |w| b.width() / w);
+    let sy = own("offsetHeight").map_or(1.0, |h| b.height() / h);
+    let (left, top) = (b.left() + c.client_left() as f64 * sx, b.top() + c.client_top() as f64 * sy);
+    (left, top, left + c.client_width() as f64 * sx, top + c.client_height() as f64 * sy)
 }
 
 /// Whether `el` lies wholly inside every clipper's padding box (nothing of it cut off).
@@ -278,13 +283,15 @@ fn on_canvas(el: &Element) -> bool {
     let Some(win) = doc.default_view() else { return true };
     let mut subject = el.clone();
     let mut fixed = false;
-    // Below the first container the user can scroll, a box that hides its overflow
-    // (`hidden`, `clip`: a slide deck, a carousel, a map) and has `el` wholly outside it
-    // hides it for good: no scrolling of the user's brings it in.
+    // Below the first container the user can scroll, a box that hides its sideways overflow
+    // (`hidden`, `clip`: a slide deck, a carousel, a map) and has `el` wholly beside it
+    // hides it for good: no scrolling of the user's brings it in. Sideways only: panels that
+    // hide their vertical overflow are often scrolled by script from the wheel
+    // (perfect-scrollbar, slimScroll), and what is below their fold is theirs to reach.
     let mut user_scrollable_below = false;
-    let outside = |c: &Element| {
-        let (r, (left, top, right, bottom)) = (el.get_bounding_client_rect(), clip_box(c));
-        c.client_width() > 0 && c.client_height() > 0 && (r.right() <= left || r.left() >= right || r.bottom() <= top || r.top() >= bottom)
+    let beside = |c: &Element| {
+        let (r, (left, _, right, _)) = (el.get_bounding_client_rect(), clip_box(c));
+        c.client_width() > 0 && c.client_height() > 0 && (r.right() <= left || r.left() >= right)
     };
     let mut cur = Some(el.clone());
     // Up the flat tree (a component's scroller may sit in its shadow tree) to the body,
@@ -304,7 +311,7 @@ fn on_canvas(el: &Element) -> bool {
         if !body && !user_scrollable_below && e != *el {
             if overflow.split(' ').any(|v| v == "auto" || v == "scroll") {
                 user_scrollable_below = true;
-            } else if overflow != "visible" && outside(&e) {
+            } else if matches!(st.get_property_value("overflow-x").unwrap_or_default().as_str(), "hidden" | "clip") && beside(&e) {
                 return false;
             }
         }
@@ -683,7 +690,11 @@ pub fn header() -> Header {
         if let Some(el) = page_element_at(&doc, x, 1.0).and_then(|e| pinned(&e, true)) {
             let r = el.get_bounding_client_rect();
             if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
+                // Its width counts when it is a bar from one edge of the viewport (a header
+                // beside a fixed sidebar), not a badge somewhere along the top.
                 let (left, right) = (r.left().max(0.0), (vp.width - r.right()).max(0.0));
+                let bar = r.width() >= vp.width / 2.0 && (left <= 1.0 || right <= 1.0);
+                let (left, right) = if bar { (left, right) } else { (0.0, 0.0) };
                 h = Some(match h {
                     Some(h) => Header { bottom: h.bottom.max(r.bottom()), left: h.left.min(left), right: h.right.min(right) },
                     None => Header { bottom: r.bottom(), left, right },
@@ -728,9 +739,11 @@ pub fn scroll_into_view(f: &Found) {
     let vp = viewport();
     let header = header_height();
     let r = f.rect();
-    // In the viewport, below the header, and not cut off by a container (a card's list that
-    // scrolls, with the target below its fold but inside the viewport).
-    let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width && wholly_inside(&f.el, &clippers(&f.el));
+    // In the viewport, below the header, and not cut off by a container the user scrolls (a
+    // card's list, with the target below its fold but inside the viewport).
+    let scrollers: Vec<Element> =
+        clippers(&f.el).into_iter().filter(|c| computed(c, "overflow").split(' ').any(|v| v == "auto" || v == "scroll")).collect();
+    let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width && wholly_inside(&f.el, &scrollers);
     if fully {
         return;
     }
@@ -740,21 +753,21 @@ pub fn scroll_into_view(f: &Found) {
     // Instant, with or without reduced motion: the step is usable as soon as it shows.
     opts.set_behavior(web_sys::ScrollBehavior::Instant);
     // The browser scrolls boxes that hide their overflow too, which their users cannot: a
-    // slide deck scrolled so showed none of its slides. Their scroll is put back.
-    let hiders: Vec<(Element, i32, i32)> = std::iter::once(f.el.clone())
+    // slide deck scrolled sideways showed none of its slides. Their sideways scroll is put
+    // back (not the vertical one: panels scrolled by script hide it too; not the page's).
+    let hiders: Vec<(Element, i32)> = std::iter::once(f.el.clone())
         .chain(f.frames.iter().map(|fr| fr.clone().into()))
         .flat_map(|start| std::iter::successors(flat_parent(&start), flat_parent))
-        .filter(|e| computed(e, "overflow").split(' ').any(|v| v == "hidden"))
+        .filter(|e| !matches!(e.tag_name().to_ascii_lowercase().as_str(), "body" | "html") && computed(e, "overflow-x") == "hidden")
         .map(|e| {
-            let (left, top) = (e.scroll_left(), e.scroll_top());
-            (e, left, top)
+            let left = e.scroll_left();
+            (e, left)
         })
         .collect();
     f.el.scroll_into_view_with_scroll_into_view_options(&opts);
-    for (e, left, top) in hiders {
-        if (e.scroll_left(), e.scroll_top()) != (left, top) {
+    for (e, left) in hiders {
+        if e.scroll_left() != left {
             e.set_scroll_left(left);
-            e.set_scroll_top(top);
         }
     }
     // A tall target centred under a fixed header: nudge it below the header.

@@ -86,11 +86,12 @@ pub fn install(moved: fn(Motion)) {
         if !alive() || property.as_deref().is_some_and(paint_only) {
             return;
         }
-        moved(if matches!(ev.type_().as_str(), "transitionrun" | "animationstart") { Motion::Animating } else { Motion::Changed });
+        moved(if matches!(ev.type_().as_str(), "transitionstart" | "animationstart") { Motion::Animating } else { Motion::Changed });
     })
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
-    for kind in ["transitionrun", "animationstart", "transitionend", "transitioncancel", "animationend", "animationcancel"] {
+    // `transitionstart`, not `transitionrun`: after a delay, when things begin to move.
+    for kind in ["transitionstart", "animationstart", "transitionend", "transitioncancel", "animationend", "animationcancel"] {
         let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &on_animation, &capture());
     }
     // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the

@@ -161,12 +161,14 @@ pub fn shown() -> Option<Shown> {
     })
 }
 
-pub fn set_geometry(g: Geometry) {
-    if let Some(s) = signals() {
-        if s.geo.with_untracked(|cur| *cur != g) {
-            s.geo.set(g);
-        }
+/// Sets where things go; returns whether that changed anything.
+pub fn set_geometry(g: Geometry) -> bool {
+    let Some(s) = signals() else { return false };
+    let changed = s.geo.with_untracked(|cur| *cur != g);
+    if changed {
+        s.geo.set(g);
     }
+    changed
 }
 
 pub fn set_rtl(rtl: bool) {

@@ -49,6 +49,8 @@ thread_local! {
     /// Until when the box follows its target frame by frame: a transition or animation of
     /// the page began (`Motion::Animating`).
     static ANIMATING_UNTIL: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    /// Frames in a row in which following an animation moved nothing of the step.
+    static STILL_FRAMES: Cell<u32> = const { Cell::new(0) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Place) -> R) -> R {
@@ -144,6 +146,28 @@ fn banner_below_header() {
     }
 }
 
+/// One more reposition once the header's cached reading has expired, the last asked for
+/// winning (a scroll asks on each of its frames).
+fn reposition_after_header_expires() {
+    thread_local! {
+        static TIMER: Cell<Option<i32>> = const { Cell::new(None) };
+        static ON_TIMER: js_sys::Function = Closure::<dyn FnMut()>::new(|| {
+            TIMER.with(|t| t.set(None));
+            if alive() {
+                reposition_soon();
+            }
+        })
+        .into_js_value()
+        .unchecked_into();
+    }
+    let Some(w) = web_sys::window() else { return };
+    if let Some(id) = TIMER.with(Cell::take) {
+        w.clear_timeout_with_handle(id);
+    }
+    let id = ON_TIMER.with(|f| w.set_timeout_with_callback_and_timeout_and_arguments_0(f, 550).ok());
+    TIMER.with(|t| t.set(id));
+}
+
 /// Recomputes the floating box's position on the next animation frame. One callback,
 /// made once: this runs on every scroll frame.
 pub fn reposition_soon() {
@@ -151,9 +175,12 @@ pub fn reposition_soon() {
         static ON_FRAME: js_sys::Function = Closure::<dyn FnMut()>::new(|| {
             if alive() {
                 FRAME_PENDING.with(|p| p.set(false));
-                reposition();
-                // A transition or animation of the page is running: again next frame.
-                if ANIMATING_UNTIL.with(Cell::get) > js_sys::Date::now() && overlay::shown().is_some() {
+                let moved = reposition();
+                // A transition or animation of the page is running: again next frame, until
+                // the step has stood still for a few frames (what runs moves something else).
+                let still = if moved { 0 } else { STILL_FRAMES.with(Cell::get) + 1 };
+                STILL_FRAMES.with(|c| c.set(still));
+                if still < 3 && ANIMATING_UNTIL.with(Cell::get) > js_sys::Date::now() && overlay::shown().is_some() {
                     reposition_soon();
                 }
             }
@@ -214,8 +241,12 @@ fn recheck_page() {
 /// the step is in page coordinates or not anchored; a change of the page (not a scroll) lets
 /// a target that moved on the page be asked again whether it scrolls with it.
 pub fn moved(m: Motion) {
-    if overlay::shown().is_none() {
-        return;
+    let Some(vm) = overlay::shown() else { return };
+    // The header a banner goes under is read at most twice a second: a scroll that pins a
+    // sticky header, or a change that adds or hides one, is looked at once more after the
+    // last of them.
+    if vm.kind == StepKind::Banner {
+        reposition_after_header_expires();
     }
     match m {
         Motion::PageScrolled if with(|p| p.still_on_page_scroll) => return,
@@ -226,16 +257,18 @@ pub fn moved(m: Motion) {
         Motion::Animating => {
             LAYOUT_CHANGED.with(|c| c.set(true));
             ANIMATING_UNTIL.with(|u| u.set(js_sys::Date::now() + FOLLOW_ANIMATION_MS));
+            STILL_FRAMES.with(|c| c.set(0));
         }
         _ => {}
     }
     reposition_soon();
 }
 
-fn reposition() {
-    let Some(vm) = overlay::shown() else { return };
+/// Places the step anew; returns whether anything on screen moved.
+fn reposition() -> bool {
+    let Some(vm) = overlay::shown() else { return false };
     if with(|p| p.lost) {
-        return;
+        return false;
     }
     // A change of the page may have taken the overlay out with the `<body>` it swapped.
     crate::host::reattach();
@@ -297,7 +330,7 @@ fn reposition() {
             // for it again and shows the step anew.
             with(|p| p.lost = true);
             overlay::send(UiEvent::TargetLost);
-            return;
+            return false;
         }
         _ => {
             // A banner follows the page's scroll: a sticky header may pin at the top.
@@ -315,5 +348,5 @@ fn reposition() {
             geo.visible = true;
         }
     }
-    overlay::set_geometry(geo);
+    overlay::set_geometry(geo)
 }

@@ -583,7 +583,7 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
             <div class="bar" hidden=move || collapsed.get()>
                 <div class="row">
                     <button class="add" on:click=move |_| pick(None)>"Add step"</button>
-                    <button class="primary save" on:click=move |_| save()>{move || if dirty.get() { "Save" } else { "Saved" }}</button>
+                    <button class="primary save" disabled=move || conflict.with(Option::is_some) on:click=move |_| save()>{move || if dirty.get() { "Save" } else { "Saved" }}</button>
                 </div>
                 <p class=move || format!("msg {}", msg.get().1) role="status" aria-live="polite">{move || msg.get().0}</p>
                 <div class="row" hidden=move || conflict.with(Option::is_none)>

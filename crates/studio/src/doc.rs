@@ -185,6 +185,7 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
             // The next step's page is not known: its link, if any, stands.
             _ => continue,
         };
+        let stands = made.is_some() && want.is_some();
         let buttons = array_mut(v, &[k("steps"), Seg::I(j), k("buttons")]);
         match (made, want) {
             (Some(b), Some(to)) if buttons[b]["to"] != to.as_str() => {
@@ -217,6 +218,24 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
                 changed = true;
             }
             _ => {}
+        }
+        // A link that stands, with the engine's Back written beside it by `link_next`: Back
+        // as the engine would show it where the step now is (none first, one after).
+        if stands {
+            let exactly = |b: &Value, label: &str, action: &str, keys: usize| {
+                b["label"] == label && b["action"] == action && b.as_object().is_some_and(|o| o.len() == keys)
+            };
+            match &buttons[..] {
+                [b, l] if j == 0 && exactly(b, "Back", "back", 2) && exactly(l, "Next", "url", 3) => {
+                    buttons.remove(0);
+                    changed = true;
+                }
+                [l] if j > 0 && exactly(l, "Next", "url", 3) => {
+                    buttons.insert(0, serde_json::json!({ "label": "Back", "action": "back" }));
+                    changed = true;
+                }
+                _ => {}
+            }
         }
         if buttons.is_empty() {
             if let Some(o) = v.pointer_mut(&format!("/steps/{j}")).and_then(Value::as_object_mut) {

@@ -246,6 +246,19 @@ fn regression_a_reverted_page_link_lost_the_engines_back_and_done() {
         &[Some("/a"), Some("/c"), Some("/c")],
         json!([[link("/c")], Value::Null, Value::Null]),
     );
+    // From a review: the Back written beside a link follows the step's place.
+    check_relink(
+        "a linked step that became first loses its Back",
+        json!([{ "id": "b", "buttons": [back.clone(), link("/c")] }, { "id": "c" }]),
+        &[Some("/a"), Some("/c")],
+        json!([[link("/c")], Value::Null]),
+    );
+    check_relink(
+        "a linked step moved into the middle gets the engine's Back",
+        json!([{ "id": "x" }, { "id": "b", "buttons": [link("/c")] }, { "id": "c" }]),
+        &[Some("/a"), Some("/a"), Some("/c")],
+        json!([Value::Null, [back.clone(), link("/c")], Value::Null]),
+    );
     check_relink(
         "an author's own label stays written out",
         json!([{ "id": "a", "buttons": [{ "label": "Continue", "action": "url", "to": "/b" }] }, { "id": "a2" }, { "id": "b" }]),

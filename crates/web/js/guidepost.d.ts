@@ -123,7 +123,7 @@ export interface GuideExplanation {
 
 export interface Target {
   selector: string;
-  /** The element's text (trimmed, case-insensitive): of several elements the selector matches, those with it are taken; with a structural path (`:nth-of-type`, `:nth-child`), only those with it. */
+  /** The element's text (trimmed, case-insensitive): of several elements the selector matches, those with it are taken; with a selector that names no id and no attribute (a tag and classes, a structural path), only those with it. */
   text?: string;
   fallbacks?: Array<{ text?: string; tag?: string; attribute?: string; value?: string }>;
 }

@@ -82,13 +82,16 @@ pub fn check_page(html: &str, guides: &[Guide]) -> Vec<TargetCheck> {
                 (0, Some((how, k))) => Some(format!("selector matches no element; fallback {how} matches {k} elements")),
                 (1, _) => match t.text.as_deref().filter(|_| t.text_required()) {
                     Some(text) if count_with_text(&doc, &t.selector, text) == 0 => {
-                        Some(format!("its one match has not the text {text:?}, which a structural path needs; the step would wait for it"))
+                        Some(format!("its one match has not the text {text:?}, which a selector naming no id or attribute needs; the step would look to its fallbacks, then wait"))
                     }
                     _ => None,
                 },
                 // The target's text picks among several matches (see `Target::text`).
                 (k, _) => match t.text.as_deref().map(|text| (text, count_with_text(&doc, &t.selector, text))) {
                     Some((_, 1)) => None,
+                    Some((text, 0)) if t.text_required() => Some(format!(
+                        "matches {k} elements, none with the text {text:?}, which a selector naming no id or attribute needs; the step would look to its fallbacks, then wait"
+                    )),
                     Some((text, 0)) => {
                         Some(format!("matches {k} elements, none with the text {text:?}; the guide would anchor to the first"))
                     }
