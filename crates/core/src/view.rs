@@ -180,10 +180,13 @@ pub fn step_vm(guide: &Guide, state: &TourState, locale: &str, centered: bool) -
             primary: matches!(b.action, ButtonAction::Next | ButtonAction::Complete | ButtonAction::Url | ButtonAction::Goto),
         })
         .collect();
-    if step.gets_default_buttons() {
-        if can_back {
-            buttons.push(ButtonVm { index: None, label: "Back".into(), action: ButtonAction::Back, primary: false });
-        }
+    // A step that continues on a click, an event or a page change has no Next of its own,
+    // but Back all the same.
+    let defaults = step.gets_default_buttons();
+    if (defaults || (step.buttons.is_empty() && !matches!(step.kind, StepKind::Survey | StepKind::Checklist))) && can_back {
+        buttons.push(ButtonVm { index: None, label: "Back".into(), action: ButtonAction::Back, primary: false });
+    }
+    if defaults {
         let label = if last { "Done" } else { "Next" };
         buttons.push(ButtonVm { index: None, label: label.into(), action: ButtonAction::Next, primary: true });
     }
@@ -243,8 +246,10 @@ mod tests {
     #[test]
     fn authored_buttons_win_and_defaults_fill_in() {
         check("onboarding-tour", &[], "en", &["Start the tour", "Not now"], "Step 1 of 4: Welcome to Acme Analytics");
-        // The `export` step advances on click: no default Next button.
-        let vm = check("onboarding-tour", &[Input::Next, Input::TargetFound, Input::Next], "en", &[], "Step 3 of 4: Export in one click");
+        // The `export` step advances on click: no default Next button, but Back (a prober
+        // found none, though the README promises Back from the second step on).
+        let vm =
+            check("onboarding-tour", &[Input::Next, Input::TargetFound, Input::Next], "en", &["Back"], "Step 3 of 4: Export in one click");
         assert!(vm.backdrop);
         // A hotspot without buttons gets Done (it is the last step).
         let vm = check("export-hotspot", &[], "en", &["Done"], "New: Excel and Parquet");
