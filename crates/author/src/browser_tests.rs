@@ -206,6 +206,19 @@ fn picked_targets_whose_selector_names_nothing_of_the_element_also_need_its_text
     for (name, html, pick, want) in cases {
         check_pick_text(name, html, pick, want);
     }
+    // Regression: text now required for such selectors, a greeting or a name in the app's
+    // header written as the target's text would have kept the step from every other user.
+    crate::pick::set_personal(r#"{"ctx":{"user_id":"u-42","traits":{"name":"Ada Lovelace","email":"ada@acme.io","plan":"pro"}}}"#);
+    let personal = [
+        ("the author's name", r#"<div><span class="small text-gray-600">Ada Lovelace</span></div>"#, "span", None),
+        ("a greeting with the first name", r#"<div><h2 class="text-xl">Welcome back, Ada.</h2></div>"#, "h2", None),
+        ("the author's email", r#"<div><span class="small">ada@acme.io</span></div>"#, "span", None),
+        ("a short trait value is everyone's word", r#"<div><span class="badge">Pro plan</span></div>"#, "span", Some("Pro plan")),
+    ];
+    for (name, html, pick, want) in personal {
+        check_pick_text(name, html, pick, want);
+    }
+    crate::pick::set_personal("");
 }
 
 // Regression from Summernote (Tabler): a click on the text in a rich-text editor named the

@@ -76,8 +76,11 @@ mod exports {
     }
 
     /// Enters picker mode: a Promise of `{ target, selector, matches }`, or null on Esc.
+    /// `state` is the decision module's state JSON (`gp_debug_state`), for the author's own
+    /// id and traits, which a target's text must not hold.
     #[wasm_bindgen]
-    pub fn au_pick(options: JsValue) -> JsValue {
+    pub fn au_pick(options: JsValue, state: &str) -> JsValue {
+        crate::pick::set_personal(state);
         crate::pick::pick(options).unwrap_or(JsValue::NULL)
     }
 }

@@ -22,6 +22,48 @@ struct Picker {
 
 thread_local! {
     static PICKER: RefCell<Option<Picker>> = const { RefCell::new(None) };
+    /// What the author's page shows of the author alone, lower-cased (ASCII): the identified user's
+    /// id and the string values of their traits (a name, an email, a company), from the
+    /// decision module's state when the pick began.
+    static PERSONAL: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads the author's own id and trait values out of the decision module's state JSON
+/// (`gp_debug_state`'s): text showing any of them is this user's, not every user's.
+pub fn set_personal(state: &str) {
+    let v: serde_json::Value = serde_json::from_str(state).unwrap_or_default();
+    let ctx = &v["ctx"];
+    let mut out: Vec<String> = ctx["traits"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .chain(std::iter::once(&ctx["user_id"]))
+        .filter_map(|t| t.as_str())
+        .map(|t| t.trim().to_ascii_lowercase())
+        // Short values ("en", "pro", "us") are everyone's words too.
+        .filter(|t| t.chars().count() >= 4)
+        .collect();
+    out.sort();
+    out.dedup();
+    PERSONAL.with(|p| *p.borrow_mut() = out);
+}
+
+/// Whether `text` shows something of the author alone ([`set_personal`]), or of one of
+/// its words: "Welcome back, Ada" for a user named "Ada Lovelace".
+fn personal(text: &str) -> bool {
+    // ASCII case only (both sides alike): Unicode's tables would weigh more than the module's
+    // whole picker.
+    let text = text.to_ascii_lowercase();
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && c != '@' && c != '.'))
+        .map(|w| w.trim_matches('.'))
+        .filter(|w| w.chars().count() >= 3)
+        .collect();
+    PERSONAL.with(|p| {
+        p.borrow()
+            .iter()
+            .any(|v| text.contains(v.as_str()) || v.split_whitespace().any(|part| part.chars().count() >= 3 && words.contains(&part)))
+    })
 }
 
 /// A robust target for `el` with the default preferences (the browser tests use it).
@@ -63,7 +105,9 @@ pub fn robust_target_with(el: &Element, prefer: &[String]) -> (Target, usize) {
     } else {
         selector::build(&path, prefer, &page)
     };
-    let live = text.bytes().any(|b| b.is_ascii_digit());
+    // Not text with digits, which is often live (counts, prices, dates), nor text that
+    // shows the author's own name or email: another user sees other words there.
+    let live = text.bytes().any(|b| b.is_ascii_digit()) || personal(&text);
     let text = (by_text && !named.by_name && !live).then_some(text);
     (Target { selector: named.selector, text, fallbacks }, named.matches)
 }

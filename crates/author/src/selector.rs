@@ -151,7 +151,23 @@ fn is_state_class(c: &str) -> bool {
 /// animate.css 3's entrance and exit classes (`fadeIn`, `slideInUp`, `bounceOut`), which
 /// CoreUI's views wear while they come in: they say how the element moves, not what it is.
 fn animation_class(c: &str) -> bool {
-    const WAYS: [&str; 9] = ["", "Up", "Down", "Left", "Right", "TopLeft", "TopRight", "BottomLeft", "BottomRight"];
+    const WAYS: [&str; 15] = [
+        "",
+        "Up",
+        "Down",
+        "Left",
+        "Right",
+        "X",
+        "Y",
+        "TopLeft",
+        "TopRight",
+        "BottomLeft",
+        "BottomRight",
+        "DownLeft",
+        "DownRight",
+        "UpLeft",
+        "UpRight",
+    ];
     ["fade", "bounce", "slide", "zoom", "flip", "rotate", "roll", "back", "lightSpeed"].iter().any(|p| {
         let Some(rest) = c.strip_prefix(p).and_then(|r| r.strip_prefix("In").or_else(|| r.strip_prefix("Out"))) else { return false };
         let rest = rest.strip_suffix("Big").unwrap_or(rest);
@@ -645,6 +661,8 @@ mod tests {
             ("fadeIn", true),
             ("slideInUp", true),
             ("bounceOutLeftBig", true),
+            ("flipInX", true),
+            ("rotateOutUpRight", true),
             ("slideIndicator", false),
             ("flipInner", false),
             ("zoomInButton", false),

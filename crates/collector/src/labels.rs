@@ -27,20 +27,30 @@ pub fn guide_json(store: &dyn Store, dir_guides: Option<&[u8]>, id: &str) -> Opt
     all.as_array()?.iter().find(|g| g.get("id").and_then(Value::as_str) == Some(id)).cloned()
 }
 
-/// Every known guide's name, by id: the guide store's drafts, else the guides directory.
+/// Every known guide's name, by id, from where [`guide_json`] reads a guide: as production
+/// serves it, else staging, else its draft, else the guides directory.
 pub fn names(store: &dyn Store, dir_guides: Option<&[u8]>) -> HashMap<String, String> {
     let mut out = HashMap::new();
+    let mut put = |g: &Value| {
+        if let (Some(id), Some(name)) = (g["id"].as_str(), g["name"].as_str()) {
+            out.insert(id.to_string(), name.to_string());
+        }
+    };
+    // Weakest first: each later source overrides.
     if let Some(all) = dir_guides.and_then(|d| serde_json::from_slice::<Value>(d).ok()) {
-        for g in all.as_array().into_iter().flatten() {
-            if let (Some(id), Some(name)) = (g["id"].as_str(), g["name"].as_str()) {
-                out.insert(id.to_string(), name.to_string());
+        all.as_array().into_iter().flatten().for_each(&mut put);
+    }
+    if let Some(gs) = store.guide_store() {
+        for g in gs.list().unwrap_or_default() {
+            if let Some(name) = g.name {
+                put(&serde_json::json!({ "id": g.id, "name": name }));
             }
         }
-    }
-    if let Some(list) = store.guide_store().and_then(|gs| gs.list().ok()) {
-        for g in list {
-            if let Some(name) = g.name {
-                out.insert(g.id, name);
+        for env in [Env::Staging, Env::Production] {
+            for (_, text) in gs.published(env).unwrap_or_default() {
+                if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                    put(&v);
+                }
             }
         }
     }

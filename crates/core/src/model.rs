@@ -243,13 +243,11 @@ impl Step {
 pub struct Target {
     pub selector: String,
     /// The element's text (its `textContent`, trimmed, runs of white space as one,
-    /// case-insensitive), which picks among the elements the selector matches: of several,
-    /// those with this text count; when none has it (a translated or toggled label), all of
-    /// them do. For selectors that say little about the element (a CSS framework's
-    /// classes, a structural path), so that another element that comes to match them first
-    /// is not taken for it. With a selector that names no id and no attribute (a tag and
+    /// case-insensitive). With a selector that names no id and no attribute (a tag and
     /// classes, a structural path), only the elements with this text count
-    /// ([`Target::text_required`]).
+    /// ([`Target::text_required`]): such a selector matches other elements on other pages or
+    /// views. With one that names the element, the text picks among several matches, and
+    /// when none has it (a translated or toggled label), all of them count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Tried in order when the selector matches nothing.

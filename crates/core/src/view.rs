@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::json::{At, FromJson, JsonError, Obj};
-use crate::{ButtonAction, ChecklistItem, Guide, Placement, StepKind, Survey, TourState};
+use crate::{Advance, ButtonAction, ChecklistItem, Guide, Placement, StepKind, Survey, TourState};
 
 /// A button as the overlay shows it.
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -181,9 +181,12 @@ pub fn step_vm(guide: &Guide, state: &TourState, locale: &str, centered: bool) -
         })
         .collect();
     // A step that continues on a click, an event or a page change has no Next of its own,
-    // but Back all the same.
+    // but Back all the same, unless the step before continued on a page change: Back would
+    // look for its element on this page.
     let defaults = step.gets_default_buttons();
-    if (defaults || (step.buttons.is_empty() && !matches!(step.kind, StepKind::Survey | StepKind::Checklist))) && can_back {
+    let before_on_page = state.trail.last().and_then(|&i| guide.steps.get(i)).is_some_and(|s| matches!(s.advance, Advance::Url { .. }));
+    let own_back = step.buttons.is_empty() && !matches!(step.kind, StepKind::Survey | StepKind::Checklist) && !before_on_page;
+    if (defaults || own_back) && can_back {
         buttons.push(ButtonVm { index: None, label: "Back".into(), action: ButtonAction::Back, primary: false });
     }
     if defaults {
@@ -254,6 +257,26 @@ mod tests {
         // A hotspot without buttons gets Done (it is the last step).
         let vm = check("export-hotspot", &[], "en", &["Done"], "New: Excel and Parquet");
         assert!(!vm.is_modal());
+    }
+
+    // From a review: Back on a step reached by a page change looked for the step before's
+    // element on the new page, and ended the guide.
+    #[test]
+    fn a_step_after_a_page_change_gets_no_back_of_its_own() {
+        let g = crate::load_guides(
+            r##"[{"id": "p", "name": "P", "steps": [
+                {"id": "open", "kind": "modal", "title": "Open Reports", "advance": {"on": "url", "pattern": "/reports"}},
+                {"id": "export", "kind": "tooltip", "title": "Export", "target": {"selector": "#x"}, "advance": {"on": "click"}},
+                {"id": "share", "kind": "tooltip", "title": "Share", "target": {"selector": "#y"}, "advance": {"on": "click"}}]}]"##,
+        )
+        .guides
+        .remove(0);
+        let labels = |at: usize| {
+            let (s, _) = TourState::start_at(&g, at, 0);
+            step_vm(&g, &s, "en", false).unwrap().buttons.into_iter().map(|b| b.label).collect::<Vec<_>>()
+        };
+        assert_eq!(labels(1), Vec::<String>::new(), "after a page change");
+        assert_eq!(labels(2), ["Back"], "after a click on this page");
     }
 
     #[test]

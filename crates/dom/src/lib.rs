@@ -685,24 +685,24 @@ pub fn header_height() -> f64 {
 pub fn header() -> Header {
     let Some(doc) = document() else { return Header::default() };
     let vp = viewport();
-    let mut h: Option<Header> = None;
+    let mut bottom: f64 = 0.0;
+    // The width: the bars' from one edge of the viewport (a header beside a fixed sidebar),
+    // not a badge's somewhere along the top, which sets only how low the header reaches.
+    let mut span: Option<(f64, f64)> = None;
     for x in [vp.width * 0.25, vp.width * 0.5, vp.width * 0.75] {
         if let Some(el) = page_element_at(&doc, x, 1.0).and_then(|e| pinned(&e, true)) {
             let r = el.get_bounding_client_rect();
             if r.y() <= 1.0 && r.height() < vp.height * 0.5 {
-                // Its width counts when it is a bar from one edge of the viewport (a header
-                // beside a fixed sidebar), not a badge somewhere along the top.
+                bottom = bottom.max(r.bottom());
                 let (left, right) = (r.left().max(0.0), (vp.width - r.right()).max(0.0));
-                let bar = r.width() >= vp.width / 2.0 && (left <= 1.0 || right <= 1.0);
-                let (left, right) = if bar { (left, right) } else { (0.0, 0.0) };
-                h = Some(match h {
-                    Some(h) => Header { bottom: h.bottom.max(r.bottom()), left: h.left.min(left), right: h.right.min(right) },
-                    None => Header { bottom: r.bottom(), left, right },
-                });
+                if r.width() >= vp.width / 2.0 && (left <= 1.0 || right <= 1.0) {
+                    span = Some(span.map_or((left, right), |(l, rt)| (l.min(left), rt.min(right))));
+                }
             }
         }
     }
-    h.unwrap_or_default()
+    let (left, right) = span.unwrap_or((0.0, 0.0));
+    Header { bottom, left, right }
 }
 
 /// The page's topmost element at a point of the viewport, under Guidepost's own hosts (the
@@ -741,8 +741,15 @@ pub fn scroll_into_view(f: &Found) {
     let r = f.rect();
     // In the viewport, below the header, and not cut off by a container the user scrolls (a
     // card's list, with the target below its fold but inside the viewport).
-    let scrollers: Vec<Element> =
-        clippers(&f.el).into_iter().filter(|c| computed(c, "overflow").split(' ').any(|v| v == "auto" || v == "scroll")).collect();
+    // Boxes the user scrolls, and those a script scrolls from the wheel (perfect-scrollbar,
+    // slimScroll: overflow hidden with more content than room, vertically).
+    let scrollers: Vec<Element> = clippers(&f.el)
+        .into_iter()
+        .filter(|c| {
+            computed(c, "overflow").split(' ').any(|v| v == "auto" || v == "scroll")
+                || (computed(c, "overflow-y") == "hidden" && c.scroll_height() > c.client_height())
+        })
+        .collect();
     let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width && wholly_inside(&f.el, &scrollers);
     if fully {
         return;

@@ -55,6 +55,8 @@ thread_local! {
     static SIGNALS: RefCell<Option<Signals>> = const { RefCell::new(None) };
     static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
     static SHADOW: RefCell<Option<web_sys::ShadowRoot>> = const { RefCell::new(None) };
+    /// The focus was in the step that just went, and the new one has not taken it yet.
+    static KEYS_HELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn signals() -> Option<Signals> {
@@ -125,6 +127,9 @@ pub fn set_step(vm: Option<StepVm>) {
         s.step.set(vm);
         return;
     }
+    // The step the focus was in goes: until the new one takes the focus, the body's keys
+    // are still the tour's (a keyboard user's next arrow comes before that).
+    KEYS_HELD.with(|k| k.set(focus_inside()));
     let announcement = vm.as_ref().map(StepVm::announcement);
     let is_hotspot = vm.as_ref().is_some_and(|v| v.kind == StepKind::Hotspot);
     s.open.set(!is_hotspot);
@@ -242,6 +247,7 @@ fn after_render(f: fn()) {
 /// step points at), and the keys typed next, a space among them, would press the step's
 /// button. A modal step takes the focus all the same.
 fn focus_primary() {
+    KEYS_HELD.with(|k| k.set(false));
     let modal = signals().is_some_and(|s| s.step.with_untracked(|v| v.as_ref().is_some_and(StepVm::is_modal)));
     if !modal && typing_in_page() {
         return;
@@ -345,7 +351,7 @@ fn listen_keys() {
         let Some(vm) = s.step.get_untracked() else { return };
         let rtl = s.rtl.get_untracked();
         let body_focused = document().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-        let inside = focus_inside();
+        let inside = focus_inside() || (body_focused && KEYS_HELD.with(std::cell::Cell::get));
         // A key typed in the step is the step's alone: the page's own shortcuts (a slide
         // deck's arrows, a grid's keys) do not act on it too.
         let handled = |ev: &web_sys::KeyboardEvent| {

@@ -511,14 +511,17 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
         // An element not on screen now (in a closed menu, on another page): the preview waits
         // for it, as the tour would; the author is told why nothing shows yet.
         let target = g.pointer(&format!("/steps/{i}/target")).and_then(|t| Target::from_json(t, At::Root("$.target")).ok());
+        let wait_s = g.pointer(&format!("/steps/{i}/wait_ms")).and_then(Value::as_u64).unwrap_or(3000) / 1000;
         match target {
             Some(t) if guidepost_dom::find(&t).is_none() => msg.set((
                 format!(
-                    "Step {}'s element is not on screen now: the preview shows once it is (open the menu or the page it is on).",
+                    "Step {}'s element is not on screen now: the preview waits {wait_s} s for it, as the tour would (open the menu or the page it is on), then does what the step does without it.",
                     i + 1
                 ),
                 "warn",
             )),
+            // A conflict's question stays until the author answers it.
+            _ if conflict.with_untracked(Option::is_some) => {}
             _ => msg.set((String::new(), "")),
         }
         spawn_local(async move {

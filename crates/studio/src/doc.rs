@@ -219,22 +219,16 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
             }
             _ => {}
         }
-        // A link that stands, with the engine's Back written beside it by `link_next`: Back
-        // as the engine would show it where the step now is (none first, one after).
-        if stands {
+        // A link that stands, with the engine's Back written beside it by `link_next`, on a
+        // step that is now first: that Back would lead nowhere. (One missing after a step
+        // moved on is not added: the author may have taken it out.)
+        if stands && j == 0 {
             let exactly = |b: &Value, label: &str, action: &str, keys: usize| {
                 b["label"] == label && b["action"] == action && b.as_object().is_some_and(|o| o.len() == keys)
             };
-            match &buttons[..] {
-                [b, l] if j == 0 && exactly(b, "Back", "back", 2) && exactly(l, "Next", "url", 3) => {
-                    buttons.remove(0);
-                    changed = true;
-                }
-                [l] if j > 0 && exactly(l, "Next", "url", 3) => {
-                    buttons.insert(0, serde_json::json!({ "label": "Back", "action": "back" }));
-                    changed = true;
-                }
-                _ => {}
+            if matches!(&buttons[..], [b, l] if exactly(b, "Back", "back", 2) && exactly(l, "Next", "url", 3)) {
+                buttons.remove(0);
+                changed = true;
             }
         }
         if buttons.is_empty() {

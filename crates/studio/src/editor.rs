@@ -68,6 +68,31 @@ pub fn Editor(id: String, tab: Memo<String>) -> impl IntoView {
             Err(e) => say(format!("Could not open {load_id}: {e}")),
         }
     });
+    // Back in the Studio's tab (the designer saved in the app's): the draft as saved there,
+    // when nothing here is unsaved, instead of a "someone else saved" at the next save. The
+    // editor is built anew from it, so no tab keeps a copy of the old text (the JSON tab's
+    // would have put it back at its next keystroke). An answer counts only if no save or
+    // other answer came in meanwhile and it is newer.
+    let refresh_api = st.api.clone();
+    let refresh_id = id.clone();
+    let on_focus = window_event_listener(leptos::ev::focus, move |_| {
+        let idle = move |ed: &Option<Ed>| ed.as_ref().is_some_and(|ed| !ed.dirty.get_untracked()) && !draft.saving.get_untracked();
+        if !loaded.with_untracked(idle) {
+            return;
+        }
+        let asked_at = draft.revision.get_untracked();
+        let (api, id) = (refresh_api.clone(), refresh_id.clone());
+        spawn_local(async move {
+            let Ok(v) = api.get(&format!("/v1/guides/{}/draft", enc(&id))).await else { return };
+            let rev = v["revision"].as_i64().unwrap_or(0);
+            if rev > asked_at && draft.revision.get_untracked() == asked_at && loaded.with_untracked(idle) {
+                draft.revision.set(rev);
+                loaded.set(Some(Ed::new(v["json"].clone())));
+                say("This guide was saved elsewhere (the designer): you see it as saved.");
+            }
+        });
+    });
+    on_cleanup(move || on_focus.remove());
     view! {
         {move || loaded.get().map(|ed| {
             view! { <EditorFrame ed=ed draft=draft tab=tab /> }
@@ -86,26 +111,6 @@ fn EditorFrame(ed: Ed, draft: Draft, tab: Memo<String>) -> impl IntoView {
             .and_then(|s| s.get_item(APP_URL_KEY).ok().flatten())
             .unwrap_or_else(|| format!("{}/index.html", web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default())),
     );
-    // Back in the Studio's tab (the designer saved in the app's): the draft as saved there,
-    // when nothing here is unsaved, instead of a "someone else saved" at the next save.
-    let refresh_api = st.api.clone();
-    let refresh_id = id.clone();
-    let on_focus = window_event_listener(leptos::ev::focus, move |_| {
-        if ed.dirty.get_untracked() || draft.saving.get_untracked() {
-            return;
-        }
-        let (api, id) = (refresh_api.clone(), refresh_id.clone());
-        spawn_local(async move {
-            let Ok(v) = api.get(&format!("/v1/guides/{}/draft", enc(&id))).await else { return };
-            let rev = v["revision"].as_i64().unwrap_or(0);
-            if rev != draft.revision.get_untracked() && !ed.dirty.get_untracked() {
-                draft.revision.set(rev);
-                ed.doc.set(v["json"].clone());
-                say("This guide was saved elsewhere (the designer): you see it as saved.");
-            }
-        });
-    });
-    on_cleanup(move || on_focus.remove());
     let open_in_app = {
         let api = st.api.clone();
         let id = id.clone();
@@ -358,7 +363,7 @@ fn step_form(ed: Ed, s: StepShape) -> impl IntoView {
                     {fields::select(ed, p(&["placement"]), "Placement", o(&[("", "Auto"), ("top", "Top"), ("top-start", "Top start"), ("top-end", "Top end"), ("bottom", "Bottom"), ("bottom-start", "Bottom start"), ("bottom-end", "Bottom end"), ("left", "Left"), ("left-start", "Left start"), ("left-end", "Left end"), ("right", "Right"), ("right-start", "Right start"), ("right-end", "Right end")]))}
                 </div>
             })}
-            {needs_target.then(|| fields::text(ed, p(&["target", "text"]), "Target's text (optional: picks among several matches)", true, false))}
+            {needs_target.then(|| fields::text(ed, p(&["target", "text"]), "Target's text (optional: the element must show it, unless the selector names an id or attribute)", true, false))}
             {errors_at(ed, format!("$.steps[{i}].target"))}
             {fields::text(ed, p(&["title"]), "Title", true, false)}
             <div class="md-toolbar" role="toolbar" aria-label="Formatting">

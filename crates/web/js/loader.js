@@ -369,7 +369,7 @@
     end: method("end"),
     reset: method("reset"),
     pick: authoring("pick", null, function (m, a) {
-      return m.au_pick(a[0]);
+      return m.au_pick(a[0], (engine && call("debug_state", [])) || "");
     }),
     validate: authoring("validate", null, function (m, a) {
       return m.au_validate(typeof a[0] === "string" ? a[0] : stringify(a[0]));
