@@ -200,12 +200,9 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
                 // What is left is what the engine shows by itself (Back when there is a
                 // step to go back to, then Next, or Done on the last step): written out, it
                 // would show Next on a step that is now last, or no Back.
-                let is = |b: &Value, label: &str, action: &str| {
-                    b["label"] == label && b["action"] == action && b.as_object().is_some_and(|o| o.len() == 2)
-                };
                 let implicit = match &buttons[..] {
-                    [n] => is(n, "Next", "next"),
-                    [b, n] => is(b, "Back", "back") && is(n, "Next", "next"),
+                    [n] => is_button(n, "Next", "next", 2),
+                    [b, n] => is_button(b, "Back", "back", 2) && is_button(n, "Next", "next", 2),
                     _ => false,
                 };
                 if implicit {
@@ -222,14 +219,9 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
         // A link that stands, with the engine's Back written beside it by `link_next`, on a
         // step that is now first: that Back would lead nowhere. (One missing after a step
         // moved on is not added: the author may have taken it out.)
-        if stands && j == 0 {
-            let exactly = |b: &Value, label: &str, action: &str, keys: usize| {
-                b["label"] == label && b["action"] == action && b.as_object().is_some_and(|o| o.len() == keys)
-            };
-            if matches!(&buttons[..], [b, l] if exactly(b, "Back", "back", 2) && exactly(l, "Next", "url", 3)) {
-                buttons.remove(0);
-                changed = true;
-            }
+        if stands && j == 0 && matches!(&buttons[..], [b, l] if is_button(b, "Back", "back", 2) && is_button(l, "Next", "url", 3)) {
+            buttons.remove(0);
+            changed = true;
         }
         if buttons.is_empty() {
             if let Some(o) = v.pointer_mut(&format!("/steps/{j}")).and_then(Value::as_object_mut) {
@@ -238,6 +230,12 @@ pub fn relink(v: &mut Value, pages: &[Option<String>]) -> bool {
         }
     }
     changed
+}
+
+/// Whether `b` is exactly a button with this label and action and `keys` fields in all (a
+/// link's `to` is the third): one the engine or the designer wrote, not the author.
+fn is_button(b: &Value, label: &str, action: &str, keys: usize) -> bool {
+    b["label"] == label && b["action"] == action && b.as_object().is_some_and(|o| o.len() == keys)
 }
 
 /// Makes step `j`'s Next button (`buttons`, its list) open the page `to`. A step without
