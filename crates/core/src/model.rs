@@ -233,7 +233,14 @@ impl Step {
     /// Done on the last): it has none of its own, continues on Next, and is neither a survey
     /// nor a checklist.
     pub fn gets_default_buttons(&self) -> bool {
-        self.buttons.is_empty() && !matches!(self.kind, StepKind::Survey | StepKind::Checklist) && self.advance == Advance::Next
+        self.gets_engine_buttons() && self.advance == Advance::Next
+    }
+
+    /// The engine adds buttons of its own (Back, and Next or Done when it continues on its
+    /// Next button): the step has none of its own and is no survey or checklist, which
+    /// have their own controls.
+    pub fn gets_engine_buttons(&self) -> bool {
+        self.buttons.is_empty() && !matches!(self.kind, StepKind::Survey | StepKind::Checklist)
     }
 }
 

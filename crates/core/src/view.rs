@@ -185,7 +185,7 @@ pub fn step_vm(guide: &Guide, state: &TourState, locale: &str, centered: bool) -
     // look for its element on this page.
     let defaults = step.gets_default_buttons();
     let before_on_page = state.trail.last().and_then(|&i| guide.steps.get(i)).is_some_and(|s| matches!(s.advance, Advance::Url { .. }));
-    let own_back = step.buttons.is_empty() && !matches!(step.kind, StepKind::Survey | StepKind::Checklist) && !before_on_page;
+    let own_back = step.gets_engine_buttons() && !before_on_page;
     if (defaults || own_back) && can_back {
         buttons.push(ButtonVm { index: None, label: "Back".into(), action: ButtonAction::Back, primary: false });
     }

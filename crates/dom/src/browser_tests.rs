@@ -469,10 +469,10 @@ fn scrolling_into_view_scrolls_a_list_but_never_a_box_that_hides_its_overflow() 
            <div id="deck" style="width:200px;height:60px;overflow:hidden;white-space:nowrap"><span style="display:inline-block;width:400px">a</span><b id="slide">Slide</b></div>"#,
     );
     let el = |id: &str| area.query_selector(&format!("#{id}")).unwrap().unwrap();
-    dom::scroll_into_view(&dom::Found { el: el("row"), frames: vec![] });
+    dom::scroll_into_view(&dom::Found { el: el("row"), frames: vec![] }, &dom::clippers(&el("row")));
     assert!(el("card").scroll_top() > 0, "the list scrolled");
     assert!(!dom::clipped_out(&el("row"), &dom::clippers(&el("row"))), "the row is in the list's view");
-    dom::scroll_into_view(&dom::Found { el: el("slide"), frames: vec![] });
+    dom::scroll_into_view(&dom::Found { el: el("slide"), frames: vec![] }, &dom::clippers(&el("slide")));
     assert_eq!(el("deck").scroll_left(), 0, "the deck's scroll is its own");
 }
 
@@ -486,11 +486,11 @@ fn scrolling_into_view_keeps_what_scrolls_vertically_under_a_sideways_hidden_ove
            <div style="height:3000px"></div><button id="low">Low</button>"#,
     );
     let el = |id: &str| area.query_selector(&format!("#{id}")).unwrap().unwrap();
-    dom::scroll_into_view(&dom::Found { el: el("deep"), frames: vec![] });
+    dom::scroll_into_view(&dom::Found { el: el("deep"), frames: vec![] }, &dom::clippers(&el("deep")));
     assert!(el("side").scroll_top() > 0, "the sidebar scrolled");
     let win = web_sys::window().unwrap();
     with_page_style("overflow-x:hidden", "", || {
-        dom::scroll_into_view(&dom::Found { el: el("low"), frames: vec![] });
+        dom::scroll_into_view(&dom::Found { el: el("low"), frames: vec![] }, &dom::clippers(&el("low")));
         assert!(win.scroll_y().unwrap() > 1000.0, "the page scrolled to the far button");
     });
     win.scroll_to_with_x_and_y(0.0, 0.0);

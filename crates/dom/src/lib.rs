@@ -734,8 +734,9 @@ pub fn pinned(el: &Element, sticky: bool) -> Option<Element> {
     None
 }
 
-/// Scrolls the target into view below any fixed header, if it is not fully visible.
-pub fn scroll_into_view(f: &Found) {
+/// Scrolls the target into view below any fixed header, if it is not fully visible;
+/// `clippers` are its [`clippers`].
+pub fn scroll_into_view(f: &Found, clippers: &[Element]) {
     let vp = viewport();
     let header = header_height();
     let r = f.rect();
@@ -743,12 +744,13 @@ pub fn scroll_into_view(f: &Found) {
     // card's list, with the target below its fold but inside the viewport).
     // Boxes the user scrolls, and those a script scrolls from the wheel (perfect-scrollbar,
     // slimScroll: overflow hidden with more content than room, vertically).
-    let scrollers: Vec<Element> = clippers(&f.el)
-        .into_iter()
+    let scrollers: Vec<Element> = clippers
+        .iter()
         .filter(|c| {
             computed(c, "overflow").split(' ').any(|v| v == "auto" || v == "scroll")
                 || (computed(c, "overflow-y") == "hidden" && c.scroll_height() > c.client_height())
         })
+        .cloned()
         .collect();
     let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width && wholly_inside(&f.el, &scrollers);
     if fully {

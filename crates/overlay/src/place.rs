@@ -77,10 +77,12 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         (None, None) => true,
         _ => false,
     });
-    if !same {
+    // A new target's clippers, read once: for scrolling it into view and for each reposition.
+    let clippers = (!same).then(|| target.as_ref().map_or_else(Vec::new, |f| guidepost_dom::clippers(&f.el)));
+    if let Some(c) = &clippers {
         match &target {
             Some(f) => {
-                guidepost_dom::scroll_into_view(f);
+                guidepost_dom::scroll_into_view(f, c);
                 follow::watch_target(f);
             }
             None => follow::forget_target(),
@@ -91,7 +93,6 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         (Some(_), true) => with(|p| p.in_page),
         (None, _) => false,
     };
-    let clippers = (!same).then(|| target.as_ref().map_or_else(Vec::new, |f| guidepost_dom::clippers(&f.el)));
     with(|p| {
         p.target = target;
         p.lost = false;
