@@ -430,7 +430,7 @@ test("in the designer, an author sets a step's kind, how it continues, its place
   await page.keyboard.type("Got it");
   await shot(page, "designer-step-options");
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-options/draft")).body.json.steps;
   assert.deepEqual([saved[0].advance, saved[0].placement, saved[0].on_missing, saved[0].wait_ms], [{ on: "click" }, "bottom", "center", 30000]);
   assert.deepEqual([saved[1].kind, "advance" in saved[1], saved[1].wait_ms], ["modal", false, 5000]);
@@ -486,7 +486,9 @@ test("regression: the designer's unsaved work was dropped after the draft was sa
   // Save waits for the author's choice; they keep theirs.
   assert.equal(await panel.getByRole("button", { name: "Save", exact: true }).isDisabled(), true);
   await panel.getByRole("button", { name: "Keep mine" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  // "Saved to the draft", not the question's "saved elsewhere" (a match on "Saved" alone
+  // let the test go on before the save was done).
+  await panel.locator(".msg").filter({ hasText: "Saved to the draft" }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-conflict/draft")).body.json.steps;
   assert.deepEqual(saved.map((s) => s.id === "hi" ? s.title : s.target.selector), ["Hello", "#userDropdown"]);
   assert.equal(await panel.getByRole("button", { name: "Keep mine" }).isVisible(), false);
@@ -576,7 +578,7 @@ test("in the designer, an author reorders and duplicates steps without dragging,
   await done.press("Tab");
   await step(3).getByLabel("Button 2 label").waitFor();
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-order/draft")).body.json.steps;
   assert.deepEqual(saved.map((s) => [s.id, s.title, s.wait_ms]), [["two", "Title two", undefined], ["two-copy", "Title copy", undefined], ["three", "Title three", undefined], ["one", "Title one", 5000]]);
   assert.deepEqual(saved[3].buttons, [{ label: "Back", action: "back" }, { label: "Finish", action: "next" }]);
@@ -597,7 +599,7 @@ test("regression: the designer's panel sat on the app's top-right toolbar, and t
   await panel.locator("li[data-step-index='1'] .target").filter({ hasText: "#userDropdown" }).waitFor();
   // Picking over, the panel takes the pointer again.
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -621,7 +623,7 @@ test("regression: a multi-page tour whose first step sat in the app's topbar did
   // A step picked on the same page as the one before it does not change that one.
   await addStep("#myPieChart", 2);
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-pages/draft")).body.json.steps;
   assert.deepEqual(saved.map((s) => s.buttons ?? []), [[{ label: "Next", action: "url", to: "/sb/charts.html" }], [], []]);
   assert.deepEqual(errors, []);
@@ -649,7 +651,7 @@ test("the designer opens on a third-party admin template on another origin, and 
   await panel.locator("li[data-step-index='1']").waitFor();
   const picked = await panel.locator("li[data-step-index='1'] .target").textContent();
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = await admin("GET", "/v1/guides/sb-tour/draft");
   assert.equal(saved.body.json.steps[1].target.selector, picked);
   // The picked selector finds exactly the element that was clicked.
@@ -686,7 +688,7 @@ test("regression: on an app with a strict CSP, the designer's panel was refused 
   await dialog(page).getByRole("button", { name: "Close" }).click();
   await dialog(page).waitFor({ state: "detached" });
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = await admin("GET", "/v1/guides/csp-tour/draft");
   assert.equal(saved.body.json.steps[1].target.selector, await panel.locator("li[data-step-index='1'] .target").textContent());
   assert.deepEqual(await page.evaluate(() => [window.__violations, window.__errors]), [[], []]);
@@ -724,7 +726,7 @@ test("a multi-page tour built in the designer: unsaved work survives navigation,
   await panel.locator(".msg").filter({ hasText: "Next button now opens /reports.html" }).waitFor();
   await panel.locator("li[data-step-index='1'] input[name=designer-title]").fill("Export it");
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   assert.equal((await admin("POST", "/v1/guides/two-pages/publish", { environment: "production" })).status, 200);
   assert.equal((await admin("POST", "/v1/guides/quiet/unpublish", { environment: "production" })).status, 200);
   await context.close();
@@ -783,7 +785,7 @@ test("regression: with the app's modal open (SB Admin 2's logout dialog), the de
   await page.keyboard.type("Sign out here");
   assert.equal(await title.inputValue(), "Sign out here");
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = await admin("GET", "/v1/guides/sb-modal/draft");
   assert.equal(saved.body.json.steps[1].title, "Sign out here");
   const named = await page.evaluate((s) => { const all = document.querySelectorAll(s); return all.length === 1 && all[0] === document.querySelector("#logoutModal .btn-primary"); }, saved.body.json.steps[1].target.selector);
@@ -835,7 +837,7 @@ test("regression: the designer's panel did not collapse, and its Save button and
   };
   await last.locator("input[name=designer-title]").fill("The end");
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   await last.getByRole("button", { name: "Delete" }).scrollIntoViewIfNeeded();
   assert.ok(await inside(last.getByRole("button", { name: "Delete" })), "the end of the last step is in view");
   assert.ok(await inside(panel.getByRole("button", { name: "Saved" })), "Save is in view beside the last step");
@@ -870,7 +872,7 @@ test("regression: moving a step of a multi-page tour in the designer left its Ne
   await panel.locator("li[data-step-index='1']").getByRole("button", { name: "Move up" }).click();
   await panel.locator(".msg").filter({ hasText: "Next buttons now lead to each next step's page" }).waitFor();
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = async () => (await admin("GET", "/v1/guides/two-pages-moved/draft")).body.json.steps.map((s) => [s.target.selector, s.buttons]);
   const toDashboard = [{ label: "Next", action: "url", to: "/index.html?user=ada-admin" }];
   // The report step, now last, has the engine's own buttons again (Back, and Done).
@@ -882,7 +884,7 @@ test("regression: moving a step of a multi-page tour in the designer left its Ne
   await panel.locator("li[data-step-index='0']").getByRole("button", { name: "Duplicate" }).click();
   await panel.locator("li[data-step-index='2']").waitFor();
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   assert.deepEqual(await saved(), [
     ['[data-tour="export"]', undefined],
     ['[data-tour="export"]', toDashboard],
@@ -904,7 +906,7 @@ test("regression: the app's open menu closed when the author pressed Add step in
   await page.locator(".dropdown-list .dropdown-item").nth(1).click();
   await panel.locator("li[data-step-index='1']").waitFor();
   await panel.getByRole("button", { name: "Save" }).click();
-  await panel.locator(".msg").filter({ hasText: "Saved" }).waitFor();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const t = (await admin("GET", "/v1/guides/sb-menu/draft")).body.json.steps[1].target;
   const named = await page.evaluate((t) => {
     const all = [...document.querySelectorAll(t.selector)];
