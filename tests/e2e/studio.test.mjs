@@ -336,6 +336,33 @@ test("regression: the Studio did not see what the designer saved", async () => {
   await context.close();
 });
 
+// The Studio published whatever the draft held by then: saved elsewhere (a colleague, the
+// designer) after the author looked, it went live unseen.
+test("regression: publishing from the Studio put live a draft saved elsewhere that the author had not seen", async () => {
+  const draft = { id: "publish-stale", name: "Publish stale", steps: [{ id: "hi", kind: "modal", title: "Hello" }] };
+  assert.equal((await admin("PUT", "/v1/guides/publish-stale/draft", draft)).status, 200);
+  const context = await browser.newContext();
+  const { page, errors } = await studio(context);
+  await signIn(page);
+  await page.goto(`${collector.base}/studio/#/guide/publish-stale`);
+  await page.locator("main.editor[data-guide=publish-stale]").waitFor();
+  await page.locator("[data-tab=versions]").click();
+  const colleague = { ...draft, steps: [{ id: "hi", kind: "modal", title: "Hello from a colleague" }] };
+  assert.equal((await admin("PUT", "/v1/guides/publish-stale/draft", colleague)).status, 200);
+  await page.getByRole("button", { name: "Publish draft to staging" }).click();
+  await status(page, /^Not published: this guide was saved elsewhere/);
+  const versions = await admin("GET", "/v1/guides/publish-stale/versions");
+  assert.deepEqual(versions.body.versions, [], "nothing went live");
+  // The editor shows what would go live; publishing it now is what the author saw.
+  await page.locator("[data-tab=steps]").click();
+  await page.waitForFunction(() => document.querySelector("input[data-path='$.steps[0].title']")?.value === "Hello from a colleague");
+  await page.locator("[data-tab=versions]").click();
+  await page.getByRole("button", { name: "Publish draft to staging" }).click();
+  await status(page, "Published to staging (version 1)");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 /** Presses Tab until the focused element matches `selector` (at most 60 presses). */
 async function tabTo(page, selector) {
   for (let i = 0; i < 60; i++) {

@@ -10,7 +10,8 @@
 //!   path's is an error diagnostic (the draft is still saved; publishing it is refused).
 //! - `GET /v1/guides/{id}/draft` → `{"revision", "json", "updated_at", "updated_by"}` + ETag.
 //! - `POST /v1/guides/{id}/publish` `{"environment"}` → `{"version", "environment"}`; 422
-//!   `{"error": "the draft has errors", "diagnostics"}`.
+//!   `{"error": "the draft has errors", "diagnostics"}`; optional `If-Match: "<revision>"`,
+//!   the draft revision the author saw (409 as for a save when the draft changed since).
 //! - `POST /v1/guides/{id}/promote` `{"from", "to"}` → `{"version", "environment"}`.
 //! - `POST /v1/guides/{id}/unpublish` `{"environment"}` → `{"environment", "version": null}`.
 //! - `POST /v1/guides/{id}/rollback` `{"environment", "version"}` → `{"version",
@@ -237,8 +238,9 @@ async fn publish(State(st): State<Shared>, admin: Admin, Path(id): Path<String>,
     check_id(&id)?;
     let b: EnvBody = small_body(&st, &headers, body).await?;
     let e = env(&b.environment)?;
+    let if_match = if_match(&headers)?;
     let by = by(&admin);
-    let p = with_guides(&st, move |gs| gs.publish(&id, e, &by.actor())).await?;
+    let p = with_guides(&st, move |gs| gs.publish(&id, e, if_match, &by.actor())).await?;
     changed(&st).await;
     Ok(answer(&p))
 }

@@ -59,8 +59,8 @@ use serde_json::{json, Value};
 
 use crate::clickhouse::{quote, ClickHouseStore};
 use crate::guide_store::{
-    diagnose, draft_text, parse_json, with_version, Actor, Draft, Env, GuideError, GuideStore, LogEntry, Published, PublishedIn, Saved,
-    StoredGuide, VersionInfo, MAX_GUIDES, MAX_LOG_ENTRIES,
+    diagnose, draft_text, parse_json, stale, with_version, Actor, Draft, Env, GuideError, GuideStore, LogEntry, Published, PublishedIn,
+    Saved, StoredGuide, VersionInfo, MAX_GUIDES, MAX_LOG_ENTRIES,
 };
 
 /// Times a write is tried when it keeps losing races to other writers of the same key.
@@ -316,11 +316,7 @@ impl GuideStore for ClickHouseStore {
         for attempt in 0..CLAIM_ATTEMPTS {
             backoff(attempt);
             let current = self.current_revision(id)?;
-            if let Some(want) = if_match {
-                if want != current.unwrap_or(0) {
-                    return Err(GuideError::Stale { revision: current.unwrap_or(0) });
-                }
-            }
+            stale(if_match, current.unwrap_or(0))?;
             if current.is_none() {
                 let rows = self.select(format!("SELECT uniqExact(guide_id) AS n FROM {}.guide_drafts WHERE {}", self.db, self.live()))?;
                 let n = rows.first().map(|r| uint(&r["n"])).unwrap_or(0);
@@ -361,8 +357,9 @@ impl GuideStore for ClickHouseStore {
             .transpose()
     }
 
-    fn publish(&self, id: &str, env: Env, by: &Actor) -> Result<Published, GuideError> {
+    fn publish(&self, id: &str, env: Env, if_match: Option<i64>, by: &Actor) -> Result<Published, GuideError> {
         let draft = self.draft(id)?.ok_or_else(|| GuideError::NotFound(format!("no draft of guide \"{id}\"")))?;
+        stale(if_match, draft.revision)?;
         let diagnostics = diagnose(id, &draft.json);
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
             return Err(GuideError::Invalid(diagnostics));

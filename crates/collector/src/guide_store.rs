@@ -201,7 +201,9 @@ pub trait GuideStore: Send + Sync {
     fn save_draft(&self, id: &str, json: &Value, if_match: Option<i64>, by: &Actor) -> Result<Saved, GuideError>;
     fn draft(&self, id: &str) -> Result<Option<Draft>, GuideError>;
     /// Validates the draft and publishes it as a new version to `env`.
-    fn publish(&self, id: &str, env: Env, by: &Actor) -> Result<Published, GuideError>;
+    /// `if_match`: the draft revision the author saw; another one is [`GuideError::Stale`],
+    /// so what goes live is what the author looked at.
+    fn publish(&self, id: &str, env: Env, if_match: Option<i64>, by: &Actor) -> Result<Published, GuideError>;
     /// Makes `to` serve the version `from` serves.
     fn promote(&self, id: &str, from: Env, to: Env, by: &Actor) -> Result<Published, GuideError>;
     /// Makes `env` serve nothing of `id`; logged only when it served something.
@@ -258,6 +260,15 @@ pub(crate) fn draft_text(json: &Value) -> Result<String, GuideError> {
         return Err(GuideError::BadRequest(format!("guide of {} bytes; at most {MAX_GUIDE_BYTES}", text.len())));
     }
     Ok(text)
+}
+
+/// [`GuideError::Stale`] when the author asked for a revision (`If-Match`) other than
+/// `current` (0: no draft yet).
+pub(crate) fn stale(if_match: Option<i64>, current: i64) -> Result<(), GuideError> {
+    match if_match {
+        Some(want) if want != current => Err(GuideError::Stale { revision: current }),
+        _ => Ok(()),
+    }
 }
 
 /// `json` with `"version": version`.
@@ -365,11 +376,7 @@ impl GuideStore for SqliteStore {
         let revision = self.guide_tx(|tx| {
             let current: Option<i64> =
                 tx.query_row("SELECT revision FROM guide_drafts WHERE guide_id = ?1", [id], |r| r.get(0)).optional()?;
-            if let Some(want) = if_match {
-                if want != current.unwrap_or(0) {
-                    return Err(GuideError::Stale { revision: current.unwrap_or(0) });
-                }
-            }
+            stale(if_match, current.unwrap_or(0))?;
             if current.is_none() {
                 let n: i64 = tx.query_row("SELECT COUNT(*) FROM guide_drafts", [], |r| r.get(0))?;
                 if n as usize >= MAX_GUIDES {
@@ -401,12 +408,13 @@ impl GuideStore for SqliteStore {
         .transpose()
     }
 
-    fn publish(&self, id: &str, env: Env, by: &Actor) -> Result<Published, GuideError> {
+    fn publish(&self, id: &str, env: Env, if_match: Option<i64>, by: &Actor) -> Result<Published, GuideError> {
         self.guide_tx(|tx| {
-            let text: String = tx
-                .query_row("SELECT json FROM guide_drafts WHERE guide_id = ?1", [id], |r| r.get(0))
+            let (text, revision): (String, i64) = tx
+                .query_row("SELECT json, revision FROM guide_drafts WHERE guide_id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?
                 .ok_or_else(|| GuideError::NotFound(format!("no draft of guide \"{id}\"")))?;
+            stale(if_match, revision)?;
             let json = parse_json(&text, "draft")?;
             let diagnostics = diagnose(id, &json);
             if diagnostics.iter().any(|d| d.severity == Severity::Error) {

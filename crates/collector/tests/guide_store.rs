@@ -139,6 +139,27 @@ async fn drafts_are_saved_even_invalid_with_diagnostics_and_revisions() {
     assert!(r.json["error"].is_string());
 }
 
+/// Publishing with `If-Match` publishes the draft the author saw or nothing: a draft saved
+/// elsewhere since (the designer, a colleague) is refused with its revision, and nothing
+/// goes live.
+#[tokio::test]
+async fn publish_refuses_a_draft_saved_since_the_author_saw_it() {
+    let (srv, _) = start_memory(config()).await;
+    admin(&srv, "PUT", "/v1/guides/tour/draft", guide("tour", "seen")).await;
+    admin(&srv, "PUT", "/v1/guides/tour/draft", guide("tour", "saved elsewhere")).await;
+    let body = Some(json!({"environment": "staging"}).to_string());
+    // (case, If-Match, expected status, expected revision or version)
+    let cases = [("stale", "\"1\"", 409, "revision", 2), ("the revision the author saw", "\"2\"", 200, "version", 1)];
+    for (case, m, want, field, n) in cases {
+        let r = call(&srv, "POST", "/v1/guides/tour/publish", Some(ADMIN), &[("if-match", m)], body.clone()).await;
+        assert_eq!((r.status, r.json[field].as_i64()), (want, Some(n)), "{case}: {}", r.text);
+        let served = if want == 200 { ids(&[("tour", 1)]) } else { ids(&[]) };
+        assert_eq!(config_of(&srv, "sk").await.2, served, "{case}");
+    }
+    let r = call(&srv, "POST", "/v1/guides/tour/publish", Some(ADMIN), &[("if-match", "v2")], body).await;
+    assert_eq!(r.status, 400, "If-Match not a revision: {}", r.text);
+}
+
 /// Every transition, in order: publish makes version N+1 (with `"version": N+1`), versions
 /// never change, saving a draft changes nothing served, promote, unpublish, rollback; the
 /// publish log lists each, newest first.

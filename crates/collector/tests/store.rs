@@ -188,7 +188,7 @@ fn a_version_4_database_gets_the_guide_store() {
     let by = Actor { who: "t", at: T0 };
     let g = serde_json::json!({"id": "g", "name": "G", "steps": [{"id": "a", "kind": "modal", "body": "hi"}]});
     assert_eq!(s.save_draft("g", &g, None, &by).unwrap().revision, 1);
-    assert_eq!(s.publish("g", Env::Production, &by).unwrap().version, Some(1));
+    assert_eq!(s.publish("g", Env::Production, None, &by).unwrap().version, Some(1));
     let version: i64 = rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, guidepost_collector::store::SCHEMA_VERSION);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
@@ -203,13 +203,13 @@ fn published_versions_never_change() {
     let by = Actor { who: "t", at: T0 };
     let g = |body: &str| serde_json::json!({"id": "g", "name": "G", "steps": [{"id": "a", "kind": "modal", "body": body}]});
     s.save_draft("g", &g("one"), None, &by).unwrap();
-    s.publish("g", Env::Staging, &by).unwrap();
+    s.publish("g", Env::Staging, None, &by).unwrap();
     let v1 = s.version("g", 1).unwrap().unwrap();
     type Action<'a> = Box<dyn Fn() -> Result<(), GuideError> + 'a>;
     // (step, action)
     let steps: Vec<(&str, Action)> = vec![
         ("a new draft", Box::new(|| s.save_draft("g", &g("two"), None, &by).map(|_| ()))),
-        ("a new version", Box::new(|| s.publish("g", Env::Staging, &by).map(|_| ()))),
+        ("a new version", Box::new(|| s.publish("g", Env::Staging, None, &by).map(|_| ()))),
         ("a promotion", Box::new(|| s.promote("g", Env::Staging, Env::Production, &by).map(|_| ()))),
         ("a rollback", Box::new(|| s.rollback("g", Env::Production, 1, &by).map(|_| ()))),
         ("an unpublish", Box::new(|| s.unpublish("g", Env::Staging, &by).map(|_| ()))),

@@ -78,6 +78,11 @@ impl Api {
         self.call(Method::POST, path, Some(body), None).await.map(|r| r.0)
     }
 
+    /// A POST that names the draft revision it acts on (`If-Match`; 409 when it is stale).
+    pub async fn post_if_match(&self, path: &str, body: &Value, if_match: Option<i64>) -> ApiResult {
+        self.call(Method::POST, path, Some(body), if_match).await.map(|r| r.0)
+    }
+
     pub async fn put(&self, path: &str, body: &Value, if_match: Option<i64>) -> ApiResult {
         self.call(Method::PUT, path, Some(body), if_match).await.map(|r| r.0)
     }

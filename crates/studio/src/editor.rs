@@ -22,12 +22,42 @@ pub const TABS: [(&str, &str); 7] = [
 
 const APP_URL_KEY: &str = "guidepost-studio-app-url";
 
-/// The draft's revision as last saved or loaded.
+/// The draft's revision as last saved or loaded, and the editor built from it.
 #[derive(Clone, Copy)]
 pub struct Draft {
     pub id: StoredValue<String>,
     pub revision: RwSignal<i64>,
     pub saving: RwSignal<bool>,
+    pub editor: RwSignal<Option<Ed>>,
+}
+
+impl Draft {
+    /// Nothing unsaved and no save under way: the editor may be replaced.
+    fn idle(self) -> bool {
+        self.editor.with_untracked(|ed| ed.as_ref().is_some_and(|ed| !ed.dirty.get_untracked())) && !self.saving.get_untracked()
+    }
+
+    /// The draft as saved elsewhere (the designer, a colleague), when nothing here is
+    /// unsaved: the editor is built anew from it, so no tab keeps a copy of the old text (the
+    /// JSON tab's would have put it back at its next keystroke). An answer counts only if no
+    /// save or other answer came in meanwhile and it is newer. `said` is told the author
+    /// when it does.
+    pub fn reload_if_newer(self, said: &'static str) {
+        if !self.idle() {
+            return;
+        }
+        let asked_at = self.revision.get_untracked();
+        let (api, id) = (studio().api, self.id.get_value());
+        spawn_local(async move {
+            let Ok(v) = api.get(&format!("/v1/guides/{}/draft", enc(&id))).await else { return };
+            let rev = v["revision"].as_i64().unwrap_or(0);
+            if rev > asked_at && self.revision.get_untracked() == asked_at && self.idle() {
+                self.revision.set(rev);
+                self.editor.set(Some(Ed::new(v["json"].clone())));
+                say(said);
+            }
+        });
+    }
 }
 
 /// Saves the draft (If-Match its revision); `then` runs after a successful save.
@@ -55,46 +85,27 @@ pub fn save(ed: Ed, draft: Draft, then: impl FnOnce() + 'static) {
 #[component]
 pub fn Editor(id: String, tab: Memo<String>) -> impl IntoView {
     let st = studio();
-    let loaded = RwSignal::new(None::<Ed>);
-    let draft = Draft { id: StoredValue::new(id.clone()), revision: RwSignal::new(0), saving: RwSignal::new(false) };
+    let draft =
+        Draft { id: StoredValue::new(id.clone()), revision: RwSignal::new(0), saving: RwSignal::new(false), editor: RwSignal::new(None) };
     let api = st.api.clone();
     let load_id = id.clone();
     spawn_local(async move {
         match api.get(&format!("/v1/guides/{}/draft", enc(&load_id))).await {
             Ok(v) => {
                 draft.revision.set(v["revision"].as_i64().unwrap_or(0));
-                loaded.set(Some(Ed::new(v["json"].clone())));
+                draft.editor.set(Some(Ed::new(v["json"].clone())));
             }
             Err(e) => say(format!("Could not open {load_id}: {e}")),
         }
     });
     // Back in the Studio's tab (the designer saved in the app's): the draft as saved there,
-    // when nothing here is unsaved, instead of a "someone else saved" at the next save. The
-    // editor is built anew from it, so no tab keeps a copy of the old text (the JSON tab's
-    // would have put it back at its next keystroke). An answer counts only if no save or
-    // other answer came in meanwhile and it is newer.
-    let refresh_api = st.api.clone();
-    let refresh_id = id.clone();
+    // instead of a "someone else saved" at the next save.
     let on_focus = window_event_listener(leptos::ev::focus, move |_| {
-        let idle = move |ed: &Option<Ed>| ed.as_ref().is_some_and(|ed| !ed.dirty.get_untracked()) && !draft.saving.get_untracked();
-        if !loaded.with_untracked(idle) {
-            return;
-        }
-        let asked_at = draft.revision.get_untracked();
-        let (api, id) = (refresh_api.clone(), refresh_id.clone());
-        spawn_local(async move {
-            let Ok(v) = api.get(&format!("/v1/guides/{}/draft", enc(&id))).await else { return };
-            let rev = v["revision"].as_i64().unwrap_or(0);
-            if rev > asked_at && draft.revision.get_untracked() == asked_at && loaded.with_untracked(idle) {
-                draft.revision.set(rev);
-                loaded.set(Some(Ed::new(v["json"].clone())));
-                say("This guide was saved elsewhere (the designer): you see it as saved.");
-            }
-        });
+        draft.reload_if_newer("This guide was saved elsewhere (the designer): you see it as saved.")
     });
     on_cleanup(move || on_focus.remove());
     view! {
-        {move || loaded.get().map(|ed| {
+        {move || draft.editor.get().map(|ed| {
             view! { <EditorFrame ed=ed draft=draft tab=tab /> }
         })}
     }

@@ -13,6 +13,10 @@ use crate::doc::{self, Line};
 use crate::editor::{save, Draft};
 use crate::fields::Ed;
 
+/// What the author is told when a publish was refused because the draft was saved elsewhere.
+const STALE_PUBLISH: &str =
+    "Not published: this guide was saved elsewhere since you opened it. You now see the draft as saved there: check it, then publish again.";
+
 fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
@@ -307,13 +311,20 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
             let id = id.clone();
             let go = move || {
                 spawn_local(async move {
-                    match api.post(&format!("/v1/guides/{}/{path}", enc(&id)), &body).await {
+                    // A publish names the draft revision the author sees: one saved elsewhere
+                    // since is refused, and the editor shows it instead.
+                    let seen = (path == "publish").then(|| draft.revision.get_untracked());
+                    match api.post_if_match(&format!("/v1/guides/{}/{path}", enc(&id)), &body, seen).await {
                         Ok(v) => {
                             say(format!(
                                 "{done} (version {}).",
                                 v["version"].as_u64().map(|n| n.to_string()).unwrap_or_else(|| "none".into())
                             ));
                             tick.update(|t| *t += 1);
+                        }
+                        Err(e) if e.status == 409 && seen.is_some() => {
+                            say(STALE_PUBLISH);
+                            draft.reload_if_newer(STALE_PUBLISH);
                         }
                         Err(e) => {
                             let first = e.body["diagnostics"]

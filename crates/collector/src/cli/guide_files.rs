@@ -125,7 +125,7 @@ fn import_one(store: &dyn GuideStore, id: &str, g: &serde_json::Value, envs: &[E
                 p
             }
             None => {
-                let p = store.publish(id, env, by).map_err(|e| e.to_string())?;
+                let p = store.publish(id, env, None, by).map_err(|e| e.to_string())?;
                 said.push(format!("published version {} to {env}", p.version.unwrap_or(0)));
                 p
             }

@@ -20,7 +20,8 @@ pub fn invalid(id: &str) -> Value {
 
 pub enum Op {
     Save(&'static str, Value, Option<i64>),
-    Publish(&'static str, Env),
+    /// The guide, the environment, the draft revision the author saw (`If-Match`).
+    Publish(&'static str, Env, Option<i64>),
     Promote(&'static str, Env, Env),
     Unpublish(&'static str, Env),
     Rollback(&'static str, Env, u32),
@@ -74,22 +75,23 @@ pub fn check_guide_store(s: &dyn GuideStore) {
     mismatched["name"] = json!("Mismatch");
     // (case, operation, expected answer)
     let steps: Vec<(&str, Op, Want)> = vec![
-        ("publish without a draft", Publish("tour", S), NotFound),
+        ("publish without a draft", Publish("tour", S, None), NotFound),
         ("a new guide based on revision 0", Save("tour", guide("tour", "one"), Some(0)), Rev(1, vec![])),
         ("a stale revision", Save("tour", guide("tour", "lost"), Some(0)), Stale(1)),
         ("an invalid draft is saved", Save("tour", invalid("tour"), Some(1)), Rev(2, vec!["$.steps[0].placement"])),
-        ("publishing it is refused", Publish("tour", S), Invalid),
+        ("publishing it is refused", Publish("tour", S, None), Invalid),
         ("an id other than the key's", Save("tour", mismatched, None), Rev(3, vec!["$.id"])),
-        ("is refused too", Publish("tour", S), Invalid),
+        ("is refused too", Publish("tour", S, None), Invalid),
         ("untrusted text", Save("tour", guide("tour", NASTY), Some(3)), Rev(4, vec![])),
-        ("first publish", Publish("tour", S), Pub(Some(1), None)),
+        ("publish a revision since replaced", Publish("tour", S, Some(3)), Stale(4)),
+        ("first publish, of the revision the author saw", Publish("tour", S, Some(4)), Pub(Some(1), None)),
         ("promote from staging", Promote("tour", S, P), Pub(Some(1), None)),
         ("promote to itself", Promote("tour", S, S), BadRequest),
         ("a new draft", Save("tour", guide("tour", "two"), None), Rev(5, vec![])),
-        ("publish again", Publish("tour", S), Pub(Some(2), Some(1))),
+        ("publish again", Publish("tour", S, None), Pub(Some(2), Some(1))),
         ("promote from an environment serving nothing", Promote("other", S, P), Conflict),
         ("another guide", Save("other", guide("other", "x"), None), Rev(1, vec![])),
-        ("published to production", Publish("other", P), Pub(Some(1), None)),
+        ("published to production", Publish("other", P, None), Pub(Some(1), None)),
         ("promote from staging serving nothing of it", Promote("other", S, P), Conflict),
         ("unpublish production", Unpublish("tour", P), Pub(None, Some(1))),
         ("unpublish again: nothing to do", Unpublish("tour", P), Pub(None, None)),
@@ -104,7 +106,7 @@ pub fn check_guide_store(s: &dyn GuideStore) {
     for (case, op, want) in steps {
         let (got, change) = match op {
             Save(id, json, m) => (s.save_draft(id, &json, m, &by).map_or_else(refusal, |x| Rev(x.revision, error_paths(&x))), None),
-            Publish(id, env) => (outcome(s.publish(id, env, &by)), Some((id, env, "publish"))),
+            Publish(id, env, m) => (outcome(s.publish(id, env, m, &by)), Some((id, env, "publish"))),
             Promote(id, from, to) => (outcome(s.promote(id, from, to, &by)), Some((id, to, "promote"))),
             Unpublish(id, env) => (outcome(s.unpublish(id, env, &by)), Some((id, env, "unpublish"))),
             Rollback(id, env, v) => (outcome(s.rollback(id, env, v, &by)), Some((id, env, "rollback"))),
@@ -233,7 +235,7 @@ pub fn check_concurrent_writers(a: Arc<dyn GuideStore>, b: Arc<dyn GuideStore>) 
                         let body = format!("p{i}-{round}");
                         let id = format!("g{i}");
                         s.save_draft(&id, &guide(&id, &body), None, &by).unwrap();
-                        let p = s.publish(&id, Env::Staging, &by).unwrap();
+                        let p = s.publish(&id, Env::Staging, None, &by).unwrap();
                         out.push((p.version.unwrap(), format!("{id}/{body}")));
                         // And everyone publishes the shared guide too.
                         let shared = format!("s{i}-{round}");
@@ -250,7 +252,7 @@ pub fn check_concurrent_writers(a: Arc<dyn GuideStore>, b: Arc<dyn GuideStore>) 
                             }
                         }
                         last.unwrap();
-                        let p = s.publish("race", Env::Production, &by).unwrap();
+                        let p = s.publish("race", Env::Production, None, &by).unwrap();
                         out.push((p.version.unwrap(), format!("race/{}", p.version.unwrap())));
                     }
                     out
