@@ -390,3 +390,101 @@ test("regression: a step jumped to the corner when the page hid the menu that ho
   assertNextTo(b, t);
   assert.deepEqual(errors, []);
 });
+
+/** Waits until the step's box is next to the element `selector` picks (it moves there on the next frames). */
+async function waitNextTo(page, selector) {
+  await page.waitForFunction((sel) => {
+    const host = document.querySelector("guidepost-root");
+    const d = host?.shadowRoot?.querySelector("[role=dialog]");
+    const t = document.querySelector(sel);
+    if (!d || !t || getComputedStyle(d).visibility === "hidden") return false;
+    const [b, r] = [d.getBoundingClientRect(), t.getBoundingClientRect()];
+    return [b.y - r.bottom, r.y - b.bottom, b.x - r.right, r.x - b.right].map(Math.abs).some((g) => g < 40) && b.bottom > r.y - 40 && b.y < r.bottom + 40;
+  }, selector);
+}
+
+// Regressions from SB Admin's table (simple-datatables sorts by rewriting its cells) and
+// vitest's UI (its virtual list gives a row's node to another row as it scrolls): the
+// element stayed in the page, no longer the target, and the step went on pointing at it.
+test("regression: the step kept pointing at an element the app rewrote into another one", async () => {
+  const rows = (attr) => ["Ann", "Bob", "Cedric", "Dora"].map((n, i) => `<div class="row" ${attr(n, i)} style="height:40px">${n}</div>`).join("");
+  // (case, rows, target, the app's rewrite, where the target is after it)
+  const cases = [
+    [
+      "a table sorted by rewriting its cells: the target's text moved",
+      rows((n, i) => `id="r${i}"`),
+      { selector: "#list .row", text: "Cedric" },
+      () => document.querySelectorAll("#list .row").forEach((r, i, all) => { r.textContent = ["Dora", "Cedric", "Bob", "Ann"][i]; }),
+      "#r1",
+    ],
+    [
+      "a virtual list's node given to another row: the selector no longer matches it",
+      rows((n, i) => `id="r${i}" aria-label="case ${i}"`),
+      { selector: "[aria-label='case 2']" },
+      () => { document.querySelector("#r2").setAttribute("aria-label", "case 7"); document.querySelector("#r0").setAttribute("aria-label", "case 2"); },
+      "#r0",
+    ],
+  ];
+  for (const [name, html, target, rewrite, after] of cases) {
+    const g = guide("rewritten", [{ id: "row", kind: "tooltip", title: "This row", body: "Here.", target, placement: "right" }]);
+    const { page, errors } = await lab(browser, [g]);
+    await page.evaluate((html) => {
+      const list = Object.assign(document.createElement("div"), { id: "list", innerHTML: html });
+      list.style.cssText = "width:200px;margin:20px";
+      document.querySelector("main").prepend(list);
+    }, html);
+    await page.evaluate(() => Guidepost.start("rewritten"));
+    await waitNextTo(page, "#r2");
+    await page.evaluate(`(${rewrite})()`);
+    await waitNextTo(page, after);
+    assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:row"], `${name}: one view of the step`);
+    assert.deepEqual(errors, [], name);
+    await page.close();
+  }
+});
+
+// Regression from SB Admin and Sneat: the user closed the side menu (slid left of the page)
+// and the step stayed on screen at the window's edge, pointing at nothing.
+test("regression: a step stayed on screen after the app slid the side menu that holds its target off the page", async () => {
+  const g = guide("side", [{ id: "link", kind: "tooltip", title: "Tables", body: "Here.", target: { selector: "#side-link" }, placement: "right" }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const nav = Object.assign(document.createElement("nav"), { id: "side", innerHTML: '<a id="side-link" href="#tables">Tables</a>' });
+    nav.style.cssText = "position:absolute;left:0;top:60px;width:180px";
+    document.body.prepend(nav);
+  });
+  await page.evaluate(() => Guidepost.start("side"));
+  await waitNextTo(page, "#side-link");
+  await page.evaluate(() => { document.getElementById("side").style.transform = "translateX(-250px)"; });
+  await dialog(page).waitFor({ state: "hidden" });
+  await page.evaluate(() => { document.getElementById("side").style.transform = ""; });
+  await waitNextTo(page, "#side-link");
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:link"]);
+  assert.deepEqual(errors, []);
+});
+
+// Regression from GrapesJS: its canvas is an iframe, and a change inside it moved the
+// target with no change of the page around it; the step stayed where the target had been.
+test("regression: the step stayed behind when a change inside its frame moved the target", async () => {
+  const g = guide("inframe", [{ id: "btn", kind: "tooltip", title: "In the frame", body: "Here.", target: { selector: "#in-frame" }, placement: "bottom" }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => { document.getElementById("frame").style.height = "300px"; });
+  await page.evaluate(() => Guidepost.start("inframe"));
+  await heading(page, "In the frame").waitFor();
+  await frames(page, 3);
+  const gap = async () => {
+    const b = await rect(dialog(page));
+    const t = await page.evaluate(() => { const f = document.getElementById("frame"); return f.getBoundingClientRect().y + f.clientTop + f.contentDocument.getElementById("in-frame").getBoundingClientRect().bottom; });
+    return Math.round(b.y - t);
+  };
+  const before = await gap();
+  await page.evaluate(() => { const d = document.getElementById("frame").contentDocument; d.getElementById("in-frame").before(Object.assign(d.createElement("div"), { style: "height:150px" })); });
+  await page.waitForFunction((want) => {
+    const d = document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]");
+    const f = document.getElementById("frame");
+    const t = f.getBoundingClientRect().y + f.clientTop + f.contentDocument.getElementById("in-frame").getBoundingClientRect().bottom;
+    return Math.round(d.getBoundingClientRect().y - t) === want;
+  }, before);
+  assert.ok(before >= 0 && before < 40, `the step is below the button (${before})`);
+  assert.deepEqual(errors, []);
+});

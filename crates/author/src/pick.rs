@@ -248,20 +248,17 @@ fn event_element(ev: &web_sys::Event) -> Option<Element> {
 }
 
 /// `el`'s rectangle in this window's viewport: inside a same-origin iframe, offset by the
-/// frames that hold it (their border included).
+/// frames that hold it (their border and padding included, scaled with their transform).
 fn rect_in_top(el: &Element, top: &web_sys::Window) -> (f64, f64, f64, f64) {
     let r = el.get_bounding_client_rect();
-    let (mut x, mut y) = (r.x(), r.y());
+    let mut r = guidepost_core::Rect::new(r.x(), r.y(), r.width(), r.height());
     let mut win = el.owner_document().and_then(|d| d.default_view());
     while let Some(w) = win.filter(|w| AsRef::<JsValue>::as_ref(w) != AsRef::<JsValue>::as_ref(top)) {
         let Ok(Some(frame)) = w.frame_element() else { break };
-        let fr = frame.get_bounding_client_rect();
-        let (px_left, px_top) = guidepost_dom::frame_padding(&frame);
-        x += fr.x() + frame.client_left() as f64 + px_left;
-        y += fr.y() + frame.client_top() as f64 + px_top;
+        r = guidepost_dom::in_parent(&frame, r);
         win = frame.owner_document().and_then(|d| d.default_view());
     }
-    (x, y, r.width(), r.height())
+    (r.x, r.y, r.width, r.height)
 }
 
 /// Whether a key event is Esc. By its `key` property: an event from an iframe's realm is no

@@ -116,7 +116,17 @@ pub struct TourState {
     /// on (no second `step_viewed`, its time on screen keeps counting).
     #[serde(default)]
     pub refinding: bool,
+    /// When the page last changed while the step was on screen. A single-page app changes
+    /// its URL a moment before it takes the old view down, so the old target is found
+    /// again on the "new page" and only then vanishes: vanishing within
+    /// [`NAVIGATION_SETTLE_MS`] of the change is still the user going elsewhere.
+    #[serde(default)]
+    pub navigated_ms: Option<i64>,
 }
+
+/// How long after a change of the page a shown step's target that vanishes counts as left
+/// behind by the user (`navigated_away`), not broken (`target_missing`).
+pub const NAVIGATION_SETTLE_MS: i64 = 2000;
 
 impl FromJson for ExitReason {
     fn from_json(v: &Value, at: At) -> Result<Self, JsonError> {
@@ -152,6 +162,7 @@ impl FromJson for TourState {
             checklist_done: o.or_default("checklist_done")?,
             after_navigation: o.or_default("after_navigation")?,
             refinding: o.or_default("refinding")?,
+            navigated_ms: o.opt("navigated_ms")?,
         })
     }
 }
@@ -252,6 +263,7 @@ impl TourState {
             checklist_done: vec![],
             after_navigation: false,
             refinding: false,
+            navigated_ms: None,
         };
         let mut fx = vec![Effect::Record(draft(EventKind::GuideShown, None, None))];
         if guide.steps.is_empty() {
@@ -275,6 +287,7 @@ impl TourState {
         self.step_started_ms = now_ms;
         self.after_navigation = false;
         self.refinding = false;
+        self.navigated_ms = None;
         if step.target.is_some() {
             self.phase = Phase::Locating { since_ms: now_ms };
             fx.push(Effect::Locate { step: index, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
@@ -426,6 +439,8 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
         Input::TargetMissing if showing && step.target.is_some() && s.phase != (Phase::Showing { centered: true }) => {
             s.phase = Phase::Locating { since_ms: now_ms };
             s.refinding = true;
+            // The old view of a single-page app, taken down just after the page changed.
+            s.after_navigation = s.navigated_ms.is_some_and(|t| now_ms - t < NAVIGATION_SETTLE_MS);
             fx.push(Effect::Hide);
             fx.push(Effect::Locate { step: s.step, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
         }
@@ -465,6 +480,9 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
             if step.target.is_some() && !matches!(s.phase, Phase::Showing { centered: true }) {
                 s.after_navigation = s.after_navigation || showing;
                 s.refinding = s.refinding || showing;
+                if showing {
+                    s.navigated_ms = Some(now_ms);
+                }
                 s.phase = Phase::Locating { since_ms: now_ms };
                 fx.push(Effect::Hide);
                 fx.push(Effect::Locate { step: s.step, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });

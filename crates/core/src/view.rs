@@ -51,6 +51,12 @@ pub struct StepVm {
     pub centered: bool,
     pub survey: Option<Survey>,
     pub items: Vec<ItemVm>,
+    /// The target's selector and text (`Target`), for the overlay to check again as the
+    /// page changes: an element found by them that no longer matches (a virtual list that
+    /// reused a row's node for another row, a grid that sorted its rows by rewriting their
+    /// cells) is no longer the target.
+    pub target_selector: Option<String>,
+    pub target_text: Option<String>,
 }
 
 impl StepVm {
@@ -107,6 +113,8 @@ impl FromJson for StepVm {
             centered: o.req("centered")?,
             survey: o.opt("survey")?,
             items: o.req("items")?,
+            target_selector: o.opt("target_selector")?,
+            target_text: o.opt("target_text")?,
         })
     }
 }
@@ -217,6 +225,8 @@ pub fn step_vm(guide: &Guide, state: &TourState, locale: &str, centered: bool) -
         centered: centered || matches!(step.kind, StepKind::Modal) || (step.kind == StepKind::Survey && step.target.is_none()),
         survey: step.survey.clone(),
         items,
+        target_selector: step.target.as_ref().map(|t| t.selector.clone()),
+        target_text: step.target.as_ref().and_then(|t| t.text.clone()),
     })
 }
 

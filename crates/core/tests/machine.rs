@@ -163,6 +163,43 @@ fn regression_a_target_replaced_while_shown_counted_the_step_as_viewed_again() {
     );
 }
 
+/// Regression from Swagger Editor and vitest's UI (hash routes): the app changes its URL a
+/// few milliseconds before it takes the old view down, so the shown step's target was
+/// found again "on the new page", then vanished, and the guide ended as a broken target
+/// (`step_target_missing`, `target_missing`) when the user had gone elsewhere.
+#[test]
+fn regression_a_target_taken_down_just_after_a_route_change_counted_as_broken() {
+    let g = guide("onboarding-tour");
+    // (case, ms from the page change to the old target vanishing, expected exit, whether
+    // the step's target is reported missing)
+    let cases = [
+        ("the old view taken down 40 ms after the route changed", 40, ExitReason::NavigatedAway, false),
+        ("a target that vanishes long after, on the new page", 5_000, ExitReason::TargetMissing, true),
+    ];
+    for (case, after, want, missing) in cases {
+        let t0 = 1_000_000;
+        let (s, mut fx) = TourState::start(&g, None, t0);
+        let mut s = s;
+        let t_page = t0 + 2_000;
+        let inputs = [
+            (Input::Next, t0 + 1_000),
+            (Input::TargetFound, t0 + 1_010),
+            (Input::PageView { url: "/#/other".into() }, t_page),
+            (Input::TargetFound, t_page + 5),
+            (Input::TargetMissing, t_page + after),
+            (Input::TargetMissing, t_page + after + 3_000),
+        ];
+        for (i, t) in inputs {
+            let (next, more) = transition(&g, &s, i, t);
+            s = next;
+            fx.extend(more);
+        }
+        assert_eq!(s.phase, Phase::Ended { reason: want }, "{case}");
+        let reported = fx.iter().any(|e| matches!(e, Effect::Record(d) if d.kind == EventKind::StepTargetMissing));
+        assert_eq!(reported, missing, "{case}");
+    }
+}
+
 #[test]
 fn leaving_the_page_of_a_shown_step_is_navigated_away_not_a_broken_target() {
     let g = guide("onboarding-tour");

@@ -64,6 +64,21 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             target(".go", vec![]),
             Some("far"),
         ),
+        // Regression from vitest's UI: its virtual list parks the rows it does not show
+        // above its start; the step was shown hidden there, counted as viewed, and never
+        // ended.
+        (
+            "a row a virtual list parked above its start",
+            r#"<div style="height:100px;overflow:auto"><div style="height:500px;position:relative"><button class="go" style="position:absolute;top:0;transform:translateY(-9999px)">Row</button></div></div>"#,
+            target(".go", vec![]),
+            None,
+        ),
+        (
+            "a row far below a list's fold, which scrolling the list reaches",
+            r#"<div style="height:100px;overflow:auto"><div style="height:3000px"></div><button class="go" id="below">Row</button></div>"#,
+            target(".go", vec![]),
+            Some("below"),
+        ),
         // Regressions from reveal.js and Leaflet: a slide the deck does not show, and a
         // marker outside the map, sit outside a box that hides its overflow, where no
         // scrolling of the user's reaches: the step pointed at the deck's edge.
@@ -191,6 +206,40 @@ async fn lookup_reaches_into_same_origin_iframes_with_page_coordinates() {
     let frame_top = frame.get_bounding_client_rect().top();
     let r = f.rect();
     assert!((r.y - (frame_top + 30.0)).abs() < 3.0, "rect {r:?} is in page coordinates (frame top {frame_top})");
+}
+
+/// Regression from GrapesJS: a page builder zooms its canvas, an iframe, with a CSS
+/// transform; steps on elements inside it were placed as if it were not scaled.
+#[wasm_bindgen_test]
+async fn an_element_in_a_scaled_iframe_has_its_scaled_rectangle() {
+    // (case, the frame's style, expected scale)
+    let cases = [
+        ("not scaled, with a border and padding", "border:5px solid;padding:7px", 1.0),
+        ("scaled by half from its corner", "border:5px solid;padding:7px;transform:scale(0.5);transform-origin:0 0", 0.5),
+        ("scaled up", "border:0;transform:scale(1.5);transform-origin:0 0", 1.5),
+    ];
+    for (case, style, k) in cases {
+        let area = fixture(r#"<div style="height:40px"></div>"#);
+        let frame: web_sys::HtmlIFrameElement = doc().create_element("iframe").unwrap().unchecked_into();
+        frame.set_attribute("style", &format!("width:400px;height:200px;{style}")).unwrap();
+        frame.set_srcdoc(r#"<body style="margin:0"><div style="height:30px"></div><button id="inner" style="margin-left:100px;width:80px;height:20px">In</button></body>"#);
+        let loaded = js_sys::Promise::new(&mut |resolve, _| frame.set_onload(Some(&resolve)));
+        area.append_child(&frame).unwrap();
+        JsFuture::from(loaded).await.unwrap();
+        let f = dom::find(&target("#inner", vec![])).expect("found inside the iframe");
+        let b = frame.get_bounding_client_rect();
+        let inset = |side: &str| {
+            js_sys::parse_float(&web_sys::window().unwrap().get_computed_style(&frame).unwrap().unwrap().get_property_value(side).unwrap())
+        };
+        let (left, top) = (inset("border-left-width") + inset("padding-left"), inset("border-top-width") + inset("padding-top"));
+        let want = (b.left() + (left + 100.0) * k, b.top() + (top + 30.0) * k, 80.0 * k, 20.0 * k);
+        let r = f.rect();
+        let close = |a: f64, b: f64| (a - b).abs() < 1.0;
+        assert!(
+            close(r.x, want.0) && close(r.y, want.1) && close(r.width, want.2) && close(r.height, want.3),
+            "{case}: rect {r:?}, wanted {want:?}"
+        );
+    }
 }
 
 /// Waits for `t` and resolves with the found element's id, or "" on timeout.

@@ -76,14 +76,8 @@ impl Found {
     /// The element's rectangle in the top-level viewport.
     pub fn rect(&self) -> Rect {
         let r = self.el.get_bounding_client_rect();
-        let (mut x, mut y) = (r.x(), r.y());
-        for f in &self.frames {
-            let fr = f.get_bounding_client_rect();
-            let (px_left, px_top) = frame_padding(f);
-            x += fr.x() + f.client_left() as f64 + px_left;
-            y += fr.y() + f.client_top() as f64 + px_top;
-        }
-        Rect::new(x, y, r.width(), r.height())
+        // Innermost frame first: each maps the rectangle into the document that holds it.
+        self.frames.iter().rev().fold(Rect::new(r.x(), r.y(), r.width(), r.height()), |r, f| in_parent(f, r))
     }
 
     pub fn connected(&self) -> bool {
@@ -91,12 +85,26 @@ impl Found {
     }
 }
 
-/// An iframe's left and top padding: its document starts inside its border (`clientLeft`)
-/// and its padding.
-pub fn frame_padding(frame: &Element) -> (f64, f64) {
+/// `r`, a rectangle in `frame`'s viewport, in the viewport of the document that holds the
+/// frame: the frame's document starts inside its border (`clientLeft`) and its padding, and
+/// is scaled with the frame's CSS transform (a page builder's zoomed canvas).
+pub fn in_parent(frame: &Element, r: Rect) -> Rect {
     // The page's own `parseFloat` reads "12px" (no float parser in the module).
     let px = |p: &str| Some(js_sys::parse_float(&computed(frame, p))).filter(|v| v.is_finite()).unwrap_or(0.0);
-    (px("padding-left"), px("padding-top"))
+    let (sx, sy, b) = scale(frame);
+    let x = b.left() + (frame.client_left() as f64 + px("padding-left") + r.x) * sx;
+    let y = b.top() + (frame.client_top() as f64 + px("padding-top") + r.y) * sy;
+    Rect::new(x, y, r.width * sx, r.height * sy)
+}
+
+/// How much `el`'s CSS transforms scale it (its box against its own layout size), and its
+/// box.
+fn scale(el: &Element) -> (f64, f64, web_sys::DomRect) {
+    let b = el.get_bounding_client_rect();
+    let own = |key: &str| js_sys::Reflect::get(el, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64()).filter(|v| *v > 0.0);
+    let sx = own("offsetWidth").map_or(1.0, |w| b.width() / w);
+    let sy = own("offsetHeight").map_or(1.0, |h| b.height() / h);
+    (sx, sy, b)
 }
 
 pub fn document() -> Option<Document> {
@@ -256,12 +264,31 @@ pub fn clipped_out(el: &Element, clippers: &[Element]) -> bool {
 /// Client sizes are the element's own, before any CSS transform: under a scale (reveal.js
 /// scales its deck to the window), they are scaled as its box is.
 fn clip_box(c: &Element) -> (f64, f64, f64, f64) {
-    let b = c.get_bounding_client_rect();
-    let own = |key: &str| js_sys::Reflect::get(c, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64()).filter(|v| *v > 0.0);
-    let sx = own("offsetWidth").map_or(1.0, |w| b.width() / w);
-    let sy = own("offsetHeight").map_or(1.0, |h| b.height() / h);
+    let (sx, sy, b) = scale(c);
     let (left, top) = (b.left() + c.client_left() as f64 * sx, b.top() + c.client_top() as f64 * sy);
     (left, top, left + c.client_width() as f64 * sx, top + c.client_height() as f64 * sy)
+}
+
+/// Whether nothing of `el` is inside its window's viewport.
+fn off_screen(el: &Element, win: &web_sys::Window) -> bool {
+    let r = el.get_bounding_client_rect();
+    let size = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let (w, h) = (size(win.inner_width()), size(win.inner_height()));
+    r.bottom() <= 0.0 || r.right() <= 0.0 || r.top() >= h || r.left() >= w
+}
+
+/// Whether `el` lies wholly outside what scrolling `c` can show: above or before its
+/// scroll origin, or past its scrollable size (right-to-left boxes, which scroll to the
+/// left, are left aside sideways).
+fn beyond_scroll_area(el: &Element, c: &Element) -> bool {
+    let (sx, sy, b) = scale(c);
+    let r = el.get_bounding_client_rect();
+    let top = b.top() + (c.client_top() - c.scroll_top()) as f64 * sy;
+    let bottom = top + c.scroll_height().max(c.client_height()) as f64 * sy;
+    let left = b.left() + (c.client_left() - c.scroll_left()) as f64 * sx;
+    let right = left + c.scroll_width().max(c.client_width()) as f64 * sx;
+    let ltr = computed(c, "direction") != "rtl";
+    r.bottom() <= top || r.top() >= bottom || (ltr && (r.right() <= left || r.left() >= right))
 }
 
 /// Whether `el` lies wholly inside every clipper's padding box (nothing of it cut off).
@@ -278,7 +305,7 @@ fn wholly_inside(el: &Element, clippers: &[Element]) -> bool {
 /// or past its scrollable size, where no scrolling reaches; a fixed drawer sits outside the
 /// viewport. What must be on the canvas is the outermost scroll container holding `el`
 /// (a carousel scrolls its items into view), else `el` itself.
-fn on_canvas(el: &Element) -> bool {
+pub fn on_canvas(el: &Element) -> bool {
     let Some(doc) = el.owner_document() else { return true };
     let Some(win) = doc.default_view() else { return true };
     let mut subject = el.clone();
@@ -307,6 +334,13 @@ fn on_canvas(el: &Element) -> bool {
         let scrolls = |v: &str| if body { v == "auto" || v == "scroll" } else { v != "visible" && v != "clip" };
         if overflow.split(' ').any(scrolls) && (!body || body_scrolls(&doc)) {
             subject = e.clone();
+            // A virtual list parks the rows it does not show above its start
+            // (`translateY(-9999px)`): no scrolling of the container reaches them. (Asked
+            // only of what is off screen: an absolutely positioned popup can escape the box
+            // it sits in, and be seen outside it.)
+            if !body && e != *el && off_screen(el, &win) && beyond_scroll_area(el, &e) {
+                return false;
+            }
         }
         if !body && !user_scrollable_below && e != *el {
             if overflow.split(' ').any(|v| v == "auto" || v == "scroll") {
@@ -442,6 +476,27 @@ pub fn css_string(s: &str) -> String {
 /// Text as targets compare it: trimmed, runs of white space as one, lower case.
 fn normal_text(s: &str) -> String {
     lower(&s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// What made an element the target, as far as it holds when the step is shown (it may
+/// have come from a fallback, or the text may have only picked among several matches): an
+/// element that later stops holding it is no longer the target.
+pub struct Held {
+    selector: Option<String>,
+    text: Option<String>,
+}
+
+impl Held {
+    pub fn new(el: &Element, selector: Option<String>, text: Option<String>) -> Held {
+        let selector = selector.filter(|s| el.matches(s).unwrap_or(false));
+        let text = text.map(|t| normal_text(&t)).filter(|t| normal_text(&el.text_content().unwrap_or_default()) == *t);
+        Held { selector, text }
+    }
+
+    pub fn still(&self, el: &Element) -> bool {
+        self.selector.as_ref().is_none_or(|s| el.matches(s).unwrap_or(true))
+            && self.text.as_ref().is_none_or(|t| normal_text(&el.text_content().unwrap_or_default()) == *t)
+    }
 }
 
 /// All elements matching a target (selector first, with the target's text when it has one,

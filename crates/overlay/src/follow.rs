@@ -1,8 +1,8 @@
 //! Keeps the floating box with its target. Whatever can move or resize the target or the box
 //! asks for one reposition on the next animation frame: scrolls (captured, so scroll
 //! containers count) and resizes, mutations of the host page, size changes of the target and
-//! of the box (a `ResizeObserver`: a font that loads late, an image in the step), and scrolls
-//! inside the same-origin frames that hold the target. A scroll of the page itself is told
+//! of the box (a `ResizeObserver`: a font that loads late, an image in the step), and
+//! scrolls, mutations and transitions inside the same-origin frames that hold the target. A scroll of the page itself is told
 //! apart: a step placed in page coordinates scrolls with the page and needs nothing. A CSS
 //! transition or animation of the page (a sidebar that slides, a slide deck's transform)
 //! moves its target with no event until it ends: the box follows it frame by frame for a
@@ -21,10 +21,29 @@ thread_local! {
 
 struct Follow {
     /// The scroll listener, also added to the frames that hold the target (adding it twice
-    /// to one window is a no-op).
+    /// to one window is a no-op), and so is the transition and animation listener.
     on_scroll: js_sys::Function,
+    on_animation: js_sys::Function,
     resize: Option<web_sys::ResizeObserver>,
+    /// Changes inside the frames that hold the target: the page's own observer sees none
+    /// of them (a page builder's canvas).
+    frame_changes: Option<web_sys::MutationObserver>,
 }
+
+/// What a change of the page is: nodes added or removed, attributes (a class, a style).
+fn observe_changes(obs: &web_sys::MutationObserver, root: &web_sys::Element) {
+    let opts = web_sys::MutationObserverInit::new();
+    opts.set_child_list(true);
+    opts.set_subtree(true);
+    opts.set_attributes(true);
+    let _ = obs.observe_with_options(root, &opts);
+}
+
+/// Transitions and animations: one begins (the box follows it frame by frame for a while),
+/// one ends (one more reposition, where it left things). `transitionstart`, not
+/// `transitionrun`: after a delay, when things begin to move.
+const ANIMATION_EVENTS: [&str; 6] =
+    ["transitionstart", "animationstart", "transitionend", "transitioncancel", "animationend", "animationcancel"];
 
 fn capture() -> web_sys::AddEventListenerOptions {
     let o = web_sys::AddEventListenerOptions::new();
@@ -90,8 +109,7 @@ pub fn install(moved: fn(Motion)) {
     })
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
-    // `transitionstart`, not `transitionrun`: after a delay, when things begin to move.
-    for kind in ["transitionstart", "animationstart", "transitionend", "transitioncancel", "animationend", "animationcancel"] {
+    for kind in ANIMATION_EVENTS {
         let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &on_animation, &capture());
     }
     // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the
@@ -112,15 +130,12 @@ pub fn install(moved: fn(Motion)) {
     }
     // Re-renders of the host app: follow the target, or notice it vanished.
     if let (Ok(obs), Some(root)) = (web_sys::MutationObserver::new(&on_move), document().and_then(|d| d.document_element())) {
-        let opts = web_sys::MutationObserverInit::new();
-        opts.set_child_list(true);
-        opts.set_subtree(true);
-        opts.set_attributes(true);
-        let _ = obs.observe_with_options(&root, &opts);
+        observe_changes(&obs, &root);
         std::mem::forget(obs);
     }
     let resize = web_sys::ResizeObserver::new(&on_move).ok();
-    FOLLOW.with(|f| *f.borrow_mut() = Some(Follow { on_scroll, resize }));
+    let frame_changes = web_sys::MutationObserver::new(&on_move).ok();
+    FOLLOW.with(|f| *f.borrow_mut() = Some(Follow { on_scroll, on_animation, resize, frame_changes }));
 }
 
 /// Border boxes: padding and borders move the box's edges too.
@@ -130,13 +145,14 @@ fn observe(ro: &web_sys::ResizeObserver, el: &web_sys::Element) {
     ro.observe_with_options(el, &o);
 }
 
-/// Watches a newly found target: its size, the frames that hold it and their scrolling.
+/// Watches a newly found target: its size, the frames that hold it, their scrolling, the
+/// changes of their documents and their transitions.
 pub fn watch_target(found: &Found) {
+    forget_target();
     FOLLOW.with(|f| {
         let f = f.borrow();
         let Some(f) = f.as_ref() else { return };
         if let Some(ro) = &f.resize {
-            ro.disconnect();
             observe(ro, &found.el);
             for frame in &found.frames {
                 observe(ro, frame);
@@ -145,6 +161,12 @@ pub fn watch_target(found: &Found) {
         for frame in &found.frames {
             if let Some(w) = frame.content_window() {
                 let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &f.on_scroll, &capture());
+                for kind in ANIMATION_EVENTS {
+                    let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &f.on_animation, &capture());
+                }
+            }
+            if let (Some(obs), Some(root)) = (&f.frame_changes, frame.content_document().and_then(|d| d.document_element())) {
+                observe_changes(obs, &root);
             }
         }
     });
@@ -162,8 +184,13 @@ pub fn watch_box(el: &web_sys::Element) {
 /// Stops watching the last target (the step ended).
 pub fn forget_target() {
     FOLLOW.with(|f| {
-        if let Some(ro) = f.borrow().as_ref().and_then(|f| f.resize.as_ref()) {
+        let f = f.borrow();
+        let Some(f) = f.as_ref() else { return };
+        if let Some(ro) = &f.resize {
             ro.disconnect();
+        }
+        if let Some(obs) = &f.frame_changes {
+            obs.disconnect();
         }
     });
 }

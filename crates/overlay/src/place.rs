@@ -34,6 +34,9 @@ struct Place {
     /// nothing of it to see (a row scrolled out of its grid), the step is hidden, not left
     /// pointing at the container's edge.
     clippers: Vec<web_sys::Element>,
+    /// The target's selector and text as far as the element held them when the step was
+    /// shown: an element that stops holding them is no longer the target.
+    held: Option<guidepost_dom::Held>,
     /// The element focused before the guide took focus, restored when the guide ends.
     return_focus: Option<web_sys::HtmlElement>,
 }
@@ -93,8 +96,10 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         (Some(_), true) => with(|p| p.in_page),
         (None, _) => false,
     };
+    let held = target.as_ref().map(|f| guidepost_dom::Held::new(&f.el, vm.target_selector.clone(), vm.target_text.clone()));
     with(|p| {
         p.target = target;
+        p.held = held;
         p.lost = false;
         p.in_page = in_page;
         p.still_on_page_scroll = false;
@@ -281,8 +286,14 @@ fn reposition() -> bool {
     let rtl = overlay::rtl();
     let spot = |r: &Rect| spotlight_path(vp, *r, 6.0, 8.0);
     let mut geo = Geometry { viewport: vp, ..Default::default() };
+    // A change of the page (not a scroll) since the last reposition.
+    let changed = LAYOUT_CHANGED.with(|c| c.replace(false));
+    // An element that no longer matches the target's selector or text (the page reused or
+    // rewrote it in place: a virtual list, a grid that sorted its rows) is no longer the
+    // target, as if it had left the page.
+    let rewritten = |f: &Found| changed && with(|p| p.held.as_ref().is_some_and(|h| !h.still(&f.el)));
     match (&target, vm.anchored || (vm.backdrop && !vm.centered)) {
-        (Some(f), true) if f.connected() => {
+        (Some(f), true) if f.connected() && !rewritten(f) => {
             let r = f.rect();
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
             let opts = PositionOptions { rtl, scroll_padding_top: guidepost_dom::header_height_cached(), ..Default::default() };
@@ -296,7 +307,6 @@ fn reposition() -> bool {
             let on_page = r.shifted(-ox, -oy);
             // A target that moved on the page after a change of the page (not a scroll) may
             // have been pinned by it (a header fixed once scrolled past): ask again.
-            let changed = LAYOUT_CHANGED.with(|c| c.replace(false));
             if in_page && changed && with(|p| p.last_in_page.is_some_and(|last| last != on_page)) && !guidepost_dom::scrolls_with_page(f) {
                 with(|p| p.in_page = false);
                 in_page = false;
@@ -311,9 +321,13 @@ fn reposition() -> bool {
                 p.last_in_page = in_page.then_some(on_page);
             });
             // Hidden while the target has no box (a menu or dialog the page closed by hiding
-            // it) or is clipped out: not left pointing at the viewport's corner.
+            // it), is clipped out, or was moved off the canvas (a side menu the page slid
+            // away: asked only of a target outside the viewport, as it reads styles up the
+            // tree): not left pointing at the viewport's corner.
             let boxless = r.width <= 0.0 && r.height <= 0.0;
-            geo.visible = docked || !(boxless || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers)));
+            let outside = r.x + r.width <= 0.0 || r.y + r.height <= 0.0 || r.x >= vp.width || r.y >= vp.height;
+            geo.visible = docked
+                || !(boxless || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers)) || (outside && !guidepost_dom::on_canvas(&f.el)));
             geo.in_page = in_page;
             geo.spotlight = vm.backdrop.then(|| spot(&r));
             let (bx, by) = guidepost_core::beacon_position(r, vp);
@@ -327,8 +341,8 @@ fn reposition() -> bool {
             }
         }
         (Some(_), true) => {
-            // The target left the DOM (re-render or navigation): the decision module looks
-            // for it again and shows the step anew.
+            // The target left the DOM (re-render or navigation) or lost its text: the
+            // decision module looks for it again and shows the step anew.
             with(|p| p.lost = true);
             overlay::send(UiEvent::TargetLost);
             return false;
