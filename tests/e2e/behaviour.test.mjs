@@ -421,7 +421,11 @@ test("regression: the step kept pointing at an element the app rewrote into anot
       "a virtual list's node given to another row: the selector no longer matches it",
       rows((n, i) => `id="r${i}" aria-label="case ${i}"`),
       { selector: "[aria-label='case 2']" },
-      () => { document.querySelector("#r2").setAttribute("aria-label", "case 7"); document.querySelector("#r0").setAttribute("aria-label", "case 2"); },
+      () => {
+        const [r0, r2] = [document.querySelector("#r0"), document.querySelector("#r2")];
+        r2.setAttribute("aria-label", "case 7"); r2.textContent = "Hugo";
+        r0.setAttribute("aria-label", "case 2"); r0.textContent = "Cedric";
+      },
       "#r0",
     ],
   ];

@@ -271,8 +271,14 @@ impl Target {
     /// would point at it. A selector that names the element keeps its matches when none has
     /// the text (a translated or toggled label).
     pub fn text_required(&self) -> bool {
-        self.text.is_some() && (self.selector.contains(":nth-") || !self.selector.contains(['#', '[']))
+        self.text.is_some() && names_nothing(&self.selector)
     }
+}
+
+/// A selector that names nothing of the element's own (no id, no attribute) or is a
+/// structural path (`:nth-`): many elements may match it over time.
+pub fn names_nothing(selector: &str) -> bool {
+    selector.contains(":nth-") || !selector.contains(['#', '['])
 }
 
 /// A fallback: an element by its visible text (optionally of one tag), or by a `data-` attribute.

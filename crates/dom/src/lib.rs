@@ -278,8 +278,8 @@ fn off_screen(el: &Element, win: &web_sys::Window) -> bool {
 }
 
 /// Whether `el` lies wholly outside what scrolling `c` can show: above or before its
-/// scroll origin, or past its scrollable size (right-to-left boxes, which scroll to the
-/// left, are left aside sideways).
+/// scroll origin, or past its scrollable size (right-to-left and reversed boxes, which
+/// scroll from their end, are left aside that way).
 fn beyond_scroll_area(el: &Element, c: &Element) -> bool {
     let (sx, sy, b) = scale(c);
     let r = el.get_bounding_client_rect();
@@ -287,8 +287,12 @@ fn beyond_scroll_area(el: &Element, c: &Element) -> bool {
     let bottom = top + c.scroll_height().max(c.client_height()) as f64 * sy;
     let left = b.left() + (c.client_left() - c.scroll_left()) as f64 * sx;
     let right = left + c.scroll_width().max(c.client_width()) as f64 * sx;
-    let ltr = computed(c, "direction") != "rtl";
-    r.bottom() <= top || r.top() >= bottom || (ltr && (r.right() <= left || r.left() >= right))
+    // A reversed flex box scrolls from its end (a chat's `column-reverse` list: its
+    // `scrollTop` is 0 at the bottom): that way, what is past its start is reached.
+    let flow = computed(c, "flex-direction");
+    let down = flow != "column-reverse";
+    let across = flow != "row-reverse" && computed(c, "direction") != "rtl";
+    (down && (r.bottom() <= top || r.top() >= bottom)) || (across && (r.right() <= left || r.left() >= right))
 }
 
 /// Whether `el` lies wholly inside every clipper's padding box (nothing of it cut off).
@@ -478,24 +482,48 @@ fn normal_text(s: &str) -> String {
     lower(&s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// What made an element the target, as far as it holds when the step is shown (it may
-/// have come from a fallback, or the text may have only picked among several matches): an
-/// element that later stops holding it is no longer the target.
+/// Pseudo-classes of states the user changes by using the page.
+const STATES: [&str; 10] =
+    [":hover", ":focus", ":active", ":checked", ":target", ":placeholder", ":valid", ":invalid", ":disabled", ":enabled"];
+
+/// What made an element the target, as far as it decided it when the step was shown: an
+/// element that later stops holding it is no longer the target (a virtual list gave its
+/// node to another row, a table sorted its rows by rewriting their cells).
 pub struct Held {
-    selector: Option<String>,
+    /// The selector it matched, and its text then: a node given to another row both stops
+    /// matching and shows other text. (A label or state toggled on the same element, such
+    /// as `aria-expanded`, keeps its text; selectors with a state pseudo-class the user
+    /// changes, such as `:focus`, are not held.)
+    selector: Option<(String, String)>,
+    /// The target's text, when it decided which element: required, or picking among
+    /// several matches (a toggled or counted label on an element its selector names alone
+    /// is not held).
     text: Option<String>,
 }
 
 impl Held {
     pub fn new(el: &Element, selector: Option<String>, text: Option<String>) -> Held {
-        let selector = selector.filter(|s| el.matches(s).unwrap_or(false));
-        let text = text.map(|t| normal_text(&t)).filter(|t| normal_text(&el.text_content().unwrap_or_default()) == *t);
+        let own = normal_text(&el.text_content().unwrap_or_default());
+        let several = |s: &str| {
+            let root = el.get_root_node();
+            let all = if root.node_type() == web_sys::Node::DOCUMENT_NODE {
+                root.unchecked_into::<Document>().query_selector_all(s).ok()
+            } else {
+                root.unchecked_into::<web_sys::DocumentFragment>().query_selector_all(s).ok()
+            };
+            all.is_some_and(|l| l.length() > 1)
+        };
+        let decided = selector.as_deref().is_some_and(|s| guidepost_core::names_nothing(s) || several(s));
+        let text = text.map(|t| normal_text(&t)).filter(|t| decided && own == *t);
+        let stateful = |s: &String| STATES.iter().any(|st| s.contains(st));
+        let selector = selector.filter(|s| !stateful(s) && el.matches(s).unwrap_or(false)).map(|s| (s, own));
         Held { selector, text }
     }
 
     pub fn still(&self, el: &Element) -> bool {
-        self.selector.as_ref().is_none_or(|s| el.matches(s).unwrap_or(true))
-            && self.text.as_ref().is_none_or(|t| normal_text(&el.text_content().unwrap_or_default()) == *t)
+        let text = || normal_text(&el.text_content().unwrap_or_default());
+        self.selector.as_ref().is_none_or(|(s, was)| el.matches(s).unwrap_or(true) || text() == *was)
+            && self.text.as_ref().is_none_or(|t| text() == *t)
     }
 }
 

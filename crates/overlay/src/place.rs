@@ -37,6 +37,9 @@ struct Place {
     /// The target's selector and text as far as the element held them when the step was
     /// shown: an element that stops holding them is no longer the target.
     held: Option<guidepost_dom::Held>,
+    /// Whether the target, outside the viewport, is off the canvas: read again after a
+    /// change of the page, not on each scroll frame (it reads styles up the tree).
+    off_canvas: Option<bool>,
     /// The element focused before the guide took focus, restored when the guide ends.
     return_focus: Option<web_sys::HtmlElement>,
 }
@@ -100,6 +103,7 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     with(|p| {
         p.target = target;
         p.held = held;
+        p.off_canvas = None;
         p.lost = false;
         p.in_page = in_page;
         p.still_on_page_scroll = false;
@@ -326,8 +330,13 @@ fn reposition() -> bool {
             // tree): not left pointing at the viewport's corner.
             let boxless = r.width <= 0.0 && r.height <= 0.0;
             let outside = r.x + r.width <= 0.0 || r.y + r.height <= 0.0 || r.x >= vp.width || r.y >= vp.height;
-            geo.visible = docked
-                || !(boxless || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers)) || (outside && !guidepost_dom::on_canvas(&f.el)));
+            let off_canvas = outside && {
+                let known = with(|p| p.off_canvas.filter(|_| !changed));
+                let off = known.unwrap_or_else(|| !guidepost_dom::on_canvas(&f.el));
+                with(|p| p.off_canvas = Some(off));
+                off
+            };
+            geo.visible = docked || !(boxless || off_canvas || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers)));
             geo.in_page = in_page;
             geo.spotlight = vm.backdrop.then(|| spot(&r));
             let (bx, by) = guidepost_core::beacon_position(r, vp);

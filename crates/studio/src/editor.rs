@@ -42,9 +42,10 @@ impl Draft {
     /// JSON tab's would have put it back at its next keystroke). An answer counts only if no
     /// save or other answer came in meanwhile and it is newer. `said` is told the author
     /// when it does.
-    pub fn reload_if_newer(self, said: &'static str) {
+    /// Answers whether it asks (nothing unsaved).
+    pub fn reload_if_newer(self, said: &'static str) -> bool {
         if !self.idle() {
-            return;
+            return false;
         }
         let asked_at = self.revision.get_untracked();
         let (api, id) = (studio().api, self.id.get_value());
@@ -57,6 +58,7 @@ impl Draft {
                 say(said);
             }
         });
+        true
     }
 }
 
@@ -101,7 +103,7 @@ pub fn Editor(id: String, tab: Memo<String>) -> impl IntoView {
     // Back in the Studio's tab (the designer saved in the app's): the draft as saved there,
     // instead of a "someone else saved" at the next save.
     let on_focus = window_event_listener(leptos::ev::focus, move |_| {
-        draft.reload_if_newer("This guide was saved elsewhere (the designer): you see it as saved.")
+        draft.reload_if_newer("This guide was saved elsewhere (the designer): you see it as saved.");
     });
     on_cleanup(move || on_focus.remove());
     view! {

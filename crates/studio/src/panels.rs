@@ -14,6 +14,8 @@ use crate::editor::{save, Draft};
 use crate::fields::Ed;
 
 /// What the author is told when a publish was refused because the draft was saved elsewhere.
+const STALE_PUBLISH_UNSAVED: &str =
+    "Not published: this guide was saved elsewhere since you opened it. Reload the page to see it (your unsaved changes here would be lost).";
 const STALE_PUBLISH: &str =
     "Not published: this guide was saved elsewhere since you opened it. You now see the draft as saved there: check it, then publish again.";
 
@@ -323,8 +325,12 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
                             tick.update(|t| *t += 1);
                         }
                         Err(e) if e.status == 409 && seen.is_some() => {
-                            say(STALE_PUBLISH);
-                            draft.reload_if_newer(STALE_PUBLISH);
+                            // With nothing unsaved here, the editor shows the saved draft.
+                            if draft.reload_if_newer(STALE_PUBLISH) {
+                                say(STALE_PUBLISH);
+                            } else {
+                                say(STALE_PUBLISH_UNSAVED);
+                            }
                         }
                         Err(e) => {
                             let first = e.body["diagnostics"]
