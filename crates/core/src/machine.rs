@@ -119,7 +119,9 @@ pub struct TourState {
     /// When the page last changed while the step was on screen. A single-page app changes
     /// its URL a moment before it takes the old view down, so the old target is found
     /// again on the "new page" and only then vanishes: vanishing within
-    /// [`NAVIGATION_SETTLE_MS`] of the change is still the user going elsewhere.
+    /// [`NAVIGATION_SETTLE_MS`] of the change is still the user going elsewhere. Forgotten
+    /// when the target found after the change is another element
+    /// ([`Input::TargetFoundAnew`]).
     #[serde(default)]
     pub navigated_ms: Option<i64>,
 }
@@ -183,6 +185,9 @@ pub enum Input {
         name: String,
     },
     TargetFound,
+    /// Found, and another element than the one the step was shown on before the page
+    /// changed: the new page's own, so a later loss is no longer the old view going.
+    TargetFoundAnew,
     TargetMissing,
     TargetClicked,
     /// A click on the button at this index of the current step.
@@ -417,6 +422,10 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
             s.after_navigation = was_shown && matches!(s.phase, Phase::Locating { .. });
         }
         Input::TargetFound if locating => s.show(guide, false, now_ms, &mut fx),
+        Input::TargetFoundAnew if locating => {
+            s.navigated_ms = None;
+            s.show(guide, false, now_ms, &mut fx)
+        }
         // The step was showing, the user went to another page, and the target isn't there.
         Input::TargetMissing if locating && s.after_navigation => s.finish(guide, ExitReason::NavigatedAway, now_ms, &mut fx),
         Input::TargetMissing if locating => {

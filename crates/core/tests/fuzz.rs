@@ -288,6 +288,7 @@ fn exercise(guides: Vec<guidepost_core::Guide>, ctx: &Context) {
         let (mut s, _) = TourState::start(g, None, NOW);
         for input in [
             Input::TargetFound,
+            Input::TargetFoundAnew,
             Input::Next,
             Input::PageView { url: ctx.url.clone() },
             Input::Back,

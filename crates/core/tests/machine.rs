@@ -177,27 +177,36 @@ fn regression_a_target_taken_down_just_after_a_route_change_counted_as_broken() 
         ("a target that vanishes long after, on the new page", 5_000, ExitReason::TargetMissing, true),
     ];
     for (case, after, want, missing) in cases {
-        let t0 = 1_000_000;
-        let (s, mut fx) = TourState::start(&g, None, t0);
-        let mut s = s;
-        let t_page = t0 + 2_000;
-        let inputs = [
-            (Input::Next, t0 + 1_000),
-            (Input::TargetFound, t0 + 1_010),
-            (Input::PageView { url: "/#/other".into() }, t_page),
-            (Input::TargetFound, t_page + 5),
-            (Input::TargetMissing, t_page + after),
-            (Input::TargetMissing, t_page + after + 3_000),
-        ];
-        for (i, t) in inputs {
-            let (next, more) = transition(&g, &s, i, t);
-            s = next;
-            fx.extend(more);
-        }
-        assert_eq!(s.phase, Phase::Ended { reason: want }, "{case}");
-        let reported = fx.iter().any(|e| matches!(e, Effect::Record(d) if d.kind == EventKind::StepTargetMissing));
-        assert_eq!(reported, missing, "{case}");
+        check_route_change(&g, case, Input::TargetFound, after, want, missing);
     }
+    // Found as another element after the change (the new page's own): its loss, however
+    // soon, is a broken target.
+    check_route_change(&g, "the new page's own element, lost at once", Input::TargetFoundAnew, 40, ExitReason::TargetMissing, true);
+}
+
+/// Shows `onboarding-tour`'s second step, changes the page, feeds `found`, loses the target
+/// `after` ms after the change and again when the wait ends; checks the exit and whether
+/// the step's target was reported missing.
+fn check_route_change(g: &Guide, case: &str, found: Input, after: i64, want: ExitReason, missing: bool) {
+    let t0 = 1_000_000;
+    let (mut s, mut fx) = TourState::start(g, None, t0);
+    let t_page = t0 + 2_000;
+    let inputs = [
+        (Input::Next, t0 + 1_000),
+        (Input::TargetFound, t0 + 1_010),
+        (Input::PageView { url: "/#/other".into() }, t_page),
+        (found, t_page + 5),
+        (Input::TargetMissing, t_page + after),
+        (Input::TargetMissing, t_page + after + 3_000),
+    ];
+    for (i, t) in inputs {
+        let (next, more) = transition(g, &s, i, t);
+        s = next;
+        fx.extend(more);
+    }
+    assert_eq!(s.phase, Phase::Ended { reason: want }, "{case}");
+    let reported = fx.iter().any(|e| matches!(e, Effect::Record(d) if d.kind == EventKind::StepTargetMissing));
+    assert_eq!(reported, missing, "{case}");
 }
 
 #[test]
@@ -366,6 +375,7 @@ fn arb_input() -> impl Strategy<Value = Input> {
         Just(Resume { url: "/".into() }),
         Just(UserChanged),
         Just(TargetFound),
+        Just(TargetFoundAnew),
         Just(TargetMissing),
         Just(TargetClicked),
         Just(Next),

@@ -28,6 +28,9 @@ struct Follow {
     /// Changes inside the frames that hold the target: the page's own observer sees none
     /// of them (a page builder's canvas).
     frame_changes: Option<web_sys::MutationObserver>,
+    /// The windows of those frames, which hold the scroll and transition listeners until
+    /// the target changes.
+    frame_windows: Vec<web_sys::Window>,
 }
 
 /// What a change of the page is: nodes added or removed, attributes (a class, a style).
@@ -135,7 +138,7 @@ pub fn install(moved: fn(Motion)) {
     }
     let resize = web_sys::ResizeObserver::new(&on_move).ok();
     let frame_changes = web_sys::MutationObserver::new(&on_move).ok();
-    FOLLOW.with(|f| *f.borrow_mut() = Some(Follow { on_scroll, on_animation, resize, frame_changes }));
+    FOLLOW.with(|f| *f.borrow_mut() = Some(Follow { on_scroll, on_animation, resize, frame_changes, frame_windows: vec![] }));
 }
 
 /// Border boxes: padding and borders move the box's edges too.
@@ -150,8 +153,8 @@ fn observe(ro: &web_sys::ResizeObserver, el: &web_sys::Element) {
 pub fn watch_target(found: &Found) {
     forget_target();
     FOLLOW.with(|f| {
-        let f = f.borrow();
-        let Some(f) = f.as_ref() else { return };
+        let mut f = f.borrow_mut();
+        let Some(f) = f.as_mut() else { return };
         if let Some(ro) = &f.resize {
             observe(ro, &found.el);
             for frame in &found.frames {
@@ -164,6 +167,7 @@ pub fn watch_target(found: &Found) {
                 for kind in ANIMATION_EVENTS {
                     let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &f.on_animation, &capture());
                 }
+                f.frame_windows.push(w);
             }
             if let (Some(obs), Some(root)) = (&f.frame_changes, frame.content_document().and_then(|d| d.document_element())) {
                 observe_changes(obs, &root);
@@ -184,13 +188,19 @@ pub fn watch_box(el: &web_sys::Element) {
 /// Stops watching the last target (the step ended).
 pub fn forget_target() {
     FOLLOW.with(|f| {
-        let f = f.borrow();
-        let Some(f) = f.as_ref() else { return };
+        let mut f = f.borrow_mut();
+        let Some(f) = f.as_mut() else { return };
         if let Some(ro) = &f.resize {
             ro.disconnect();
         }
         if let Some(obs) = &f.frame_changes {
             obs.disconnect();
+        }
+        for w in f.frame_windows.drain(..) {
+            let _ = w.remove_event_listener_with_callback_and_bool("scroll", &f.on_scroll, true);
+            for kind in ANIMATION_EVENTS {
+                let _ = w.remove_event_listener_with_callback_and_bool(kind, &f.on_animation, true);
+            }
         }
     });
 }

@@ -330,11 +330,15 @@ fn reposition() -> bool {
             // tree): not left pointing at the viewport's corner.
             let boxless = r.width <= 0.0 && r.height <= 0.0;
             let outside = r.x + r.width <= 0.0 || r.y + r.height <= 0.0 || r.x >= vp.width || r.y >= vp.height;
-            let off_canvas = outside && {
+            // (Forgotten once the target is inside the viewport: it may leave it another way.)
+            let off_canvas = if outside {
                 let known = with(|p| p.off_canvas.filter(|_| !changed));
                 let off = known.unwrap_or_else(|| !guidepost_dom::on_canvas(&f.el));
                 with(|p| p.off_canvas = Some(off));
                 off
+            } else {
+                with(|p| p.off_canvas = None);
+                false
             };
             geo.visible = docked || !(boxless || off_canvas || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers)));
             geo.in_page = in_page;

@@ -802,11 +802,11 @@ fn run_effects(effects: Vec<Effect>) {
 }
 
 fn locate(step: usize, timeout_ms: u32) {
-    let (target, gen) = with(|rt| {
+    let (target, gen, before) = with(|rt| {
         rt.locate_gen += 1;
-        rt.target = None;
+        let before = rt.target.take().map(|f| f.el);
         let t = rt.active.as_ref().and_then(|a| a.guide.steps.get(step)).and_then(|s| s.target.clone());
-        (t, rt.locate_gen)
+        (t, rt.locate_gen, before)
     });
     let Some(target) = target else {
         dispatch(Input::TargetMissing);
@@ -820,8 +820,11 @@ fn locate(step: usize, timeout_ms: u32) {
         match found {
             Some(f) => {
                 listen_in_frames(&f);
+                // Another element than the one shown before (the new page's own, after a
+                // page change), or the same one (the old view, still there).
+                let anew = before.as_ref().is_some_and(|b| *b != f.el);
                 with(|rt| rt.target = Some(f));
-                dispatch(Input::TargetFound);
+                dispatch(if anew { Input::TargetFoundAnew } else { Input::TargetFound });
             }
             None => dispatch(Input::TargetMissing),
         }
