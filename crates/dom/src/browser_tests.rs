@@ -73,6 +73,15 @@ fn lookup_skips_hidden_elements_and_uses_fallbacks_in_order() {
             target(".go", vec![]),
             None,
         ),
+        // Regression from Swagger Editor: its scrolling pane sits in a split pane that
+        // hides its overflow; a target below the pane's fold was taken as out of reach of
+        // the outer box and never found.
+        (
+            "below the fold of a pane inside a box that hides its overflow",
+            r#"<div style="height:150px;overflow:hidden"><div style="height:100px;overflow:auto"><div style="height:3000px"></div><button class="go" id="in-pane">Op</button></div></div>"#,
+            target(".go", vec![]),
+            Some("in-pane"),
+        ),
         (
             "a row far below a list's fold, which scrolling the list reaches",
             r#"<div style="height:100px;overflow:auto"><div style="height:3000px"></div><button class="go" id="below">Row</button></div>"#,

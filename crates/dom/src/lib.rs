@@ -320,6 +320,7 @@ pub fn on_canvas(el: &Element) -> bool {
     // hide their vertical overflow are often scrolled by script from the wheel
     // (perfect-scrollbar, slimScroll), and what is below their fold is theirs to reach.
     let mut user_scrollable_below = false;
+    let mut nearest_asked = false;
     let beside = |c: &Element| {
         let (r, (left, _, right, _)) = (el.get_bounding_client_rect(), clip_box(c));
         c.client_width() > 0 && c.client_height() > 0 && (r.right() <= left || r.left() >= right)
@@ -339,11 +340,15 @@ pub fn on_canvas(el: &Element) -> bool {
         if overflow.split(' ').any(scrolls) && (!body || body_scrolls(&doc)) {
             subject = e.clone();
             // A virtual list parks the rows it does not show above its start
-            // (`translateY(-9999px)`): no scrolling of the container reaches them. (Asked
-            // only of what is off screen: an absolutely positioned popup can escape the box
-            // it sits in, and be seen outside it.)
-            if !body && e != *el && off_screen(el, &win) && beyond_scroll_area(el, &e) {
-                return false;
+            // (`translateY(-9999px)`): no scrolling of the container reaches them. Asked of
+            // the nearest container only (an outer box that clips a split pane does not
+            // scroll what the pane scrolls), and only of what is off screen (an absolutely
+            // positioned popup can escape the box it sits in, and be seen outside it).
+            if !body && e != *el && !nearest_asked {
+                nearest_asked = true;
+                if off_screen(el, &win) && beyond_scroll_area(el, &e) {
+                    return false;
+                }
             }
         }
         if !body && !user_scrollable_below && e != *el {
