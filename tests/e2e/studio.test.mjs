@@ -363,6 +363,67 @@ test("regression: publishing from the Studio put live a draft saved elsewhere th
   await context.close();
 });
 
+// Regression from vitest's report, authored from the Product tour template: "Pick target" on
+// the template's own steps never linked the pages of a multi-page tour (only Add step did),
+// so a real user's tour stopped at the first page.
+test("regression: picking the template's steps on two pages wrote no link between the pages", async () => {
+  const steps = [
+    { id: "one", kind: "tooltip", title: "First", body: "x", target: { selector: "body" } },
+    { id: "two", kind: "tooltip", title: "Second", body: "y", target: { selector: "body" } },
+  ];
+  assert.equal((await admin("PUT", "/v1/guides/pick-pages/draft", { id: "pick-pages", name: "Pick pages", steps })).status, 200);
+  const t = await admin("POST", "/v1/design/tokens", { guide_id: "pick-pages", url: `${collector.base}/index.html?user=ada-admin` });
+  const { context, page, errors, panel } = await openDesigner(t.body.url);
+  const pickFor = async (i, selector) => {
+    await panel.locator(`li[data-step-index="${i}"]`).getByRole("button", { name: "Pick target" }).click();
+    await page.locator("[data-guidepost-picker]").first().waitFor({ state: "attached" });
+    await page.locator(selector).click();
+  };
+  await pickFor(0, "#new-report");
+  await panel.locator(".msg").filter({ hasText: /^Picked/ }).waitFor();
+  await page.locator("[data-tour=nav-reports]").click();
+  await page.waitForURL(/reports\.html/);
+  await panel.locator(".msg.warn").filter({ hasText: "unsaved changes are back" }).waitFor();
+  await pickFor(1, "#export-button");
+  await panel.locator(".msg").filter({ hasText: "Next button now opens /reports.html" }).waitFor();
+  await panel.getByRole("button", { name: "Save" }).click();
+  await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
+  const saved = (await admin("GET", "/v1/guides/pick-pages/draft")).body.json.steps;
+  assert.deepEqual(saved[0].buttons?.map((b) => [b.action, b.to && new URL(b.to, collector.base).pathname]), [["url", "/reports.html"]]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Regression from an author's first run on Swagger Editor: the Report tab named steps by
+// their ids and showed nothing for a step whose element was missing (no one "dropped").
+test("regression: the Studio's report named steps by id and was silent about missing elements", async () => {
+  const steps = [{ id: "s1", kind: "modal", title: "Welcome aboard" }, { id: "s2", kind: "tooltip", title: "Try it out", target: { selector: "#nowhere" } }];
+  assert.equal((await admin("PUT", "/v1/guides/report-tab/draft", { id: "report-tab", name: "Report tab", steps })).status, 200);
+  const base = { guide_id: "report-tab", guide_version: 1, user_id: "rt-user", session_id: "rt-s", url: "/", timestamp: Date.now() - 60000 };
+  const batch = [
+    { ...base, event_id: "rt-shown", kind: "guide_shown" },
+    { ...base, event_id: "rt-v0", kind: "step_viewed", step_id: "s1", step_index: 0 },
+    { ...base, event_id: "rt-c0", kind: "step_completed", step_id: "s1", step_index: 0, duration_ms: 1000 },
+    { ...base, event_id: "rt-m1", kind: "step_target_missing", step_id: "s2", step_index: 1 },
+    { ...base, event_id: "rt-end", kind: "guide_abandoned", reason: "target_missing", step_id: "s2", step_index: 1 },
+  ];
+  const r = await fetch(`${collector.base}/v1/events?key=demo-write-key`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ batch }) });
+  assert.equal(r.status, 200, await r.text());
+  const context = await browser.newContext();
+  const { page, errors } = await studio(context);
+  await signIn(page);
+  await page.goto(`${collector.base}/studio/#/guide/report-tab`);
+  await page.locator("main.editor[data-guide=report-tab]").waitFor();
+  await page.locator("[data-tab=report]").click();
+  const rows = page.locator(".report tbody tr");
+  await rows.first().waitFor();
+  assert.equal((await rows.nth(0).locator("td").first().textContent()).trim(), "1 · Welcome aboard (s1)");
+  const second = rows.filter({ hasText: "Try it out (s2)" });
+  assert.equal((await second.locator("td").last().textContent()).trim(), "in 1 of 1 sessions");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 /** Presses Tab until the focused element matches `selector` (at most 60 presses). */
 async function tabTo(page, selector) {
   for (let i = 0; i < 60; i++) {

@@ -772,16 +772,44 @@ impl NormalUrl {
         }
         let (u, frag) = u.split_once('#').unwrap_or((u, ""));
         let (p, q) = u.split_once('?').unwrap_or((u, ""));
-        let path = trim_slash(if p.is_empty() { "/" } else { p }).to_string();
+        // Compared as the author writes them: the browser encodes spaces and letters beyond
+        // ASCII (`#Getting%20Started`), patterns say `#Getting Started`.
+        let (p, q, frag) = (percent_decode(p), percent_decode(q), percent_decode(frag));
+        let path = trim_slash(if p.is_empty() { "/" } else { &p }).to_string();
         let query = if q.is_empty() { String::new() } else { format!("?{q}") };
         let route = trim_slash(frag.split('?').next().unwrap_or(""));
         NormalUrl {
             path_query: format!("{path}{query}"),
             hashed: format!("{path}#{route}"),
-            hashed_query: format!("{path}{query}#{}", trim_slash(frag)),
+            hashed_query: format!("{path}{query}#{}", trim_slash(&frag)),
             path,
         }
     }
+}
+
+/// `%20` → ` `, `%C3%A9` → `é`; a `%` not followed by two hex digits stays, and bytes that
+/// do not make UTF-8 are replaced.
+fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('%') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push(hi * 16 + lo);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `/a/` → `/a`; `/` stays.
@@ -819,9 +847,11 @@ impl UrlPattern {
         // A `#` makes it a hash-route pattern (`/#/settings`): it matches the fragment too.
         let hash = pattern.contains('#');
         let (path, frag) = pattern.split_once('#').unwrap_or((pattern, ""));
+        // Decoded as page URLs are (`NormalUrl`): a pattern copied from the address bar
+        // (`%20`) matches as one typed with a space.
         let strip = |s: &str| -> String {
             let s = if query { s } else { s.split('?').next().unwrap_or("") };
-            trim_slash(s).to_string()
+            trim_slash(&percent_decode(s)).to_string()
         };
         let pat = if hash { format!("{}#{}", strip(path), strip(frag)) } else { strip(path) };
         let mut toks = Vec::new();

@@ -98,6 +98,22 @@ fn urls() {
     let mut c = ctx();
     c.url = "https://app.acme.io/settings/".into();
     check_in(&c, json!({"url": "/settings"}), true);
+    // Regression from TiddlyWiki: its routes are titles, which the browser percent-encodes
+    // in the address; a rule written as the title never matched.
+    // (case, page URL, pattern, matches)
+    let cases = [
+        ("a space in a hash route", "https://w.io/wiki/#Getting%20Started", "/wiki/#Getting Started", true),
+        ("letters beyond ASCII", "https://w.io/wiki/#D%C3%A9j%C3%A0%20vu", "/wiki/#Déjà vu", true),
+        ("a pattern copied encoded", "https://w.io/wiki/#Getting%20Started", "/wiki/#Getting%20Started", true),
+        ("a path", "https://w.io/docs/my%20file", "/docs/my file", true),
+        ("another title", "https://w.io/wiki/#Getting%20Started", "/wiki/#Getting Going", false),
+        ("a stray percent stays", "https://w.io/a/100%", "/a/100%", true),
+    ];
+    for (case, url, pattern, want) in cases {
+        c.url = url.into();
+        eprintln!("{case}");
+        check_in(&c, json!({"url": pattern}), want);
+    }
 }
 
 #[test]

@@ -508,6 +508,19 @@ fn a_target_is_clipped_out_only_by_boxes_that_clip_it() {
             r#"<div style="height:10px;width:10px;overflow:hidden"><button id="t" style="position:fixed;left:40px;top:40px">Fixed</button></div>"#,
             false,
         ),
+        // Regression from TiddlyWiki: its "more actions" dropdown is positioned absolutely
+        // from the tiddler's frame, below a title bar that hides its overflow; the step
+        // stayed hidden, counted as viewed, and never ended.
+        (
+            "a dropdown positioned from beyond a box that hides its overflow",
+            r#"<div style="position:relative;height:200px"><div style="height:20px;overflow:hidden"><span style="position:absolute;left:0;top:60px"><button id="t">Clone</button></span></div></div>"#,
+            false,
+        ),
+        (
+            "the same dropdown positioned from inside that box",
+            r#"<div style="position:relative;height:200px"><div style="position:relative;height:20px;overflow:hidden"><span style="position:absolute;left:0;top:60px"><button id="t">Clone</button></span></div></div>"#,
+            true,
+        ),
     ];
     for (name, html, want) in cases {
         let area = fixture(html);

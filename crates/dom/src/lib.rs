@@ -219,19 +219,28 @@ pub fn clippers(el: &Element) -> Vec<Element> {
         return vec![];
     }
     let mut out = Vec::new();
+    // An absolutely positioned box escapes the clipping of the boxes between it and its
+    // containing block, the nearest positioned (or transformed) ancestor: a dropdown in a
+    // title bar that hides its overflow (TiddlyWiki's "more actions").
+    let mut absolute = computed(el, "position") == "absolute";
     let mut cur = flat_parent(el);
     while let Some(e) = cur {
         if e.tag_name().eq_ignore_ascii_case("body") || e.tag_name().eq_ignore_ascii_case("html") {
             break;
         }
         let Some(st) = win.get_computed_style(&e).ok().flatten() else { break };
-        // Only a box clips: not an inline element, `display: contents`, or the SVG elements
-        // the browser gives `overflow: hidden` (their client size is 0).
-        let boxed = e.client_width() > 0 && e.client_height() > 0;
-        if boxed && st.get_property_value("overflow").is_ok_and(|o| o.split(' ').any(|v| v != "visible")) {
-            out.push(e.clone());
+        let position = st.get_property_value("position").unwrap_or_default();
+        let contains = position != "static" || st.get_property_value("transform").is_ok_and(|t| !t.is_empty() && t != "none");
+        if !absolute || contains {
+            // Only a box clips: not an inline element, `display: contents`, or the SVG
+            // elements the browser gives `overflow: hidden` (their client size is 0).
+            let boxed = e.client_width() > 0 && e.client_height() > 0;
+            if boxed && st.get_property_value("overflow").is_ok_and(|o| o.split(' ').any(|v| v != "visible")) {
+                out.push(e.clone());
+            }
+            absolute = position == "absolute";
         }
-        if st.get_property_value("position").is_ok_and(|p| p == "fixed") {
+        if position == "fixed" {
             break;
         }
         cur = flat_parent(&e);

@@ -453,7 +453,9 @@ fn Panel(api: Api, guide_id: String) -> impl IntoView {
                     };
                     let key = pages_key.get_value();
                     let step_at = |i: usize| doc.with_untracked(|d| doc::steps(d).get(i).cloned());
-                    if step.is_none() && i > 0 {
+                    // A new step, or a step of a template picked anew: linked from the step
+                    // before when that one shows on another page.
+                    if i > 0 {
                         let prev_page = step_at(i - 1).and_then(|s| picked_on(&key, &s));
                         if let Some(note) = link_pages(doc, i, prev_page) {
                             keep();

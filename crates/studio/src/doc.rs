@@ -497,11 +497,14 @@ pub fn pretty(v: &Value) -> String {
 
 /// The page an address (path, query and fragment) shows: its path (`/sb/` and
 /// `/sb/index.html` are one) and a hash router's route (`#/users`, without its query), not
-/// an in-page anchor or the query, which the same page takes with other values.
+/// an in-page anchor or the query, which the same page takes with other values. An app
+/// with a single hash route picks its views by the route's query (vitest's report:
+/// `#/?file=…`): there the query is the page.
 pub fn page_of(address: &str) -> (&str, &str) {
     let (rest, fragment) = address.split_once('#').unwrap_or((address, ""));
     let path = rest.split('?').next().unwrap_or(rest);
     let path = path.strip_suffix("index.html").or_else(|| path.strip_suffix("index.htm")).unwrap_or(path);
     let route = if fragment.starts_with('/') || fragment.starts_with("!/") { fragment.split('?').next().unwrap_or(fragment) } else { "" };
+    let route = if matches!(route, "/" | "!/") { fragment } else { route };
     (path, route)
 }

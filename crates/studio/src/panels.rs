@@ -447,6 +447,24 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
     }
 }
 
+/// A funnel row's step: its number, its title when the report knows it, and its id.
+fn step_label(s: &Value) -> String {
+    let (n, id) = (s["step_index"].as_u64().unwrap_or(0) + 1, s["step_id"].as_str().unwrap_or(""));
+    match s["title"].as_str().filter(|t| !t.is_empty()) {
+        Some(title) => format!("{n} · {title} ({id})"),
+        None => format!("{n} · {id}"),
+    }
+}
+
+/// In how many of the sessions that reached a step its element was missing: a broken
+/// guide, not users dropping off.
+fn missing_label(s: &Value) -> String {
+    match (s["target_missing_sessions"].as_u64().unwrap_or(0), s["sessions"].as_u64().unwrap_or(0)) {
+        (0, _) => String::new(),
+        (m, n) => format!("in {m} of {n} sessions"),
+    }
+}
+
 #[component]
 pub fn Report(id: String) -> impl IntoView {
     let st = studio();
@@ -463,14 +481,15 @@ pub fn Report(id: String) -> impl IntoView {
                     <p class="headline">{format!("{} users shown, {} completed ({:.0}%).",
                         f["shown_users"].as_u64().unwrap_or(0), f["completed_users"].as_u64().unwrap_or(0), f["completion_rate"].as_f64().unwrap_or(0.0) * 100.0)}</p>
                     <table>
-                        <thead><tr><th>"Step"</th><th>"Viewed"</th><th>"Completed"</th><th>"Dropped"</th><th>"Why they dropped"</th></tr></thead>
+                        <thead><tr><th>"Step"</th><th>"Viewed"</th><th>"Completed"</th><th>"Dropped"</th><th>"Why they dropped"</th><th>"Element missing"</th></tr></thead>
                         <tbody>{f["steps"].as_array().cloned().unwrap_or_default().into_iter().map(|s| view! {
                             <tr>
-                                <td>{format!("{} · {}", s["step_index"].as_u64().unwrap_or(0) + 1, s["step_id"].as_str().unwrap_or(""))}</td>
+                                <td>{step_label(&s)}</td>
                                 <td>{s["viewed_users"].as_u64().unwrap_or(0)}</td>
                                 <td>{s["completed_users"].as_u64().unwrap_or(0)}</td>
                                 <td>{s["dropped_users"].as_u64().unwrap_or(0)}</td>
                                 <td>{s["drop_reasons"].as_object().map(|o| o.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default()}</td>
+                                <td>{missing_label(&s)}</td>
                             </tr>
                         }).collect_view()}</tbody>
                     </table>
