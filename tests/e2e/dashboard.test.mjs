@@ -167,6 +167,20 @@ test("a wrong read key says so", async () => {
   await page.close();
 });
 
+// Regressions from an author's first run: the Studio's report links to `/dashboard/#guide=<id>`,
+// which the dashboard ignored (it showed the busiest guide), and a collector without the
+// demo's read key said "wrong read key" before the author had typed any.
+test("regression: the dashboard opened from the Studio showed another guide and blamed a key never typed", async () => {
+  const page = await browser.newPage();
+  await page.goto(base + "/dashboard/#guide=nps");
+  await page.waitForFunction(() => /read key \(or its admin key\)/.test(document.getElementById("status").textContent));
+  await page.fill("#key", "rk");
+  await page.click("#reload");
+  await page.locator('#guides tr.selected[data-guide="nps"]').waitFor();
+  assert.equal(await page.locator("#detail-title").textContent(), "nps");
+  await page.close();
+});
+
 test("goal panel: conversion per group, lift with its interval, verdict and trend", async () => {
   const { page, errors } = await open();
   await page.locator('#goal-groups .goal-group[data-group="held_out"]').waitFor();

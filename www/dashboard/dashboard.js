@@ -34,24 +34,31 @@
   function api(path) {
     return fetch(path, { headers: { authorization: "Bearer " + key() } }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
-        if (!r.ok) throw new Error((body && body.error) || ("HTTP " + r.status));
+        if (!r.ok) throw Object.assign(new Error((body && body.error) || ("HTTP " + r.status)), { status: r.status });
         return body;
       });
     });
   }
 
   function loadGuides() {
-    try { localStorage.setItem("guidepost.readKey", key()); } catch (e) { /* private mode */ }
     status("Loading…", true);
+    var tried = key();
     return api("/v1/guides").then(function (body) {
+      // Kept for the next visit once it worked.
+      try { localStorage.setItem("guidepost.readKey", tried); } catch (e) { /* private mode */ }
       state.guides = body.guides || [];
       renderGuides();
       status("", true);
-      var wanted = new URLSearchParams(location.search).get("guide") || (state.selected && state.selected.guide_id);
+      // `?guide=` or `#guide=` (the Studio's report links with the fragment).
+      var wanted = params.get("guide") || new URLSearchParams(location.hash.slice(1)).get("guide") || (state.selected && state.selected.guide_id);
       var busiest = state.guides.slice().sort(function (a, b) { return b.shown_users - a.shown_users; })[0];
       var g = state.guides.filter(function (x) { return x.guide_id === wanted; })[0] || busiest;
       if (g) select(g);
-    }).catch(function (e) { status("Could not load guides: " + e.message); });
+    }).catch(function (e) {
+      // The demo's key, tried because none was given, is not this collector's: ask for one.
+      if (e.status === 401 && defaulted && key() === DEMO_KEY) status("Enter this collector's read key (or its admin key) above, then Load.");
+      else status("Could not load guides: " + e.message);
+    });
   }
 
   function renderGuides() {
@@ -307,7 +314,9 @@
   var params = new URLSearchParams(location.search);
   var stored = null;
   try { stored = localStorage.getItem("guidepost.readKey"); } catch (e) { /* private mode */ }
-  $("key").value = params.get("key") || stored || "demo-read-key";
+  var DEMO_KEY = "demo-read-key";
+  var defaulted = !(params.get("key") || stored);
+  $("key").value = params.get("key") || stored || DEMO_KEY;
   $("reload").addEventListener("click", loadGuides);
   $("filters").addEventListener("submit", function (e) { e.preventDefault(); loadFunnel(); });
   loadGuides();
