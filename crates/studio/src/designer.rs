@@ -206,29 +206,6 @@ const STEP_OPTIONS: [(&str, &str, Choices); 5] = [
     ("Wait for the element", "wait_ms", &[("", "3 s"), ("10000", "10 s"), ("30000", "30 s"), ("120000", "2 min")]),
 ];
 
-/// A step's value for one of [`STEP_OPTIONS`] as its select shows it (`advance` is an
-/// object, `{"on": "click"}`; its default `next` is the empty choice; `wait_ms` a number).
-fn option_value(step: &Value, field: &str) -> String {
-    if let Some(n) = step[field].as_u64() {
-        return n.to_string();
-    }
-    let v = if field == "advance" { step["advance"]["on"].as_str() } else { step[field].as_str() };
-    match (field, v) {
-        ("advance", Some("next")) | (_, None) => String::new(),
-        (_, Some(v)) => v.to_string(),
-    }
-}
-
-/// The JSON a choice writes: `null` removes the field.
-fn option_json(field: &str, choice: &str) -> Value {
-    match (field, choice) {
-        (_, "") => Value::Null,
-        ("advance", on) => json!({ "on": on }),
-        ("wait_ms", ms) => ms.parse::<u32>().map_or(Value::Null, |n| json!(n)),
-        (_, v) => json!(v),
-    }
-}
-
 /// The step's kind, how it continues, its placement, what happens without its element and
 /// how long it waits for it, as selects. A value the designer does not offer (a checklist,
 /// an advance on an event) is shown as it is and kept until the author picks another. Then
@@ -250,14 +227,14 @@ fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy +
     view! {
         <div class="options">
             {STEP_OPTIONS.iter().map(|&(label, field, choices)| {
-                let current = move || doc.with(|d| doc::steps(d).get(i).map(|s| option_value(s, field)).unwrap_or_default());
+                let current = move || doc.with(|d| doc::steps(d).get(i).map(|s| doc::option_value(s, field)).unwrap_or_default());
                 let offered = choices.iter().any(|(v, _)| *v == current());
                 view! {
                     <span>{label}</span>
                     <select aria-label=label name=format!("designer-{field}") prop:value=current
                         on:change=move |ev| {
                             let choice = event_target_value(&ev);
-                            edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k(field)], option_json(field, &choice)));
+                            edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k(field)], doc::option_json(field, &choice)));
                         }>
                         {(!offered).then(|| { let v = current(); let text = if field == "wait_ms" { format!("{v} ms") } else { v.clone() }; view! { <option value=v>{text}</option> } })}
                         {choices.iter().map(|&(v, text)| view! { <option value=v>{text}</option> }).collect_view()}

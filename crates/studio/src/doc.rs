@@ -508,3 +508,28 @@ pub fn page_of(address: &str) -> (&str, &str) {
     let route = if matches!(route, "/" | "!/") { fragment } else { route };
     (path, route)
 }
+
+/// A step's value for one of the designer's step options as its select shows it (`advance` is an
+/// object, `{"on": "click"}`; its default `next` is the empty choice; `wait_ms` a number).
+pub fn option_value(step: &Value, field: &str) -> String {
+    if let Some(n) = step[field].as_u64() {
+        return n.to_string();
+    }
+    let v = if field == "advance" { step["advance"]["on"].as_str() } else { step[field].as_str() };
+    match (field, v) {
+        // The defaults, written out (templates write `"placement": "auto"`): the empty
+        // choice, not a second "auto" beside "Auto".
+        ("advance", Some("next")) | ("placement", Some("auto")) | (_, None) => String::new(),
+        (_, Some(v)) => v.to_string(),
+    }
+}
+
+/// The JSON a choice writes: `null` removes the field.
+pub fn option_json(field: &str, choice: &str) -> Value {
+    match (field, choice) {
+        (_, "") => Value::Null,
+        ("advance", on) => json!({ "on": on }),
+        ("wait_ms", ms) => ms.parse::<u32>().map_or(Value::Null, |n| json!(n)),
+        (_, v) => json!(v),
+    }
+}

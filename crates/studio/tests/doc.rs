@@ -277,3 +277,22 @@ fn regression_a_reverted_page_link_lost_the_engines_back_and_done() {
         json!([[{ "label": "Skip", "action": "dismiss" }, { "label": "Next", "action": "next" }], [back, link("/b")], Value::Null]),
     );
 }
+
+/// (case, step, field, what the designer's select shows). Regression from the Product tour
+/// template: its `"placement": "auto"` showed as a second "auto" choice beside "Auto".
+#[test]
+fn the_designers_selects_show_defaults_as_the_empty_choice() {
+    let cases = [
+        ("placement auto, as the templates write it", json!({"placement": "auto"}), "placement", ""),
+        ("placement unset", json!({}), "placement", ""),
+        ("placement right", json!({"placement": "right"}), "placement", "right"),
+        ("advance on Next", json!({"advance": {"on": "next"}}), "advance", ""),
+        ("advance on a click", json!({"advance": {"on": "click"}}), "advance", "click"),
+        ("a wait in ms", json!({"wait_ms": 10000}), "wait_ms", "10000"),
+    ];
+    for (case, step, field, want) in cases {
+        assert_eq!(doc::option_value(&step, field), want, "{case}");
+    }
+    assert_eq!(doc::option_json("advance", "click"), json!({"on": "click"}));
+    assert_eq!(doc::option_json("placement", ""), Value::Null, "the empty choice removes the field");
+}
