@@ -107,6 +107,15 @@ fn scale(el: &Element) -> (f64, f64, web_sys::DomRect) {
     (sx, sy, b)
 }
 
+/// Listener options for the page's events: in the capture phase (a scroll container's
+/// scroll, an event the page stops), never preventing defaults.
+pub fn passive_capture() -> web_sys::AddEventListenerOptions {
+    let o = web_sys::AddEventListenerOptions::new();
+    o.set_capture(true);
+    o.set_passive(true);
+    o
+}
+
 pub fn document() -> Option<Document> {
     web_sys::window()?.document()
 }
@@ -430,6 +439,15 @@ pub enum Root {
 }
 
 impl Root {
+    /// The root `el` is in: the shadow root that holds it, else its document.
+    pub fn of(el: &Element) -> Root {
+        let node = el.get_root_node();
+        match as_shadow_root(node.clone()) {
+            Some(s) => Root::Shadow(s),
+            None => Root::Doc(node.unchecked_into()),
+        }
+    }
+
     pub fn query_all(&self, sel: &str) -> Vec<Element> {
         let list = match self {
             Root::Doc(d) => d.query_selector_all(sel),
@@ -518,15 +536,7 @@ pub struct Held {
 impl Held {
     pub fn new(el: &Element, selector: Option<String>, text: Option<String>) -> Held {
         let own = normal_text(&el.text_content().unwrap_or_default());
-        let several = |s: &str| {
-            let root = el.get_root_node();
-            let all = if root.node_type() == web_sys::Node::DOCUMENT_NODE {
-                root.unchecked_into::<Document>().query_selector_all(s).ok()
-            } else {
-                root.unchecked_into::<web_sys::DocumentFragment>().query_selector_all(s).ok()
-            };
-            all.is_some_and(|l| l.length() > 1)
-        };
+        let several = |s: &str| Root::of(el).query_all(s).len() > 1;
         let decided = selector.as_deref().is_some_and(|s| guidepost_core::names_nothing(s) || several(s));
         let text = text.map(|t| normal_text(&t)).filter(|t| decided && own == *t);
         let stateful = |s: &String| STATES.iter().any(|st| s.contains(st));

@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use guidepost_dom::{alive, document, Found};
+use guidepost_dom::{alive, document, passive_capture, Found};
 
 thread_local! {
     static FOLLOW: RefCell<Option<Follow>> = const { RefCell::new(None) };
@@ -47,13 +47,6 @@ fn observe_changes(obs: &web_sys::MutationObserver, root: &web_sys::Element) {
 /// `transitionrun`: after a delay, when things begin to move.
 const ANIMATION_EVENTS: [&str; 6] =
     ["transitionstart", "animationstart", "transitionend", "transitioncancel", "animationend", "animationcancel"];
-
-fn capture() -> web_sys::AddEventListenerOptions {
-    let o = web_sys::AddEventListenerOptions::new();
-    o.set_capture(true);
-    o.set_passive(true);
-    o
-}
 
 /// What happened, for the callback `install` is given.
 #[derive(Clone, Copy)]
@@ -100,7 +93,7 @@ pub fn install(moved: fn(Motion)) {
     })
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
-    let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_scroll, &capture());
+    let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &on_scroll, &passive_capture());
     // Transitions and animations of the page: one begins (the box follows it frame by frame
     // for a while), one ends (one more reposition, where it left things).
     let on_animation = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
@@ -113,7 +106,7 @@ pub fn install(moved: fn(Motion)) {
     .into_js_value()
     .unchecked_into::<js_sys::Function>();
     for kind in ANIMATION_EVENTS {
-        let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &on_animation, &capture());
+        let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &on_animation, &passive_capture());
     }
     // The viewport's size is cached (`viewport_cached`): a resize of the window, or of the
     // root element (a scrollbar that comes or goes), reads it again, and so do changes of the
@@ -163,9 +156,9 @@ pub fn watch_target(found: &Found) {
         }
         for frame in &found.frames {
             if let Some(w) = frame.content_window() {
-                let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &f.on_scroll, &capture());
+                let _ = w.add_event_listener_with_callback_and_add_event_listener_options("scroll", &f.on_scroll, &passive_capture());
                 for kind in ANIMATION_EVENTS {
-                    let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &f.on_animation, &capture());
+                    let _ = w.add_event_listener_with_callback_and_add_event_listener_options(kind, &f.on_animation, &passive_capture());
                 }
                 f.frame_windows.push(w);
             }

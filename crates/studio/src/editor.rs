@@ -41,8 +41,7 @@ impl Draft {
     /// unsaved: the editor is built anew from it, so no tab keeps a copy of the old text (the
     /// JSON tab's would have put it back at its next keystroke). An answer counts only if no
     /// save or other answer came in meanwhile and it is newer. `said` is told the author
-    /// when it does.
-    /// Answers whether it asks (nothing unsaved).
+    /// when it does. Answers whether it asks (nothing unsaved).
     pub fn reload_if_newer(self, said: &'static str) -> bool {
         if !self.idle() {
             return false;

@@ -1111,16 +1111,8 @@ pub fn on_ui(ev: UiEvent) {
     dispatch(input);
 }
 
-/// Listener options for the page's events: in the capture phase, never preventing defaults.
-fn passive_capture() -> web_sys::AddEventListenerOptions {
-    let o = web_sys::AddEventListenerOptions::new();
-    o.set_capture(true);
-    o.set_passive(true);
-    o
-}
-
 fn listen_window() {
-    let capture = passive_capture();
+    let capture = dom::passive_capture();
     // Clicks on the target advance `advance: click` steps.
     let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
         if !dom::alive() {
@@ -1150,7 +1142,7 @@ fn listen_window() {
 /// is listened to in its frame's document too (added once per document).
 fn listen_in_frames(found: &dom::Found) {
     let Some(f) = ON_CLICK.with(|c| c.borrow().clone()) else { return };
-    let capture = passive_capture();
+    let capture = dom::passive_capture();
     for frame in &found.frames {
         if let Some(doc) = frame.content_document() {
             let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("click", &f, &capture);
