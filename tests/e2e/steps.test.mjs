@@ -136,6 +136,26 @@ test("hotspot: a beacon sits on the target and opens its tooltip on demand", asy
   assert.equal(await beacon.getAttribute("aria-expanded"), "true");
 });
 
+test("regression: Escape on a hotspot's open hint dismissed the whole guide", async () => {
+  const g = guide("hotesc", [{ id: "hint", kind: "hotspot", target: { selector: "#plain" }, title: "New here", body: "This button is new." }]);
+  const { page, errors } = await lab(browser, [g], { start: "hotesc" });
+  const beacon = root(page).getByRole("button", { name: "Open hint" });
+  await beacon.click();
+  await dialog(page).getByRole("heading", { name: "New here" }).waitFor();
+  // The hint closes, the focus goes back to its beacon, and the guide goes on.
+  await page.keyboard.press("Escape");
+  await dialog(page).waitFor({ state: "detached" });
+  assert.equal(await beacon.getAttribute("aria-expanded"), "false");
+  assert.equal(await beacon.evaluate((b) => b.getRootNode().activeElement === b), true, "the focus is on the beacon");
+  // Escape on the page beside the closed beacon is the page's.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press("Escape");
+  await beacon.click();
+  await dialog(page).getByRole("heading", { name: "New here" }).waitFor();
+  assert.deepEqual(kinds(await events(page)).filter((k) => k.startsWith("guide_")), ["guide_shown:"], "the guide is still going");
+  assert.deepEqual(errors, []);
+});
+
 test("banner: a labelled region whose Close button dismisses the guide", async () => {
   const g = guide("ban", [
     { id: "b", kind: "banner", title: "Your trial ends soon", body: "Upgrade to keep your dashboards.",

@@ -361,8 +361,16 @@ fn listen_keys() {
             }
         };
         match ev.key().as_str() {
-            // The page's own Escape (closing its menu, its filter, its dialog) is left to it.
-            "Escape" if inside || body_focused || vm.is_modal() => {
+            // A hotspot's open hint closes, as a popup does, and the focus goes back to its
+            // beacon: the hint is the hotspot's, the guide goes on.
+            "Escape" if vm.kind == StepKind::Hotspot && s.open.get_untracked() && (inside || body_focused) => {
+                handled(&ev);
+                toggle_hint(s);
+                focus_beacon();
+            }
+            // The page's own Escape (closing its menu, its filter, its dialog) is left to it,
+            // and so is Escape on the page beside a hotspot's closed beacon.
+            "Escape" if inside || (body_focused && vm.kind != StepKind::Hotspot) || vm.is_modal() => {
                 handled(&ev);
                 send(UiEvent::Escape);
             }
@@ -630,6 +638,16 @@ fn dialog_view(vm: StepVm, s: Signals) -> impl IntoView {
             </div>
             {move || arrow_style(&s.geo.get()).map(|st| view! { <div class="gp-arrow" prop:style=st></div> })}
         </div>
+    }
+}
+
+/// Focuses a hotspot's beacon, once the view has settled (the hint that held the focus may
+/// just have closed).
+fn focus_beacon() {
+    if let Some(b) =
+        shadow().and_then(|r| r.query_selector(".gp-beacon").ok().flatten()).and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = b.focus();
     }
 }
 

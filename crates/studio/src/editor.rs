@@ -41,15 +41,21 @@ impl Draft {
     /// unsaved: the editor is built anew from it, so no tab keeps a copy of the old text (the
     /// JSON tab's would have put it back at its next keystroke). An answer counts only if no
     /// save or other answer came in meanwhile and it is newer. `said` is told the author
-    /// when it does. Answers whether it asks (nothing unsaved).
-    pub fn reload_if_newer(self, said: &'static str) -> bool {
+    /// when it does, `failed` (if any) when the saved draft could not be read. Answers
+    /// whether it asks (nothing unsaved).
+    pub fn reload_if_newer(self, said: &'static str, failed: Option<&'static str>) -> bool {
         if !self.idle() {
             return false;
         }
         let asked_at = self.revision.get_untracked();
         let (api, id) = (studio().api, self.id.get_value());
         spawn_local(async move {
-            let Ok(v) = api.get(&format!("/v1/guides/{}/draft", enc(&id))).await else { return };
+            let Ok(v) = api.get(&format!("/v1/guides/{}/draft", enc(&id))).await else {
+                if let Some(f) = failed {
+                    say(f);
+                }
+                return;
+            };
             let rev = v["revision"].as_i64().unwrap_or(0);
             if rev > asked_at && self.revision.get_untracked() == asked_at && self.idle() {
                 self.revision.set(rev);
@@ -102,7 +108,7 @@ pub fn Editor(id: String, tab: Memo<String>) -> impl IntoView {
     // Back in the Studio's tab (the designer saved in the app's): the draft as saved there,
     // instead of a "someone else saved" at the next save.
     let on_focus = window_event_listener(leptos::ev::focus, move |_| {
-        draft.reload_if_newer("This guide was saved elsewhere (the designer): you see it as saved.");
+        draft.reload_if_newer("This guide was saved elsewhere (the designer): you see it as saved.", None);
     });
     on_cleanup(move || on_focus.remove());
     view! {

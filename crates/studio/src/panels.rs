@@ -18,6 +18,10 @@ const STALE_PUBLISH_UNSAVED: &str =
     "Not published: this guide was saved elsewhere since you opened it. Reload the page to see it (your unsaved changes here would be lost).";
 const STALE_PUBLISH: &str =
     "Not published: this guide was saved elsewhere since you opened it. You now see the draft as saved there: check it, then publish again.";
+/// Said while the saved draft is read, and if reading it fails.
+const STALE_PUBLISH_READING: &str = "Not published: this guide was saved elsewhere since you opened it. Reading the saved draft…";
+const STALE_PUBLISH_UNREAD: &str =
+    "Not published: this guide was saved elsewhere since you opened it, and the saved draft could not be read. Reload the page to see it.";
 
 fn now_ms() -> i64 {
     js_sys::Date::now() as i64
@@ -326,8 +330,8 @@ pub fn Versions(ed: Ed, draft: Draft) -> impl IntoView {
                         }
                         Err(e) if e.status == 409 && seen.is_some() => {
                             // With nothing unsaved here, the editor shows the saved draft.
-                            if draft.reload_if_newer(STALE_PUBLISH) {
-                                say(STALE_PUBLISH);
+                            if draft.reload_if_newer(STALE_PUBLISH, Some(STALE_PUBLISH_UNREAD)) {
+                                say(STALE_PUBLISH_READING);
                             } else {
                                 say(STALE_PUBLISH_UNSAVED);
                             }
