@@ -467,6 +467,41 @@ test("regression: a step stayed on screen after the app slid the side menu that 
   assert.deepEqual(errors, []);
 });
 
+// Regression from TiddlyWiki: with the app's own modal open (a fixed wrapper over the whole
+// page, no aria-modal), the step stayed on top of it, pointing at the dimmed page behind.
+test("regression: a step stayed above the app's own modal, pointing at the page behind it", async () => {
+  const g = guide("layer", [
+    { id: "here", kind: "tooltip", title: "Behind", body: "Here.", target: { selector: "#layer-target" }, advance: { on: "click" } },
+    { id: "save", kind: "tooltip", title: "In the modal", body: "Save.", target: { selector: "#in-modal" } },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    // The app's modal: a fixed wrapper over the whole page (no aria-modal), a dimmed
+    // backdrop and a box in the middle.
+    window.openModal = () => {
+      const w = Object.assign(document.createElement("div"), { id: "app-modal" });
+      w.innerHTML = '<div style="position:absolute;inset:0;background:#0008"></div><div style="position:relative;margin:200px auto;width:300px;background:#fff">Settings <button id="in-modal">Save</button></div>';
+      w.style.cssText = "position:fixed;inset:0;z-index:1000";
+      document.body.append(w);
+    };
+    const b = Object.assign(document.createElement("button"), { id: "layer-target", textContent: "Reports", onclick: () => openModal() });
+    b.style.cssText = "margin:40px";
+    document.querySelector("main").prepend(b);
+  });
+  await page.evaluate(() => Guidepost.start("layer"));
+  await waitNextTo(page, "#layer-target");
+  await page.evaluate(() => openModal());
+  await dialog(page).waitFor({ state: "hidden" });
+  await page.evaluate(() => document.getElementById("app-modal").remove());
+  await waitNextTo(page, "#layer-target");
+  // The step's own target opens the modal: the next step, inside it, is not under it.
+  await page.locator("#layer-target").click();
+  await heading(page, "In the modal").waitFor();
+  await waitNextTo(page, "#in-modal");
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:here", "step_completed:here", "step_viewed:save"]);
+  assert.deepEqual(errors, []);
+});
+
 // Regression from GrapesJS: its canvas is an iframe, and a change inside it moved the
 // target with no change of the page around it; the step stayed where the target had been.
 test("regression: the step stayed behind when a change inside its frame moved the target", async () => {

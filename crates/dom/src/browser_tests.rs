@@ -566,3 +566,53 @@ fn scrolling_into_view_keeps_what_scrolls_vertically_under_a_sideways_hidden_ove
     });
     win.scroll_to_with_x_and_y(0.0, 0.0);
 }
+
+/// (case, markup, id of the target, whether the page's layer lies over it)
+fn check_under_layer(cases: &[(&str, &str, &str, bool)]) {
+    for (name, html, id, want) in cases {
+        let area = fixture(html);
+        let el = area.query_selector(&format!("#{id}")).unwrap().expect(name);
+        let found = dom::Found { el, frames: vec![] };
+        let got = dom::under_layer(&found, found.rect(), dom::viewport());
+        assert_eq!(got, *want, "{name}");
+    }
+}
+
+// Regression from TiddlyWiki: its modal is a fixed wrapper over the page (no aria-modal);
+// the step stayed on top of it, pointing at the dimmed page behind.
+#[wasm_bindgen_test]
+fn a_page_wide_layer_over_the_target_hides_it_and_nothing_else_does() {
+    check_under_layer(&[
+        ("nothing over it", r#"<button id="t">Go</button>"#, "t", false),
+        (
+            "the app's modal wrapper over the whole page",
+            r#"<button id="t">Go</button><div style="position:fixed;inset:0;z-index:9;background:#0008"><p>Modal</p></div>"#,
+            "t",
+            true,
+        ),
+        (
+            "a target inside the app's modal",
+            r#"<div style="position:fixed;inset:0;z-index:9;background:#0008"><button id="t">Save</button></div>"#,
+            "t",
+            false,
+        ),
+        (
+            "an app whose shell is a fixed box over the page, with a sibling over the target",
+            r#"<div style="position:fixed;inset:0"><button id="t" style="margin:20px">Go</button><span style="position:absolute;left:0;top:0;width:200px;height:80px"></span></div>"#,
+            "t",
+            false,
+        ),
+        (
+            "a layer the pointer goes through",
+            r#"<button id="t">Go</button><div style="position:fixed;inset:0;z-index:9;pointer-events:none"></div>"#,
+            "t",
+            false,
+        ),
+        (
+            "a fixed bar over part of the page",
+            r#"<button id="t">Go</button><div style="position:fixed;left:0;top:0;right:0;height:120px;z-index:9"></div>"#,
+            "t",
+            false,
+        ),
+    ]);
+}

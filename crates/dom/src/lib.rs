@@ -822,6 +822,53 @@ pub fn page_element_at(doc: &Document, x: f64, y: f64) -> Option<Element> {
     })
 }
 
+/// Whether the page laid a layer over the target, `r` being its rectangle in the viewport
+/// `vp`: the page's topmost element at the centre of the target's visible part is neither
+/// in the target nor above it, and sits in a fixed box that covers most of the viewport and
+/// does not hold the target (a modal's wrapper or backdrop, a dimmer, a loading screen), or
+/// is a modal `<dialog>` shown over it. A step there would point at what cannot be used, on
+/// top of the page's own modal. What the page lets the pointer through (`pointer-events:
+/// none`) is not hit, and a box over part of the viewport (a sticky header over a row, a
+/// chat window) does not count. A target in a frame is asked through its outermost frame.
+pub fn under_layer(found: &Found, r: Rect, vp: Rect) -> bool {
+    let subject: Element = found.frames.first().map_or_else(|| found.el.clone(), |f| f.clone().into());
+    let Some(doc) = document() else { return false };
+    let (x0, y0) = (r.x.max(0.0), r.y.max(0.0));
+    let (x1, y1) = ((r.x + r.width).min(vp.width), (r.y + r.height).min(vp.height));
+    if x1 <= x0 || y1 <= y0 {
+        return false;
+    }
+    let Some(hit) = page_element_at(&doc, (x0 + x1) / 2.0, (y0 + y1) / 2.0) else { return false };
+    // Up the flat tree from `from`: whether it meets `to`.
+    let reaches = |from: &Element, to: &Element| {
+        let mut cur = Some(from.clone());
+        while let Some(e) = cur {
+            if e == *to {
+                return true;
+            }
+            cur = flat_parent(&e);
+        }
+        false
+    };
+    if reaches(&hit, &subject) || reaches(&subject, &hit) {
+        return false;
+    }
+    let area = vp.width * vp.height;
+    let mut cur = Some(hit);
+    while let Some(e) = cur {
+        if e.tag_name().eq_ignore_ascii_case("dialog") && e.matches(":modal").unwrap_or(false) {
+            return true;
+        }
+        if computed(&e, "position") == "fixed" {
+            let b = e.get_bounding_client_rect();
+            let covered = (b.right().min(vp.width) - b.left().max(0.0)).max(0.0) * (b.bottom().min(vp.height) - b.top().max(0.0)).max(0.0);
+            return covered >= 0.9 * area && !reaches(&subject, &e);
+        }
+        cur = flat_parent(&e);
+    }
+    false
+}
+
 /// `el`, or the nearest element up its flat tree, that the page keeps in place in the
 /// viewport (`position: fixed`, and `sticky` too when `sticky`): a header, a toolbar, a chat
 /// launcher. None inside Guidepost's own host.

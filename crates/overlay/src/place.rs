@@ -40,6 +40,9 @@ struct Place {
     /// Whether the target, outside the viewport, is off the canvas: read again after a
     /// change of the page, not on each scroll frame (it reads styles up the tree).
     off_canvas: Option<bool>,
+    /// Whether the page laid a layer over the target (`guidepost_dom::under_layer`: its own
+    /// modal open over it): read again after a change of the page, not on each scroll frame.
+    under_layer: Option<bool>,
     /// The element focused before the guide took focus, restored when the guide ends.
     return_focus: Option<web_sys::HtmlElement>,
 }
@@ -104,6 +107,7 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
         p.target = target;
         p.held = held;
         p.off_canvas = None;
+        p.under_layer = None;
         p.lost = false;
         p.in_page = in_page;
         p.still_on_page_scroll = false;
@@ -325,7 +329,7 @@ fn reposition() -> bool {
                 p.last_in_page = in_page.then_some(on_page);
             });
             // Hidden while the target has no box (a menu or dialog the page closed by hiding
-            // it), is clipped out, or was moved off the canvas (a side menu the page slid
+            // it), is clipped out, lies under the page's own modal, or was moved off the canvas (a side menu the page slid
             // away: asked only of a target outside the viewport, as it reads styles up the
             // tree): not left pointing at the viewport's corner.
             let boxless = r.width <= 0.0 && r.height <= 0.0;
@@ -340,7 +344,16 @@ fn reposition() -> bool {
                 with(|p| p.off_canvas = None);
                 false
             };
-            geo.visible = docked || !(boxless || off_canvas || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers)));
+            let hidden = boxless || off_canvas || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers));
+            // Under the page's own modal, the step waits for it to close (inside the
+            // viewport only: the layer is hit-tested where the target shows).
+            let under_layer = !docked && !hidden && !outside && {
+                let known = with(|p| p.under_layer.filter(|_| !changed));
+                let under = known.unwrap_or_else(|| guidepost_dom::under_layer(f, r, vp));
+                with(|p| p.under_layer = Some(under));
+                under
+            };
+            geo.visible = docked || !(hidden || under_layer);
             geo.in_page = in_page;
             geo.spotlight = vm.backdrop.then(|| spot(&r));
             let (bx, by) = guidepost_core::beacon_position(r, vp);
