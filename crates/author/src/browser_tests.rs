@@ -236,3 +236,33 @@ async fn picking_inside_a_rich_text_editor_names_the_editor_without_its_text() {
     assert!(js_sys::Reflect::get(&target, &"text".into()).unwrap().is_undefined(), "no text condition");
     assert!(js_sys::Reflect::get(&target, &"fallbacks".into()).unwrap().is_undefined(), "no text fallback");
 }
+
+// Regression from Swagger UI: with one operation open, the picker named its "Try it out"
+// button `button.try-out__btn`, which every operation's button matches once several are
+// open (the first of them is taken), and their texts are the same.
+#[wasm_bindgen_test]
+fn picker_anchors_a_class_unique_only_in_the_block_shown_open() {
+    let cases = [
+        (
+            "one of several blocks open: anchored on the block's id",
+            r#"<div class="opblock" id="op-add"><div class="body"><button class="try-out__btn">Try it out</button></div></div><div class="opblock" id="op-get"><div class="body"></div></div>"#,
+            "#op-add button",
+            "#op-add button.try-out__btn",
+        ),
+        (
+            "the block has no name of its own: the class alone",
+            r#"<div class="opblock"><div class="body"><button class="try-out__btn">Try it out</button></div></div><div class="opblock"></div>"#,
+            "button",
+            "button.try-out__btn",
+        ),
+        (
+            "a block of its own kind: the class alone",
+            r#"<div class="panel" id="reports"><button class="export">Export</button></div>"#,
+            "button",
+            "button.export",
+        ),
+    ];
+    for (name, html, pick, want) in cases {
+        check_pick(name, html, pick, want, 1);
+    }
+}

@@ -5,7 +5,8 @@
 //! The order of preference: the author's attribute families (`data-tour`, `data-testid`,
 //! `id`, `aria-label`), other `data-` attributes, what the element says about itself (a
 //! link's `href`, `title`, `alt`, `placeholder`), then its stable classes (the app's own
-//! before a CSS framework's). When none of
+//! before a CSS framework's); a class unique only because its block is the one the page
+//! shows open is anchored on that block's own name. When none of
 //! these is unique on the page, the nearest ancestor that has a unique one anchors the
 //! element's own (`#sidebar a.nav-link`), and only then a structural path below that anchor
 //! (`#sidebar > li:nth-of-type(3) > a`). Names that frameworks generate (`css-1x2y3z`,
@@ -526,6 +527,13 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> Named {
     let mut tails: Vec<(String, bool)> = Vec::new();
     for (c, by_name) in own {
         match try_sel(&c) {
+            // A class unique on the page only because the element's block is the one the
+            // page shows open (one operation of an API reference expanded, one card's
+            // menu): anchored on that block's own name when it has one.
+            (1, true) if c.starts_with(&format!("{}.", el.tag)) => {
+                let anchored = in_repeated_block(path, prefer, &c, &mut try_sel);
+                return anchored.map_or_else(|| unique(c, by_name), |sel| unique(sel, by_name));
+            }
             (1, true) => return unique(c, by_name),
             (n, _) if n > 1 && tails.len() < 3 => tails.push((c, by_name)),
             _ => {}
@@ -554,6 +562,27 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> Named {
         }
     }
     fallback(path, page)
+}
+
+/// `class_sel` names the element `path[0]` alone by a class. When an ancestor (up to
+/// [`MAX_ANCHOR_DEPTH`] levels) is one of several blocks of the same class (the page's
+/// operations, cards, rows), another block opened later would hold an element of that class
+/// too: the nearest such block with a unique name of its own (an id, a data attribute)
+/// anchors the class. None when no block has one.
+fn in_repeated_block(path: &[Node], prefer: &[String], class_sel: &str, try_sel: &mut impl FnMut(&str) -> (usize, bool)) -> Option<String> {
+    for block in path.iter().take(MAX_ANCHOR_DEPTH + 1).skip(1) {
+        let own = names(block, prefer);
+        let Some((class, _)) = own.iter().find(|(c, _)| c.starts_with(&format!("{}.", block.tag))) else { continue };
+        if try_sel(class).0 < 2 {
+            continue;
+        }
+        let anchor =
+            own.iter().filter(|(c, strong)| *strong && !c.starts_with(&format!("{}.", block.tag))).find(|(c, _)| try_sel(c).0 == 1);
+        if let Some(sel) = anchor.map(|(a, _)| format!("{a} {class_sel}")).filter(|sel| try_sel(sel) == (1, true)) {
+            return Some(sel);
+        }
+    }
+    None
 }
 
 /// The structural path from the top of the element's tree: below `body` in a document, or
