@@ -510,6 +510,8 @@ test("regression: the step stayed behind when a change inside its frame moved th
   await page.evaluate(() => { document.getElementById("frame").style.height = "300px"; });
   await page.evaluate(() => Guidepost.start("inframe"));
   await heading(page, "In the frame").waitFor();
+  // Measured once the box's entrance animation is over (under load, three frames were not).
+  await page.waitForFunction(() => document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]").getAnimations({ subtree: true }).length === 0);
   await frames(page, 3);
   const gap = async () => {
     const b = await rect(dialog(page));
@@ -525,5 +527,110 @@ test("regression: the step stayed behind when a change inside its frame moved th
     return Math.round(d.getBoundingClientRect().y - t) === want;
   }, before);
   assert.ok(before >= 0 && before < 40, `the step is below the button (${before})`);
+  assert.deepEqual(errors, []);
+});
+
+// Regressions from rich-text editors (TinyMCE, CKEditor 5, Quill).
+
+// TinyMCE edits in an iframe: a step on a paragraph stayed on screen, over the toolbar and
+// the page, after the user scrolled the paragraph out of the editor.
+test("regression: a step stayed on screen after its target was scrolled out of its frame", async () => {
+  const g = guide("deep", [{ id: "p30", kind: "tooltip", title: "Paragraph", body: "Here.", target: { selector: "#p30" }, placement: "bottom" }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const f = document.getElementById("frame");
+    f.style.height = "200px";
+    f.contentDocument.body.innerHTML = Array.from({ length: 40 }, (_, i) => `<p id="p${i}">Paragraph ${i}</p>`).join("");
+  });
+  await page.evaluate(() => Guidepost.start("deep"));
+  await heading(page, "Paragraph").waitFor();
+  const inFrame = () => page.evaluate(() => {
+    const f = document.getElementById("frame");
+    const r = f.contentDocument.getElementById("p30").getBoundingClientRect();
+    return r.bottom > 0 && r.top < f.clientHeight;
+  });
+  assert.equal(await inFrame(), true, "the paragraph was scrolled into the frame's view");
+  await page.evaluate(() => document.getElementById("frame").contentWindow.scrollBy(0, -400));
+  await dialog(page).waitFor({ state: "hidden" });
+  await page.evaluate(() => document.getElementById("frame").contentDocument.getElementById("p30").scrollIntoView());
+  await heading(page, "Paragraph").waitFor();
+  assert.deepEqual(errors, []);
+});
+
+// TinyMCE: focus given back to its <iframe> when a guide ended left the editor deaf to
+// typing; it goes back to the element focused inside the frame.
+test("regression: after a guide ended, an editor in a frame no longer took typing", async () => {
+  const g = guide("news", [{ id: "m", kind: "modal", title: "What's new", body: "Autosave." }], { trigger: { type: "manual" } });
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const d = document.getElementById("frame").contentDocument;
+    d.body.contentEditable = "true";
+    d.body.textContent = "one";
+  });
+  await page.locator("#frame").contentFrame().locator("body").click();
+  await page.evaluate(() => Guidepost.start("news"));
+  await heading(page, "What's new").waitFor();
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => { const d = document.getElementById("frame").contentDocument; return d.activeElement === d.body; }), true);
+  await page.keyboard.press("End");
+  await page.keyboard.type(" two");
+  assert.match(await page.evaluate(() => document.getElementById("frame").contentDocument.body.textContent), /one two$/);
+  assert.deepEqual(errors, []);
+});
+
+// CKEditor 5, TinyMCE and Quill close a dropdown when the focus leaves it: the step on its
+// item took the focus, the menu closed, and the step was gone.
+test("regression: a step on an item of the app's open menu took the focus and closed the menu", async () => {
+  const g = guide("menu-item", [
+    { id: "open", kind: "tooltip", title: "Headings", body: "Open.", target: { selector: "#heading-toggle" }, advance: { on: "click" } },
+    { id: "h2", kind: "tooltip", title: "Heading 2", body: "Pick it.", target: { selector: "#h2-item" }, placement: "right" },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const wrap = document.createElement("div");
+    wrap.innerHTML = '<button id="heading-toggle" aria-haspopup="true" aria-expanded="false">Paragraph</button><ul id="heading-menu" role="menu" hidden><li><button role="menuitemradio" id="p-item">Paragraph</button></li><li><button role="menuitemradio" id="h2-item">Heading 2</button></li></ul>';
+    wrap.style.cssText = "margin:20px";
+    document.querySelector("main").prepend(wrap);
+    const [toggle, menu] = [document.getElementById("heading-toggle"), document.getElementById("heading-menu")];
+    toggle.onclick = () => { menu.hidden = false; toggle.setAttribute("aria-expanded", "true"); document.getElementById("p-item").focus(); };
+    // The menu closes when the focus leaves it.
+    menu.addEventListener("focusout", (e) => { if (!menu.contains(e.relatedTarget)) { menu.hidden = true; toggle.setAttribute("aria-expanded", "false"); } });
+  });
+  await page.evaluate(() => Guidepost.start("menu-item"));
+  await heading(page, "Headings").waitFor();
+  await page.locator("#heading-toggle").click();
+  await heading(page, "Heading 2").waitFor();
+  await frames(page, 3);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "p-item", "the focus stays in the menu");
+  assert.equal(await page.locator("#heading-menu").isVisible(), true, "the menu stays open");
+  await page.keyboard.press("ArrowDown"); // the app's own keys still work in its menu
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:open", "step_completed:open", "step_viewed:h2"]);
+  assert.deepEqual(errors, []);
+});
+
+// A modal that came while the user typed took the focus onto its Next button: the next
+// space pressed it, then Done, and the guide was recorded as completed, unread.
+test("regression: keys typed as a modal step appeared pressed its buttons", async () => {
+  const g = guide("typed", [
+    { id: "intro", kind: "modal", title: "Autosave is here", body: "Your work is saved." },
+    { id: "more", kind: "modal", title: "And history", body: "Go back in time." },
+  ], { trigger: { type: "manual" } });
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const input = Object.assign(document.createElement("input"), { id: "doc" });
+    document.querySelector("main").prepend(input);
+  });
+  await page.locator("#doc").click();
+  await page.keyboard.type("The quick");
+  await page.evaluate(() => Guidepost.start("typed"));
+  await heading(page, "Autosave is here").waitFor();
+  await frames(page, 3);
+  await page.keyboard.type(" brown fox jumps \n");
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:intro"], "nothing was pressed");
+  await heading(page, "Autosave is here").waitFor();
+  // The keyboard still works the step: Tab reaches its buttons.
+  await page.keyboard.press("Tab");
+  assert.equal(await dialog(page).evaluate((d) => d.getRootNode().activeElement?.tagName), "BUTTON");
   assert.deepEqual(errors, []);
 });

@@ -822,6 +822,73 @@ pub fn page_element_at(doc: &Document, x: f64, y: f64) -> Option<Element> {
     })
 }
 
+/// The page's focused element, inside open shadow roots and same-origin frames (an
+/// editor's canvas: TinyMCE's `<body contenteditable>` in its iframe). Focus given back to
+/// the `<iframe>` itself leaves such an editor deaf to typing; given to this element, it
+/// types on. Elements of a frame are of another realm: unchecked, not `instanceof`.
+pub fn focused(doc: &Document) -> Option<Element> {
+    let mut el = doc.active_element()?;
+    for _ in 0..16 {
+        if let Some(inner) = el.shadow_root().and_then(|s| s.active_element()) {
+            el = inner;
+        } else if let Some(inner) = (el.local_name() == "iframe")
+            .then(|| el.unchecked_ref::<HtmlIFrameElement>().content_document())
+            .flatten()
+            .and_then(|d| d.active_element())
+        {
+            el = inner;
+        } else {
+            break;
+        }
+    }
+    Some(el)
+}
+
+/// Whether the focused element `el` is in an open popup of the page's (a menu, a list box,
+/// a dropdown's panel: an element up its flat tree with such a role, or an expanded toggle
+/// on it or beside it), whose library closes it when the focus leaves: a step that took
+/// the focus would close the menu it points into.
+pub fn in_open_popup(el: &Element) -> bool {
+    const POPUPS: [&str; 11] =
+        ["menu", "menubar", "menuitem", "menuitemradio", "menuitemcheckbox", "listbox", "option", "tree", "treeitem", "grid", "combobox"];
+    let expanded = |e: &Element| e.get_attribute("aria-expanded").as_deref() == Some("true");
+    let mut cur = Some(el.clone());
+    for depth in 0..6 {
+        let Some(e) = cur else { break };
+        let role = e.get_attribute("role").unwrap_or_default();
+        if e.local_name() == "body" {
+            break;
+        }
+        if POPUPS.contains(&role.as_str()) || expanded(&e) {
+            return true;
+        }
+        // A disclosure: the toggle, expanded, beside the panel that holds the focus.
+        if depth > 0 && e.query_selector(":scope > [aria-expanded=true]").ok().flatten().is_some() {
+            return true;
+        }
+        cur = flat_parent(&e);
+    }
+    false
+}
+
+/// Whether the target, in frames, is scrolled out of one of their viewports (an editor's
+/// canvas scrolled past the paragraph): nothing of it can be seen.
+pub fn outside_frames(found: &Found) -> bool {
+    let b = found.el.get_bounding_client_rect();
+    let mut r = Rect::new(b.x(), b.y(), b.width(), b.height());
+    // Innermost frame first: `r` is in its viewport, then mapped into its parent's.
+    for frame in found.frames.iter().rev() {
+        let Some(win) = frame.content_window() else { return false };
+        let size = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let (w, h) = (size(win.inner_width()), size(win.inner_height()));
+        if r.x + r.width <= 0.0 || r.y + r.height <= 0.0 || r.x >= w || r.y >= h {
+            return true;
+        }
+        r = in_parent(frame, r);
+    }
+    false
+}
+
 /// Whether the page laid a layer over the target, `r` being its rectangle in the viewport
 /// `vp`: the page's topmost element at the centre of the target's visible part is neither
 /// in the target nor above it, and sits in a fixed box that covers most of the viewport and

@@ -245,20 +245,21 @@ fn after_render(f: fn()) {
 /// Not from a field of the page the user is typing in, nor from a frame (an editor's
 /// canvas): the app may have focused it itself as the step came (a filter's input that the
 /// step points at), and the keys typed next, a space among them, would press the step's
-/// button. A modal step takes the focus all the same.
+/// button. Nor from an open menu or dropdown of the page's, which closes when the focus
+/// leaves it (the step may point at its item). A modal step takes the focus all the same,
+/// onto its box when the user is typing: the next space or Enter would otherwise press
+/// Next or Done on a step the user never read.
 fn focus_primary() {
     KEYS_HELD.with(|k| k.set(false));
     let modal = signals().is_some_and(|s| s.step.with_untracked(|v| v.as_ref().is_some_and(StepVm::is_modal)));
-    if !modal && typing_in_page() {
+    let typing = typing_in_page();
+    if !modal && (typing || document().and_then(|d| guidepost_dom::focused(&d)).is_some_and(|el| guidepost_dom::in_open_popup(&el))) {
         return;
     }
     let Some(root) = shadow() else { return };
-    let el = root
-        .query_selector(".gp-float .gp-primary")
-        .ok()
-        .flatten()
-        .or_else(|| root.query_selector(".gp-float button").ok().flatten())
-        .or_else(|| root.query_selector(".gp-float").ok().flatten());
+    let button =
+        || root.query_selector(".gp-float .gp-primary").ok().flatten().or_else(|| root.query_selector(".gp-float button").ok().flatten());
+    let el = if typing { None } else { button() }.or_else(|| root.query_selector(".gp-float").ok().flatten());
     if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
         let opts = web_sys::FocusOptions::new();
         opts.set_prevent_scroll(true);

@@ -75,10 +75,13 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     crate::host::rehome();
     crate::host::unzoom();
     if overlay::shown().is_none() && with(|p| p.return_focus.is_none()) {
+        // Down into frames: focus given back to an editor's `<iframe>` itself leaves it
+        // deaf to typing (TinyMCE).
         let active = document()
-            .and_then(|d| d.active_element())
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            .filter(|e| !e.tag_name().eq_ignore_ascii_case("guidepost-root"));
+            .filter(|d| d.active_element().is_some_and(|e| !e.tag_name().eq_ignore_ascii_case("guidepost-root")))
+            .and_then(|d| guidepost_dom::focused(&d))
+            .filter(|e| js_sys::Reflect::has(e, &"focus".into()).unwrap_or(false))
+            .map(|e| e.unchecked_into::<web_sys::HtmlElement>());
         with(|p| p.return_focus = active);
     }
     let same = with(|p| match (&p.target, &target) {
@@ -329,7 +332,8 @@ fn reposition() -> bool {
                 p.last_in_page = in_page.then_some(on_page);
             });
             // Hidden while the target has no box (a menu or dialog the page closed by hiding
-            // it), is clipped out, lies under the page's own modal, or was moved off the canvas (a side menu the page slid
+            // it), is clipped out (by its frames' viewports too: an editor's canvas scrolled
+            // past it), lies under the page's own modal, or was moved off the canvas (a side menu the page slid
             // away: asked only of a target outside the viewport, as it reads styles up the
             // tree): not left pointing at the viewport's corner.
             let boxless = r.width <= 0.0 && r.height <= 0.0;
@@ -344,7 +348,10 @@ fn reposition() -> bool {
                 with(|p| p.off_canvas = None);
                 false
             };
-            let hidden = boxless || off_canvas || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers));
+            let hidden = boxless
+                || off_canvas
+                || with(|p| guidepost_dom::clipped_out(&f.el, &p.clippers))
+                || (!f.frames.is_empty() && guidepost_dom::outside_frames(f));
             // Under the page's own modal, the step waits for it to close (inside the
             // viewport only: the layer is hit-tested where the target shows).
             let under_layer = !docked && !hidden && !outside && {
