@@ -634,3 +634,78 @@ test("regression: keys typed as a modal step appeared pressed its buttons", asyn
   assert.equal(await dialog(page).evaluate((d) => d.getRootNode().activeElement?.tagName), "BUTTON");
   assert.deepEqual(errors, []);
 });
+
+// Handsontable runs a context menu's command on mouseup and removes the menu: no click ever
+// came, and the step that continued on a click on the item never did.
+test("regression: a step on a menu item the app acts on at mouseup never continued", async () => {
+  const g = guide("ctx", [
+    { id: "insert", kind: "tooltip", title: "Insert a row", body: "Click it.", target: { selector: "#ctx-insert" }, advance: { on: "click" } },
+    { id: "done", kind: "modal", title: "Row inserted" },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    window.__inserted = 0;
+    const menu = Object.assign(document.createElement("div"), { id: "ctx", innerHTML: '<div id="ctx-insert" style="padding:8px">Insert row above</div>' });
+    menu.style.cssText = "margin:40px;width:200px;border:1px solid #999";
+    menu.addEventListener("mouseup", () => { window.__inserted++; menu.remove(); });
+    document.querySelector("main").prepend(menu);
+  });
+  await page.evaluate(() => Guidepost.start("ctx"));
+  await heading(page, "Insert a row").waitFor();
+  await page.locator("#ctx-insert").click();
+  await heading(page, "Row inserted").waitFor();
+  assert.equal(await page.evaluate(() => window.__inserted), 1);
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:insert", "step_completed:insert", "step_viewed:done"]);
+  assert.deepEqual(errors, []);
+});
+
+// One press on a target that two steps in a row continue on: the release and its click
+// are one click, not two.
+test("a press released on the target and its click advance one step", async () => {
+  const g = guide("twice", [
+    { id: "a", kind: "tooltip", title: "Press once", body: "x", target: { selector: "#press-me" }, advance: { on: "click" } },
+    { id: "b", kind: "tooltip", title: "Press again", body: "y", target: { selector: "#press-me" }, advance: { on: "click" } },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const b = Object.assign(document.createElement("button"), { id: "press-me", textContent: "Press" });
+    b.style.cssText = "margin:40px";
+    document.querySelector("main").prepend(b);
+  });
+  await page.evaluate(() => Guidepost.start("twice"));
+  await heading(page, "Press once").waitFor();
+  await page.locator("#press-me").click();
+  await heading(page, "Press again").waitFor();
+  await frames(page, 3);
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:a", "step_completed:a", "step_viewed:b"]);
+  assert.deepEqual(errors, []);
+});
+
+// Fomantic UI's dropdown is a <div tabindex="0"> with no role, closed on blur: the step on
+// its item took the focus, and the user could never pick the item.
+test("regression: a step on an item of a dropdown with no role took the focus and closed it", async () => {
+  const g = guide("fui", [
+    { id: "dd", kind: "tooltip", title: "Role", body: "Open it.", target: { selector: "#role-dd" }, advance: { on: "click" } },
+    { id: "editor", kind: "tooltip", title: "Editor", body: "Pick it.", target: { selector: "#role-dd .item[data-value=editor]" }, placement: "right", advance: { on: "click" } },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const dd = Object.assign(document.createElement("div"), { id: "role-dd", tabIndex: 0 });
+    dd.innerHTML = 'Role<div class="menu" hidden><div class="item" data-value="viewer">Viewer</div><div class="item" data-value="editor">Editor</div></div>';
+    dd.style.cssText = "margin:40px;width:160px;border:1px solid #999";
+    const menu = dd.querySelector(".menu");
+    dd.addEventListener("mousedown", (e) => { if (!menu.contains(e.target)) menu.hidden = !menu.hidden; });
+    dd.addEventListener("blur", () => { menu.hidden = true; });
+    menu.addEventListener("mousedown", (e) => { e.preventDefault(); window.__picked = e.target.dataset.value; menu.hidden = true; });
+    document.querySelector("main").prepend(dd);
+  });
+  await page.evaluate(() => Guidepost.start("fui"));
+  await heading(page, "Role").waitFor();
+  await page.locator("#role-dd").click();
+  await heading(page, "Editor").waitFor();
+  await frames(page, 3);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "role-dd", "the focus stays on the dropdown");
+  await page.locator("#role-dd .item[data-value=editor]").click();
+  assert.equal(await page.evaluate(() => window.__picked), "editor");
+  assert.deepEqual(errors, []);
+});

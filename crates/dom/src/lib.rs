@@ -846,11 +846,28 @@ pub fn focused(doc: &Document) -> Option<Element> {
 
 /// Whether the focused element `el` is in an open popup of the page's (a menu, a list box,
 /// a dropdown's panel: an element up its flat tree with such a role, or an expanded toggle
-/// on it or beside it), whose library closes it when the focus leaves: a step that took
-/// the focus would close the menu it points into.
+/// on it or beside it, or a focusable element of the app's own making: a `<div tabindex>`),
+/// whose library closes it when the focus leaves, or in a widget that
+/// moves the focus among its own items (a grid: Handsontable's cell takes the typing): a
+/// step that took the focus would close the menu it points into, or take the keys meant
+/// for the cell.
 pub fn in_open_popup(el: &Element) -> bool {
-    const POPUPS: [&str; 11] =
-        ["menu", "menubar", "menuitem", "menuitemradio", "menuitemcheckbox", "listbox", "option", "tree", "treeitem", "grid", "combobox"];
+    const POPUPS: [&str; 14] = [
+        "menu",
+        "menubar",
+        "menuitem",
+        "menuitemradio",
+        "menuitemcheckbox",
+        "listbox",
+        "option",
+        "tree",
+        "treeitem",
+        "grid",
+        "treegrid",
+        "gridcell",
+        "combobox",
+        "application",
+    ];
     let expanded = |e: &Element| e.get_attribute("aria-expanded").as_deref() == Some("true");
     let mut cur = Some(el.clone());
     for depth in 0..6 {
@@ -860,6 +877,17 @@ pub fn in_open_popup(el: &Element) -> bool {
             break;
         }
         if POPUPS.contains(&role.as_str()) || expanded(&e) {
+            return true;
+        }
+        // A widget of the app's own making holds the focus (a `<div tabindex>`: Fomantic's
+        // dropdown, which carries no role and closes on blur).
+        if depth == 0
+            && e.has_attribute("tabindex")
+            && !matches!(
+                e.local_name().as_str(),
+                "a" | "button" | "input" | "select" | "textarea" | "summary" | "iframe" | "main" | "section" | "article"
+            )
+        {
             return true;
         }
         // A disclosure: the toggle, expanded, beside the panel that holds the focus.

@@ -253,7 +253,14 @@ fn focus_primary() {
     KEYS_HELD.with(|k| k.set(false));
     let modal = signals().is_some_and(|s| s.step.with_untracked(|v| v.as_ref().is_some_and(StepVm::is_modal)));
     let typing = typing_in_page();
-    if !modal && (typing || document().and_then(|d| guidepost_dom::focused(&d)).is_some_and(|el| guidepost_dom::in_open_popup(&el))) {
+    // (The focus on the previous step, in the host, is ours to move.)
+    let in_popup = || {
+        document()
+            .filter(|d| d.active_element().zip(shadow()).is_none_or(|(a, s)| a != s.host()))
+            .and_then(|d| guidepost_dom::focused(&d))
+            .is_some_and(|el| guidepost_dom::in_open_popup(&el))
+    };
+    if !modal && (typing || in_popup()) {
         return;
     }
     let Some(root) = shadow() else { return };

@@ -120,6 +120,8 @@ thread_local! {
     /// The listener for clicks on an `advance: click` step's target, on the document and on
     /// the documents of the same-origin frames a target was found in.
     static ON_CLICK: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    /// A primary press began on the target; its release there was counted as the click.
+    static PRESS: Cell<(bool, bool)> = const { Cell::new((false, false)) };
     static DISPATCHING: Cell<bool> = const { Cell::new(false) };
     static EVAL_PENDING: Cell<bool> = const { Cell::new(false) };
 }
@@ -1111,6 +1113,11 @@ pub fn on_ui(ev: UiEvent) {
     dispatch(input);
 }
 
+/// The events that make a click on the target: the click itself, and the press and release
+/// for apps that act on the release and take the element away before any click (a
+/// Handsontable menu item runs its command on `mouseup` and closes the menu).
+const CLICK_EVENTS: [&str; 3] = ["pointerdown", "pointerup", "click"];
+
 fn listen_window() {
     let capture = dom::passive_capture();
     // Clicks on the target advance `advance: click` steps.
@@ -1126,14 +1133,39 @@ fn listen_window() {
             // component's host clicked on its shadow content, a target in a frame (no
             // `instanceof` on nodes of another realm).
             Some(showing && ev.composed_path().includes(&t.el, 0))
-        });
-        if hit == Some(true) {
-            dispatch(Input::TargetClicked);
+        }) == Some(true);
+        match ev.type_().as_str() {
+            "pointerdown" => {
+                let primary = js_sys::Reflect::get(&ev, &"button".into()).ok().and_then(|b| b.as_f64()) == Some(0.0);
+                PRESS.with(|p| p.set((hit && primary, false)));
+            }
+            "pointerup" => {
+                // Pressed and released on the target: a click, counted now (the app may take
+                // the element away on this release, and the step would be looking for it
+                // again by the time a click came). The click that follows in the same turn,
+                // before any timer, is this one.
+                if hit && PRESS.with(|p| p.get().0) {
+                    PRESS.with(|p| p.set((false, true)));
+                    dispatch(Input::TargetClicked);
+                    let later = Closure::once_into_js(|| PRESS.with(|p| p.set((false, false))));
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
+                    }
+                }
+            }
+            _ => {
+                let counted = PRESS.with(|p| p.replace((false, false)).1);
+                if hit && !counted {
+                    dispatch(Input::TargetClicked);
+                }
+            }
         }
     });
     let f: js_sys::Function = on_click.into_js_value().unchecked_into();
     if let Some(doc) = dom::document() {
-        let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("click", &f, &capture);
+        for name in CLICK_EVENTS {
+            let _ = doc.add_event_listener_with_callback_and_add_event_listener_options(name, &f, &capture);
+        }
     }
     ON_CLICK.with(|c| *c.borrow_mut() = Some(f));
 }
@@ -1145,7 +1177,9 @@ fn listen_in_frames(found: &dom::Found) {
     let capture = dom::passive_capture();
     for frame in &found.frames {
         if let Some(doc) = frame.content_document() {
-            let _ = doc.add_event_listener_with_callback_and_add_event_listener_options("click", &f, &capture);
+            for name in CLICK_EVENTS {
+                let _ = doc.add_event_listener_with_callback_and_add_event_listener_options(name, &f, &capture);
+            }
         }
     }
 }
