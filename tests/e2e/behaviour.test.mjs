@@ -709,3 +709,45 @@ test("regression: a step on an item of a dropdown with no role took the focus an
   assert.equal(await page.evaluate(() => window.__picked), "editor");
   assert.deepEqual(errors, []);
 });
+
+// From an author's run on AdminLTE: the step after a "continue on click" link to another page
+// showed on the old page while the new one loaded, on an element there that its selector
+// also matched, with live buttons, and was recorded as viewed there.
+test("regression: the step after a link to another page showed on the old page while it loaded", async () => {
+  const g = guide("away", [
+    { id: "go", kind: "tooltip", title: "Widgets", body: "Open it.", target: { selector: "#go" }, advance: { on: "click" } },
+    { id: "card", kind: "tooltip", title: "Your inbox", body: "Here.", target: { selector: "main" } },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  // The old page says what it records, and once five frames have passed after the click's
+  // step was completed, whether a step is on screen (Playwright cannot evaluate in a page
+  // whose navigation is under way).
+  const said = [];
+  let settled;
+  const quiet = new Promise((r) => { settled = r; });
+  page.on("console", (m) => { said.push(m.text()); if (m.text().startsWith("settled")) settled(); });
+  await page.evaluate(() => {
+    const a = Object.assign(document.createElement("a"), { id: "go", href: "/lab/lab.html?page=widgets", textContent: "Widgets" });
+    document.querySelector("main").prepend(a);
+    Guidepost.on("event", (e) => {
+      console.log(`event ${e.kind}:${e.step_id}`);
+      if (e.kind !== "step_completed") return;
+      const tick = (k) => (k ? requestAnimationFrame(() => tick(k - 1)) : console.log(`settled ${!!document.querySelector("guidepost-root").shadowRoot.querySelector("[role=dialog]")}`));
+      tick(5);
+    });
+  });
+  // The next page is held until the old one has settled.
+  await page.route((u) => u.searchParams.get("page") === "widgets", async (route) => { await quiet; await route.continue(); });
+  await page.evaluate(() => Guidepost.start("away"));
+  await heading(page, "Widgets").waitFor();
+  // (Playwright's click would wait for the navigation it starts, which is held.)
+  await page.locator("#go").click({ noWaitAfter: true });
+  await quiet;
+  const told = said.filter((t) => /^(event|settled)/.test(t));
+  assert.deepEqual(told.slice(told.indexOf("event step_completed:go")), ["event step_completed:go", "settled false"], "nothing shown or recorded on the old page");
+  await page.waitForURL(/page=widgets/);
+  await page.evaluate((gs) => { Guidepost.init({ guides: gs }); Guidepost.identify("lab-user", {}); }, [g]);
+  await heading(page, "Your inbox").waitFor();
+  assert.deepEqual(kinds(await events(page)), ["step_viewed:card"]);
+  assert.deepEqual(errors, []);
+});

@@ -122,6 +122,12 @@ thread_local! {
     static ON_CLICK: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     /// A primary press began on the target; its release there was counted as the click.
     static PRESS: Cell<(bool, bool)> = const { Cell::new((false, false)) };
+    /// Until when the page is taken to be leaving (a click on the target followed a link to
+    /// another document): the next step is not looked for on the old page meanwhile.
+    static LEAVING_UNTIL: Cell<i64> = const { Cell::new(0) };
+    /// Counts the steps looked for or shown: a step held while the page leaves is taken up
+    /// again only if no other came since.
+    static HOLD_TURN: Cell<u32> = const { Cell::new(0) };
     static DISPATCHING: Cell<bool> = const { Cell::new(false) };
     static EVAL_PENDING: Cell<bool> = const { Cell::new(false) };
 }
@@ -804,6 +810,9 @@ fn run_effects(effects: Vec<Effect>) {
 }
 
 fn locate(step: usize, timeout_ms: u32) {
+    if held_while_leaving(move || locate(step, timeout_ms)) {
+        return;
+    }
     let (target, gen, before) = with(|rt| {
         rt.locate_gen += 1;
         let before = rt.target.take().map(|f| f.el);
@@ -849,10 +858,34 @@ fn locate(step: usize, timeout_ms: u32) {
     with(|rt| rt.locate_grace = Some(grace));
 }
 
+/// While the page is following a link to another document, the next step is neither looked
+/// for nor shown on the old page, which may have an element that matches (a card of the
+/// same layout): `again` runs once the time given to the page is over, unless another step
+/// came meanwhile. The step that was clicked goes now. Answers whether it held.
+fn held_while_leaving(again: impl FnOnce() + 'static) -> bool {
+    let turn = HOLD_TURN.with(|t| t.get().wrapping_add(1));
+    HOLD_TURN.with(|t| t.set(turn));
+    let leaving = LEAVING_UNTIL.with(Cell::get) - now();
+    if leaving <= 0 {
+        return false;
+    }
+    unpresent(false);
+    gloo_timers::callback::Timeout::new(leaving as u32, move || {
+        if dom::alive() && HOLD_TURN.with(Cell::get) == turn {
+            again();
+        }
+    })
+    .forget();
+    true
+}
+
 /// How long the previous step stays on screen while the next step's target is looked for.
 const LOCATE_GRACE_MS: u32 = 400;
 
 fn show(_step: usize, centered: bool) {
+    if held_while_leaving(move || show(_step, centered)) {
+        return;
+    }
     let vm = with(|rt| {
         let a = rt.active.as_ref()?;
         step_vm(&a.guide, &a.state, &rt.ctx.locale, centered)
@@ -1143,8 +1176,9 @@ fn listen_window() {
                 // Pressed and released on the target: a click, counted now (the app may take
                 // the element away on this release, and the step would be looking for it
                 // again by the time a click came). The click that follows in the same turn,
-                // before any timer, is this one.
-                if hit && PRESS.with(|p| p.get().0) {
+                // before any timer, is this one. A link's click always comes: it is counted
+                // then, knowing whether the page leaves.
+                if hit && PRESS.with(|p| p.get().0) && link_on_path(&ev).is_none() {
                     PRESS.with(|p| p.set((false, true)));
                     dispatch(Input::TargetClicked);
                     let later = Closure::once_into_js(|| PRESS.with(|p| p.set((false, false))));
@@ -1155,8 +1189,26 @@ fn listen_window() {
             }
             _ => {
                 let counted = PRESS.with(|p| p.replace((false, false)).1);
-                if hit && !counted {
+                if !hit || counted {
+                    return;
+                }
+                let Some(link) = link_on_path(&ev) else {
                     dispatch(Input::TargetClicked);
+                    return;
+                };
+                // A link: once the click has gone through the page's handlers, whether it
+                // leaves the document (a router that handles it prevents its default).
+                let later = Closure::once_into_js(move || {
+                    if !dom::alive() {
+                        return;
+                    }
+                    if !ev.default_prevented() && leaves_document(&link) {
+                        LEAVING_UNTIL.with(|l| l.set(now() + LEAVING_MS));
+                    }
+                    dispatch(Input::TargetClicked);
+                });
+                if let Some(w) = web_sys::window() {
+                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
                 }
             }
         }
@@ -1168,6 +1220,40 @@ fn listen_window() {
         }
     }
     ON_CLICK.with(|c| *c.borrow_mut() = Some(f));
+}
+
+/// How long a page that follows a link is given to go before the next step is looked for on
+/// it after all (a navigation the server answered with nothing, a download).
+const LEAVING_MS: i64 = 10_000;
+
+/// The link a click went through, up to the target: the nearest `<a href>` on its path.
+fn link_on_path(ev: &web_sys::Event) -> Option<web_sys::Element> {
+    let target = with(|rt| rt.target.as_ref().map(|t| t.el.clone()))?;
+    let path = ev.composed_path();
+    for i in 0..path.length() {
+        let node = path.get(i);
+        let Some(el) = node.dyn_ref::<web_sys::Element>() else { break };
+        if el.local_name() == "a" && el.has_attribute("href") {
+            return Some(el.clone());
+        }
+        if *el == target {
+            break;
+        }
+    }
+    None
+}
+
+/// Whether following `link` loads another document in this tab: an http(s) URL other than
+/// this page's (a change of the fragment alone stays), not in another window, no download.
+fn leaves_document(link: &web_sys::Element) -> bool {
+    let href = js_sys::Reflect::get(link, &"href".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let here = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let doc = |u: &str| u.split('#').next().unwrap_or_default().to_string();
+    let frame = link.get_attribute("target").unwrap_or_default();
+    (href.starts_with("http://") || href.starts_with("https://"))
+        && doc(&href) != doc(&here)
+        && (frame.is_empty() || frame.eq_ignore_ascii_case("_self"))
+        && !link.has_attribute("download")
 }
 
 /// Clicks inside a same-origin frame never reach the top document: a target found in one
