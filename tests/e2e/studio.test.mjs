@@ -666,11 +666,19 @@ test("in the designer, an author reorders and duplicates steps without dragging,
   await step(1).locator("input[name=designer-title]").fill("Title copy");
   // The last step has no buttons of its own: the engine shows Back and Done. New words for
   // Done write them out.
-  const done = step(3).getByLabel("Button label");
+  const done = step(3).getByLabel("Button label", { exact: true });
   assert.equal(await done.getAttribute("placeholder"), "Done");
+  assert.equal(await step(3).getByLabel("Back button label").getAttribute("placeholder"), "Back");
+  // Regression from an author's run on docsify: writing the buttons out added a Back row,
+  // which moved the step's own buttons under the pointer, and the next click missed.
+  const preview = step(3).getByRole("button", { name: "Preview" });
+  // (Measured in the step's row: Tab may scroll the panel.)
+  const offset = async () => (await preview.boundingBox()).y - (await step(3).boundingBox()).y;
+  const before = await offset();
   await done.fill("Finish");
   await done.press("Tab");
   await step(3).getByLabel("Button 2 label").waitFor();
+  assert.equal(await offset(), before, "nothing moved");
   await panel.getByRole("button", { name: "Save" }).click();
   await panel.locator(".msg").filter({ hasText: /^Saved/ }).waitFor();
   const saved = (await admin("GET", "/v1/guides/sb-order/draft")).body.json.steps;

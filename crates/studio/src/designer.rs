@@ -247,22 +247,28 @@ fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy +
             {move || match buttons.get() {
                 0 => implicit.get().map(|default| {
                     // The engine's own Next (or Done) button, and Back after the first step:
-                    // new words for it write those buttons out (once the field is left).
+                    // new words for either write those buttons out (once the field is left).
+                    // Back has its row from the start, so writing them out moves nothing
+                    // under the author's pointer (the next click missed its button).
+                    let write = move |back: Option<String>, next: Option<String>| {
+                        let mut written = Vec::new();
+                        if i > 0 {
+                            written.push(json!({ "label": back.unwrap_or_else(|| "Back".into()), "action": "back" }));
+                        }
+                        written.push(json!({ "label": next.unwrap_or_else(|| default.to_string()), "action": "next" }));
+                        edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k("buttons")], Value::Array(written.clone())));
+                    };
+                    let write2 = write;
+                    let typed = |ev: &leptos::ev::Event| Some(event_target_value(ev)).filter(|s| !s.trim().is_empty());
                     view! {
+                        {(i > 0).then(|| view! {
+                            <span>"Button: Back"</span>
+                            <input type="text" aria-label="Back button label" name="designer-button" placeholder="Back"
+                                on:change=move |ev| if let Some(s) = typed(&ev) { write2(Some(s), None) } />
+                        })}
                         <span>"Button: Next"</span>
                         <input type="text" aria-label="Button label" name="designer-button" placeholder=default
-                            on:change=move |ev| {
-                                let s = event_target_value(&ev);
-                                if s.trim().is_empty() {
-                                    return;
-                                }
-                                let mut written = Vec::new();
-                                if i > 0 {
-                                    written.push(json!({ "label": "Back", "action": "back" }));
-                                }
-                                written.push(json!({ "label": s, "action": "next" }));
-                                edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k("buttons")], Value::Array(written.clone())));
-                            } />
+                            on:change=move |ev| if let Some(s) = typed(&ev) { write(None, Some(s)) } />
                     }
                     .into_any()
                 }),
