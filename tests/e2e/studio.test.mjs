@@ -153,6 +153,9 @@ test("an author builds, targets, designs in the app, publishes, promotes and rol
   await page.getByRole("button", { name: "Create guide" }).click();
   await page.locator("main.editor[data-guide=admin-tour]").waitFor();
   assert.equal(await page.locator(".step-list li").count(), 3, "the template has three steps");
+  // Regression: the template's written-out "auto" placement showed as an empty select.
+  const placement = page.locator("select[data-path='$.steps[0].placement']");
+  assert.equal(await placement.evaluate((s) => s.selectedOptions[0]?.textContent), "Auto");
   await page.locator("[data-tab=targeting]").click();
   await page.getByRole("button", { name: "Add condition" }).click();
   await page.locator(".condition input[data-path='$.audience.all[0].trait']").fill("role");
@@ -251,6 +254,8 @@ test("an author builds, targets, designs in the app, publishes, promotes and rol
   await page.locator("table.guides[data-loaded=true]").waitFor();
   // A rollback publishes the old content as a new version (versions are immutable).
   await page.locator("tr[data-guide=admin-tour] .status-cell").filter({ hasText: "production v3, staging v2" }).waitFor();
+  // What was said of the guide does not stand over the list (regression: it stayed).
+  assert.equal(await page.locator("header .status").textContent(), "");
   await shot(page, "studio-guides");
   assert.deepEqual(errors, []);
   await context.close();

@@ -122,6 +122,14 @@ fn Shell(route: RwSignal<String>, key: RwSignal<String>, status: RwSignal<String
     // The editor stays mounted while only its tab changes, so unsaved edits stay.
     let screen = Memo::new(move |_| parsed.with(|p| (p.0, p.1.clone())));
     let tab = Memo::new(move |_| parsed.with(|p| p.2.clone()));
+    // What was said of one guide or page is not left standing over the next (a guide just
+    // opened read "Published to staging", said of the one before).
+    Effect::new(move |before: Option<()>| {
+        screen.track();
+        if before.is_some() {
+            status.set(String::new());
+        }
+    });
     let sign_out = move |_| {
         if let Some(s) = session_storage() {
             let _ = s.remove_item(KEY_STORAGE);

@@ -104,7 +104,16 @@ pub fn select(ed: Ed, path: Path, label: &'static str, options: Vec<(String, Str
     let ps = doc::path_str(&path);
     let p1 = path.clone();
     let p2 = path.clone();
-    let current = move || ed.text(&p1);
+    // A default written out (a template's `"placement": "auto"`) shows as the empty choice.
+    let shown = move |p: &Path| {
+        let t = ed.text(p);
+        if t == "auto" && doc::path_str(p).ends_with(".placement") {
+            String::new()
+        } else {
+            t
+        }
+    };
+    let current = move || shown(&p1);
     view! {
         <label class="field">
             <span class="label">{label}</span>
@@ -115,7 +124,7 @@ pub fn select(ed: Ed, path: Path, label: &'static str, options: Vec<(String, Str
                 {options.into_iter().map(|(v, l)| {
                     let p = path.clone();
                     let v2 = v.clone();
-                    view! { <option value=v selected=move || ed.text(&p) == v2>{l}</option> }
+                    view! { <option value=v selected=move || shown(&p) == v2>{l}</option> }
                 }).collect_view()}
             </select>
             {errors_at(ed, ps.clone())}

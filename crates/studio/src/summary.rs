@@ -120,5 +120,7 @@ pub fn guide(g: &Value) -> String {
         _ => "once".into(),
     };
     let rollout = g.pointer("/rollout/percent").and_then(Value::as_f64).map(|p| format!(", to {p}% of them")).unwrap_or_default();
-    format!("Shows to users where {who}{rollout}, {when}, {how_often}.")
+    // An empty audience is read as who it is ("Shows to everyone"), not as a condition.
+    let whom = if who == "everyone" || who == "no one" { who } else { format!("users where {who}") };
+    format!("Shows to {whom}{rollout}, {when}, {how_often}.")
 }
