@@ -810,7 +810,7 @@ fn run_effects(effects: Vec<Effect>) {
 }
 
 fn locate(step: usize, timeout_ms: u32) {
-    if held_while_leaving(move || locate(step, timeout_ms)) {
+    if held_while_leaving(Box::new(move || locate(step, timeout_ms))) {
         return;
     }
     let (target, gen, before) = with(|rt| {
@@ -862,7 +862,7 @@ fn locate(step: usize, timeout_ms: u32) {
 /// for nor shown on the old page, which may have an element that matches (a card of the
 /// same layout): `again` runs once the time given to the page is over, unless another step
 /// came meanwhile. The step that was clicked goes now. Answers whether it held.
-fn held_while_leaving(again: impl FnOnce() + 'static) -> bool {
+fn held_while_leaving(again: Box<dyn FnOnce()>) -> bool {
     let turn = HOLD_TURN.with(|t| t.get().wrapping_add(1));
     HOLD_TURN.with(|t| t.set(turn));
     let leaving = LEAVING_UNTIL.with(Cell::get) - now();
@@ -883,7 +883,7 @@ fn held_while_leaving(again: impl FnOnce() + 'static) -> bool {
 const LOCATE_GRACE_MS: u32 = 400;
 
 fn show(_step: usize, centered: bool) {
-    if held_while_leaving(move || show(_step, centered)) {
+    if held_while_leaving(Box::new(move || show(_step, centered))) {
         return;
     }
     let vm = with(|rt| {
@@ -1181,10 +1181,7 @@ fn listen_window() {
                 if hit && PRESS.with(|p| p.get().0) && link_on_path(&ev).is_none() {
                     PRESS.with(|p| p.set((false, true)));
                     dispatch(Input::TargetClicked);
-                    let later = Closure::once_into_js(|| PRESS.with(|p| p.set((false, false))));
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
-                    }
+                    gloo_timers::callback::Timeout::new(0, || PRESS.with(|p| p.set((false, false)))).forget();
                 }
             }
             _ => {
@@ -1198,7 +1195,7 @@ fn listen_window() {
                 };
                 // A link: once the click has gone through the page's handlers, whether it
                 // leaves the document (a router that handles it prevents its default).
-                let later = Closure::once_into_js(move || {
+                gloo_timers::callback::Timeout::new(0, move || {
                     if !dom::alive() {
                         return;
                     }
@@ -1206,10 +1203,8 @@ fn listen_window() {
                         LEAVING_UNTIL.with(|l| l.set(now() + LEAVING_MS));
                     }
                     dispatch(Input::TargetClicked);
-                });
-                if let Some(w) = web_sys::window() {
-                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
-                }
+                })
+                .forget();
             }
         }
     });
