@@ -751,3 +751,79 @@ test("regression: the step after a link to another page showed on the old page w
   assert.deepEqual(kinds(await events(page)), ["step_viewed:card"]);
   assert.deepEqual(errors, []);
 });
+
+// From a review of the two fixes above.
+test("regression: a press on a disabled target continued the step", async () => {
+  const g = guide("disabled", [{ id: "save", kind: "tooltip", title: "Save it", body: "x", target: { selector: "#save-btn" }, advance: { on: "click" } }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const b = Object.assign(document.createElement("button"), { id: "save-btn", textContent: "Save", disabled: true });
+    b.style.cssText = "margin:40px";
+    document.querySelector("main").prepend(b);
+  });
+  await page.evaluate(() => Guidepost.start("disabled"));
+  await heading(page, "Save it").waitFor();
+  await page.locator("#save-btn").click({ force: true });
+  await page.evaluate(() => { document.getElementById("save-btn").disabled = false; });
+  await page.locator("#save-btn").click();
+  await page.waitForFunction(() => window.__events.some((e) => e.kind === "guide_completed"));
+  assert.deepEqual(kinds(await events(page)).slice(0, 3), ["guide_shown:", "step_viewed:save", "step_completed:save"]);
+  assert.equal(kinds(await events(page)).filter((k) => k === "step_completed:save").length, 1);
+  assert.deepEqual(errors, []);
+});
+
+test("a link a router takes, or opened in a new tab, does not hold the next step", async () => {
+  const g = guide("routed", [
+    { id: "a", kind: "tooltip", title: "Go", body: "x", target: { selector: "#routed" }, advance: { on: "click" } },
+    { id: "b", kind: "tooltip", title: "Routed", body: "y", target: { selector: "#tabbed" }, advance: { on: "click" } },
+    { id: "c", kind: "tooltip", title: "Still here", body: "z", target: { selector: "main" } },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const routed = Object.assign(document.createElement("a"), { id: "routed", href: "/lab/lab.html?page=orders", textContent: "Orders" });
+    routed.addEventListener("click", (e) => { e.preventDefault(); history.pushState(null, "", routed.href); });
+    const tabbed = Object.assign(document.createElement("a"), { id: "tabbed", href: "/lab/lab.html?page=other", textContent: "Other" });
+    document.querySelector("main").prepend(routed, " ", tabbed);
+  });
+  await page.evaluate(() => Guidepost.start("routed"));
+  await heading(page, "Go").waitFor();
+  await page.locator("#routed").click();
+  await heading(page, "Routed").waitFor();
+  const popup = page.context().waitForEvent("page");
+  await page.locator("#tabbed").click({ modifiers: ["Control"] });
+  await (await popup).close();
+  await heading(page, "Still here").waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("regression: a step stayed hidden after the app's modal faded out instead of leaving the page", async () => {
+  const g = guide("fade", [{ id: "here", kind: "tooltip", title: "Behind the fade", body: "Here.", target: { selector: "#fade-target" } }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const b = Object.assign(document.createElement("button"), { id: "fade-target", textContent: "Reports" });
+    b.style.cssText = "margin:40px";
+    document.querySelector("main").prepend(b);
+    const w = Object.assign(document.createElement("div"), { id: "fade-modal", textContent: "Settings" });
+    w.style.cssText = "position:fixed;inset:0;z-index:1000;background:#0008;transition:opacity .2s,visibility .2s";
+    document.body.append(w);
+  });
+  await page.evaluate(() => Guidepost.start("fade"));
+  await page.waitForFunction(() => window.__events.some((e) => e.kind === "step_viewed"));
+  await dialog(page).waitFor({ state: "hidden" });
+  // The app closes its modal by fading it out; the element stays.
+  await page.evaluate(() => { const w = document.getElementById("fade-modal"); w.style.opacity = "0"; w.style.visibility = "hidden"; });
+  await waitNextTo(page, "#fade-target");
+  assert.deepEqual(errors, []);
+});
+
+test("regression: focus went to an ordinary frame's body, not back to the frame, when a guide ended", async () => {
+  const g = guide("frame-focus", [{ id: "m", kind: "modal", title: "Hello", body: "x" }], { trigger: { type: "manual" } });
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => document.getElementById("frame").focus());
+  await page.evaluate(() => Guidepost.start("frame-focus"));
+  await heading(page, "Hello").waitFor();
+  await dialog(page).getByRole("button", { name: "Done" }).click();
+  await dialog(page).waitFor({ state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement.id), "frame");
+  assert.deepEqual(errors, []);
+});

@@ -358,7 +358,7 @@ test("regression: publishing from the Studio put live a draft saved elsewhere th
   const draftUrl = `${collector.base}/v1/guides/publish-stale/draft`;
   await page.route(draftUrl, (route) => (route.request().method() === "GET" ? route.abort() : route.continue()));
   await page.getByRole("button", { name: "Publish draft to staging" }).click();
-  await status(page, /could not be read\. Reload the page/);
+  await status(page, /could not be shown here\. Reload the page/);
   await page.unroute(draftUrl);
   await page.getByRole("button", { name: "Publish draft to staging" }).click();
   await status(page, /^Not published: this guide was saved elsewhere .* You now see the draft as saved there/);

@@ -256,6 +256,12 @@ fn picker_anchors_a_class_unique_only_in_the_block_shown_open() {
             "button.try-out__btn",
         ),
         (
+            "a block named by its record's data: the class alone",
+            r#"<div class="card" data-id="17"><button class="card-menu">⋯</button></div><div class="card" data-id="18"></div>"#,
+            "button",
+            "button.card-menu",
+        ),
+        (
             "a block of its own kind: the class alone",
             r#"<div class="panel" id="reports"><button class="export">Export</button></div>"#,
             "button",

@@ -567,8 +567,8 @@ pub fn build(path: &[Node], prefer: &[String], page: &impl Page) -> Named {
 /// `class_sel` names the element `path[0]` alone by a class. When an ancestor (up to
 /// [`MAX_ANCHOR_DEPTH`] levels) is one of several blocks of the same class (the page's
 /// operations, cards, rows), another block opened later would hold an element of that class
-/// too: the nearest such block with a unique name of its own (an id, a data attribute)
-/// anchors the class. None when no block has one.
+/// too: the nearest such block with a unique name of its own (an id, a data attribute, with
+/// no digits: not a record's) anchors the class. None when no block has one.
 fn in_repeated_block(path: &[Node], prefer: &[String], class_sel: &str, try_sel: &mut impl FnMut(&str) -> (usize, bool)) -> Option<String> {
     for block in path.iter().take(MAX_ANCHOR_DEPTH + 1).skip(1) {
         let own = names(block, prefer);
@@ -576,8 +576,13 @@ fn in_repeated_block(path: &[Node], prefer: &[String], class_sel: &str, try_sel:
         if try_sel(class).0 < 2 {
             continue;
         }
-        let anchor =
-            own.iter().filter(|(c, strong)| *strong && !c.starts_with(&format!("{}.", block.tag))).find(|(c, _)| try_sel(c).0 == 1);
+        // Not a name that carries the block's data (`#todo-17`, `[data-id="17"]`,
+        // `a[href="/orders/88"]`): it names the author's record, which other users do not
+        // have.
+        let anchor = own
+            .iter()
+            .filter(|(c, strong)| *strong && !c.starts_with(&format!("{}.", block.tag)) && !c.bytes().any(|b| b.is_ascii_digit()))
+            .find(|(c, _)| try_sel(c).0 == 1);
         if let Some(sel) = anchor.map(|(a, _)| format!("{a} {class_sel}")).filter(|sel| try_sel(sel) == (1, true)) {
             return Some(sel);
         }

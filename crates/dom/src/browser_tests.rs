@@ -571,9 +571,21 @@ fn scrolling_into_view_keeps_what_scrolls_vertically_under_a_sideways_hidden_ove
 fn check_under_layer(cases: &[(&str, &str, &str, bool)]) {
     for (name, html, id, want) in cases {
         let area = fixture(html);
+        // A `<dialog data-modal>` is shown modal (`showModal`), and closed after.
+        let dialog = area.query_selector("dialog[data-modal]").unwrap();
+        let call = |d: &web_sys::Element, method: &str| {
+            let f: js_sys::Function = js_sys::Reflect::get(d, &method.into()).unwrap().unchecked_into();
+            f.call0(d).unwrap();
+        };
+        if let Some(d) = &dialog {
+            call(d, "showModal");
+        }
         let el = area.query_selector(&format!("#{id}")).unwrap().expect(name);
         let found = dom::Found { el, frames: vec![] };
         let got = dom::under_layer(&found, found.rect(), dom::viewport());
+        if let Some(d) = &dialog {
+            call(d, "close");
+        }
         assert_eq!(got, *want, "{name}");
     }
 }
@@ -603,6 +615,18 @@ fn a_page_wide_layer_over_the_target_hides_it_and_nothing_else_does() {
             false,
         ),
         (
+            "a target inside a modal <dialog>, under a styled knob",
+            r#"<dialog data-modal><label style="position:relative;display:inline-block"><input id="t" type="checkbox"><span style="position:absolute;inset:0;background:#888"></span></label></dialog>"#,
+            "t",
+            false,
+        ),
+        (
+            "a modal <dialog> over the target",
+            r#"<button id="t" style="position:fixed;top:40px;left:10px">Go</button><dialog data-modal>Settings</dialog>"#,
+            "t",
+            true,
+        ),
+        (
             "a layer the pointer goes through",
             r#"<button id="t">Go</button><div style="position:fixed;inset:0;z-index:9;pointer-events:none"></div>"#,
             "t",
@@ -610,9 +634,35 @@ fn a_page_wide_layer_over_the_target_hides_it_and_nothing_else_does() {
         ),
         (
             "a fixed bar over part of the page",
-            r#"<button id="t">Go</button><div style="position:fixed;left:0;top:0;right:0;height:120px;z-index:9"></div>"#,
+            r#"<button id="t" style="position:fixed;top:40px;left:10px">Go</button><div style="position:fixed;left:0;top:0;right:0;height:120px;z-index:9"></div>"#,
             "t",
             false,
         ),
     ]);
+}
+
+// From CKEditor 5, TinyMCE, Quill, Fomantic UI and Handsontable, and a review: where the
+// page's focus is its own to keep (a step that took it closed the menu, or took the keys),
+// and where it is not (keyboard users must reach the step).
+#[wasm_bindgen_test]
+fn the_focus_in_the_pages_open_menus_and_own_widgets_is_left_there() {
+    let cases: [(&str, &str, bool); 8] = [
+        ("a menu's item", r#"<ul role="menu"><li><button id="f" role="menuitem">Bold</button></li></ul>"#, true),
+        ("an expanded toggle", r#"<button id="f" aria-expanded="true">Heading</button>"#, true),
+        (
+            "beside an expanded toggle",
+            r#"<div><span aria-expanded="true">Size</span><div><span id="f" tabindex="0" role="button">Large</span></div></div>"#,
+            true,
+        ),
+        ("a grid's cell", r#"<table role="grid"><tr><td id="f" tabindex="0">1</td></tr></table>"#, true),
+        ("a widget of the app's own making", r#"<div id="f" tabindex="0">Role ▾</div>"#, true),
+        ("a heading a router focused", r#"<h1 id="f" tabindex="-1">Orders</h1><div tabindex="-1">x</div>"#, false),
+        ("a role=button div", r#"<div id="f" tabindex="0" role="button">Save</div>"#, false),
+        ("a scrolling region", r#"<div id="f" tabindex="0" style="height:20px;overflow:auto"><p>a</p><p>b</p><p>c</p></div>"#, false),
+    ];
+    for (name, html, want) in cases {
+        let area = fixture(html);
+        let el = area.query_selector("#f").unwrap().expect(name);
+        assert_eq!(dom::in_open_popup(&el), want, "{name}");
+    }
 }

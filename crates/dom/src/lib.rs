@@ -835,6 +835,9 @@ pub fn focused(doc: &Document) -> Option<Element> {
             .then(|| el.unchecked_ref::<HtmlIFrameElement>().content_document())
             .flatten()
             .and_then(|d| d.active_element())
+            // Nothing focused inside (its body, unless the body is the editor): the frame
+            // itself keeps the keys (a canvas, a game, a preview).
+            .filter(|inner| inner.local_name() != "body" || is_editable(inner))
         {
             el = inner;
         } else {
@@ -879,14 +882,16 @@ pub fn in_open_popup(el: &Element) -> bool {
         if POPUPS.contains(&role.as_str()) || expanded(&e) {
             return true;
         }
-        // A widget of the app's own making holds the focus (a `<div tabindex>`: Fomantic's
-        // dropdown, which carries no role and closes on blur).
+        // A widget of the app's own making holds the focus: in the tab order, with no role
+        // to say what it is, not a scrolling region (Fomantic's dropdown, a `<div
+        // tabindex="0">` that closes on blur). Not an element focused by script
+        // (`tabindex="-1"`: a route's heading, a skip link's target).
         if depth == 0
-            && e.has_attribute("tabindex")
-            && !matches!(
-                e.local_name().as_str(),
-                "a" | "button" | "input" | "select" | "textarea" | "summary" | "iframe" | "main" | "section" | "article"
-            )
+            && e.get_attribute("tabindex").and_then(|t| t.trim().parse::<i32>().ok()).is_some_and(|t| t >= 0)
+            && role.is_empty()
+            && matches!(e.local_name().as_str(), "div" | "span" | "li")
+            && e.scroll_height() <= e.client_height() + 1
+            && e.scroll_width() <= e.client_width() + 1
         {
             return true;
         }
@@ -952,7 +957,7 @@ pub fn under_layer(found: &Found, r: Rect, vp: Rect) -> bool {
     let mut cur = Some(hit);
     while let Some(e) = cur {
         if e.tag_name().eq_ignore_ascii_case("dialog") && e.matches(":modal").unwrap_or(false) {
-            return true;
+            return !reaches(&subject, &e);
         }
         if computed(&e, "position") == "fixed" {
             let b = e.get_bounding_client_rect();

@@ -98,10 +98,13 @@ pub fn install(moved: fn(Motion)) {
     // for a while), one ends (one more reposition, where it left things).
     let on_animation = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
         let property = js_sys::Reflect::get(&ev, &JsValue::from_str("propertyName")).ok().and_then(|p| p.as_string());
-        if !alive() || property.as_deref().is_some_and(paint_only) {
+        let starts = matches!(ev.type_().as_str(), "transitionstart" | "animationstart");
+        // A paint-only transition moves nothing, but its end may lift a layer the step waits
+        // under (a modal that fades out, then turns `visibility: hidden`).
+        if !alive() || (property.as_deref().is_some_and(paint_only) && (starts || !crate::place::under_a_layer())) {
             return;
         }
-        moved(if matches!(ev.type_().as_str(), "transitionstart" | "animationstart") { Motion::Animating } else { Motion::Changed });
+        moved(if starts { Motion::Animating } else { Motion::Changed });
     })
     .into_js_value()
     .unchecked_into::<js_sys::Function>();

@@ -649,8 +649,7 @@ fn dialog_view(vm: StepVm, s: Signals) -> impl IntoView {
     }
 }
 
-/// Focuses a hotspot's beacon, once the view has settled (the hint that held the focus may
-/// just have closed).
+/// Focuses a hotspot's beacon (the hint that held the focus is closing).
 fn focus_beacon() {
     if let Some(b) =
         shadow().and_then(|r| r.query_selector(".gp-beacon").ok().flatten()).and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())

@@ -130,6 +130,11 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     reposition_soon();
 }
 
+/// The step is hidden because the page laid a layer over its target (its own modal).
+pub fn under_a_layer() -> bool {
+    with(|p| p.under_layer == Some(true))
+}
+
 /// Hides the step; `end` (the guide ended) also gives focus back to where it was.
 pub fn hide(end: bool) {
     follow::forget_target();

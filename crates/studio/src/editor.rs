@@ -61,6 +61,9 @@ impl Draft {
                 self.revision.set(rev);
                 self.editor.set(Some(Ed::new(v["json"].clone())));
                 say(said);
+            } else if let Some(f) = failed {
+                // Not taken (the author typed meanwhile): what was said must not stand.
+                say(f);
             }
         });
         true

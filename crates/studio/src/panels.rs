@@ -18,10 +18,10 @@ const STALE_PUBLISH_UNSAVED: &str =
     "Not published: this guide was saved elsewhere since you opened it. Reload the page to see it (your unsaved changes here would be lost).";
 const STALE_PUBLISH: &str =
     "Not published: this guide was saved elsewhere since you opened it. You now see the draft as saved there: check it, then publish again.";
-/// Said while the saved draft is read, and if reading it fails.
+/// Said while the saved draft is read, and if it could not be read or taken.
 const STALE_PUBLISH_READING: &str = "Not published: this guide was saved elsewhere since you opened it. Reading the saved draft…";
 const STALE_PUBLISH_UNREAD: &str =
-    "Not published: this guide was saved elsewhere since you opened it, and the saved draft could not be read. Reload the page to see it.";
+    "Not published: this guide was saved elsewhere since you opened it, and the saved draft could not be shown here. Reload the page to see it.";
 
 fn now_ms() -> i64 {
     js_sys::Date::now() as i64

@@ -128,6 +128,8 @@ thread_local! {
     /// Counts the steps looked for or shown: a step held while the page leaves is taken up
     /// again only if no other came since.
     static HOLD_TURN: Cell<u32> = const { Cell::new(0) };
+    /// The step held while the page leaves.
+    static HELD: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
     static DISPATCHING: Cell<bool> = const { Cell::new(false) };
     static EVAL_PENDING: Cell<bool> = const { Cell::new(false) };
 }
@@ -870,13 +872,29 @@ fn held_while_leaving(again: Box<dyn FnOnce()>) -> bool {
         return false;
     }
     unpresent(false);
+    HELD.with(|h| *h.borrow_mut() = Some(again));
     gloo_timers::callback::Timeout::new(leaving as u32, move || {
-        if dom::alive() && HOLD_TURN.with(Cell::get) == turn {
-            again();
+        if HOLD_TURN.with(Cell::get) == turn {
+            take_up_held();
         }
     })
     .forget();
     true
+}
+
+/// The page did not leave after all (a router took the link's click): the held step is
+/// taken up now.
+fn stop_leaving() {
+    LEAVING_UNTIL.with(|l| l.set(0));
+    take_up_held();
+}
+
+fn take_up_held() {
+    if let Some(again) = HELD.with(|h| h.borrow_mut().take()) {
+        if dom::alive() {
+            again();
+        }
+    }
 }
 
 /// How long the previous step stays on screen while the next step's target is looked for.
@@ -1149,7 +1167,13 @@ pub fn on_ui(ev: UiEvent) {
 /// The events that make a click on the target: the click itself, and the press and release
 /// for apps that act on the release and take the element away before any click (a
 /// Handsontable menu item runs its command on `mouseup` and closes the menu).
-const CLICK_EVENTS: [&str; 3] = ["pointerdown", "pointerup", "click"];
+const CLICK_EVENTS: [&str; 4] = ["pointerdown", "pointerup", "click", "keydown"];
+
+/// A number or flag of a page event, read as a property (events of frames are of another
+/// realm).
+fn event_prop(ev: &web_sys::Event, name: &str) -> JsValue {
+    js_sys::Reflect::get(ev, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
 
 fn listen_window() {
     let capture = dom::passive_capture();
@@ -1169,19 +1193,20 @@ fn listen_window() {
         }) == Some(true);
         match ev.type_().as_str() {
             "pointerdown" => {
-                let primary = js_sys::Reflect::get(&ev, &"button".into()).ok().and_then(|b| b.as_f64()) == Some(0.0);
+                let primary = event_prop(&ev, "button").as_f64() == Some(0.0);
                 PRESS.with(|p| p.set((hit && primary, false)));
             }
+            // A key may click too (Enter on a button): the next click is not a press's.
+            "keydown" => PRESS.with(|p| p.set((false, false))),
             "pointerup" => {
                 // Pressed and released on the target: a click, counted now (the app may take
                 // the element away on this release, and the step would be looking for it
-                // again by the time a click came). The click that follows in the same turn,
-                // before any timer, is this one. A link's click always comes: it is counted
-                // then, knowing whether the page leaves.
-                if hit && PRESS.with(|p| p.get().0) && link_on_path(&ev).is_none() {
+                // again by the time a click came). The click that follows is this one. Not
+                // on a disabled control, which gets no click. A link's click always comes:
+                // it is counted then, knowing where it goes.
+                if hit && PRESS.with(|p| p.get().0) && !disabled_on_path(&ev) && link_on_path(&ev).is_none() {
                     PRESS.with(|p| p.set((false, true)));
                     dispatch(Input::TargetClicked);
-                    gloo_timers::callback::Timeout::new(0, || PRESS.with(|p| p.set((false, false)))).forget();
                 }
             }
             _ => {
@@ -1189,22 +1214,20 @@ fn listen_window() {
                 if !hit || counted {
                     return;
                 }
-                let Some(link) = link_on_path(&ev) else {
-                    dispatch(Input::TargetClicked);
-                    return;
-                };
-                // A link: once the click has gone through the page's handlers, whether it
-                // leaves the document (a router that handles it prevents its default).
-                gloo_timers::callback::Timeout::new(0, move || {
-                    if !dom::alive() {
-                        return;
-                    }
-                    if !ev.default_prevented() && leaves_document(&link) {
-                        LEAVING_UNTIL.with(|l| l.set(now() + LEAVING_MS));
-                    }
-                    dispatch(Input::TargetClicked);
-                })
-                .forget();
+                // A link to another document in this tab: the next step is held until the
+                // page goes ([`held_while_leaving`]), unless the page's handlers prevent the
+                // click's default (a router took it), known once they have run.
+                let leaving = link_on_path(&ev).filter(|link| leaves_document(&ev, link)).is_some();
+                if leaving {
+                    LEAVING_UNTIL.with(|l| l.set(now() + LEAVING_MS));
+                    gloo_timers::callback::Timeout::new(0, move || {
+                        if ev.default_prevented() {
+                            stop_leaving();
+                        }
+                    })
+                    .forget();
+                }
+                dispatch(Input::TargetClicked);
             }
         }
     });
@@ -1221,31 +1244,47 @@ fn listen_window() {
 /// it after all (a navigation the server answered with nothing, a download).
 const LEAVING_MS: i64 = 10_000;
 
-/// The link a click went through, up to the target: the nearest `<a href>` on its path.
-fn link_on_path(ev: &web_sys::Event) -> Option<web_sys::Element> {
-    let target = with(|rt| rt.target.as_ref().map(|t| t.el.clone()))?;
+/// The elements on an event's path, whatever their realm (a frame's are of another): by
+/// node type, not `instanceof`; shadow roots, the document and the window left out.
+fn path_elements(ev: &web_sys::Event) -> impl Iterator<Item = web_sys::Element> {
     let path = ev.composed_path();
-    for i in 0..path.length() {
-        let node = path.get(i);
-        let Some(el) = node.dyn_ref::<web_sys::Element>() else { break };
-        if el.local_name() == "a" && el.has_attribute("href") {
-            return Some(el.clone());
+    (0..path.length()).map(move |i| path.get(i)).filter_map(|n| {
+        (js_sys::Reflect::get(&n, &"nodeType".into()).ok()?.as_f64()? == 1.0).then(|| n.unchecked_into::<web_sys::Element>())
+    })
+}
+
+/// The link a click went through: the nearest `<a href>` on its path (in the target, or
+/// around it: `a.nav-link > p`).
+fn link_on_path(ev: &web_sys::Event) -> Option<web_sys::Element> {
+    path_elements(ev).find(|el| el.local_name() == "a" && el.has_attribute("href"))
+}
+
+/// A disabled control on the path, up to the target: it gets no click.
+fn disabled_on_path(ev: &web_sys::Event) -> bool {
+    let Some(target) = with(|rt| rt.target.as_ref().map(|t| t.el.clone())) else { return false };
+    for el in path_elements(ev) {
+        if el.matches(":disabled").unwrap_or(false) || el.get_attribute("aria-disabled").as_deref() == Some("true") {
+            return true;
         }
-        if *el == target {
+        if el == target {
             break;
         }
     }
-    None
+    false
 }
 
-/// Whether following `link` loads another document in this tab: an http(s) URL other than
-/// this page's (a change of the fragment alone stays), not in another window, no download.
-fn leaves_document(link: &web_sys::Element) -> bool {
+/// Whether following `link` with the click `ev` loads another document in this tab: a plain
+/// primary click (a modifier opens a tab or a window), an http(s) URL other than this page's
+/// (a change of the fragment alone stays), not in another window, no download.
+fn leaves_document(ev: &web_sys::Event, link: &web_sys::Element) -> bool {
+    let plain = ["ctrlKey", "metaKey", "shiftKey", "altKey"].iter().all(|k| !event_prop(ev, k).is_truthy())
+        && event_prop(ev, "button").as_f64().unwrap_or(0.0) == 0.0;
     let href = js_sys::Reflect::get(link, &"href".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
     let here = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     let doc = |u: &str| u.split('#').next().unwrap_or_default().to_string();
     let frame = link.get_attribute("target").unwrap_or_default();
-    (href.starts_with("http://") || href.starts_with("https://"))
+    plain
+        && (href.starts_with("http://") || href.starts_with("https://"))
         && doc(&href) != doc(&here)
         && (frame.is_empty() || frame.eq_ignore_ascii_case("_self"))
         && !link.has_attribute("download")
