@@ -827,3 +827,59 @@ test("regression: focus went to an ordinary frame's body, not back to the frame,
   assert.equal(await page.evaluate(() => document.activeElement.id), "frame");
   assert.deepEqual(errors, []);
 });
+
+// From GraphiQL, PrimeVue, Quasar and Bulma.
+
+// Radix's menu trigger (GraphiQL's Execute button) opens on the press, prevents its
+// default and sets `body { pointer-events: none }`: the release and the click land on
+// <html>, and the step on the trigger never continued.
+test("regression: a step on a menu trigger that opens on the press never continued", async () => {
+  const g = guide("radix", [
+    { id: "run", kind: "tooltip", title: "Run", body: "x", target: { selector: "#trigger" }, advance: { on: "click" } },
+    { id: "op", kind: "tooltip", title: "Pick one", body: "y", target: { selector: "#op" } },
+  ]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const t = Object.assign(document.createElement("button"), { id: "trigger", textContent: "Execute" });
+    t.style.cssText = "margin:40px";
+    t.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      e.preventDefault();
+      document.body.style.pointerEvents = "none";
+      const menu = Object.assign(document.createElement("div"), { id: "op", textContent: "GetOrders", role: "menuitem" });
+      menu.style.cssText = "pointer-events:auto;position:absolute;left:40px;top:200px";
+      document.body.append(menu);
+    });
+    document.querySelector("main").prepend(t);
+  });
+  await page.evaluate(() => Guidepost.start("radix"));
+  await heading(page, "Run").waitFor();
+  const r = await rect(page.locator("#trigger"));
+  await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
+  await heading(page, "Pick one").waitFor();
+  assert.deepEqual(kinds(await events(page)), ["guide_shown:", "step_viewed:run", "step_completed:run", "step_viewed:op"]);
+  assert.deepEqual(errors, []);
+});
+
+// A step on a button of a fixed header scrolled the page (the button counted as above
+// the header), and its box was put below the header's whole band (Bulma's expanded phone
+// menu: 243 px from its target).
+test("regression: a step on a fixed header's button scrolled the page and sat below the header's band", async () => {
+  const g = guide("navbar", [{ id: "signup", kind: "tooltip", title: "Sign up", body: "x", target: { selector: "#signup" }, placement: "bottom" }]);
+  const { page, errors } = await lab(browser, [g]);
+  await page.evaluate(() => {
+    const nav = Object.assign(document.createElement("nav"), { id: "fixed-nav" });
+    nav.innerHTML = '<a href="#">Home</a><div style="height:300px"></div><button id="signup">Sign up</button>';
+    nav.style.cssText = "position:fixed;top:0;left:0;right:0;height:360px;background:#eee;z-index:5";
+    document.body.prepend(nav);
+    document.body.style.minHeight = "3000px";
+    scrollTo(0, 700);
+  });
+  await page.evaluate(() => Guidepost.start("navbar"));
+  await heading(page, "Sign up").waitFor();
+  await frames(page, 3);
+  assert.equal(await page.evaluate(() => scrollY), 700, "the page did not scroll");
+  const [b, t] = [await rect(dialog(page)), await rect(page.locator("#signup"))];
+  assert.ok(b.y - t.bottom >= 0 && b.y - t.bottom < 30, `the box is just below the button: ${JSON.stringify({ b, t })}`);
+  assert.deepEqual(errors, []);
+});

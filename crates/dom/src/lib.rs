@@ -992,7 +992,11 @@ pub fn pinned(el: &Element, sticky: bool) -> Option<Element> {
 /// `clippers` are its [`clippers`].
 pub fn scroll_into_view(f: &Found, clippers: &[Element]) {
     let vp = viewport();
-    let header = header_height();
+    // A target the page keeps in place (in a fixed or sticky header or toolbar) is not below
+    // the header but in it: scrolling the page would not bring it lower, and a sticky one's
+    // `scrollIntoView` scrolls to where it sits in the page's flow.
+    let pinned = !scrolls_with_page(f);
+    let header = if pinned { 0.0 } else { header_height() };
     let r = f.rect();
     // In the viewport, below the header, and not cut off by a container the user scrolls (a
     // card's list, with the target below its fold but inside the viewport).
@@ -1007,7 +1011,7 @@ pub fn scroll_into_view(f: &Found, clippers: &[Element]) {
         .cloned()
         .collect();
     let fully = r.y >= header && r.bottom() <= vp.height && r.x >= 0.0 && r.right() <= vp.width && wholly_inside(&f.el, &scrollers);
-    if fully {
+    if fully || (pinned && scrollers.is_empty()) {
         return;
     }
     let opts = web_sys::ScrollIntoViewOptions::new();

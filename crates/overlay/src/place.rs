@@ -312,7 +312,10 @@ fn reposition() -> bool {
         (Some(f), true) if f.connected() && !rewritten(f) => {
             let r = f.rect();
             let size = overlay::floating_size().unwrap_or(FloatSize { width: 320.0, height: 160.0 });
-            let opts = PositionOptions { rtl, scroll_padding_top: guidepost_dom::header_height_cached(), ..Default::default() };
+            // The header's band is kept clear for targets below it, not for one in it (a
+            // button of a fixed navbar, an item of its expanded phone menu).
+            let header = if with(|p| p.in_page) { guidepost_dom::header_height_cached() } else { 0.0 };
+            let opts = PositionOptions { rtl, scroll_padding_top: header, ..Default::default() };
             // Page coordinates: relative to the overlay's host, which sits at the top left
             // corner of the document and scrolls with it. (A backdrop covers the viewport:
             // such a step keeps viewport coordinates.)

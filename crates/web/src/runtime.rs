@@ -122,6 +122,8 @@ thread_local! {
     static ON_CLICK: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     /// A primary press began on the target; its release there was counted as the click.
     static PRESS: Cell<(bool, bool)> = const { Cell::new((false, false)) };
+    /// That press, to ask at its release whether the page acted on it.
+    static DOWN: RefCell<Option<web_sys::Event>> = const { RefCell::new(None) };
     /// Until when the page is taken to be leaving (a click on the target followed a link to
     /// another document): the next step is not looked for on the old page meanwhile.
     static LEAVING_UNTIL: Cell<i64> = const { Cell::new(0) };
@@ -1195,6 +1197,7 @@ fn listen_window() {
             "pointerdown" => {
                 let primary = event_prop(&ev, "button").as_f64() == Some(0.0);
                 PRESS.with(|p| p.set((hit && primary, false)));
+                DOWN.with(|d| *d.borrow_mut() = (hit && primary).then(|| ev.clone()));
             }
             // A key may click too (Enter on a button): the next click is not a press's.
             "keydown" => PRESS.with(|p| p.set((false, false))),
@@ -1203,8 +1206,12 @@ fn listen_window() {
                 // the element away on this release, and the step would be looking for it
                 // again by the time a click came). The click that follows is this one. Not
                 // on a disabled control, which gets no click. A link's click always comes:
-                // it is counted then, knowing where it goes.
-                if hit && PRESS.with(|p| p.get().0) && !disabled_on_path(&ev) && link_on_path(&ev).is_none() {
+                // it is counted then, knowing where it goes. Released anywhere after a
+                // press the page acted on (it prevented the press's default: Radix's menu
+                // trigger opens on the press and lets no pointer event reach the page until
+                // it closes, so neither the release nor a click comes to the target).
+                let acted = DOWN.with(|d| d.borrow_mut().take()).is_some_and(|down| down.default_prevented());
+                if (hit || acted) && PRESS.with(|p| p.get().0) && !disabled_on_path(&ev) && link_on_path(&ev).is_none() {
                     PRESS.with(|p| p.set((false, true)));
                     dispatch(Input::TargetClicked);
                 }
