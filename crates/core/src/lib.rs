@@ -36,7 +36,7 @@ pub use load::{
     check_locale, check_selector, load_guide_at, load_guide_value, load_guides, load_guides_value, read_guides_value, Diagnostic,
     LoadReport, Severity,
 };
-pub use machine::{transition, Effect, ExitReason, Input, Phase, TourState, DEFAULT_WAIT_MS, STATE_VERSION};
+pub use machine::{transition, Effect, ExitReason, Input, Phase, TourState, BACK_WAIT_MS, DEFAULT_WAIT_MS, STATE_VERSION};
 pub use model::*;
 pub use rules::{rollout_bucket, Context, Device, Rule, Size, Trace};
 pub use scheduler::{Budget, GuideHistory, SchedulerState};

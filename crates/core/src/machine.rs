@@ -124,7 +124,15 @@ pub struct TourState {
     /// ([`Input::TargetFoundAnew`]).
     #[serde(default)]
     pub navigated_ms: Option<i64>,
+    /// The step was entered by Back, and its target is being looked for: a target that is
+    /// not there (an item of a dropdown the user has closed since) sends Back on to the
+    /// step before, not the guide to its end.
+    #[serde(default)]
+    pub going_back: bool,
 }
+
+/// How long a step entered by Back waits for its target.
+pub const BACK_WAIT_MS: u32 = 1000;
 
 /// How long after a change of the page a shown step's target that vanishes counts as left
 /// behind by the user (`navigated_away`), not broken (`target_missing`).
@@ -165,6 +173,7 @@ impl FromJson for TourState {
             after_navigation: o.or_default("after_navigation")?,
             refinding: o.or_default("refinding")?,
             navigated_ms: o.opt("navigated_ms")?,
+            going_back: o.or_default("going_back")?,
         })
     }
 }
@@ -269,6 +278,7 @@ impl TourState {
             after_navigation: false,
             refinding: false,
             navigated_ms: None,
+            going_back: false,
         };
         let mut fx = vec![Effect::Record(draft(EventKind::GuideShown, None, None))];
         if guide.steps.is_empty() {
@@ -293,6 +303,7 @@ impl TourState {
         self.after_navigation = false;
         self.refinding = false;
         self.navigated_ms = None;
+        self.going_back = false;
         if step.target.is_some() {
             self.phase = Phase::Locating { since_ms: now_ms };
             fx.push(Effect::Locate { step: index, timeout_ms: step.wait_ms.unwrap_or(DEFAULT_WAIT_MS) });
@@ -302,9 +313,25 @@ impl TourState {
         }
     }
 
+    /// Enters `index` by Back: its target is given [`BACK_WAIT_MS`] at most (it is there, or
+    /// it was in something the user has closed since), and missing, Back goes on.
+    fn enter_back(&mut self, guide: &Guide, index: usize, now_ms: i64, fx: &mut Vec<Effect>) {
+        let from = fx.len();
+        self.enter(guide, index, now_ms, fx);
+        if matches!(self.phase, Phase::Locating { .. }) {
+            self.going_back = true;
+            for e in &mut fx[from..] {
+                if let Effect::Locate { timeout_ms, .. } = e {
+                    *timeout_ms = (*timeout_ms).min(BACK_WAIT_MS);
+                }
+            }
+        }
+    }
+
     fn show(&mut self, guide: &Guide, centered: bool, now_ms: i64, fx: &mut Vec<Effect>) {
         self.phase = Phase::Showing { centered };
         self.after_navigation = false;
+        self.going_back = false;
         fx.push(Effect::Show { step: self.step, centered });
         if !std::mem::take(&mut self.refinding) {
             self.step_started_ms = now_ms;
@@ -426,6 +453,13 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
             s.navigated_ms = None;
             s.show(guide, false, now_ms, &mut fx)
         }
+        // Back led to a step whose target is gone (an item of a dropdown closed since):
+        // Back goes on to the step before it. Nothing is missing from the guide.
+        Input::TargetMissing if locating && s.going_back && !s.trail.is_empty() => {
+            if let Some(prev) = s.trail.pop() {
+                s.enter_back(guide, prev, now_ms, &mut fx);
+            }
+        }
         // The step was showing, the user went to another page, and the target isn't there.
         Input::TargetMissing if locating && s.after_navigation => s.finish(guide, ExitReason::NavigatedAway, now_ms, &mut fx),
         Input::TargetMissing if locating => {
@@ -458,7 +492,7 @@ pub fn transition(guide: &Guide, state: &TourState, input: Input, now_ms: i64) -
             if let Some(prev) = s.trail.pop() {
                 s.checklist_done.clear();
                 fx.push(Effect::Hide);
-                s.enter(guide, prev, now_ms, &mut fx);
+                s.enter_back(guide, prev, now_ms, &mut fx);
             }
         }
         Input::TargetClicked if showing && step.advance == Advance::Click => s.complete_step(guide, None, None, now_ms, &mut fx),

@@ -446,3 +446,52 @@ fn url_advance_works_after_a_full_page_load() {
         |e| matches!(e, Effect::Record(d) if d.kind == guidepost_core::EventKind::StepCompleted && d.step_id.as_deref() == Some("open"))
     ));
 }
+
+// Regression from PrimeVue: Back from the step after a dropdown's item went to the item's
+// step, whose dropdown the user had closed since; after the wait the guide ended as
+// target_missing, blamed on the guide. Back now waits less and goes on to the step before.
+#[test]
+fn regression_back_to_a_step_inside_a_closed_dropdown_ended_the_guide() {
+    let g = guide("onboarding-tour");
+    // welcome (no target) → sidebar → export; Back from export finds no sidebar.
+    let s = check(
+        &g,
+        &[Next, TargetFound, Next, TargetFound, Back, TargetMissing],
+        &[
+            "guide_shown:",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_viewed:sidebar",
+            "step_completed:sidebar",
+            "step_viewed:export",
+            "step_viewed:welcome",
+        ],
+        None,
+    );
+    assert_eq!(s.step_id, "welcome");
+    // Back waits a second at most for the step's target; Next, as long as the step says.
+    let (to_sidebar, _) = transition(&g, &s, Next, 2_000_000);
+    let (at_sidebar, _) = transition(&g, &to_sidebar, TargetFound, 2_001_000);
+    let (to_export, fx) = transition(&g, &at_sidebar, Next, 2_002_000);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Locate { timeout_ms, .. } if *timeout_ms > guidepost_core::BACK_WAIT_MS)), "{fx:?}");
+    let (at_export, _) = transition(&g, &to_export, TargetFound, 2_003_000);
+    let (_, fx) = transition(&g, &at_export, Back, 2_004_000);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Locate { timeout_ms, .. } if *timeout_ms == guidepost_core::BACK_WAIT_MS)), "{fx:?}");
+    // Found after Back, a later loss of the target is a broken target again, as usual.
+    check(
+        &g,
+        &[Next, TargetFound, Next, TargetFound, Back, TargetFound, TargetMissing, TargetMissing],
+        &[
+            "guide_shown:",
+            "step_viewed:welcome",
+            "step_completed:welcome",
+            "step_viewed:sidebar",
+            "step_completed:sidebar",
+            "step_viewed:export",
+            "step_viewed:sidebar",
+            "step_target_missing:sidebar",
+            "guide_abandoned:sidebar:target_missing",
+        ],
+        Some(ExitReason::TargetMissing),
+    );
+}
