@@ -529,6 +529,12 @@ fn a_target_is_clipped_out_only_by_boxes_that_clip_it() {
     }
 }
 
+/// Scrolls `el` into view as the overlay does a new target.
+fn scroll(el: &web_sys::Element) {
+    let found = dom::Found { el: el.clone(), frames: vec![] };
+    dom::scroll_into_view(&found, &dom::clippers(el), !dom::scrolls_with_page(&found));
+}
+
 // Regressions from CoreUI and reveal.js: a row below the fold of a card's scrolling list, but
 // inside the viewport, was not scrolled into view (the step stayed hidden, counted as
 // viewed); a slide outside the deck was scrolled to by the browser, inside the deck that
@@ -540,10 +546,10 @@ fn scrolling_into_view_scrolls_a_list_but_never_a_box_that_hides_its_overflow() 
            <div id="deck" style="width:200px;height:60px;overflow:hidden;white-space:nowrap"><span style="display:inline-block;width:400px">a</span><b id="slide">Slide</b></div>"#,
     );
     let el = |id: &str| area.query_selector(&format!("#{id}")).unwrap().unwrap();
-    dom::scroll_into_view(&dom::Found { el: el("row"), frames: vec![] }, &dom::clippers(&el("row")));
+    scroll(&el("row"));
     assert!(el("card").scroll_top() > 0, "the list scrolled");
     assert!(!dom::clipped_out(&el("row"), &dom::clippers(&el("row"))), "the row is in the list's view");
-    dom::scroll_into_view(&dom::Found { el: el("slide"), frames: vec![] }, &dom::clippers(&el("slide")));
+    scroll(&el("slide"));
     assert_eq!(el("deck").scroll_left(), 0, "the deck's scroll is its own");
 }
 
@@ -557,11 +563,11 @@ fn scrolling_into_view_keeps_what_scrolls_vertically_under_a_sideways_hidden_ove
            <div style="height:3000px"></div><button id="low">Low</button>"#,
     );
     let el = |id: &str| area.query_selector(&format!("#{id}")).unwrap().unwrap();
-    dom::scroll_into_view(&dom::Found { el: el("deep"), frames: vec![] }, &dom::clippers(&el("deep")));
+    scroll(&el("deep"));
     assert!(el("side").scroll_top() > 0, "the sidebar scrolled");
     let win = web_sys::window().unwrap();
     with_page_style("overflow-x:hidden", "", || {
-        dom::scroll_into_view(&dom::Found { el: el("low"), frames: vec![] }, &dom::clippers(&el("low")));
+        scroll(&el("low"));
         assert!(win.scroll_y().unwrap() > 1000.0, "the page scrolled to the far button");
     });
     win.scroll_to_with_x_and_y(0.0, 0.0);

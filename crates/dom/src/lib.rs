@@ -913,8 +913,7 @@ pub fn outside_frames(found: &Found) -> bool {
     for frame in found.frames.iter().rev() {
         let Some(win) = frame.content_window() else { return false };
         let size = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-        let (w, h) = (size(win.inner_width()), size(win.inner_height()));
-        if r.x + r.width <= 0.0 || r.y + r.height <= 0.0 || r.x >= w || r.y >= h {
+        if !Rect::new(0.0, 0.0, size(win.inner_width()), size(win.inner_height())).overlaps(&r) {
             return true;
         }
         r = in_parent(frame, r);
@@ -940,16 +939,7 @@ pub fn under_layer(found: &Found, r: Rect, vp: Rect) -> bool {
     }
     let Some(hit) = page_element_at(&doc, (x0 + x1) / 2.0, (y0 + y1) / 2.0) else { return false };
     // Up the flat tree from `from`: whether it meets `to`.
-    let reaches = |from: &Element, to: &Element| {
-        let mut cur = Some(from.clone());
-        while let Some(e) = cur {
-            if e == *to {
-                return true;
-            }
-            cur = flat_parent(&e);
-        }
-        false
-    };
+    let reaches = |from: &Element, to: &Element| std::iter::successors(Some(from.clone()), flat_parent).any(|e| e == *to);
     if reaches(&hit, &subject) || reaches(&subject, &hit) {
         return false;
     }
@@ -989,13 +979,13 @@ pub fn pinned(el: &Element, sticky: bool) -> Option<Element> {
 }
 
 /// Scrolls the target into view below any fixed header, if it is not fully visible;
-/// `clippers` are its [`clippers`].
-pub fn scroll_into_view(f: &Found, clippers: &[Element]) {
+/// `clippers` are its [`clippers`]; `pinned`, that it does not scroll with the page
+/// (`!`[`scrolls_with_page`]).
+pub fn scroll_into_view(f: &Found, clippers: &[Element], pinned: bool) {
     let vp = viewport();
     // A target the page keeps in place (in a fixed or sticky header or toolbar) is not below
     // the header but in it: scrolling the page would not bring it lower, and a sticky one's
     // `scrollIntoView` scrolls to where it sits in the page's flow.
-    let pinned = !scrolls_with_page(f);
     let header = if pinned { 0.0 } else { header_height() };
     let r = f.rect();
     // In the viewport, below the header, and not cut off by a container the user scrolls (a

@@ -91,20 +91,20 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     });
     // A new target's clippers, read once: for scrolling it into view and for each reposition.
     let clippers = (!same).then(|| target.as_ref().map_or_else(Vec::new, |f| guidepost_dom::clippers(&f.el)));
-    if let Some(c) = &clippers {
-        match &target {
-            Some(f) => {
-                guidepost_dom::scroll_into_view(f, c);
-                follow::watch_target(f);
-            }
-            None => follow::forget_target(),
-        }
-    }
     let in_page = match (&target, same) {
         (Some(f), false) => guidepost_dom::scrolls_with_page(f),
         (Some(_), true) => with(|p| p.in_page),
         (None, _) => false,
     };
+    if let Some(c) = &clippers {
+        match &target {
+            Some(f) => {
+                guidepost_dom::scroll_into_view(f, c, !in_page);
+                follow::watch_target(f);
+            }
+            None => follow::forget_target(),
+        }
+    }
     let held = target.as_ref().map(|f| guidepost_dom::Held::new(&f.el, vm.target_selector.clone(), vm.target_text.clone()));
     with(|p| {
         p.target = target;
@@ -128,6 +128,15 @@ pub fn show(vm: StepVm, target: Option<Found>, rtl: bool) {
     }
     overlay::set_step(Some(vm));
     reposition_soon();
+}
+
+/// A reading of the page kept in `slot` (it reads styles up the tree, or hit-tests): asked
+/// again after a change of the page, not on each scroll frame.
+fn read_again(changed: bool, slot: fn(&mut Place) -> &mut Option<bool>, ask: impl FnOnce() -> bool) -> bool {
+    let known = with(|p| slot(p).filter(|_| !changed));
+    let value = known.unwrap_or_else(ask);
+    with(|p| *slot(p) = Some(value));
+    value
 }
 
 /// The step is hidden because the page laid a layer over its target (its own modal).
@@ -348,10 +357,7 @@ fn reposition() -> bool {
             let outside = r.x + r.width <= 0.0 || r.y + r.height <= 0.0 || r.x >= vp.width || r.y >= vp.height;
             // (Forgotten once the target is inside the viewport: it may leave it another way.)
             let off_canvas = if outside {
-                let known = with(|p| p.off_canvas.filter(|_| !changed));
-                let off = known.unwrap_or_else(|| !guidepost_dom::on_canvas(&f.el));
-                with(|p| p.off_canvas = Some(off));
-                off
+                read_again(changed, |p| &mut p.off_canvas, || !guidepost_dom::on_canvas(&f.el))
             } else {
                 with(|p| p.off_canvas = None);
                 false
@@ -362,12 +368,8 @@ fn reposition() -> bool {
                 || (!f.frames.is_empty() && guidepost_dom::outside_frames(f));
             // Under the page's own modal, the step waits for it to close (inside the
             // viewport only: the layer is hit-tested where the target shows).
-            let under_layer = !docked && !hidden && !outside && {
-                let known = with(|p| p.under_layer.filter(|_| !changed));
-                let under = known.unwrap_or_else(|| guidepost_dom::under_layer(f, r, vp));
-                with(|p| p.under_layer = Some(under));
-                under
-            };
+            let under_layer =
+                !docked && !hidden && !outside && read_again(changed, |p| &mut p.under_layer, || guidepost_dom::under_layer(f, r, vp));
             geo.visible = docked || !(hidden || under_layer);
             geo.in_page = in_page;
             geo.spotlight = vm.backdrop.then(|| spot(&r));

@@ -258,13 +258,12 @@ fn StepOptions(doc: RwSignal<Value>, edit: impl Fn(&dyn Fn(&mut Value)) + Copy +
                         written.push(json!({ "label": next.unwrap_or_else(|| default.to_string()), "action": "next" }));
                         edit(&|d| doc::set(d, &[k("steps"), Seg::I(i), k("buttons")], Value::Array(written.clone())));
                     };
-                    let write2 = write;
                     let typed = |ev: &leptos::ev::Event| Some(event_target_value(ev)).filter(|s| !s.trim().is_empty());
                     view! {
                         {(i > 0).then(|| view! {
                             <span>"Button: Back"</span>
                             <input type="text" aria-label="Back button label" name="designer-button" placeholder="Back"
-                                on:change=move |ev| if let Some(s) = typed(&ev) { write2(Some(s), None) } />
+                                on:change=move |ev| if let Some(s) = typed(&ev) { write(Some(s), None) } />
                         })}
                         <span>"Button: Next"</span>
                         <input type="text" aria-label="Button label" name="designer-button" placeholder=default

@@ -516,11 +516,15 @@ pub fn option_value(step: &Value, field: &str) -> String {
         return n.to_string();
     }
     let v = if field == "advance" { step["advance"]["on"].as_str() } else { step[field].as_str() };
-    match (field, v) {
-        // The defaults, written out (templates write `"placement": "auto"`): the empty
-        // choice, not a second "auto" beside "Auto".
-        ("advance", Some("next")) | ("placement", Some("auto")) | (_, None) => String::new(),
-        (_, Some(v)) => v.to_string(),
+    v.map_or_else(String::new, |v| shown_choice(field, v))
+}
+
+/// A value of `field` as a select shows it: the defaults, written out (templates write
+/// `"placement": "auto"`), are the empty choice, not a second "auto" beside "Auto".
+pub fn shown_choice(field: &str, value: &str) -> String {
+    match (field, value) {
+        ("advance", "next") | ("placement", "auto") => String::new(),
+        _ => value.to_string(),
     }
 }
 

@@ -105,15 +105,15 @@ pub fn select(ed: Ed, path: Path, label: &'static str, options: Vec<(String, Str
     let p1 = path.clone();
     let p2 = path.clone();
     // A default written out (a template's `"placement": "auto"`) shows as the empty choice.
-    let shown = move |p: &Path| {
-        let t = ed.text(p);
-        if t == "auto" && doc::path_str(p).ends_with(".placement") {
-            String::new()
-        } else {
-            t
-        }
+    let field = match path.last() {
+        Some(doc::Seg::K(k)) => k.clone(),
+        _ => String::new(),
     };
-    let current = move || shown(&p1);
+    let shown = move |p: &Path| doc::shown_choice(&field, &ed.text(p));
+    let current = {
+        let shown = shown.clone();
+        move || shown(&p1)
+    };
     view! {
         <label class="field">
             <span class="label">{label}</span>
@@ -124,6 +124,7 @@ pub fn select(ed: Ed, path: Path, label: &'static str, options: Vec<(String, Str
                 {options.into_iter().map(|(v, l)| {
                     let p = path.clone();
                     let v2 = v.clone();
+                    let shown = shown.clone();
                     view! { <option value=v selected=move || shown(&p) == v2>{l}</option> }
                 }).collect_view()}
             </select>

@@ -120,10 +120,11 @@ thread_local! {
     /// The listener for clicks on an `advance: click` step's target, on the document and on
     /// the documents of the same-origin frames a target was found in.
     static ON_CLICK: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
-    /// A primary press began on the target; its release there was counted as the click.
-    static PRESS: Cell<(bool, bool)> = const { Cell::new((false, false)) };
-    /// That press, to ask at its release whether the page acted on it.
-    static DOWN: RefCell<Option<web_sys::Event>> = const { RefCell::new(None) };
+    /// The primary press that began on the target, until its release (to ask then whether
+    /// the page acted on it).
+    static PRESS: RefCell<Option<web_sys::Event>> = const { RefCell::new(None) };
+    /// The last release was counted as the target's click: the click that follows is it.
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
     /// Until when the page is taken to be leaving (a click on the target followed a link to
     /// another document): the next step is not looked for on the old page meanwhile.
     static LEAVING_UNTIL: Cell<i64> = const { Cell::new(0) };
@@ -869,6 +870,8 @@ fn locate(step: usize, timeout_ms: u32) {
 fn held_while_leaving(again: Box<dyn FnOnce()>) -> bool {
     let turn = HOLD_TURN.with(|t| t.get().wrapping_add(1));
     HOLD_TURN.with(|t| t.set(turn));
+    // A step held before is superseded by this one, held or not.
+    HELD.with(|h| h.borrow_mut().take());
     let leaving = LEAVING_UNTIL.with(Cell::get) - now();
     if leaving <= 0 {
         return false;
@@ -1196,11 +1199,14 @@ fn listen_window() {
         match ev.type_().as_str() {
             "pointerdown" => {
                 let primary = event_prop(&ev, "button").as_f64() == Some(0.0);
-                PRESS.with(|p| p.set((hit && primary, false)));
-                DOWN.with(|d| *d.borrow_mut() = (hit && primary).then(|| ev.clone()));
+                PRESS.with(|p| *p.borrow_mut() = (hit && primary).then(|| ev.clone()));
+                COUNTED.with(|c| c.set(false));
             }
             // A key may click too (Enter on a button): the next click is not a press's.
-            "keydown" => PRESS.with(|p| p.set((false, false))),
+            "keydown" => {
+                PRESS.with(|p| p.borrow_mut().take());
+                COUNTED.with(|c| c.set(false));
+            }
             "pointerup" => {
                 // Pressed and released on the target: a click, counted now (the app may take
                 // the element away on this release, and the step would be looking for it
@@ -1210,15 +1216,15 @@ fn listen_window() {
                 // press the page acted on (it prevented the press's default: Radix's menu
                 // trigger opens on the press and lets no pointer event reach the page until
                 // it closes, so neither the release nor a click comes to the target).
-                let acted = DOWN.with(|d| d.borrow_mut().take()).is_some_and(|down| down.default_prevented());
-                if (hit || acted) && PRESS.with(|p| p.get().0) && !disabled_on_path(&ev) && link_on_path(&ev).is_none() {
-                    PRESS.with(|p| p.set((false, true)));
+                let Some(down) = PRESS.with(|p| p.borrow_mut().take()) else { return };
+                if (hit || down.default_prevented()) && !disabled_on_path(&ev) && link_on_path(&ev).is_none() {
+                    COUNTED.with(|c| c.set(true));
                     dispatch(Input::TargetClicked);
                 }
             }
             _ => {
-                let counted = PRESS.with(|p| p.replace((false, false)).1);
-                if !hit || counted {
+                PRESS.with(|p| p.borrow_mut().take());
+                if COUNTED.with(|c| c.replace(false)) || !hit {
                     return;
                 }
                 // A link to another document in this tab: the next step is held until the
